@@ -1,0 +1,47 @@
+import { jsonb, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { Database } from "./database.js";
+import type { Identity } from "./identity.js";
+
+/**
+ * The append-only audit trail each subgraph keeps in its own schema (who, when, what, before/after).
+ * No resolver updates or deletes it; writes append to it in the same transaction as the change.
+ */
+export const auditEventsTable = (schema: PgSchema) =>
+  schema.table("audit_events", {
+    id: uuid().primaryKey().defaultRandom(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+    actorUserId: uuid("actor_user_id"),
+    actorOrganisationId: uuid("actor_organisation_id"),
+    action: text().notNull(),
+    entityType: text("entity_type").notNull(),
+    entityId: text("entity_id").notNull(),
+    before: jsonb(),
+    after: jsonb(),
+  });
+
+export type AuditEventsTable = ReturnType<typeof auditEventsTable>;
+
+export interface AuditEntry {
+  action: "CREATE" | "UPDATE" | "STATUS_CHANGE" | "DELETE";
+  entityType: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export async function appendAudit(
+  db: Database,
+  table: AuditEventsTable,
+  actor: Identity | null,
+  entry: AuditEntry,
+): Promise<void> {
+  await db.insert(table).values({
+    actorUserId: actor?.userId ?? null,
+    actorOrganisationId: actor?.organisationId ?? null,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+  });
+}

@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/** A configuration value is wrong: start-up stops with one line naming the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses `env` against `shape`; the first problem becomes one line that names the variable. */
+export function parseConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: Record<string, string | undefined>,
+): z.infer<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = issue?.path.join(".") ?? "(unknown)";
+  const value = env[variable];
+  throw new ConfigError(
+    `Invalid configuration: ${variable}=${value === undefined ? "(unset)" : JSON.stringify(value)}: ${issue?.message ?? "invalid"}`,
+  );
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** The variables every subgraph reads. Defaults run the embedded setup. */
+export const subgraphEnv = (defaultPort: number) => ({
+  PORT: port(defaultPort),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  SUBGRAPH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+});
+
+export { port, z };

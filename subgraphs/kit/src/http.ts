@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
+
+/** A plain HTTP endpoint served beside GraphQL (health checks, CSV downloads, uploads). */
+export interface HttpRoute {
+  method: "GET" | "POST";
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+}
+
+export interface HttpServerOptions<TContext extends BaseContext> {
+  context: (req: IncomingMessage) => Promise<TContext>;
+  routes?: HttpRoute[];
+  /** Called for each GraphQL request received (the no-N+1 tests count these). */
+  onGraphQLRequest?: () => void;
+  /** Longer than any client's idle timeout, so a kept-alive socket is never closed under a request. */
+  keepAliveTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+/** Serves an Apollo Server on POST/GET /graphql with node:http; nothing else in the repo listens. */
+export function createHttpServer<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  options: HttpServerOptions<TContext>,
+): Server {
+  const routes = [{ method: "GET", path: "/healthz", handle: (_q, res) => sendJson(res, 200, { status: "ok" }) } satisfies HttpRoute, ...(options.routes ?? [])];
+  const maxBody = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
+      if (route) return await route.handle(req, res, url);
+      if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found" });
+      options.onGraphQLRequest?.();
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+      }
+      const text = req.method === "POST" ? await readBody(req, maxBody) : "";
+      let body: unknown = text;
+      if (headers.get("content-type")?.startsWith("application/json") && text !== "") {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+        }
+      }
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+        context: () => options.context(req),
+      });
+      res.statusCode = result.status ?? 200;
+      for (const [key, value] of result.headers) res.setHeader(key, value);
+      if (result.body.kind === "complete") return void res.end(result.body.string);
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: error.message });
+      console.error(error);
+      if (!res.headersSent) sendJson(res, 500, { error: "Internal server error" });
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 75_000;
+  server.headersTimeout = server.keepAliveTimeout + 1_000;
+  return server;
+}
+
+export class BodyTooLargeError extends Error {}
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new BodyTooLargeError(`Request body is larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.end(JSON.stringify(value));
+}
+
+/** Listens and resolves with the URL; port 0 picks a free one (tests). */
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}
+
+/** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
+export async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+  });
+}

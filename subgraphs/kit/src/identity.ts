@@ -1,0 +1,30 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/** Roles an organisation (and so its users) may hold: ARCHITECTURE.md, "Entities and who owns them". */
+export const ROLES = ["FSP", "SYSTEM_OPERATOR", "INVESTOR", "THIRD_PARTY", "ADMIN", "REGULATOR"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, as established by the gateway and forwarded to every subgraph. */
+export interface Identity {
+  userId: string | null;
+  organisationId: string | null;
+  roles: Role[];
+}
+
+/** The header the gateway forwards the caller's identity in (JSON). */
+export const IDENTITY_HEADER = "x-sfe-identity";
+/** The header carrying the gateway's shared secret, when one is configured. */
+export const SECRET_HEADER = "x-sfe-gateway-secret";
+
+/** Reads the forwarded identity; absent or malformed means anonymous. */
+export function readIdentity(headers: IncomingHttpHeaders | Headers): Identity | null {
+  const raw = headers instanceof Headers ? headers.get(IDENTITY_HEADER) : headers[IDENTITY_HEADER];
+  if (typeof raw !== "string" || raw === "") return null;
+  try {
+    const value = JSON.parse(raw) as Partial<Identity>;
+    const roles = (value.roles ?? []).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+    return { userId: value.userId ?? null, organisationId: value.organisationId ?? null, roles };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,157 @@
+import type { IncomingMessage, Server } from "node:http";
+import { timingSafeEqual } from "node:crypto";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
+import type { DocumentNode } from "graphql";
+import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
+import { ConfigError, parseConfig, subgraphEnv } from "./config.js";
+import { type Database, type DatabaseHandle, openDatabase } from "./database.js";
+import { formatError, unauthenticated } from "./errors.js";
+import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
+import { type Identity, readIdentity, SECRET_HEADER } from "./identity.js";
+import { migrateSubgraph } from "./migrate.js";
+
+/** What every resolver receives: who is calling and this request's dataloaders. */
+export interface SubgraphContext<TLoaders = unknown> {
+  identity: Identity | null;
+  loaders: TLoaders;
+}
+
+/** What a subgraph's `server.ts` builds: no environment, no listening. */
+// biome-ignore lint/suspicious/noExplicitAny: callers outside the subgraph do not know its loaders' type
+export interface Subgraph<TLoaders = any> {
+  name: string;
+  apollo: ApolloServer<SubgraphContext<TLoaders>>;
+  createLoaders(): TLoaders;
+  routes: HttpRoute[];
+}
+
+export interface SubgraphDefinition<TLoaders> {
+  name: string;
+  typeDefs: DocumentNode;
+  /** Typed by each subgraph with its generated `Resolvers`; checked against the SDL at build. */
+  resolvers: object;
+  createLoaders(): TLoaders;
+  routes?: HttpRoute[];
+}
+
+/** Scalars shared by every subgraph's schema. */
+export const scalarResolvers = { DateTime: DateTimeResolver, JSONObject: JSONObjectResolver };
+
+export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>): Subgraph<TLoaders> {
+  const schema = buildSubgraphSchema({
+    typeDefs: definition.typeDefs,
+    resolvers: { ...scalarResolvers, ...definition.resolvers } as GraphQLResolverMap<unknown>,
+  });
+  const apollo = new ApolloServer<SubgraphContext<TLoaders>>({
+    schema,
+    formatError: (formatted, error) => formatError(formatted, error),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginInlineTraceDisabled()], // no Apollo Studio: traces would only cost time
+    // Subgraphs sit behind the gateway, which owns CSRF prevention and introspection policy.
+    csrfPrevention: false,
+  });
+  return { name: definition.name, apollo, createLoaders: definition.createLoaders, routes: definition.routes ?? [] };
+}
+
+/** A module every subgraph package exports from `server.ts`, so the stack and `index.ts` treat them alike. */
+export interface SubgraphModule {
+  name: string;
+  defaultPort: number;
+  migrationsFolder: string;
+  create(deps: { db: Database }): Subgraph;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  /** GraphQL requests received since start (the no-N+1 tests read this). */
+  requestCount(): number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  port: number;
+  host: string;
+  /** When set, only requests carrying it (the gateway's) are served. */
+  secret?: string | undefined;
+}
+
+export async function startSubgraph(subgraph: Subgraph, options: StartOptions): Promise<RunningSubgraph> {
+  await subgraph.apollo.start();
+  let requests = 0;
+  const server: Server = createHttpServer(subgraph.apollo, {
+    routes: subgraph.routes,
+    onGraphQLRequest: () => void requests++,
+    context: async (req) => {
+      if (options.secret && !secretMatches(req, options.secret)) throw unauthenticated("This subgraph answers only the gateway");
+      return { identity: readIdentity(req.headers), loaders: subgraph.createLoaders() };
+    },
+  });
+  const url = `${await listen(server, options.port, options.host)}/graphql`;
+  return {
+    name: subgraph.name,
+    url,
+    requestCount: () => requests,
+    stop: async () => {
+      await close(server);
+      await subgraph.apollo.stop();
+    },
+  };
+}
+
+function secretMatches(req: IncomingMessage, secret: string): boolean {
+  const given = Buffer.from(String(req.headers[SECRET_HEADER] ?? ""));
+  const expected = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * `index.ts` of every subgraph: read the environment, open the database, migrate, serve, and shut
+ * down cleanly on Ctrl-C. A wrong variable stops start-up with one line naming it.
+ */
+export async function runSubgraph(module: SubgraphModule, env: Record<string, string | undefined> = process.env) {
+  let handle: DatabaseHandle | undefined;
+  try {
+    const config = parseConfig(subgraphEnv(module.defaultPort), env);
+    handle = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
+    await migrateSubgraph(handle, module.name, module.migrationsFolder);
+    const running = await startSubgraph(module.create({ db: handle.db }), {
+      port: config.PORT,
+      host: config.HOST,
+      secret: config.SUBGRAPH_SECRET,
+    });
+    console.log(`${module.name} subgraph ready at ${running.url}`);
+    onShutdown(async () => {
+      await running.stop();
+      await handle?.close();
+    });
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    exitWith(error);
+  }
+}
+
+/** Prints a configuration error as one line (anything else with its stack) and exits non-zero. */
+export function exitWith(error: unknown): never {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits. */
+export function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: shutting down`);
+    stop().then(
+      () => process.exit(0),
+      (error) => exitWith(error),
+    );
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+}

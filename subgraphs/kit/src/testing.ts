@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import type { GraphQLFormattedError } from "graphql";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { type DatabaseHandle, openDatabase } from "./database.js";
+import type { Identity } from "./identity.js";
+import { migrateSubgraph } from "./migrate.js";
+import type { Subgraph, SubgraphModule } from "./subgraph.js";
+
+/**
+ * A database of its own for one test file: in-memory PGlite by default, or, when DATABASE_URL is set,
+ * a fresh database on that server (dropped again by `close`), so files can run in parallel.
+ */
+export async function createTestDatabase(url = process.env.DATABASE_URL): Promise<DatabaseHandle> {
+  if (!url) return openDatabase({ dataDir: "memory://" });
+  const name = `sfe_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const handle = await openDatabase({ url: target.toString(), maxConnections: 5 });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      const dropper = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+/** A fresh database with the given subgraphs' migrations applied. */
+export async function createMigratedDatabase(...modules: SubgraphModule[]): Promise<DatabaseHandle> {
+  const handle = await createTestDatabase();
+  for (const module of modules) await migrateSubgraph(handle, module.name, module.migrationsFolder);
+  return handle;
+}
+
+export interface OperationResult<TData = Record<string, unknown>> {
+  data?: TData | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+/** Runs one operation in-process against a subgraph, as `identity`, with fresh per-request loaders. */
+export async function execute<TData = Record<string, any>>(
+  subgraph: Subgraph,
+  query: string,
+  variables: Record<string, unknown> = {},
+  identity: Identity | null = null,
+): Promise<OperationResult<TData>> {
+  const response = await subgraph.apollo.executeOperation(
+    { query, variables },
+    { contextValue: { identity, loaders: subgraph.createLoaders() } },
+  );
+  if (response.body.kind !== "single") throw new Error("expected a single result");
+  return response.body.singleResult as OperationResult<TData>;
+}
+
+/** The codes of a result's errors, for assertions. */
+export const errorCodes = (result: OperationResult<unknown>) =>
+  (result.errors ?? []).map((error) => error.extensions?.code);
+
+/** Number of rows in `schema.table` (tests prove that a refused write left nothing behind). */
+export async function countRows(handle: DatabaseHandle, table: string): Promise<number> {
+  const result = (await handle.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown;
+  // PGlite answers { rows }, postgres-js an array of rows.
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+  return Number(rows[0]?.n);
+}

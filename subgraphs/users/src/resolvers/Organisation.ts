@@ -1,0 +1,6 @@
+import type { OrganisationResolvers } from "../__generated__/resolvers-types.js";
+
+export const Organisation: OrganisationResolvers = {
+  __resolveReference: ({ id }, { loaders }) => loaders.organisation.load(id),
+  users: ({ id }, _, { loaders }) => loaders.usersByOrganisation.load(id),
+};

@@ -1,0 +1,10 @@
+import type { UserResolvers } from "../__generated__/resolvers-types.js";
+
+export const User: UserResolvers = {
+  __resolveReference: ({ id }, { loaders }) => loaders.user.load(id),
+  organisation: async ({ organisationId }, _, { loaders }) => {
+    const organisation = await loaders.organisation.load(organisationId);
+    if (!organisation) throw new Error(`user's organisation ${organisationId} is missing`); // a foreign key guarantees it
+    return organisation;
+  },
+};
