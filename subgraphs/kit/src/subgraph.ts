@@ -12,6 +12,7 @@ import { formatError, unauthenticated } from "./errors.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
 import { type Identity, readIdentity, SECRET_HEADER } from "./identity.js";
 import { migrateSubgraph } from "./migrate.js";
+import { createEntityReferences, type EntityReferences } from "./references.js";
 
 /** What every resolver receives: who is calling and this request's dataloaders. */
 export interface SubgraphContext<TLoaders = unknown> {
@@ -56,12 +57,18 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
   return { name: definition.name, apollo, createLoaders: definition.createLoaders, routes: definition.routes ?? [] };
 }
 
+/** What a subgraph is built from: its database, and how to check entities other subgraphs own. */
+export interface SubgraphDeps {
+  db: Database;
+  references: EntityReferences;
+}
+
 /** A module every subgraph package exports from `server.ts`, so the stack and `index.ts` treat them alike. */
 export interface SubgraphModule {
   name: string;
   defaultPort: number;
   migrationsFolder: string;
-  create(deps: { db: Database }): Subgraph;
+  create(deps: SubgraphDeps): Subgraph;
 }
 
 export interface RunningSubgraph {
@@ -118,7 +125,11 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     const config = parseConfig(subgraphEnv(module.defaultPort), env);
     handle = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
     await migrateSubgraph(handle, module.name, module.migrationsFolder);
-    const running = await startSubgraph(module.create({ db: handle.db }), {
+    const references = createEntityReferences({
+      urlOf: (name) => env[`SUBGRAPH_URL_${name.toUpperCase()}`],
+      secret: config.SUBGRAPH_SECRET,
+    });
+    const running = await startSubgraph(module.create({ db: handle.db, references }), {
       port: config.PORT,
       host: config.HOST,
       secret: config.SUBGRAPH_SECRET,

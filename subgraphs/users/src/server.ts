@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type Database, type SubgraphModule } from "@sfe/kit";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -12,7 +12,7 @@ import { User } from "./resolvers/User.js";
 export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
 
 /** Builds the users subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
-export function createUsersSubgraph({ db, repos = createRepositories(db) }: { db: Database; repos?: Repositories }) {
+export function createUsersSubgraph({ db, repos = createRepositories(db) }: Pick<SubgraphDeps, "db"> & { repos?: Repositories }) {
   return createSubgraph({
     name: "users",
     typeDefs,
