@@ -98,13 +98,14 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
     },
   });
   const url = `${await listen(server, options.port, options.host)}/graphql`;
+  let stopped: Promise<void> | undefined;
   return {
     name: subgraph.name,
     url,
     requestCount: () => requests,
-    stop: async () => {
-      await close(server);
-      await subgraph.apollo.stop();
+    stop: () => {
+      stopped ??= close(server).then(() => subgraph.apollo.stop());
+      return stopped;
     },
   };
 }

@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import { ApolloGateway } from "@apollo/gateway";
+import type { QueryPlan } from "@apollo/query-planner";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { formatError, type HttpRoute, sendJson } from "@sfe/kit";
+import type { GraphQLFormattedError } from "graphql";
+import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
+import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
+
+export const COMMITTED_SUPERGRAPH = new URL("../supergraph.graphql", import.meta.url);
+
+export interface GatewayOptions {
+  /** The pre-composed supergraph; defaults to the committed gateway/supergraph.graphql. */
+  supergraphSdl?: string;
+  /** URL per subgraph name, overriding the URLs composed into the supergraph. */
+  subgraphUrls?: Record<string, string>;
+  /** Subgraphs added by configuration (name + URL), read at start and at each poll. */
+  extraSubgraphs?: () => Promise<SubgraphRef[]> | SubgraphRef[];
+  pollIntervalMs?: number;
+  /** Shared secret the subgraphs require (x-sfe-gateway-secret). */
+  subgraphSecret?: string | undefined;
+  subgraphTimeoutMs?: number;
+  /** Production hides introspection and the landing page. */
+  production?: boolean;
+  log?: (message: string) => void;
+  /** Called with each query plan (tests compare subgraph request counts against it). */
+  onQueryPlan?: (plan: QueryPlan) => void;
+}
+
+/** Builds the gateway; never listens (index.ts and tests do). */
+export function createGateway(options: GatewayOptions = {}) {
+  const agent = createAgent();
+  const supergraph = createSupergraphSource({
+    baseSupergraphSdl: options.supergraphSdl ?? readFileSync(COMMITTED_SUPERGRAPH, "utf8"),
+    extraSubgraphs: options.extraSubgraphs ?? (() => []),
+    pollIntervalMs: options.pollIntervalMs,
+    headers: options.subgraphSecret ? { "x-sfe-gateway-secret": options.subgraphSecret } : {},
+    log: options.log,
+  });
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.manager,
+    experimental_didResolveQueryPlan: options.onQueryPlan && (({ queryPlan }) => options.onQueryPlan?.(queryPlan)),
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({
+        url: options.subgraphUrls?.[name] ?? url ?? "",
+        secret: options.subgraphSecret,
+        timeoutMs: options.subgraphTimeoutMs ?? 10_000,
+        agent,
+      }),
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatGatewayError,
+    plugins: options.production ? [ApolloServerPluginLandingPageDisabled()] : [],
+  });
+
+  /** `/readyz`: ready once the supergraph is loaded; says what it serves and any refused configuration. */
+  const readiness: HttpRoute = {
+    method: "GET",
+    path: "/readyz",
+    handle: (_req, res) => {
+      const ready = supergraph.state.lastAttemptAt !== null;
+      sendJson(res, ready ? 200 : 503, { ready, subgraphs: supergraph.state.serving, lastError: supergraph.state.lastError });
+    },
+  };
+
+  return {
+    apollo,
+    gateway,
+    routes: [readiness],
+    supergraph,
+    /** Each request's context: identity is established here (anonymous until authentication lands). */
+    context: async (_req: IncomingMessage): Promise<GatewayContext> => ({ identity: null }),
+    async stop() {
+      await apollo.stop();
+      await agent.close();
+    },
+  };
+}
+
+export type Gateway = ReturnType<typeof createGateway>;
+
+/**
+ * Keeps subgraph error codes, names an unreachable subgraph as UPSTREAM_UNAVAILABLE, masks the rest.
+ */
+export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const extensions = formatted.extensions ?? {};
+  const subgraph = extensions.serviceName;
+  if (typeof subgraph === "string" && (extensions.code === undefined || extensions.code === "INTERNAL_SERVER_ERROR") && /fetch|ECONNREFUSED|timeout|abort/i.test(formatted.message)) {
+    return { message: `The ${subgraph} subgraph is unavailable`, path: formatted.path, extensions: { code: "UPSTREAM_UNAVAILABLE", subgraph } };
+  }
+  return formatError(formatted, error);
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import { createHttpServer, exitWith, listen, onShutdown, parseConfig, port, z } from "@sfe/kit";
+import { createGateway } from "./gateway.js";
+import { parseSubgraphList, subgraphUrlsFromEnv } from "./config.js";
+
+try {
+  const config = parseConfig(
+    {
+      PORT: port(4000),
+      HOST: z.string().min(1).default("127.0.0.1"),
+      NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+      EXTRA_SUBGRAPHS: z.string().default(""),
+      EXTRA_SUBGRAPHS_FILE: z.string().optional(),
+      POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+      SUBGRAPH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+      SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    },
+    process.env,
+  );
+  const gateway = createGateway({
+    subgraphUrls: subgraphUrlsFromEnv(process.env),
+    extraSubgraphs: () => [
+      ...parseSubgraphList(config.EXTRA_SUBGRAPHS),
+      ...(config.EXTRA_SUBGRAPHS_FILE ? parseSubgraphList(readFileSync(config.EXTRA_SUBGRAPHS_FILE, "utf8")) : []),
+    ],
+    pollIntervalMs: config.POLL_INTERVAL_MS,
+    subgraphSecret: config.SUBGRAPH_SECRET,
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    production: config.NODE_ENV === "production",
+  });
+  await gateway.apollo.start();
+  const server = createHttpServer(gateway.apollo, { context: gateway.context, routes: gateway.routes });
+  const url = await listen(server, config.PORT, config.HOST);
+  console.log(`SFE Hub gateway ready at ${url}/graphql`);
+  onShutdown(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await gateway.stop();
+  });
+} catch (error) {
+  exitWith(error);
+}

@@ -1,0 +1,112 @@
+import { compose } from "@apollo/composition";
+import { buildSubgraph, Supergraph } from "@apollo/federation-internals";
+import type { SupergraphManager } from "@apollo/gateway";
+import { parse } from "graphql";
+import { request } from "undici";
+
+/** A subgraph added by configuration alone: a name and a URL (an SO's own subgraph, say). */
+export interface SubgraphRef {
+  name: string;
+  url: string;
+}
+
+export interface CompositionState {
+  /** Names of the subgraphs in the supergraph being served. */
+  serving: string[];
+  /** Why the last attempt to add subgraphs was refused, if it was; the last good supergraph keeps serving. */
+  lastError: string | null;
+  lastAttemptAt: Date | null;
+}
+
+export interface SupergraphSourceOptions {
+  /** The committed, pre-composed supergraph: boot never depends on a subgraph being up. */
+  baseSupergraphSdl: string;
+  /** Extra subgraphs, read afresh at each refresh (environment, or a file an operator edits). */
+  extraSubgraphs: () => Promise<SubgraphRef[]> | SubgraphRef[];
+  pollIntervalMs?: number;
+  headers?: Record<string, string>;
+  log?: (message: string) => void;
+}
+
+/**
+ * Serves the committed supergraph plus any configured extra subgraphs. Each refresh fetches the extras'
+ * SDL and composes them with the base subgraphs; a composition failure is refused with a message naming
+ * the conflict, and the last good supergraph keeps serving.
+ */
+export function createSupergraphSource(options: SupergraphSourceOptions) {
+  const log = options.log ?? ((message: string) => console.log(message));
+  const baseNames = Supergraph.build(options.baseSupergraphSdl).subgraphs().names();
+  const state: CompositionState = { serving: [...baseNames], lastError: null, lastAttemptAt: null };
+  let current = options.baseSupergraphSdl;
+  let servingKey = "";
+  let update: ((sdl: string) => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function fetchSdl(ref: SubgraphRef): Promise<string> {
+    const response = await request(ref.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...options.headers },
+      body: JSON.stringify({ query: "{ _service { sdl } }" }),
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+    });
+    const json = (await response.body.json()) as { data?: { _service?: { sdl?: string } } };
+    const sdl = json.data?._service?.sdl;
+    if (!sdl) throw new Error(`subgraph "${ref.name}" at ${ref.url} did not return its SDL (HTTP ${response.statusCode})`);
+    return sdl;
+  }
+
+  /** Recomposes from the base and the configured extras; returns the error when refused. */
+  async function refresh(): Promise<{ ok: true; serving: string[] } | { ok: false; error: string }> {
+    state.lastAttemptAt = new Date();
+    try {
+      const extras = await options.extraSubgraphs();
+      const key = JSON.stringify(extras);
+      const clash = extras.find((e) => baseNames.includes(e.name));
+      if (clash) throw new Error(`subgraph name "${clash.name}" is already taken by a hub subgraph`);
+      let sdl = options.baseSupergraphSdl;
+      if (extras.length > 0) {
+        const subgraphs = Supergraph.build(options.baseSupergraphSdl).subgraphs();
+        for (const extra of extras) subgraphs.add(buildSubgraph(extra.name, extra.url, parse(await fetchSdl(extra))));
+        const result = compose(subgraphs);
+        if (result.errors) {
+          throw new Error(`composition failed: ${result.errors.map((e) => e.message).join("; ")}`);
+        }
+        sdl = result.supergraphSdl;
+      }
+      state.lastError = null;
+      if (key !== servingKey) {
+        servingKey = key;
+        current = sdl;
+        state.serving = [...baseNames, ...extras.map((e) => e.name)];
+        update?.(sdl);
+        if (extras.length > 0) log(`supergraph now serves: ${state.serving.join(", ")}`);
+      }
+      return { ok: true, serving: state.serving };
+    } catch (error) {
+      const message = `Refused subgraph configuration, still serving ${state.serving.join(", ")}: ${(error as Error).message}`;
+      if (message !== state.lastError) log(message);
+      state.lastError = message;
+      return { ok: false, error: message };
+    }
+  }
+
+  const manager: SupergraphManager = {
+    async initialize({ update: push }) {
+      await refresh();
+      update = push; // later refreshes push new supergraphs; the first is returned below
+      if (options.pollIntervalMs) {
+        timer = setInterval(() => void refresh(), options.pollIntervalMs);
+        timer.unref();
+      }
+      return {
+        supergraphSdl: current,
+        cleanup: async () => {
+          if (timer) clearInterval(timer);
+        },
+      };
+    },
+  };
+
+  return { manager, refresh, state };
+}

@@ -1,0 +1,27 @@
+/** `npm start`: migrate, load the demo data, run every subgraph and the gateway; Ctrl-C stops it all. */
+import { exitWith, onShutdown, parseConfig, port, subgraphEnv, z } from "@sfe/kit";
+import { seedDemoData } from "./demo/seed.js";
+import { startStack } from "./stack.js";
+
+try {
+  const { DATABASE_URL, PGLITE_DIR, HOST } = parseConfig(subgraphEnv(4000), process.env);
+  const config = parseConfig({ PORT: port(4000), DEMO_DATA: z.enum(["true", "false"]).default("true") }, process.env);
+  const stack = await startStack({
+    databaseUrl: DATABASE_URL,
+    dataDir: PGLITE_DIR,
+    host: HOST,
+    port: config.PORT,
+    seed: config.DEMO_DATA === "true" ? (db) => seedDemoData(db, { log: console.log }) : undefined,
+    log: console.log,
+  });
+  for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);
+  console.log(`
+SFE Hub is running: ${stack.url}
+Try:
+  curl -s ${stack.url} -H 'content-type: application/json' \\
+    -d '{"query":"{ assets(first: 3) { name category { label } owner { name } awards { awardedMw product { name } } } }"}'
+Ctrl-C stops everything.`);
+  onShutdown(stack.stop);
+} catch (error) {
+  exitWith(error);
+}
