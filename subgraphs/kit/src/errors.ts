@@ -1,6 +1,5 @@
 import type { GraphQLFormattedError } from "graphql";
 import { GraphQLError } from "graphql";
-import { unwrapResolverError } from "@apollo/server/errors";
 
 /** Every error a client can cause carries one of these stable codes. */
 export type ErrorCode =
@@ -104,7 +103,9 @@ export function formatError(
   error: unknown,
   log: (error: unknown) => void = (e) => console.error(e),
 ): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  // Duck-typed rather than Apollo's unwrapResolverError: `instanceof GraphQLError` fails when two copies
+  // of graphql are loaded (ESM and CJS), and then a constraint error would be masked.
+  const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
   if (original instanceof SfeError) return strip(formatted, original.extensions);
   const code = formatted.extensions?.code;
   if (typeof code === "string" && PASSED_THROUGH.has(code)) return strip(formatted, formatted.extensions ?? {});
