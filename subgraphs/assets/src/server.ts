@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { parse } from "graphql";
+import { createLoaders } from "./loaders.js";
+import { createRepositories, type Repositories } from "./repositories/index.js";
+import { Asset } from "./resolvers/Asset.js";
+import { AssetCategory } from "./resolvers/AssetCategory.js";
+import { Mutation } from "./resolvers/Mutation.js";
+import { Organisation } from "./resolvers/Organisation.js";
+import { Query } from "./resolvers/Query.js";
+
+export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+
+/** Builds the assets subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+export function createAssetsSubgraph({
+  db,
+  references,
+  repos = createRepositories(db),
+}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  return createSubgraph({
+    name: "assets",
+    typeDefs,
+    resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Asset, AssetCategory, Organisation },
+    createLoaders: () => createLoaders(repos),
+  });
+}
+
+export const assetsModule: SubgraphModule = {
+  name: "assets",
+  defaultPort: 4002,
+  migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
+  create: createAssetsSubgraph,
+};
+
+export { createRepositories };

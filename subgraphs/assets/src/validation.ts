@@ -1,0 +1,130 @@
+import { badInput, requireNonNegative, requireText } from "@sfe/kit";
+
+/** A GB distribution licence area: its MPAN distributor id, GSP group, name and DNO group. */
+export interface LicenceArea {
+  distributorId: number;
+  gspGroup: string;
+  licenceArea: string;
+  dnoGroup: string;
+}
+
+/** The 14 GB licence areas, by MPAN distributor id (the first two digits of an MPAN core). */
+export const LICENCE_AREAS: readonly LicenceArea[] = [
+  { distributorId: 10, gspGroup: "_A", licenceArea: "Eastern", dnoGroup: "UKPN" },
+  { distributorId: 11, gspGroup: "_B", licenceArea: "East Midlands", dnoGroup: "NGED" },
+  { distributorId: 12, gspGroup: "_C", licenceArea: "London", dnoGroup: "UKPN" },
+  { distributorId: 13, gspGroup: "_D", licenceArea: "Merseyside & North Wales", dnoGroup: "SPEN" },
+  { distributorId: 14, gspGroup: "_E", licenceArea: "West Midlands", dnoGroup: "NGED" },
+  { distributorId: 15, gspGroup: "_F", licenceArea: "North East", dnoGroup: "NPg" },
+  { distributorId: 16, gspGroup: "_G", licenceArea: "North West", dnoGroup: "ENWL" },
+  { distributorId: 17, gspGroup: "_P", licenceArea: "North Scotland", dnoGroup: "SSEN" },
+  { distributorId: 18, gspGroup: "_N", licenceArea: "South Scotland", dnoGroup: "SPEN" },
+  { distributorId: 19, gspGroup: "_J", licenceArea: "South Eastern", dnoGroup: "UKPN" },
+  { distributorId: 20, gspGroup: "_H", licenceArea: "Southern", dnoGroup: "SSEN" },
+  { distributorId: 21, gspGroup: "_K", licenceArea: "South Wales", dnoGroup: "NGED" },
+  { distributorId: 22, gspGroup: "_L", licenceArea: "South Western", dnoGroup: "NGED" },
+  { distributorId: 23, gspGroup: "_M", licenceArea: "Yorkshire", dnoGroup: "NPg" },
+];
+
+const BY_DISTRIBUTOR = new Map(LICENCE_AREAS.map((area) => [area.distributorId, area]));
+const BY_GSP_GROUP = new Map(LICENCE_AREAS.map((area) => [area.gspGroup, area]));
+
+const MPAN_PRIMES = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
+
+/** The 13th digit of an MPAN core: Σ(digit × prime) over the first 12 digits, mod 11, mod 10. */
+export function mpanCheckDigit(first12: string): number {
+  let sum = 0;
+  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (MPAN_PRIMES[i] ?? 0);
+  return (sum % 11) % 10;
+}
+
+/** A valid MPAN core (spaces allowed in input, dropped), with the licence area its distributor id names. */
+export function meterPointId(value: string, field = "meterPointId"): { mpan: string; area: LicenceArea } {
+  const mpan = value.replace(/\s+/g, "");
+  if (!/^\d{13}$/.test(mpan)) {
+    throw badInput(
+      `${field} must be a 13-digit MPAN core, got ${mpan.length} characters${/^\d*$/.test(mpan) ? "" : " (not all digits)"}`,
+      field,
+    );
+  }
+  const distributorId = Number(mpan.slice(0, 2));
+  const area = BY_DISTRIBUTOR.get(distributorId);
+  if (!area) throw badInput(`${field}: distributor id ${mpan.slice(0, 2)} (first two digits) must be between 10 and 23`, field);
+  const expected = mpanCheckDigit(mpan.slice(0, 12));
+  if (Number(mpan[12]) !== expected) {
+    throw badInput(`${field}: check digit (13th digit) is ${mpan[12]}, expected ${expected}`, field);
+  }
+  return { mpan, area };
+}
+
+/** A GSP group `_A`…`_P` (also accepted: `A`, `_a`); null when absent or not a GB GSP group. */
+export function normaliseGspGroup(value: string): string | null {
+  const letter = value.trim().toUpperCase().replace(/^_/, "");
+  const group = `_${letter}`;
+  return BY_GSP_GROUP.has(group) ? group : null;
+}
+
+export function gspGroup(value: string, field = "gspGroup"): LicenceArea {
+  const group = normaliseGspGroup(value);
+  const area = group ? BY_GSP_GROUP.get(group) : undefined;
+  if (!area) throw badInput(`${field} must be a GB GSP group (_A to _P, e.g. _C), got ${JSON.stringify(value)}`, field);
+  return area;
+}
+
+const POSTCODE = /^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$/;
+
+/** A UK postcode (loosely checked), upper case with one space; null stays null. */
+export function postcode(value: string | null | undefined, field = "postcode"): string | null {
+  if (value === null || value === undefined) return null;
+  const match = POSTCODE.exec(value.trim().toUpperCase());
+  if (!match) throw badInput(`${field} must be a UK postcode such as NW3 6DS, got ${JSON.stringify(value)}`, field);
+  return `${match[1]} ${match[2]}`;
+}
+
+export interface Location {
+  postcode: string | null;
+  gspGroup: string | null;
+  licenceArea: string | null;
+  dnoGroup: string | null;
+}
+
+/** Location fields from the input: the MPAN decides the area; a GSP group given as well must agree with it. */
+export function location(input: {
+  postcode?: string | null;
+  gspGroup?: string | null;
+  meterPointId?: string | null;
+}): Location & { meterPointId: string | null } {
+  const fromMpan = input.meterPointId != null ? meterPointId(input.meterPointId) : null;
+  const fromGsp = input.gspGroup != null ? gspGroup(input.gspGroup) : null;
+  if (fromMpan && fromGsp && fromMpan.area.gspGroup !== fromGsp.gspGroup) {
+    throw badInput(
+      `gspGroup ${fromGsp.gspGroup} contradicts meterPointId, whose distributor id ${fromMpan.area.distributorId} is in ${fromMpan.area.gspGroup} (${fromMpan.area.licenceArea})`,
+      "gspGroup",
+    );
+  }
+  const area = fromMpan?.area ?? fromGsp;
+  return {
+    postcode: postcode(input.postcode),
+    gspGroup: area?.gspGroup ?? null,
+    licenceArea: area?.licenceArea ?? null,
+    dnoGroup: area?.dnoGroup ?? null,
+    meterPointId: fromMpan?.mpan ?? null,
+  };
+}
+
+export const assetName = (value: string) => requireText(value, "name");
+export const capacity = (value: number, field: string) => requireNonNegative(value, field);
+
+/** An optional capacity: null stays null, anything else must be ≥ 0. */
+export const optionalCapacity = (value: number | null | undefined, field: string) =>
+  value === null || value === undefined ? null : requireNonNegative(value, field);
+
+/** Storage categories must state a positive energy capacity. */
+export function requireEnergyCapacity(category: { code: string; requiresEnergyCapacity: boolean }, energyCapacityKwh: number | null): void {
+  if (category.requiresEnergyCapacity && !(energyCapacityKwh !== null && energyCapacityKwh > 0)) {
+    throw badInput(`energyCapacityKwh must be > 0 for a ${category.code} asset (storage)`, "energyCapacityKwh");
+  }
+}
+
+export const externalId = (value: string | null | undefined) =>
+  value === null || value === undefined ? null : requireText(value, "externalId");

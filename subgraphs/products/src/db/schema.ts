@@ -1,0 +1,50 @@
+import { auditEventsTable } from "@sfe/kit";
+import { doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+export const productsSchema = pgSchema("products");
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN_UP" | "GENERATION_TURN_DOWN";
+export type ServiceType = "AVAILABILITY_ONLY" | "UTILISATION_ONLY" | "AVAILABILITY_AND_UTILISATION" | "CAPACITY" | "ENERGY";
+export type ProductStatus = "DRAFT" | "IN_CONSULTATION" | "PUBLISHED" | "SUSPENDED" | "RETIRED";
+
+/** One window, as stored in `service_windows` (already validated and normalised). */
+export interface ServiceWindow {
+  /** 1 = Monday … 7 = Sunday, ascending, no duplicates. */
+  daysOfWeek: number[];
+  /** "HH:MM", Europe/London. */
+  startLocal: string;
+  /** "HH:MM" or "24:00", after `startLocal`. */
+  endLocal: string;
+  /** YYYY-MM-DD or null. */
+  seasonStart: string | null;
+  seasonEnd: string | null;
+}
+
+export const products = productsSchema.table(
+  "products",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The buying System Operator: an Organisation in the users subgraph (checked on write, no foreign key). */
+    ownerId: uuid("owner_id").notNull(),
+    code: text().notNull(),
+    name: text().notNull(),
+    serviceType: text("service_type").$type<ServiceType>().notNull(),
+    directions: text().array().$type<Direction[]>().notNull(),
+    minimumCapacityKw: doublePrecision("minimum_capacity_kw").notNull(),
+    responseTimeSeconds: doublePrecision("response_time_seconds"),
+    durationMinutes: integer("duration_minutes"),
+    serviceWindows: jsonb("service_windows").$type<ServiceWindow[]>().notNull().default([]),
+    eligibleTechnologies: text("eligible_technologies").array().$type<string[]>().notNull().default([]),
+    locations: text().array().$type<string[]>().notNull().default([]),
+    status: text().$type<ProductStatus>().notNull().default("DRAFT"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("products_owner_code_unique").on(t.ownerId, t.code), index("products_owner_idx").on(t.ownerId)],
+);
+
+export const auditEvents = auditEventsTable(productsSchema);

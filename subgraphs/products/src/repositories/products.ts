@@ -1,0 +1,81 @@
+import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { auditEvents, type ProductStatus, products } from "../db/schema.js";
+import { requireTransition } from "../validation.js";
+
+export type ProductRow = typeof products.$inferSelect;
+export type NewProduct = typeof products.$inferInsert;
+export type ProductChanges = Partial<Omit<NewProduct, "id" | "ownerId" | "code" | "createdAt" | "updatedAt">>;
+
+export function createProductRepository(db: Database) {
+  return {
+    /** Rows for the ids that exist, in any order (the loader orders them). */
+    async byIds(ids: readonly string[]): Promise<ProductRow[]> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db.select().from(products).where(inArray(products.id, valid));
+    },
+
+    /** Every product of each owner, by code. */
+    async byOwnerIds(ownerIds: readonly string[]): Promise<ProductRow[]> {
+      const valid = ownerIds.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db.select().from(products).where(inArray(products.ownerId, valid)).orderBy(asc(products.code), asc(products.id));
+    },
+
+    async list(filter: { ownerId?: string | null; status?: ProductStatus | null; limit: number; offset: number }): Promise<ProductRow[]> {
+      if (filter.ownerId != null && !isUuid(filter.ownerId)) return []; // a malformed id owns nothing
+      return db
+        .select()
+        .from(products)
+        .where(
+          and(
+            filter.ownerId != null ? eq(products.ownerId, filter.ownerId) : undefined,
+            filter.status != null ? eq(products.status, filter.status) : undefined,
+          ),
+        )
+        .orderBy(asc(products.code), asc(products.id))
+        .limit(filter.limit)
+        .offset(filter.offset);
+    },
+
+    async create(values: NewProduct, actor: Identity | null): Promise<ProductRow> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.insert(products).values(values).returning();
+        if (!row) throw new Error("insert returned no row");
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Product", entityId: row.id, after: row });
+        return row;
+      });
+    },
+
+    /**
+     * Applies `changes`; null when the product does not exist. A status change must follow the
+     * lifecycle (checked against the locked row, so concurrent changes cannot skip a step).
+     */
+    async update(id: string, changes: ProductChanges, actor: Identity | null): Promise<ProductRow | null> {
+      if (!isUuid(id)) return null;
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(products).where(eq(products.id, id)).for("update");
+        if (!before) return null;
+        const statusChanged = changes.status != null && changes.status !== before.status;
+        if (statusChanged && changes.status) requireTransition(before.status, changes.status);
+        const [row] = await tx
+          .update(products)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(eq(products.id, id))
+          .returning();
+        if (!row) return null;
+        await appendAudit(tx, auditEvents, actor, {
+          action: statusChanged ? "STATUS_CHANGE" : "UPDATE",
+          entityType: "Product",
+          entityId: id,
+          before,
+          after: row,
+        });
+        return row;
+      });
+    },
+  };
+}
+
+export type ProductRepository = ReturnType<typeof createProductRepository>;

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { parse } from "graphql";
+import { createLoaders } from "./loaders.js";
+import { createRepositories, type Repositories } from "./repositories/index.js";
+import { Mutation } from "./resolvers/Mutation.js";
+import { Organisation } from "./resolvers/Organisation.js";
+import { Product } from "./resolvers/Product.js";
+import { Query } from "./resolvers/Query.js";
+
+export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+
+/** Builds the products subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+export function createProductsSubgraph({
+  db,
+  references,
+  repos = createRepositories(db),
+}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  return createSubgraph({
+    name: "products",
+    typeDefs,
+    resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
+    createLoaders: () => createLoaders(repos),
+  });
+}
+
+export const productsModule: SubgraphModule = {
+  name: "products",
+  defaultPort: 4003,
+  migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
+  create: createProductsSubgraph,
+};
+
+export { createRepositories };

@@ -1,0 +1,327 @@
+import type { DatabaseHandle } from "@sfe/kit";
+import { staticReferences } from "@sfe/kit";
+import { countRows, createMigratedDatabase, errorCodes, execute } from "@sfe/kit/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createProductsSubgraph, createRepositories, productsModule } from "../src/server.js";
+
+// Organisations the (stubbed) users subgraph knows.
+const UKPN = "6f1c2a0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+const NESO = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
+const LISTED = "11111111-2222-4333-8444-555555555555"; // owns only the products the list tests make
+const EMPTY = "99999999-8888-4777-8666-555555555555"; // owns nothing
+const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+
+let handle: DatabaseHandle;
+let repos: ReturnType<typeof createRepositories>;
+let subgraph: ReturnType<typeof createProductsSubgraph>;
+
+beforeAll(async () => {
+  handle = await createMigratedDatabase(productsModule);
+  repos = createRepositories(handle.db);
+  subgraph = createProductsSubgraph({
+    db: handle.db,
+    references: staticReferences({ Organisation: [UKPN, NESO, LISTED, EMPTY] }),
+    repos,
+  });
+});
+afterAll(() => handle.close());
+
+const FIELDS = `id code name owner { id } serviceType directions minimumCapacityKw responseTimeSeconds durationMinutes
+  serviceWindows { daysOfWeek startLocal endLocal seasonStart seasonEnd } eligibleTechnologies locations status createdAt updatedAt`;
+const CREATE = /* GraphQL */ `
+  mutation ($input: CreateProductInput!) { createProduct(input: $input) { product { ${FIELDS} } } }`;
+const UPDATE = /* GraphQL */ `
+  mutation ($input: UpdateProductInput!) { updateProduct(input: $input) { product { ${FIELDS} } } }`;
+const PRODUCT = /* GraphQL */ `query ($id: ID!) { product(id: $id) { ${FIELDS} } }`;
+const LIST = /* GraphQL */ `
+  query ($ownerId: ID, $status: ProductStatus, $first: Int, $offset: Int) {
+    products(ownerId: $ownerId, status: $status, first: $first, offset: $offset) { code status owner { id } }
+  }`;
+
+type Product = { id: string; code: string; status: string; updatedAt: string; [field: string]: unknown };
+
+/** UKPN's Scheduled Availability (SAOU): weekday evening peak in the Hendon Way zone. */
+const saou = (overrides: Record<string, unknown> = {}) => ({
+  ownerId: UKPN,
+  code: "saou",
+  name: "Scheduled Availability",
+  serviceType: "AVAILABILITY_AND_UTILISATION",
+  directions: ["DEMAND_TURN_DOWN", "DEMAND_TURN_DOWN"],
+  minimumCapacityKw: 10,
+  responseTimeSeconds: 900,
+  durationMinutes: 180,
+  serviceWindows: [
+    { daysOfWeek: [5, 1, 2, 3, 4, 1], startLocal: "16:00", endLocal: "19:00", seasonStart: "2025-11-01", seasonEnd: "2026-03-31" },
+  ],
+  eligibleTechnologies: ["BESS", "EV_CHARGER", "HEAT_PUMP", "BESS"],
+  locations: [" Hendon Way ", "Hendon Way"],
+  ...overrides,
+});
+
+async function create(input: Record<string, unknown>): Promise<Product> {
+  const result = await execute(subgraph, CREATE, { input });
+  expect(result.errors).toBeUndefined();
+  return result.data!.createProduct.product as Product;
+}
+
+const count = (table: string) => countRows(handle, `products.${table}`);
+
+describe("createProduct", () => {
+  it("creates UKPN's SAOU normalised, audits it, and reads it back", async () => {
+    const audits = await count("audit_events");
+    const product = await create(saou());
+    expect(product).toMatchObject({
+      code: "SAOU",
+      name: "Scheduled Availability",
+      owner: { id: UKPN },
+      serviceType: "AVAILABILITY_AND_UTILISATION",
+      directions: ["DEMAND_TURN_DOWN"],
+      minimumCapacityKw: 10,
+      responseTimeSeconds: 900,
+      durationMinutes: 180,
+      serviceWindows: [
+        { daysOfWeek: [1, 2, 3, 4, 5], startLocal: "16:00", endLocal: "19:00", seasonStart: "2025-11-01", seasonEnd: "2026-03-31" },
+      ],
+      eligibleTechnologies: ["BESS", "EV_CHARGER", "HEAT_PUMP"],
+      locations: ["Hendon Way"],
+      status: "DRAFT",
+    });
+    expect(await count("audit_events")).toBe(audits + 1);
+    const found = await execute(subgraph, PRODUCT, { id: product.id });
+    expect(found.errors).toBeUndefined();
+    expect(found.data?.product).toEqual(product);
+  });
+
+  it("creates NESO's Dynamic Containment Low with optional fields defaulted", async () => {
+    const dcl = await create({
+      ownerId: NESO,
+      code: "DCL",
+      name: "Dynamic Containment Low",
+      serviceType: "AVAILABILITY_ONLY",
+      directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
+      minimumCapacityKw: 1000,
+      responseTimeSeconds: 1,
+      durationMinutes: 15,
+      status: "PUBLISHED",
+    });
+    expect(dcl).toMatchObject({ code: "DCL", serviceWindows: [], eligibleTechnologies: [], locations: [], status: "PUBLISHED" });
+  });
+
+  const window = { daysOfWeek: [1], startLocal: "16:00", endLocal: "19:00" };
+  it.each([
+    ["a malformed code", { code: "S AOU!" }],
+    ["an over-long code", { code: "A".repeat(33) }],
+    ["an empty name", { name: "  " }],
+    ["no directions", { directions: [] }],
+    ["a negative capacity", { minimumCapacityKw: -1 }],
+    ["a negative response time", { responseTimeSeconds: -0.5 }],
+    ["a zero duration", { durationMinutes: 0 }],
+    ["a malformed window time", { serviceWindows: [{ ...window, startLocal: "4pm" }] }],
+    ["an hour past 23", { serviceWindows: [{ ...window, startLocal: "24:00", endLocal: "24:00" }] }],
+    ["a window ending before it starts", { serviceWindows: [{ ...window, startLocal: "19:00", endLocal: "16:00" }] }],
+    ["a window ending when it starts", { serviceWindows: [{ ...window, endLocal: "16:00" }] }],
+    ["day 8", { serviceWindows: [{ ...window, daysOfWeek: [1, 8] }] }],
+    ["day 0", { serviceWindows: [{ ...window, daysOfWeek: [0] }] }],
+    ["no days", { serviceWindows: [{ ...window, daysOfWeek: [] }] }],
+    ["an impossible season date", { serviceWindows: [{ ...window, seasonStart: "2025-02-30" }] }],
+    ["a season date in another format", { serviceWindows: [{ ...window, seasonEnd: "31/03/2026" }] }],
+    ["a season ending before it starts", { serviceWindows: [{ ...window, seasonStart: "2026-03-31", seasonEnd: "2025-11-01" }] }],
+    ["a malformed technology", { eligibleTechnologies: ["battery storage"] }],
+    ["an empty location", { locations: ["Hendon Way", " "] }],
+    ["an unknown owner organisation", { ownerId: UNKNOWN }],
+    ["a malformed owner id", { ownerId: "ukpn" }],
+    ["a retired new product", { status: "RETIRED" }],
+    ["an unknown service type", { serviceType: "FAST_RESERVE_PLUS" }],
+    ["an unknown direction", { directions: ["SIDEWAYS"] }],
+    ["a missing required field", { code: undefined }],
+  ])("rejects %s with BAD_USER_INPUT and writes nothing", async (_case, overrides) => {
+    const [products, audits] = [await count("products"), await count("audit_events")];
+    const result = await execute(subgraph, CREATE, { input: saou({ code: "SAOU-BAD", ...overrides }) });
+    expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    expect(result.data ?? null).toBeNull();
+    expect(await count("products")).toBe(products);
+    expect(await count("audit_events")).toBe(audits);
+  });
+
+  it("names the field and the missing organisation", async () => {
+    const result = await execute(subgraph, CREATE, { input: saou({ code: "X1", ownerId: UNKNOWN }) });
+    expect(result.errors?.[0]?.message).toContain(UNKNOWN);
+    expect(result.errors?.[0]?.extensions?.field).toBe("ownerId");
+  });
+
+  it("refuses a second product with the same owner and code as CONFLICT, writing nothing", async () => {
+    await create(saou({ code: "PEAK-RED", name: "Peak Reduction", serviceType: "UTILISATION_ONLY" }));
+    const [products, audits] = [await count("products"), await count("audit_events")];
+    const duplicate = await execute(subgraph, CREATE, { input: saou({ code: " peak-red ", name: "Peak Reduction again" }) });
+    expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
+    expect(duplicate.errors?.[0]?.message).toMatch(/owner code/);
+    expect(await count("products")).toBe(products);
+    expect(await count("audit_events")).toBe(audits);
+    // The same code under another owner is a different product.
+    expect((await create(saou({ code: "PEAK-RED", ownerId: NESO }))).code).toBe("PEAK-RED");
+  });
+});
+
+describe("products query", () => {
+  beforeAll(async () => {
+    for (const [code, status] of [
+      ["LTU", "PUBLISHED"],
+      ["DAY-AHEAD", "DRAFT"],
+      ["SAOU", "PUBLISHED"],
+      ["PEAK", "IN_CONSULTATION"],
+    ] as const) {
+      await create(saou({ ownerId: LISTED, code, status }));
+    }
+  });
+
+  const list = async (variables: Record<string, unknown>) => {
+    const result = await execute(subgraph, LIST, variables);
+    expect(result.errors).toBeUndefined();
+    return (result.data!.products as { code: string; status: string; owner: { id: string } }[]).map((p) => p.code);
+  };
+
+  it("filters by owner and by status, ordered by code", async () => {
+    expect(await list({ ownerId: LISTED })).toEqual(["DAY-AHEAD", "LTU", "PEAK", "SAOU"]);
+    expect(await list({ ownerId: LISTED, status: "PUBLISHED" })).toEqual(["LTU", "SAOU"]);
+    expect(await list({ ownerId: EMPTY })).toEqual([]);
+    expect(await list({ ownerId: "not-an-id" })).toEqual([]);
+    const published = await execute(subgraph, LIST, { status: "PUBLISHED" });
+    const rows = published.data!.products as { status: string; owner: { id: string } }[];
+    expect(rows.every((p) => p.status === "PUBLISHED")).toBe(true);
+    expect(new Set(rows.map((p) => p.owner.id))).toEqual(new Set([LISTED, NESO]));
+  });
+
+  it("pages with first and offset, and bounds first", async () => {
+    expect(await list({ ownerId: LISTED, first: 2 })).toEqual(["DAY-AHEAD", "LTU"]);
+    expect(await list({ ownerId: LISTED, first: 2, offset: 2 })).toEqual(["PEAK", "SAOU"]);
+    expect(await list({ ownerId: LISTED, first: 2, offset: 4 })).toEqual([]);
+    expect(errorCodes(await execute(subgraph, LIST, { first: 501 }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await execute(subgraph, LIST, { offset: -1 }))).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  it("answers null for unknown and malformed ids", async () => {
+    expect((await execute(subgraph, PRODUCT, { id: UNKNOWN })).data).toEqual({ product: null });
+    expect((await execute(subgraph, PRODUCT, { id: "not-an-id" })).data).toEqual({ product: null });
+  });
+});
+
+describe("updateProduct", () => {
+  it("changes only the fields given, re-validated, and can clear optional numbers", async () => {
+    const product = await create(saou({ ownerId: NESO, code: "LT-UTIL", name: "Long-Term Utilisation" }));
+    const result = await execute(subgraph, UPDATE, {
+      input: {
+        id: product.id,
+        name: " Long-Term Utilisation (scheduled) ",
+        durationMinutes: null,
+        serviceWindows: [{ daysOfWeek: [6, 7], startLocal: "00:00", endLocal: "24:00" }],
+        locations: ["EPN", "SPN"],
+      },
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.updateProduct.product).toMatchObject({
+      id: product.id,
+      code: "LT-UTIL",
+      name: "Long-Term Utilisation (scheduled)",
+      minimumCapacityKw: 10,
+      responseTimeSeconds: 900,
+      durationMinutes: null,
+      serviceWindows: [{ daysOfWeek: [6, 7], startLocal: "00:00", endLocal: "24:00", seasonStart: null, seasonEnd: null }],
+      eligibleTechnologies: ["BESS", "EV_CHARGER", "HEAT_PUMP"],
+      locations: ["EPN", "SPN"],
+      status: "DRAFT",
+    });
+    expect(new Date(result.data?.updateProduct.product.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(product.updatedAt).getTime());
+  });
+
+  it("refuses invalid changed fields, writing nothing", async () => {
+    const product = await create(saou({ ownerId: NESO, code: "DA" }));
+    const audits = await count("audit_events");
+    for (const input of [
+      { name: "" },
+      { minimumCapacityKw: -5 },
+      { serviceWindows: [{ daysOfWeek: [1], startLocal: "19:00", endLocal: "16:00" }] },
+      { eligibleTechnologies: ["bess"] },
+    ]) {
+      expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: product.id, ...input } }))).toEqual(["BAD_USER_INPUT"]);
+    }
+    expect(await count("audit_events")).toBe(audits);
+    expect((await execute(subgraph, PRODUCT, { id: product.id })).data?.product).toEqual(product);
+  });
+
+  it("moves status along the lifecycle and refuses a skipped or backward step", async () => {
+    const product = await create(saou({ ownerId: NESO, code: "LIFECYCLE" }));
+    const move = (status: string) => execute(subgraph, UPDATE, { input: { id: product.id, status } });
+
+    const refused = await move("SUSPENDED");
+    expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
+    expect(refused.errors?.[0]?.message).toMatch(/from DRAFT to SUSPENDED/);
+
+    for (const status of ["IN_CONSULTATION", "PUBLISHED", "SUSPENDED", "PUBLISHED", "RETIRED"]) {
+      const moved = await move(status);
+      expect(moved.errors).toBeUndefined();
+      expect(moved.data?.updateProduct.product.status).toBe(status);
+    }
+
+    const audits = await count("audit_events");
+    const fromRetired = await move("PUBLISHED");
+    expect(errorCodes(fromRetired)).toEqual(["BAD_USER_INPUT"]);
+    expect(fromRetired.errors?.[0]?.message).toMatch(/from RETIRED to PUBLISHED/);
+    expect(await count("audit_events")).toBe(audits);
+    expect((await execute(subgraph, PRODUCT, { id: product.id })).data?.product.status).toBe("RETIRED");
+  });
+
+  it("answers NOT_FOUND for an unknown product and BAD_USER_INPUT for a malformed id", async () => {
+    expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: UNKNOWN, name: "Y" } }))).toEqual(["NOT_FOUND"]);
+    expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: "nope", name: "Y" } }))).toEqual(["BAD_USER_INPUT"]);
+  });
+});
+
+describe("entities", () => {
+  const ENTITIES = /* GraphQL */ `
+    query ($r: [_Any!]!) {
+      _entities(representations: $r) {
+        ... on Product { id code owner { id } }
+        ... on Organisation { id products { code } }
+      }
+    }`;
+
+  it("resolves Product references, collapsing duplicates into one batched read", async () => {
+    const a = await create(saou({ ownerId: EMPTY, code: "ENT-A" }));
+    const b = await create(saou({ ownerId: EMPTY, code: "ENT-B" }));
+    const spy = vi.spyOn(repos.products, "byIds");
+    try {
+      const representations = [a, b, a, a, b, { id: UNKNOWN }].map(({ id }) => ({ __typename: "Product", id }));
+      const result = await execute(subgraph, ENTITIES, { r: representations });
+      expect(result.errors).toBeUndefined();
+      const ea = { id: a.id, code: "ENT-A", owner: { id: EMPTY } };
+      const eb = { id: b.id, code: "ENT-B", owner: { id: EMPTY } };
+      expect(result.data?._entities).toEqual([ea, eb, ea, ea, eb, null]);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect([...(spy.mock.calls[0]?.[0] ?? [])].sort()).toEqual([a.id, b.id, UNKNOWN].sort());
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("resolves Organisation references to their products with one batched read and no lookup of the organisation", async () => {
+    const spy = vi.spyOn(repos.products, "byOwnerIds");
+    const byIds = vi.spyOn(repos.products, "byIds");
+    try {
+      const representations = [LISTED, UNKNOWN, LISTED, NESO].map((id) => ({ __typename: "Organisation", id }));
+      const result = await execute(subgraph, ENTITIES, { r: representations });
+      expect(result.errors).toBeUndefined();
+      const listed = { id: LISTED, products: ["DAY-AHEAD", "LTU", "PEAK", "SAOU"].map((code) => ({ code })) };
+      const entities = result.data?._entities as { id: string; products: { code: string }[] }[];
+      expect(entities[0]).toEqual(listed);
+      expect(entities[1]).toEqual({ id: UNKNOWN, products: [] });
+      expect(entities[2]).toEqual(listed);
+      expect(entities[3]?.products.map((p) => p.code)).toContain("DCL");
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect([...(spy.mock.calls[0]?.[0] ?? [])].sort()).toEqual([LISTED, NESO, UNKNOWN].sort());
+      expect(byIds).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+      byIds.mockRestore();
+    }
+  });
+});
