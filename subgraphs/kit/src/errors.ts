@@ -73,8 +73,9 @@ function classify(error: unknown): SfeError | undefined {
 
 function describeConstraint(constraint: string | undefined): string {
   if (!constraint) return "key";
-  // e.g. organisations_company_number_unique → "company number"
-  return constraint.replace(/^[a-z]+?s?_/, "").replace(/_(unique|key|idx)$/, "").replaceAll("_", " ");
+  // <plural table>_<columns>_unique: organisations_company_number_unique → "company number",
+  // market_rules_code_unique → "code"
+  return constraint.replace(/^[a-z_]*?s_/, "").replace(/_(unique|key|idx)$/, "").replaceAll("_", " ");
 }
 
 /** Codes that already say what the client did wrong (ours, GraphQL's and Apollo Server's). */

@@ -1,0 +1,83 @@
+import { auditEventsTable } from "@sfe/kit";
+import { sql } from "drizzle-orm";
+import { check, index, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export const rulesSchema = pgSchema("rules");
+
+export type RuleKind = "ELIGIBILITY" | "STACKING" | "PRIMACY" | "TIMING" | "DATA_QUALITY" | "CONTRACT";
+export type RuleMode = "NOTIFY" | "BLOCK";
+export type RuleStatus = "ACTIVE" | "RETIRED";
+export type ConflictKind =
+  | "OVERLAPPING_COMMITMENT"
+  | "OPPOSING_INSTRUCTIONS"
+  | "DOUBLE_REGISTRATION"
+  | "EXCEEDS_CAPABILITY"
+  | "CONNECTION_LIMIT";
+export type ConflictStatus = "OPEN" | "NOTIFIED" | "ACKNOWLEDGED" | "RESOLVED" | "ESCALATED" | "DISMISSED";
+
+/** A market rule held as data. `productId` refers to the products subgraph (null = market-wide). */
+export const marketRules = rulesSchema.table(
+  "market_rules",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    code: text().notNull().unique("market_rules_code_unique"),
+    name: text().notNull(),
+    productId: uuid("product_id"),
+    kind: text().$type<RuleKind>().notNull(),
+    parameters: jsonb().$type<Record<string, unknown>>().notNull(),
+    mode: text().$type<RuleMode>().notNull(),
+    status: text().$type<RuleStatus>().notNull().default("ACTIVE"),
+    effectiveFrom: timestamp("effective_from", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("market_rules_product_idx").on(t.productId)],
+);
+
+/** A detected clash between commitments or instructions on the same asset(s). */
+export const conflicts = rulesSchema.table(
+  "conflicts",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    kind: text().$type<ConflictKind>().notNull(),
+    status: text().$type<ConflictStatus>().notNull().default("OPEN"),
+    overlapStart: timestamp("overlap_start", { withTimezone: true }).notNull(),
+    overlapEnd: timestamp("overlap_end", { withTimezone: true }).notNull(),
+    ruleId: uuid("rule_id").references(() => marketRules.id),
+    description: text(),
+    resolution: text(),
+    detectedAt: timestamp("detected_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("conflicts_overlap_window_check", sql`${sql.identifier("overlap_end")} > ${sql.identifier("overlap_start")}`),
+    index("conflicts_rule_idx").on(t.ruleId),
+    index("conflicts_detected_at_idx").on(t.detectedAt),
+  ],
+);
+
+/** The assets (owned by the assets subgraph) a conflict involves. */
+export const conflictAssets = rulesSchema.table(
+  "conflict_assets",
+  {
+    conflictId: uuid("conflict_id")
+      .notNull()
+      .references(() => conflicts.id),
+    assetId: uuid("asset_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conflictId, t.assetId] }), index("conflict_assets_asset_idx").on(t.assetId)],
+);
+
+/** The dispatch instructions (owned by the transactions subgraph) a conflict involves. */
+export const conflictInstructions = rulesSchema.table(
+  "conflict_instructions",
+  {
+    conflictId: uuid("conflict_id")
+      .notNull()
+      .references(() => conflicts.id),
+    instructionId: uuid("instruction_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conflictId, t.instructionId] })],
+);
+
+export const auditEvents = auditEventsTable(rulesSchema);

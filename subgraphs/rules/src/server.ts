@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { parse } from "graphql";
+import type { Resolvers } from "./__generated__/resolvers-types.js";
+import { createLoaders } from "./loaders.js";
+import { createRepositories, type Repositories } from "./repositories/index.js";
+import { Asset } from "./resolvers/Asset.js";
+import { Conflict } from "./resolvers/Conflict.js";
+import { MarketRule } from "./resolvers/MarketRule.js";
+import { Mutation } from "./resolvers/Mutation.js";
+import { Product } from "./resolvers/Product.js";
+import { Query } from "./resolvers/Query.js";
+
+export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+
+/** Builds the rules subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+export function createRulesSubgraph({
+  db,
+  references,
+  repos = createRepositories(db),
+}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  const resolvers: Resolvers = {
+    Query: Query(repos),
+    Mutation: Mutation(repos, references),
+    MarketRule,
+    Conflict,
+    Asset,
+    Product,
+  };
+  return createSubgraph({
+    name: "rules",
+    typeDefs,
+    resolvers,
+    createLoaders: () => createLoaders(repos),
+  });
+}
+
+export const rulesModule: SubgraphModule = {
+  name: "rules",
+  defaultPort: 4005,
+  migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
+  create: createRulesSubgraph,
+};
+
+export { createRepositories };
