@@ -1,0 +1,109 @@
+import { auditEventsTable } from "@sfe/kit";
+import { sql } from "drizzle-orm";
+import { check, doublePrecision, index, numeric, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+export const transactionsSchema = pgSchema("transactions");
+
+export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN_UP" | "GENERATION_TURN_DOWN";
+export type BidStatus = "SUBMITTED" | "ACCEPTED" | "PARTIALLY_ACCEPTED" | "REJECTED" | "WITHDRAWN";
+export type AwardStatus = "AWARDED" | "ACTIVE" | "DELIVERED" | "SETTLED" | "CANCELLED" | "RELEASED";
+export type DispatchStatus = "ISSUED" | "ACKNOWLEDGED" | "REJECTED" | "ACTIVE" | "COMPLETED" | "SUPERSEDED";
+
+/** Money is never a float: £ amounts are exact decimals, read and written as strings. */
+const price = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "string" });
+
+/** Delivery window [start, end) and provenance: every market record has both. */
+const window = {
+  start: timestamp("start_at", { withTimezone: true }).notNull(),
+  end: timestamp("end_at", { withTimezone: true }).notNull(),
+};
+const provenance = {
+  /** Where the record came from: "API" for records made through the graph, else the ingested source. */
+  source: text().notNull().default("API"),
+  /** The source's own id for the record; (source, external_id) is unique so re-ingesting is a conflict. */
+  externalId: text("external_id"),
+};
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const bids = transactionsSchema.table(
+  "bids",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    assetId: uuid("asset_id").notNull(),
+    productId: uuid("product_id").notNull(),
+    bidderId: uuid("bidder_id").notNull(),
+    direction: text().$type<Direction>().notNull(),
+    quantityMw: doublePrecision("quantity_mw").notNull(),
+    availabilityPriceGbpPerMwH: price("availability_price_gbp_per_mw_h"),
+    utilisationPriceGbpPerMwh: price("utilisation_price_gbp_per_mwh"),
+    ...window,
+    status: text().$type<BidStatus>().notNull().default("SUBMITTED"),
+    ...provenance,
+    ...timestamps,
+  },
+  (t) => [
+    index("bids_asset_idx").on(t.assetId),
+    index("bids_product_idx").on(t.productId),
+    index("bids_bidder_idx").on(t.bidderId),
+    uniqueIndex("bids_source_external_id_unique").on(t.source, t.externalId),
+    check("bids_window_check", sql`${t.end} > ${t.start}`),
+    check("bids_quantity_check", sql`${t.quantityMw} > 0`),
+  ],
+);
+
+export const awards = transactionsSchema.table(
+  "awards",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    bidId: uuid("bid_id").references(() => bids.id),
+    assetId: uuid("asset_id").notNull(),
+    productId: uuid("product_id").notNull(),
+    awardedMw: doublePrecision("awarded_mw").notNull(),
+    availabilityPriceGbpPerMwH: price("availability_price_gbp_per_mw_h"),
+    utilisationPriceGbpPerMwh: price("utilisation_price_gbp_per_mwh"),
+    ...window,
+    status: text().$type<AwardStatus>().notNull().default("AWARDED"),
+    ...provenance,
+    ...timestamps,
+  },
+  (t) => [
+    index("awards_asset_idx").on(t.assetId),
+    index("awards_product_idx").on(t.productId),
+    index("awards_bid_idx").on(t.bidId),
+    uniqueIndex("awards_source_external_id_unique").on(t.source, t.externalId),
+    check("awards_window_check", sql`${t.end} > ${t.start}`),
+    check("awards_awarded_mw_check", sql`${t.awardedMw} > 0`),
+  ],
+);
+
+export const dispatchInstructions = transactionsSchema.table(
+  "dispatch_instructions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** Null when the source names only a unit the hub does not know as an asset. */
+    assetId: uuid("asset_id"),
+    unitReference: text("unit_reference"),
+    productId: uuid("product_id").notNull(),
+    issuedById: uuid("issued_by_id").notNull(),
+    direction: text().$type<Direction>().notNull(),
+    setPointMw: doublePrecision("set_point_mw").notNull(),
+    ...window,
+    status: text().$type<DispatchStatus>().notNull().default("ISSUED"),
+    ...provenance,
+    ...timestamps,
+  },
+  (t) => [
+    index("dispatch_instructions_asset_idx").on(t.assetId),
+    index("dispatch_instructions_product_idx").on(t.productId),
+    index("dispatch_instructions_issued_by_idx").on(t.issuedById),
+    uniqueIndex("dispatch_instructions_source_external_id_unique").on(t.source, t.externalId),
+    check("dispatch_instructions_window_check", sql`${t.end} > ${t.start}`),
+    check("dispatch_instructions_set_point_check", sql`${t.setPointMw} >= 0`),
+    check("dispatch_instructions_target_check", sql`${t.assetId} is not null or ${t.unitReference} is not null`),
+  ],
+);
+
+export const auditEvents = auditEventsTable(transactionsSchema);

@@ -1,0 +1,16 @@
+import type { awards, bids, dispatchInstructions } from "./db/schema.js";
+
+/** Row types resolvers return; codegen maps the GraphQL types onto them. */
+export type BidMapper = typeof bids.$inferSelect;
+export type AwardMapper = typeof awards.$inferSelect;
+export type DispatchInstructionMapper = typeof dispatchInstructions.$inferSelect;
+
+/** Entities other subgraphs own: this subgraph knows only their key. */
+export type AssetMapper = { __typename?: "Asset"; id: string };
+export type ProductMapper = { __typename?: "Product"; id: string };
+export type OrganisationMapper = { __typename?: "Organisation"; id: string };
+
+/** References to entities other subgraphs own, for the gateway to resolve there. */
+export const assetRef = (id: string): AssetMapper => ({ __typename: "Asset", id });
+export const productRef = (id: string): ProductMapper => ({ __typename: "Product", id });
+export const organisationRef = (id: string): OrganisationMapper => ({ __typename: "Organisation", id });

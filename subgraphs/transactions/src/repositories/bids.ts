@@ -1,0 +1,83 @@
+import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { auditEvents, type BidStatus, bids } from "../db/schema.js";
+import { overlaps, type Window } from "./window.js";
+
+export type BidRow = typeof bids.$inferSelect;
+export type NewBid = typeof bids.$inferInsert;
+
+export interface BidFilter extends Window {
+  assetId?: string | null | undefined;
+  productId?: string | null | undefined;
+  bidderId?: string | null | undefined;
+  limit: number;
+  offset: number;
+}
+
+export function createBidRepository(db: Database) {
+  return {
+    /** Rows for the ids that exist, in any order (the loader orders them). */
+    async byIds(ids: readonly string[]): Promise<BidRow[]> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db.select().from(bids).where(inArray(bids.id, valid));
+    },
+
+    /** Every bid of these assets whose window overlaps `window`, by start. */
+    async byAssetIds(assetIds: readonly string[], window?: Window): Promise<BidRow[]> {
+      const valid = assetIds.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db
+        .select()
+        .from(bids)
+        .where(and(inArray(bids.assetId, valid), overlaps(bids, window)))
+        .orderBy(asc(bids.start), asc(bids.id));
+    },
+
+    async list(filter: BidFilter): Promise<BidRow[]> {
+      return db
+        .select()
+        .from(bids)
+        .where(
+          and(
+            filter.assetId ? eq(bids.assetId, filter.assetId) : undefined,
+            filter.productId ? eq(bids.productId, filter.productId) : undefined,
+            filter.bidderId ? eq(bids.bidderId, filter.bidderId) : undefined,
+            overlaps(bids, filter),
+          ),
+        )
+        .orderBy(asc(bids.start), asc(bids.id))
+        .limit(filter.limit)
+        .offset(filter.offset);
+    },
+
+    /** Inserts and audits the bid; null when a bid with the same (source, externalId) is already recorded. */
+    async create(values: NewBid, actor: Identity | null): Promise<BidRow | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(bids)
+          .values(values)
+          .onConflictDoNothing({ target: [bids.source, bids.externalId] })
+          .returning();
+        if (!row) return null;
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Bid", entityId: row.id, after: row });
+        return row;
+      });
+    },
+
+    /** Sets the status; null when the bid does not exist. */
+    async updateStatus(id: string, status: BidStatus, actor: Identity | null): Promise<BidRow | null> {
+      if (!isUuid(id)) return null;
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(bids).where(eq(bids.id, id)).for("update");
+        if (!before) return null;
+        const [row] = await tx.update(bids).set({ status, updatedAt: new Date() }).where(eq(bids.id, id)).returning();
+        if (!row) return null;
+        await appendAudit(tx, auditEvents, actor, { action: "STATUS_CHANGE", entityType: "Bid", entityId: id, before, after: row });
+        return row;
+      });
+    },
+  };
+}
+
+export type BidRepository = ReturnType<typeof createBidRepository>;

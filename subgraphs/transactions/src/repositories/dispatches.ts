@@ -1,0 +1,88 @@
+import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { auditEvents, type DispatchStatus, dispatchInstructions as dispatches } from "../db/schema.js";
+import { overlaps, type Window } from "./window.js";
+
+export type DispatchInstructionRow = typeof dispatches.$inferSelect;
+export type NewDispatchInstruction = typeof dispatches.$inferInsert;
+
+export interface DispatchFilter extends Window {
+  assetId?: string | null | undefined;
+  productId?: string | null | undefined;
+  issuedById?: string | null | undefined;
+  limit: number;
+  offset: number;
+}
+
+export function createDispatchRepository(db: Database) {
+  return {
+    async byIds(ids: readonly string[]): Promise<DispatchInstructionRow[]> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db.select().from(dispatches).where(inArray(dispatches.id, valid));
+    },
+
+    /** Every instruction to these assets whose window overlaps `window`, by start. */
+    async byAssetIds(assetIds: readonly string[], window?: Window): Promise<DispatchInstructionRow[]> {
+      const valid = assetIds.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db
+        .select()
+        .from(dispatches)
+        .where(and(inArray(dispatches.assetId, valid), overlaps(dispatches, window)))
+        .orderBy(asc(dispatches.start), asc(dispatches.id));
+    },
+
+    async list(filter: DispatchFilter): Promise<DispatchInstructionRow[]> {
+      return db
+        .select()
+        .from(dispatches)
+        .where(
+          and(
+            filter.assetId ? eq(dispatches.assetId, filter.assetId) : undefined,
+            filter.productId ? eq(dispatches.productId, filter.productId) : undefined,
+            filter.issuedById ? eq(dispatches.issuedById, filter.issuedById) : undefined,
+            overlaps(dispatches, filter),
+          ),
+        )
+        .orderBy(asc(dispatches.start), asc(dispatches.id))
+        .limit(filter.limit)
+        .offset(filter.offset);
+    },
+
+    /** Inserts and audits the instruction; null when one with the same (source, externalId) is already recorded. */
+    async create(values: NewDispatchInstruction, actor: Identity | null): Promise<DispatchInstructionRow | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(dispatches)
+          .values(values)
+          .onConflictDoNothing({ target: [dispatches.source, dispatches.externalId] })
+          .returning();
+        if (!row) return null;
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "DispatchInstruction", entityId: row.id, after: row });
+        return row;
+      });
+    },
+
+    /** Sets the status; null when the instruction does not exist. */
+    async updateStatus(id: string, status: DispatchStatus, actor: Identity | null): Promise<DispatchInstructionRow | null> {
+      if (!isUuid(id)) return null;
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(dispatches).where(eq(dispatches.id, id)).for("update");
+        if (!before) return null;
+        const [row] = await tx.update(dispatches).set({ status, updatedAt: new Date() }).where(eq(dispatches.id, id)).returning();
+        if (!row) return null;
+        await appendAudit(tx, auditEvents, actor, {
+          action: "STATUS_CHANGE",
+          entityType: "DispatchInstruction",
+          entityId: id,
+          before,
+          after: row,
+        });
+        return row;
+      });
+    },
+  };
+}
+
+export type DispatchRepository = ReturnType<typeof createDispatchRepository>;

@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { parse } from "graphql";
+import { createLoaders } from "./loaders.js";
+import { createRepositories, type Repositories } from "./repositories/index.js";
+import { Asset } from "./resolvers/Asset.js";
+import { Award } from "./resolvers/Award.js";
+import { Bid } from "./resolvers/Bid.js";
+import { DispatchInstruction } from "./resolvers/DispatchInstruction.js";
+import { Mutation } from "./resolvers/Mutation.js";
+import { Product } from "./resolvers/Product.js";
+import { Query } from "./resolvers/Query.js";
+
+export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+
+/** Builds the transactions subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+export function createTransactionsSubgraph({
+  db,
+  references,
+  repos = createRepositories(db),
+}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  return createSubgraph({
+    name: "transactions",
+    typeDefs,
+    resolvers: {
+      Query: Query(repos),
+      Mutation: Mutation(repos, references),
+      Bid,
+      Award,
+      DispatchInstruction,
+      Asset,
+      Product,
+    },
+    createLoaders: () => createLoaders(repos),
+  });
+}
+
+export const transactionsModule: SubgraphModule = {
+  name: "transactions",
+  defaultPort: 4004,
+  migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
+  create: createTransactionsSubgraph,
+};
+
+export { createRepositories };
