@@ -23,7 +23,7 @@ export interface StackOptions {
   /** Gateway port; subgraphs take their default ports, or free ports when this is 0. */
   port?: number;
   /** Loads the demo data set after migrating (idempotent). */
-  seed?: (database: DatabaseHandle) => Promise<void>;
+  seed?: (database: DatabaseHandle) => Promise<unknown>;
   /** Everything the gateway accepts beyond URLs (extra subgraphs, polling, production). */
   gateway?: Omit<GatewayOptions, "subgraphUrls" | "subgraphSecret">;
   modules?: SubgraphModule[];

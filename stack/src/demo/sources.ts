@@ -110,7 +110,10 @@ export type UkpnProduct = (typeof UKPN_PRODUCTS)[number];
 
 /** Other extracts of the same dataset spell products differently: map every spelling onto one name. */
 export function normaliseUkpnProduct(raw: string): UkpnProduct {
-  const key = raw.trim().toLowerCase().replace(/[\s_-]+/g, " ");
+  const key = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, " ");
   const found = UKPN_PRODUCTS.find((p) => p.toLowerCase().replace(/[\s_-]+/g, " ") === key);
   if (!found) throw new Error(`unknown UKPN product: ${raw}`);
   return found;

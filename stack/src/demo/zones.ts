@@ -1,17 +1,18 @@
 import { createHash } from "node:crypto";
 
-/** A UKPN licence area: the MPAN distributor id, GSP group, licence area name and Elexon FMAR DNO code. */
+/** A UKPN licence area: MPAN distributor id, GSP group, licence area, DNO group and Elexon FMAR DNO code. */
 export interface UkpnArea {
   distributorId: number;
   gspGroup: "_A" | "_C" | "_J";
   licenceArea: "Eastern" | "London" | "South Eastern";
+  dnoGroup: "UKPN";
   dnoCode: "UKPN_EPN" | "UKPN_LPN" | "UKPN_SPN";
 }
 
 export const UKPN_AREAS = {
-  _A: { distributorId: 10, gspGroup: "_A", licenceArea: "Eastern", dnoCode: "UKPN_EPN" },
-  _C: { distributorId: 12, gspGroup: "_C", licenceArea: "London", dnoCode: "UKPN_LPN" },
-  _J: { distributorId: 19, gspGroup: "_J", licenceArea: "South Eastern", dnoCode: "UKPN_SPN" },
+  _A: { distributorId: 10, gspGroup: "_A", licenceArea: "Eastern", dnoGroup: "UKPN", dnoCode: "UKPN_EPN" },
+  _C: { distributorId: 12, gspGroup: "_C", licenceArea: "London", dnoGroup: "UKPN", dnoCode: "UKPN_LPN" },
+  _J: { distributorId: 19, gspGroup: "_J", licenceArea: "South Eastern", dnoGroup: "UKPN", dnoCode: "UKPN_SPN" },
 } as const satisfies Record<string, UkpnArea>;
 
 /**
@@ -94,7 +95,6 @@ const FALLBACK: (keyof typeof UKPN_AREAS)[] = ["_A", "_C", "_J"];
 
 /** The (illustrative) UKPN licence area of a flexibility zone; deterministic. */
 export function ukpnAreaOfZone(zone: string): UkpnArea {
-  const group =
-    ZONE_GSP_GROUP[zone] ?? FALLBACK[createHash("sha1").update(zone).digest().readUInt32BE(0) % FALLBACK.length] ?? "_A";
+  const group = ZONE_GSP_GROUP[zone] ?? FALLBACK[createHash("sha1").update(zone).digest().readUInt32BE(0) % FALLBACK.length] ?? "_A";
   return UKPN_AREAS[group];
 }

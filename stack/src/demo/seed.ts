@@ -1,0 +1,619 @@
+/**
+ * The demo data set: real public GB flexibility data (NESO Dynamic Containment bids, UKPN flexibility
+ * dispatches, Elexon's draft FMAR codes) plus a few illustrative records (the personas Louis, Ed and Emma).
+ * Sources, licences and what is invented: stack/data/ATTRIBUTION.md.
+ *
+ * Runs on every start, so it is idempotent: every id is derived from a natural key (`stableId`) and every
+ * insert is `onConflictDoNothing`, so a second run adds nothing. Each subgraph's tables are written here
+ * directly (no GraphQL, no audit events), in one transaction.
+ */
+import { assetCategories, assets } from "@sfe/assets/db";
+import type { Database, DatabaseHandle, Role } from "@sfe/kit";
+import { products } from "@sfe/products/db";
+import { conflictAssets, conflictInstructions, conflicts, marketRules } from "@sfe/rules/db";
+import { awards, bids, dispatchInstructions } from "@sfe/transactions/db";
+import { organisations, users } from "@sfe/users/db";
+import { and, eq, getTableColumns, inArray, isNotNull, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import { mpanCore, stableId } from "./ids.js";
+import {
+  crossProductOverlaps,
+  NESO_DC_SOURCE,
+  type NesoDcBid,
+  readElexonCodes,
+  readNesoDcBids,
+  readUkpnDispatches,
+  UKPN_DISPATCH_SOURCE,
+  type UkpnDispatch,
+  type UkpnProduct,
+} from "./sources.js";
+import { ukpnAreaOfZone } from "./zones.js";
+
+export const DEMO_ENTITIES = [
+  "organisations",
+  "users",
+  "assetCategories",
+  "assets",
+  "products",
+  "bids",
+  "awards",
+  "dispatchInstructions",
+  "marketRules",
+  "conflicts",
+  "conflictAssets",
+  "conflictInstructions",
+] as const;
+export type DemoEntity = (typeof DEMO_ENTITIES)[number];
+
+export interface DemoSummary {
+  /** Records in the demo data set, per entity (all present in the database after the load). */
+  records: Record<DemoEntity, number>;
+  /** How many of those this run inserted: zero everywhere when the data was already loaded. */
+  inserted: Record<DemoEntity, number>;
+  /** UKPN rows skipped because an earlier row had the same (fu_id, product, start, end). */
+  repeatedSourceRows: number;
+  elapsedMs: number;
+}
+
+/** Keeps rows × columns per statement well under the parameter limits of PGlite and Postgres. */
+const MAX_PARAMETERS = 30_000;
+const MAX_BATCH_ROWS = 500;
+
+// ------------------------------------------------------------------------------------------ organisations
+
+interface OrgSeed {
+  key: string;
+  name: string;
+  companyNumber: string | null;
+  roles: Role[];
+}
+
+const NESO = "National Energy System Operator (NESO)";
+const UKPN = "UK Power Networks";
+const NGED = "National Grid Electricity Distribution";
+const NEWFLEX = "NewFlex Ltd";
+const GREENBANK = "Greenbank Capital";
+const ADMIN_ORG = "SFE Hub Administration";
+
+const orgKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
+
+const SYSTEM_OPERATORS: OrgSeed[] = [
+  { key: orgKey(NESO), name: NESO, companyNumber: "11014226", roles: ["SYSTEM_OPERATOR"] },
+  { key: orgKey(UKPN), name: UKPN, companyNumber: "03870728", roles: ["SYSTEM_OPERATOR"] },
+  // ILLUSTRATIVE company number.
+  { key: orgKey(NGED), name: NGED, companyNumber: "99000001", roles: ["SYSTEM_OPERATOR"] },
+];
+
+const ILLUSTRATIVE_ORGS: OrgSeed[] = [
+  { key: orgKey(NEWFLEX), name: NEWFLEX, companyNumber: null, roles: ["FSP"] },
+  { key: orgKey(GREENBANK), name: GREENBANK, companyNumber: null, roles: ["INVESTOR"] },
+  { key: orgKey(ADMIN_ORG), name: ADMIN_ORG, companyNumber: null, roles: ["ADMIN"] },
+];
+
+const ILLUSTRATIVE_USERS = [
+  { email: "louis@newflex.example", name: "Louis Martin", org: NEWFLEX, role: "FSP", status: "ACTIVE" },
+  { email: "ed@neso.example", name: "Ed Harris", org: NESO, role: "SYSTEM_OPERATOR", status: "VERIFIED_SO" },
+  { email: "emma@greenbank.example", name: "Emma Clarke", org: GREENBANK, role: "INVESTOR", status: "ACTIVE" },
+  { email: "admin@sfe-hub.example", name: "SFE Hub Administrator", org: ADMIN_ORG, role: "ADMIN", status: "ACTIVE" },
+] as const;
+
+// ------------------------------------------------------------------------------------------ products
+
+interface ProductSeed {
+  key: string;
+  owner: string;
+  code: string;
+  name: string;
+  serviceType: (typeof products.$inferInsert)["serviceType"];
+  directions: (typeof products.$inferInsert)["directions"];
+  minimumCapacityKw: number;
+  responseTimeSeconds?: number;
+  durationMinutes?: number;
+  eligibleTechnologies: string[];
+  locations: string[];
+  status: NonNullable<(typeof products.$inferInsert)["status"]>;
+}
+
+const UKPN_PRODUCT_CODES: Record<UkpnProduct, { code: string; serviceType: ProductSeed["serviceType"] }> = {
+  "Peak Reduction": { code: "PR", serviceType: "UTILISATION_ONLY" },
+  "Long-Term Utilisation": { code: "LTU", serviceType: "UTILISATION_ONLY" },
+  "Scheduled Availability": { code: "SAOU", serviceType: "AVAILABILITY_AND_UTILISATION" },
+  "Day-Ahead": { code: "DA", serviceType: "UTILISATION_ONLY" },
+};
+
+const productKey = (owner: string, code: string) => `${orgKey(owner)}|${code}`;
+
+// ------------------------------------------------------------------------------------------ helpers
+
+const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
+const maxOf = (values: Iterable<number>) => Math.max(0, ...values);
+const emptyCounts = () => Object.fromEntries(DEMO_ENTITIES.map((e) => [e, 0])) as Record<DemoEntity, number>;
+
+/** Inserts `rows` in batches, skipping any that conflict with a row already there; returns how many were new. */
+async function insertNew<T extends PgTable>(db: Database, table: T, rows: T["$inferInsert"][]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const columns = Object.keys(getTableColumns(table)).length;
+  const size = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / columns)));
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += size) {
+    const batch = rows.slice(i, i + size);
+    const result = await db
+      .insert(table as PgTable)
+      .values(batch as PgTable["$inferInsert"][])
+      .onConflictDoNothing()
+      .returning({ one: sql<number>`1` });
+    inserted += result.length;
+  }
+  return inserted;
+}
+
+function chunks<T>(items: readonly T[], size = 1000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The id each natural key actually has in the database. Normally the stable id just inserted; different only
+ * when a record with the same unique key (company number, product code, external id) was created another way
+ * first, in which case the demo links to that record instead of a row that does not exist.
+ */
+async function resolveIds(
+  wanted: Map<string, string>,
+  fetch: (keys: string[]) => Promise<{ key: string | null; id: string }[]>,
+): Promise<Map<string, string>> {
+  const resolved = new Map(wanted);
+  for (const keys of chunks([...wanted.keys()])) {
+    for (const row of await fetch(keys)) if (row.key !== null) resolved.set(row.key, row.id);
+  }
+  return resolved;
+}
+
+function required<K, V>(map: Map<K, V>, key: K, what: string): V {
+  const value = map.get(key);
+  if (value === undefined) throw new Error(`demo data: no ${what} for ${String(key)}`);
+  return value;
+}
+
+// ------------------------------------------------------------------------------------------ the load
+
+export async function seedDemoData(handle: DatabaseHandle, options: { log?: (message: string) => void } = {}): Promise<DemoSummary> {
+  const started = performance.now();
+  const nesoBids = readNesoDcBids();
+  const ukpn = readUkpnDispatches();
+  const elexonCodes = readElexonCodes();
+  const dispatches = ukpn.dispatches;
+  const overlaps = crossProductOverlaps(dispatches);
+
+  const records = emptyCounts();
+  const inserted = emptyCounts();
+
+  await handle.db.transaction(async (tx) => {
+    const db = tx as unknown as Database;
+    const load = async <T extends PgTable>(entity: DemoEntity, table: T, rows: T["$inferInsert"][]) => {
+      records[entity] = rows.length;
+      inserted[entity] = await insertNew(db, table, rows);
+    };
+
+    // ---------------------------------------------------------------- users: organisations and users
+    const orgSeeds = new Map<string, OrgSeed>();
+    const addOrg = (seed: OrgSeed) => {
+      if (!orgSeeds.has(seed.key)) orgSeeds.set(seed.key, seed);
+    };
+    for (const seed of SYSTEM_OPERATORS) addOrg(seed);
+    for (const d of dispatches)
+      addOrg({ key: orgKey(d.company), name: d.company.replace(/\s+/g, " "), companyNumber: null, roles: ["FSP"] });
+    for (const b of nesoBids) addOrg({ key: orgKey(b.agent), name: b.agent.replace(/\s+/g, " "), companyNumber: null, roles: ["FSP"] });
+    for (const seed of ILLUSTRATIVE_ORGS) addOrg(seed);
+
+    await load(
+      "organisations",
+      organisations,
+      [...orgSeeds.values()].map((o) => ({
+        id: stableId("organisation", o.key),
+        name: o.name,
+        companyNumber: o.companyNumber,
+        roles: o.roles,
+        status: "ACTIVE" as const,
+      })),
+    );
+    const orgIds = new Map([...orgSeeds.keys()].map((key) => [key, stableId("organisation", key)]));
+    // An organisation registered through the graph first keeps its id (company numbers are unique).
+    const byNumber = await db
+      .select({ id: organisations.id, companyNumber: organisations.companyNumber })
+      .from(organisations)
+      .where(
+        inArray(
+          organisations.companyNumber,
+          SYSTEM_OPERATORS.map((o) => o.companyNumber ?? ""),
+        ),
+      );
+    for (const so of SYSTEM_OPERATORS) {
+      const found = byNumber.find((row) => row.companyNumber === so.companyNumber);
+      if (found) orgIds.set(so.key, found.id);
+    }
+    const orgId = (name: string) => required(orgIds, orgKey(name), "organisation");
+
+    await load(
+      "users",
+      users,
+      ILLUSTRATIVE_USERS.map((u) => ({
+        id: stableId("user", u.email),
+        organisationId: orgId(u.org),
+        email: u.email,
+        name: u.name,
+        role: u.role,
+        status: u.status,
+      })),
+    );
+
+    // ---------------------------------------------------------------- assets
+    // Categories come with the assets migration; loading them from Elexon's catalogue too changes nothing there.
+    await load(
+      "assetCategories",
+      assetCategories,
+      elexonCodes
+        .filter((c) => c.catalogue === "AssetCategory" && c.active)
+        .map((c) => ({ code: c.code, label: c.label, definition: c.definition, requiresEnergyCapacity: c.appliesTo === "Storage" })),
+    );
+
+    type AssetRow = typeof assets.$inferInsert & { externalId: string };
+    const assetRows: AssetRow[] = [];
+    const ukpnUnits = new Map<string, UkpnDispatch[]>();
+    for (const d of dispatches) {
+      const list = ukpnUnits.get(d.fuId);
+      if (list) list.push(d);
+      else ukpnUnits.set(d.fuId, [d]);
+    }
+    for (const [fuId, rows] of ukpnUnits) {
+      const first = rows[0] as UkpnDispatch;
+      const area = ukpnAreaOfZone(first.zone);
+      assetRows.push({
+        id: stableId("asset", `ukpn:${fuId}`),
+        ownerId: orgId(first.company),
+        name: fuId,
+        categoryCode: "EV_CHARGER",
+        importCapacityKw: Math.max(1, round(maxOf(rows.map((r) => Math.max(r.availabilityMw, r.utilisationMw))) * 1000)),
+        exportCapacityKw: 0,
+        energyCapacityKwh: null,
+        postcode: null,
+        gspGroup: area.gspGroup,
+        licenceArea: area.licenceArea,
+        dnoGroup: area.dnoGroup,
+        meterPointId: null,
+        externalId: fuId,
+        status: "REGISTERED",
+      });
+    }
+    const nesoUnits = new Map<string, NesoDcBid[]>();
+    for (const b of nesoBids) {
+      const list = nesoUnits.get(b.unit);
+      if (list) list.push(b);
+      else nesoUnits.set(b.unit, [b]);
+    }
+    for (const [unit, rows] of nesoUnits) {
+      const kw = round(maxOf(rows.map((r) => r.volumeOfferedMw)) * 1000);
+      assetRows.push({
+        id: stableId("asset", `neso:${unit}`),
+        ownerId: orgId((rows[0] as NesoDcBid).agent),
+        name: unit,
+        categoryCode: "BESS",
+        importCapacityKw: kw,
+        exportCapacityKw: kw,
+        energyCapacityKwh: kw, // ILLUSTRATIVE: 1 h at export capacity
+        postcode: null,
+        gspGroup: null,
+        licenceArea: null,
+        dnoGroup: null,
+        meterPointId: null,
+        externalId: unit,
+        status: "REGISTERED",
+      });
+    }
+    // ILLUSTRATIVE: Louis's batteries from the domain's worked examples.
+    assetRows.push(
+      {
+        id: stableId("asset", "demo:NEWFLEX-HENDON-BESS-01"),
+        ownerId: orgId(NEWFLEX),
+        name: "Hendon Way battery (LOUIS-SPG-01)",
+        categoryCode: "BESS",
+        importCapacityKw: 2000,
+        exportCapacityKw: 2000,
+        energyCapacityKwh: 4000,
+        postcode: null,
+        gspGroup: "_C",
+        licenceArea: "London",
+        dnoGroup: "UKPN",
+        meterPointId: mpanCore(12, "0048213907"),
+        externalId: "NEWFLEX-HENDON-BESS-01",
+        status: "REGISTERED",
+      },
+      {
+        id: stableId("asset", "demo:NEWFLEX-CI-BESS-01"),
+        ownerId: orgId(NEWFLEX),
+        name: "C&I battery, South West (Morwenstow-like)",
+        categoryCode: "BESS",
+        importCapacityKw: 500,
+        exportCapacityKw: 500,
+        energyCapacityKwh: 1000,
+        postcode: null,
+        gspGroup: "_L",
+        licenceArea: "South Western",
+        dnoGroup: "NGED",
+        meterPointId: mpanCore(22, "0073150264"),
+        externalId: "NEWFLEX-CI-BESS-01",
+        status: "REGISTERED",
+      },
+    );
+    await load("assets", assets, assetRows);
+    const assetIds = await resolveIds(new Map(assetRows.map((a) => [a.externalId, a.id as string])), (keys) =>
+      db
+        .select({ key: assets.externalId, id: assets.id })
+        .from(assets)
+        .where(and(isNotNull(assets.externalId), inArray(assets.externalId, keys))),
+    );
+
+    // ---------------------------------------------------------------- products
+    const zonesByProduct = new Map<UkpnProduct, Set<string>>();
+    for (const d of dispatches) {
+      const zones = zonesByProduct.get(d.product) ?? new Set<string>();
+      zones.add(d.zone);
+      zonesByProduct.set(d.product, zones);
+    }
+    const productSeeds: ProductSeed[] = [
+      ...[...zonesByProduct].map(([name, zones]): ProductSeed => {
+        const { code, serviceType } = UKPN_PRODUCT_CODES[name];
+        return {
+          key: productKey(UKPN, code),
+          owner: UKPN,
+          code,
+          name,
+          serviceType,
+          directions: ["DEMAND_TURN_DOWN"],
+          minimumCapacityKw: 10,
+          eligibleTechnologies: ["EV_CHARGER", "BESS", "INDUSTRIAL_LOAD"],
+          locations: [...zones].sort(),
+          status: "PUBLISHED",
+        };
+      }),
+      {
+        key: productKey(NESO, "DCL"),
+        owner: NESO,
+        code: "DCL",
+        name: "Dynamic Containment Low",
+        serviceType: "AVAILABILITY_ONLY",
+        directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
+        minimumCapacityKw: 1000,
+        responseTimeSeconds: 1,
+        durationMinutes: 15,
+        eligibleTechnologies: ["BESS"],
+        locations: ["GB"],
+        status: "PUBLISHED",
+      },
+      // ILLUSTRATIVE products: no data is loaded for them.
+      {
+        key: productKey(NESO, "PQR"),
+        owner: NESO,
+        code: "PQR",
+        name: "Positive Quick Reserve",
+        serviceType: "AVAILABILITY_AND_UTILISATION",
+        directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
+        minimumCapacityKw: 1000,
+        responseTimeSeconds: 60,
+        durationMinutes: 15,
+        eligibleTechnologies: ["BESS", "CHP", "INDUSTRIAL_LOAD"],
+        locations: ["GB"],
+        status: "PUBLISHED",
+      },
+      {
+        key: productKey(NGED, "SU_HV"),
+        owner: NGED,
+        code: "SU_HV",
+        name: "Scheduled Utilisation (HV)",
+        serviceType: "UTILISATION_ONLY",
+        directions: ["DEMAND_TURN_DOWN", "GENERATION_TURN_UP"],
+        minimumCapacityKw: 100,
+        durationMinutes: 30,
+        eligibleTechnologies: ["BESS", "CHP", "INDUSTRIAL_LOAD", "EV_CHARGER"],
+        locations: ["CMZ_T7B_SWA_0012"],
+        status: "DRAFT",
+      },
+    ];
+    const productRows = productSeeds.map((p) => ({
+      id: stableId("product", p.key),
+      ownerId: orgId(p.owner),
+      code: p.code,
+      name: p.name,
+      serviceType: p.serviceType,
+      directions: p.directions,
+      minimumCapacityKw: p.minimumCapacityKw,
+      responseTimeSeconds: p.responseTimeSeconds ?? null,
+      durationMinutes: p.durationMinutes ?? null,
+      serviceWindows: [],
+      eligibleTechnologies: p.eligibleTechnologies,
+      locations: p.locations,
+      status: p.status,
+    }));
+    await load("products", products, productRows);
+    const productIds = new Map(productSeeds.map((p) => [p.key, stableId("product", p.key)]));
+    // (owner, code) is unique: a product created through the graph first keeps its id.
+    const existingProducts = await db
+      .select({ id: products.id, ownerId: products.ownerId, code: products.code })
+      .from(products)
+      .where(inArray(products.ownerId, [...new Set(productRows.map((p) => p.ownerId))]));
+    for (const p of productSeeds) {
+      const found = existingProducts.find((row) => row.ownerId === orgId(p.owner) && row.code === p.code);
+      if (found) productIds.set(p.key, found.id);
+    }
+    const dclId = required(productIds, productKey(NESO, "DCL"), "product");
+    const ukpnProductId = (name: UkpnProduct) => required(productIds, productKey(UKPN, UKPN_PRODUCT_CODES[name].code), "product");
+
+    // ---------------------------------------------------------------- transactions: NESO bids and awards
+    const bidRows = nesoBids.map((b) => ({
+      id: stableId("bid", `${NESO_DC_SOURCE}:${b.bidNumber}`),
+      assetId: required(assetIds, b.unit, "asset"),
+      productId: dclId,
+      bidderId: orgId(b.agent),
+      direction: "GENERATION_TURN_UP" as const,
+      quantityMw: b.volumeOfferedMw,
+      availabilityPriceGbpPerMwH: b.availabilityFee,
+      utilisationPriceGbpPerMwh: null,
+      start: b.start,
+      end: b.end,
+      status: b.withdrawn ? ("WITHDRAWN" as const) : b.accepted ? ("ACCEPTED" as const) : ("REJECTED" as const),
+      source: NESO_DC_SOURCE,
+      externalId: b.bidNumber,
+    }));
+    await load("bids", bids, bidRows);
+    const bidIds = await resolveIds(new Map(bidRows.map((b) => [b.externalId, b.id])), (keys) =>
+      db
+        .select({ key: bids.externalId, id: bids.id })
+        .from(bids)
+        .where(and(eq(bids.source, NESO_DC_SOURCE), inArray(bids.externalId, keys))),
+    );
+
+    const awardRows: (typeof awards.$inferInsert)[] = [];
+    for (const b of nesoBids) {
+      if (b.withdrawn || !b.accepted || b.volumeAcceptedMw <= 0) continue;
+      awardRows.push({
+        id: stableId("award", `${NESO_DC_SOURCE}:${b.bidNumber}`),
+        bidId: required(bidIds, b.bidNumber, "bid"),
+        assetId: required(assetIds, b.unit, "asset"),
+        productId: dclId,
+        awardedMw: b.volumeAcceptedMw,
+        availabilityPriceGbpPerMwH: b.availabilityFee,
+        utilisationPriceGbpPerMwh: null,
+        start: b.start,
+        end: b.end,
+        status: "SETTLED", // 2020–21 auctions: long since paid
+        source: NESO_DC_SOURCE,
+        externalId: b.bidNumber,
+      });
+    }
+
+    // ---------------------------------------------------------------- transactions: UKPN dispatches (+ SAOU awards)
+    const ukpnIssuer = orgId(UKPN);
+    const dispatchRows = dispatches.map((d) => ({
+      id: stableId("dispatch", `${UKPN_DISPATCH_SOURCE}:${d.externalId}`),
+      assetId: required(assetIds, d.fuId, "asset"),
+      unitReference: d.fuId,
+      productId: ukpnProductId(d.product),
+      issuedById: ukpnIssuer,
+      direction: "DEMAND_TURN_DOWN" as const,
+      setPointMw: Math.max(d.availabilityMw, d.utilisationMw),
+      start: d.start,
+      end: d.end,
+      status: "COMPLETED" as const,
+      source: UKPN_DISPATCH_SOURCE,
+      externalId: d.externalId,
+    }));
+    // Availability awards whose window ended a month before the file's last window are SETTLED, the rest DELIVERED.
+    const latestEnd = maxOf(dispatches.map((d) => d.end.getTime()));
+    const settledBefore = latestEnd - 30 * 24 * 3600 * 1000;
+    for (const d of dispatches) {
+      if (d.product !== "Scheduled Availability" || d.availabilityMw <= 0) continue;
+      awardRows.push({
+        id: stableId("award", `${UKPN_DISPATCH_SOURCE}:${d.externalId}`),
+        bidId: null,
+        assetId: required(assetIds, d.fuId, "asset"),
+        productId: ukpnProductId(d.product),
+        awardedMw: d.availabilityMw,
+        availabilityPriceGbpPerMwH: d.availabilityPrice,
+        utilisationPriceGbpPerMwh: null,
+        start: d.start,
+        end: d.end,
+        status: d.end.getTime() < settledBefore ? "SETTLED" : "DELIVERED",
+        source: UKPN_DISPATCH_SOURCE,
+        externalId: d.externalId,
+      });
+    }
+    await load("awards", awards, awardRows);
+    await load("dispatchInstructions", dispatchInstructions, dispatchRows);
+    const dispatchIds = await resolveIds(new Map(dispatchRows.map((d) => [d.externalId, d.id])), (keys) =>
+      db
+        .select({ key: dispatchInstructions.externalId, id: dispatchInstructions.id })
+        .from(dispatchInstructions)
+        .where(and(eq(dispatchInstructions.source, UKPN_DISPATCH_SOURCE), inArray(dispatchInstructions.externalId, keys))),
+    );
+
+    // ---------------------------------------------------------------- rules: market rules and conflicts (ILLUSTRATIVE rules)
+    const ruleRows = [
+      {
+        id: stableId("rule", "DCL-MIN-CAPACITY"),
+        code: "DCL-MIN-CAPACITY",
+        name: "Dynamic Containment Low: units of at least 1 MW",
+        productId: dclId,
+        kind: "ELIGIBILITY" as const,
+        parameters: { minimumCapacityKw: 1000 },
+        mode: "BLOCK" as const,
+        effectiveFrom: new Date("2020-10-01T00:00:00Z"),
+      },
+      {
+        id: stableId("rule", "UKPN-NO-OVERLAP"),
+        code: "UKPN-NO-OVERLAP",
+        name: "UKPN: one flexible unit, one product at a time",
+        productId: null,
+        kind: "STACKING" as const,
+        parameters: { maxOverlapMinutes: 0, systemOperator: UKPN, products: Object.values(UKPN_PRODUCT_CODES).map((p) => p.code) },
+        mode: "NOTIFY" as const,
+        effectiveFrom: new Date("2024-04-01T00:00:00Z"),
+      },
+      {
+        id: stableId("rule", "MF-PRIMACY-DEFAULT"),
+        code: "MF-PRIMACY-DEFAULT",
+        name: "Market-wide primacy: the DSO's instruction stands when a NESO action would push into a local constraint",
+        productId: null,
+        kind: "PRIMACY" as const,
+        parameters: { default: "DSO", appliesWhen: "INTO_CONSTRAINT", notify: ["SYSTEM_OPERATOR", "FSP"] },
+        mode: "NOTIFY" as const,
+        effectiveFrom: new Date("2024-04-01T00:00:00Z"),
+      },
+    ];
+    await load("marketRules", marketRules, ruleRows);
+    const ruleIds = await resolveIds(new Map(ruleRows.map((r) => [r.code, r.id])), (keys) =>
+      db.select({ key: marketRules.code, id: marketRules.id }).from(marketRules).where(inArray(marketRules.code, keys)),
+    );
+    const noOverlapRule = required(ruleIds, "UKPN-NO-OVERLAP", "rule");
+
+    const hhmm = (date: Date) => date.toISOString().slice(0, 16).replace("T", " ");
+    const conflictRows: (typeof conflicts.$inferInsert)[] = [];
+    const conflictAssetRows: (typeof conflictAssets.$inferInsert)[] = [];
+    const conflictInstructionRows: (typeof conflictInstructions.$inferInsert)[] = [];
+    for (const o of overlaps) {
+      const id = stableId("conflict", `${UKPN_DISPATCH_SOURCE}:${o.a.externalId}|${o.b.externalId}`);
+      conflictRows.push({
+        id,
+        kind: "OVERLAPPING_COMMITMENT",
+        status: "OPEN",
+        overlapStart: o.start,
+        overlapEnd: o.end,
+        ruleId: noOverlapRule,
+        description:
+          `${o.a.fuId} (${o.a.company}) was dispatched by UKPN under ${o.a.product} ${hhmm(o.a.start)}–${hhmm(o.a.end)} UTC ` +
+          `and under ${o.b.product} ${hhmm(o.b.start)}–${hhmm(o.b.end)} UTC; overlap ${hhmm(o.start)}–${hhmm(o.end)} UTC.`,
+        detectedAt: o.start, // ILLUSTRATIVE: the source gives no detection time
+      });
+      conflictAssetRows.push({ conflictId: id, assetId: required(assetIds, o.a.fuId, "asset") });
+      conflictInstructionRows.push(
+        { conflictId: id, instructionId: required(dispatchIds, o.a.externalId, "dispatch") },
+        { conflictId: id, instructionId: required(dispatchIds, o.b.externalId, "dispatch") },
+      );
+    }
+    await load("conflicts", conflicts, conflictRows);
+    await load("conflictAssets", conflictAssets, conflictAssetRows);
+    await load("conflictInstructions", conflictInstructions, conflictInstructionRows);
+  });
+
+  const summary: DemoSummary = {
+    records,
+    inserted,
+    repeatedSourceRows: ukpn.repeatedRows,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+  const log = options.log;
+  if (log) {
+    const parts = DEMO_ENTITIES.map((e) => `${records[e]} ${e}${inserted[e] === records[e] ? "" : ` (${inserted[e]} new)`}`);
+    log(`demo data (${handle.kind}, ${summary.elapsedMs} ms): ${parts.join(", ")}; ${ukpn.repeatedRows} repeated UKPN rows skipped`);
+  }
+  return summary;
+}
