@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource } from "@apollo/gateway";
 import { IDENTITY_HEADER, type Identity, SECRET_HEADER } from "@sfe/kit";
+import { GraphQLError } from "graphql";
 import { Agent, fetch as undiciFetch } from "undici";
 
 export interface GatewayContext {
@@ -7,6 +8,7 @@ export interface GatewayContext {
 }
 
 export interface DataSourceOptions {
+  name: string;
   url: string;
   secret?: string | undefined;
   timeoutMs: number;
@@ -35,6 +37,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (context.identity) headers.set(IDENTITY_HEADER, JSON.stringify(context.identity));
   }
 
+  /**
+   * A subgraph answers 400 with GraphQL errors when it rejects a value the gateway could not check (a
+   * malformed DateTime in a query, say): pass its message and code on rather than "400: Bad Request".
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0]) {
+    const body = (await this.parseBody(response).catch(() => null)) as { errors?: { message?: string; extensions?: { code?: string } }[] } | null;
+    const first = body?.errors?.[0];
+    if (typeof first?.message === "string" && typeof first.extensions?.code === "string") {
+      return new GraphQLError(first.message, { extensions: { code: first.extensions.code, subgraph: this.options.name } });
+    }
+    return super.errorFromResponse(response);
+  }
+
   private async send(input: string, init: RequestInit & { body?: string }) {
     const attempt = () =>
       undiciFetch(input, { ...(init as object), dispatcher: this.options.agent, signal: AbortSignal.timeout(this.options.timeoutMs) });
@@ -42,9 +57,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       return await attempt();
     } catch (error) {
       const isMutation = typeof init.body === "string" && /"query":"\s*mutation\b/.test(init.body);
-      if (isMutation || !isConnectionReset(error)) throw error;
-      return attempt();
+      if (!isMutation && isConnectionReset(error)) return attempt().catch((retryError) => this.unavailable(retryError));
+      return this.unavailable(error);
     }
+  }
+
+  /** A subgraph that cannot be reached is named in the error; the address and the cause stay in the log. */
+  private unavailable(error: unknown): never {
+    const timedOut = (error as Error).name === "TimeoutError";
+    console.error(`subgraph ${this.options.name} unavailable:`, (error as Error).message, (error as { cause?: unknown }).cause ?? "");
+    throw new GraphQLError(`The ${this.options.name} subgraph is unavailable${timedOut ? " (timed out)" : ""}`, {
+      extensions: { code: "UPSTREAM_UNAVAILABLE", subgraph: this.options.name },
+    });
   }
 }
 

@@ -44,6 +44,7 @@ export function createGateway(options: GatewayOptions = {}) {
     experimental_didResolveQueryPlan: options.onQueryPlan && (({ queryPlan }) => options.onQueryPlan?.(queryPlan)),
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
+        name,
         url: options.subgraphUrls?.[name] ?? url ?? "",
         secret: options.subgraphSecret,
         timeoutMs: options.subgraphTimeoutMs ?? 10_000,
@@ -84,14 +85,5 @@ export function createGateway(options: GatewayOptions = {}) {
 
 export type Gateway = ReturnType<typeof createGateway>;
 
-/**
- * Keeps subgraph error codes, names an unreachable subgraph as UPSTREAM_UNAVAILABLE, masks the rest.
- */
-export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const extensions = formatted.extensions ?? {};
-  const subgraph = extensions.serviceName;
-  if (typeof subgraph === "string" && (extensions.code === undefined || extensions.code === "INTERNAL_SERVER_ERROR") && /fetch|ECONNREFUSED|timeout|abort/i.test(formatted.message)) {
-    return { message: `The ${subgraph} subgraph is unavailable`, path: formatted.path, extensions: { code: "UPSTREAM_UNAVAILABLE", subgraph } };
-  }
-  return formatError(formatted, error);
-}
+/** Keeps subgraph error codes (UPSTREAM_UNAVAILABLE names an unreachable subgraph) and masks the rest. */
+export const formatGatewayError = (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error);

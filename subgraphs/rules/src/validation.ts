@@ -24,7 +24,8 @@ export function parameters(value: unknown): Record<string, unknown> {
   if (Object.keys(value).length > MAX_PARAMETER_KEYS) {
     throw badInput(`parameters must have at most ${MAX_PARAMETER_KEYS} keys`, "parameters");
   }
-  return value as Record<string, unknown>;
+  // A JSON round trip: objects parsed from a query literal have no prototype, which drizzle cannot insert.
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
 
 /** A de-duplicated list of well-formed ids; `required` lists must name at least one. */

@@ -161,6 +161,16 @@ describe("market rules", () => {
     expect(new Date((rule as unknown as { effectiveFrom: string }).effectiveFrom).getTime()).toBeGreaterThanOrEqual(before - 60_000);
   });
 
+  it("accepts parameters written inline in the query, nested objects included", async () => {
+    const result = await execute(
+      subgraph,
+      `mutation { createMarketRule(input: { code: "INLINE-PARAMS", name: "Inline", kind: STACKING, mode: NOTIFY,
+        parameters: { maxOverlapMinutes: 0, scope: { products: ["SAOU"] } } }) { marketRule { parameters } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.createMarketRule.marketRule.parameters).toEqual({ maxOverlapMinutes: 0, scope: { products: ["SAOU"] } });
+  });
+
   it("lists rules by product, kind and status, ordered by code, with paging", async () => {
     const product = nesoProduct;
     const made = [
