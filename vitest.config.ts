@@ -2,7 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["subgraphs/*/test/**/*.test.ts", "gateway/test/**/*.test.ts", "registries/*/test/**/*.test.ts", "stack/test/**/*.test.ts", "tests/**/*.test.ts"],
+    include: [
+      "subgraphs/*/test/**/*.test.ts",
+      "gateway/test/**/*.test.ts",
+      "registries/*/test/**/*.test.ts",
+      "stack/test/**/*.test.ts",
+      "tests/**/*.test.ts",
+    ],
     // Each file gets its own database (kit/testing), so files run in parallel safely.
     pool: "forks",
     testTimeout: 30_000,

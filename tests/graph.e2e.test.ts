@@ -42,7 +42,8 @@ beforeAll(async () => {
   ids.product = product.createProduct.product.id;
   ids.assets = [...(await registerAssets(50, 0)), ...(await registerAssets(50, 50))];
 
-  const window = (i: number) => `start: "2025-06-${String(1 + (i % 28)).padStart(2, "0")}T14:00:00Z", end: "2025-06-${String(1 + (i % 28)).padStart(2, "0")}T18:00:00Z"`;
+  const window = (i: number) =>
+    `start: "2025-06-${String(1 + (i % 28)).padStart(2, "0")}T14:00:00Z", end: "2025-06-${String(1 + (i % 28)).padStart(2, "0")}T18:00:00Z"`;
   const awards = ids.assets.map(
     (asset, i) => `w${i}: recordAward(input: { assetId: "${asset}", productId: "${ids.product}", awardedMw: 0.049,
       availabilityPriceGbpPerMwH: "109.00", ${window(i)} }) { award { id } }`,
@@ -90,8 +91,8 @@ function fetchesPerSubgraph(plan: QueryPlan): Record<string, number> {
     if (node.kind === "Fetch") counts[node.serviceName] = (counts[node.serviceName] ?? 0) + 1;
     if (node.kind === "Sequence" || node.kind === "Parallel") node.nodes.forEach(walk);
     if (node.kind === "Flatten") walk(node.node as PlanNode);
-    if (node.kind === "Condition") (walk(node.ifClause), walk(node.elseClause));
-    if (node.kind === "Defer") (walk(node.primary.node), node.deferred.forEach((d) => walk(d.node)));
+    if (node.kind === "Condition") for (const clause of [node.ifClause, node.elseClause]) walk(clause);
+    if (node.kind === "Defer") for (const child of [node.primary.node, ...node.deferred.map((d) => d.node)]) walk(child);
   };
   walk(plan.node as PlanNode | undefined); // queries only: no subscription nodes
   return counts;
@@ -106,7 +107,13 @@ describe("one query across all five subgraphs", () => {
       category: { code: "EV_CHARGER" },
       location: { gspGroup: "_C", licenceArea: "London" },
       owner: { name: "Axle Energy Limited" },
-      awards: [{ awardedMw: 0.049, availabilityPriceGbpPerMwH: expect.stringMatching(/^109(\.0+)?$/), product: { name: "Scheduled Availability", owner: { id: ids.so } } }],
+      awards: [
+        {
+          awardedMw: 0.049,
+          availabilityPriceGbpPerMwH: expect.stringMatching(/^109(\.0+)?$/),
+          product: { name: "Scheduled Availability", owner: { id: ids.so } },
+        },
+      ],
       dispatches: [{ setPointMw: 0.049, direction: "DEMAND_TURN_DOWN" }],
       conflicts: [{ kind: "OPPOSING_INSTRUCTIONS", rule: { code: "UKPN-NO-OVERLAP" } }],
     });
@@ -160,7 +167,10 @@ describe("bad input through the gateway", () => {
       { o: ids.fsp },
     );
     expect(codes(badMpan)).toEqual(["BAD_USER_INPUT"]);
-    const badDate = await gql(stack.url, `mutation { recordAward(input: { assetId: "a", productId: "b", awardedMw: 1, start: "yesterday", end: "today" }) { award { id } } }`);
+    const badDate = await gql(
+      stack.url,
+      `mutation { recordAward(input: { assetId: "a", productId: "b", awardedMw: 1, start: "yesterday", end: "today" }) { award { id } } }`,
+    );
     expect(new Set(codes(badDate))).toEqual(new Set(["GRAPHQL_VALIDATION_FAILED"]));
     expect(badDate.errors?.[0]?.message).toMatch(/DateTime/);
     const missing = await gql(stack.url, `mutation { registerAsset(input: { name: "x" }) { asset { id } } }`);

@@ -14,7 +14,13 @@ async function startSoSubgraph(sdl: string, resolvers: Record<string, any>) {
   await apollo.start();
   const server = createHttpServer(apollo, { context: async () => ({}) });
   const url = `${await listen(server, 0, "127.0.0.1")}/graphql`;
-  return { url, stop: async () => (await close(server), await apollo.stop()) };
+  return {
+    url,
+    stop: async () => {
+      await close(server);
+      await apollo.stop();
+    },
+  };
 }
 
 const UKPN_SDL = `
@@ -53,7 +59,10 @@ describe("adding a subgraph by configuration", () => {
     configured.push({ name: "so_ukpn", url: ukpn.url });
     const refreshed = await stack.gateway.supergraph.refresh();
     expect(refreshed.ok && [...refreshed.serving].sort()).toEqual(["assets", "products", "rules", "so_ukpn", "transactions", "users"]);
-    const so = await gqlOk(stack.url, `mutation { registerOrganisation(input: { name: "UKPN", roles: [SYSTEM_OPERATOR] }) { organisation { id } } }`);
+    const so = await gqlOk(
+      stack.url,
+      `mutation { registerOrganisation(input: { name: "UKPN", roles: [SYSTEM_OPERATOR] }) { organisation { id } } }`,
+    );
     const created = await gqlOk(
       stack.url,
       `mutation ($o: ID!) { createProduct(input: { ownerId: $o, code: "PR", name: "Peak Reduction", serviceType: UTILISATION_ONLY,
@@ -63,7 +72,10 @@ describe("adding a subgraph by configuration", () => {
     const data = await gqlOk(stack.url, `query ($id: ID!) { ukpnFlexibilityZones { name } product(id: $id) { name ukpnTenderRound } }`, {
       id: created.createProduct.product.id,
     });
-    expect(data).toEqual({ ukpnFlexibilityZones: [{ name: "Hendon Way" }], product: { name: "Peak Reduction", ukpnTenderRound: "2025-H2" } });
+    expect(data).toEqual({
+      ukpnFlexibilityZones: [{ name: "Hendon Way" }],
+      product: { name: "Peak Reduction", ukpnTenderRound: "2025-H2" },
+    });
   });
 
   it("refuses a subgraph that breaks composition, naming the conflict, and keeps serving the last good supergraph", async () => {
@@ -74,7 +86,11 @@ describe("adding a subgraph by configuration", () => {
     expect(await gqlOk(stack.url, `{ ukpnFlexibilityZones { name } }`)).toEqual({ ukpnFlexibilityZones: [{ name: "Hendon Way" }] });
     expect(codes(await gql(stack.url, `{ rogue }`))).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
     const ready = await (await fetch(stack.url.replace(/graphql$/, "readyz"))).json();
-    expect(ready).toMatchObject({ ready: true, subgraphs: expect.arrayContaining(["so_ukpn"]), lastError: expect.stringMatching(/Asset\.name/) });
+    expect(ready).toMatchObject({
+      ready: true,
+      subgraphs: expect.arrayContaining(["so_ukpn"]),
+      lastError: expect.stringMatching(/Asset\.name/),
+    });
     configured.pop();
     expect((await stack.gateway.supergraph.refresh()).ok).toBe(true);
   });
@@ -85,7 +101,10 @@ describe("one subgraph down", () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    const org = await gqlOk(stack.url, `mutation { registerOrganisation(input: { name: "NewFlex Ltd", roles: [FSP] }) { organisation { id } } }`);
+    const org = await gqlOk(
+      stack.url,
+      `mutation { registerOrganisation(input: { name: "NewFlex Ltd", roles: [FSP] }) { organisation { id } } }`,
+    );
     await gqlOk(
       stack.url,
       `mutation ($o: ID!) { registerAsset(input: { ownerId: $o, name: "Hendon Way battery", categoryCode: "BESS",

@@ -42,7 +42,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
    * malformed DateTime in a query, say): pass its message and code on rather than "400: Bad Request".
    */
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0]) {
-    const body = (await this.parseBody(response).catch(() => null)) as { errors?: { message?: string; extensions?: { code?: string } }[] } | null;
+    const body = (await this.parseBody(response).catch(() => null)) as {
+      errors?: { message?: string; extensions?: { code?: string } }[];
+    } | null;
     const first = body?.errors?.[0];
     if (typeof first?.message === "string" && typeof first.extensions?.code === "string") {
       return new GraphQLError(first.message, { extensions: { code: first.extensions.code, subgraph: this.options.name } });

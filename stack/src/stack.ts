@@ -47,8 +47,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const host = options.host ?? "127.0.0.1";
   const modules = options.modules ?? SUBGRAPH_MODULES;
   const ownsDatabase = !options.database;
-  const database =
-    options.database ?? (await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir ?? ".data/pglite" }));
+  const database = options.database ?? (await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir ?? ".data/pglite" }));
   const subgraphs = new Map<string, RunningSubgraph>();
   // Only the gateway (and sibling subgraphs checking references) may call the subgraphs.
   const secret = randomBytes(24).toString("hex");

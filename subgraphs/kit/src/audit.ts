@@ -29,12 +29,7 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-export async function appendAudit(
-  db: Database,
-  table: AuditEventsTable,
-  actor: Identity | null,
-  entry: AuditEntry,
-): Promise<void> {
+export async function appendAudit(db: Database, table: AuditEventsTable, actor: Identity | null, entry: AuditEntry): Promise<void> {
   await db.insert(table).values({
     actorUserId: actor?.userId ?? null,
     actorOrganisationId: actor?.organisationId ?? null,

@@ -6,10 +6,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses `env` against `shape`; the first problem becomes one line that names the variable. */
-export function parseConfig<S extends z.ZodRawShape>(
-  shape: S,
-  env: Record<string, string | undefined>,
-): z.infer<z.ZodObject<S>> {
+export function parseConfig<S extends z.ZodRawShape>(shape: S, env: Record<string, string | undefined>): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -57,7 +58,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       close: () => client.end({ timeout: 5 }),
     };
   }
-  const client = await PGlite.create(options.dataDir ?? "memory://");
+  const dataDir = options.dataDir ?? "memory://";
+  if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true }); // PGlite creates the folder, not its parents
+  const client = await PGlite.create(dataDir);
   const db = drizzlePglite({ client }) as unknown as Database;
   return {
     kind: "pglite",

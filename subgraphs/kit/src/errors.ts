@@ -19,12 +19,9 @@ export class SfeError extends GraphQLError {
   }
 }
 
-export const badInput = (message: string, field?: string) =>
-  new SfeError("BAD_USER_INPUT", message, field ? { field } : {});
-export const notFound = (entity: string, id: string) =>
-  new SfeError("NOT_FOUND", `${entity} ${id} does not exist`, { entity, id });
-export const conflict = (message: string, details: Record<string, unknown> = {}) =>
-  new SfeError("CONFLICT", message, details);
+export const badInput = (message: string, field?: string) => new SfeError("BAD_USER_INPUT", message, field ? { field } : {});
+export const notFound = (entity: string, id: string) => new SfeError("NOT_FOUND", `${entity} ${id} does not exist`, { entity, id });
+export const conflict = (message: string, details: Record<string, unknown> = {}) => new SfeError("CONFLICT", message, details);
 export const forbidden = (message = "You are not allowed to do this") => new SfeError("FORBIDDEN", message);
 export const unauthenticated = (message = "Sign in first") => new SfeError("UNAUTHENTICATED", message);
 
@@ -75,7 +72,10 @@ function describeConstraint(constraint: string | undefined): string {
   if (!constraint) return "key";
   // <plural table>_<columns>_unique: organisations_company_number_unique → "company number",
   // market_rules_code_unique → "code"
-  return constraint.replace(/^[a-z_]*?s_/, "").replace(/_(unique|key|idx)$/, "").replaceAll("_", " ");
+  return constraint
+    .replace(/^[a-z_]*?s_/, "")
+    .replace(/_(unique|key|idx)$/, "")
+    .replaceAll("_", " ");
 }
 
 /** Codes that already say what the client did wrong (ours, GraphQL's and Apollo Server's). */

@@ -24,7 +24,10 @@ export function createHttpServer<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
   options: HttpServerOptions<TContext>,
 ): Server {
-  const routes = [{ method: "GET", path: "/healthz", handle: (_q, res) => sendJson(res, 200, { status: "ok" }) } satisfies HttpRoute, ...(options.routes ?? [])];
+  const routes = [
+    { method: "GET", path: "/healthz", handle: (_q, res) => sendJson(res, 200, { status: "ok" }) } satisfies HttpRoute,
+    ...(options.routes ?? []),
+  ];
   const maxBody = options.maxBodyBytes ?? 5 * 1024 * 1024;
   const server = createServer(async (req, res) => {
     try {

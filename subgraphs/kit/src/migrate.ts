@@ -9,11 +9,7 @@ export const MIGRATIONS_SCHEMA = "drizzle";
  * Applies one subgraph's committed drizzle-kit migrations. Each subgraph keeps its own journal table
  * (`drizzle.migrations_<name>`), so one subgraph's history never hides another's migrations.
  */
-export async function migrateSubgraph(
-  handle: DatabaseHandle,
-  name: string,
-  migrationsFolder: string,
-): Promise<void> {
+export async function migrateSubgraph(handle: DatabaseHandle, name: string, migrationsFolder: string): Promise<void> {
   const config = {
     migrationsFolder,
     migrationsSchema: MIGRATIONS_SCHEMA,

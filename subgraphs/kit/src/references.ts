@@ -63,7 +63,8 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
         });
       }
       const found = json.data?._entities;
-      if (!found) throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
+      if (!found)
+        throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
       return unique.filter((_, i) => !found[i]);
     },
   };

@@ -21,7 +21,7 @@ export interface SubgraphContext<TLoaders = unknown> {
 }
 
 /** What a subgraph's `server.ts` builds: no environment, no listening. */
-// biome-ignore lint/suspicious/noExplicitAny: callers outside the subgraph do not know its loaders' type
+// `any`: callers outside the subgraph do not know its loaders' type.
 export interface Subgraph<TLoaders = any> {
   name: string;
   apollo: ApolloServer<SubgraphContext<TLoaders>>;

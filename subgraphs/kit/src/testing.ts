@@ -65,8 +65,7 @@ export async function execute<TData = Record<string, any>>(
 }
 
 /** The codes of a result's errors, for assertions. */
-export const errorCodes = (result: OperationResult<unknown>) =>
-  (result.errors ?? []).map((error) => error.extensions?.code);
+export const errorCodes = (result: OperationResult<unknown>) => (result.errors ?? []).map((error) => error.extensions?.code);
 
 /** Number of rows in `schema.table` (tests prove that a refused write left nothing behind). */
 export async function countRows(handle: DatabaseHandle, table: string): Promise<number> {

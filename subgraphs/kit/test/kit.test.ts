@@ -26,7 +26,10 @@ describe("configuration", () => {
   it("stops a subgraph's start-up with one line naming the variable", async () => {
     const index = fileURLToPath(new URL("../../users/src/index.ts", import.meta.url));
     const run = promisify(execFile)(process.execPath, ["--import", "tsx", index], { env: { ...process.env, PORT: "not-a-port" } });
-    const failure = (await run.then(() => null, (e) => e)) as { code: number; stderr: string } | null;
+    const failure = (await run.then(
+      () => null,
+      (e) => e,
+    )) as { code: number; stderr: string } | null;
     expect(failure?.code).toBe(1);
     expect(failure?.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Invalid configuration: PORT="not-a-port"/)]);
   });
@@ -40,11 +43,17 @@ describe("errors leaving a service", () => {
   };
 
   it("keeps coded errors", () => {
-    expect(format(new SfeError("NOT_FOUND", "Asset 1 does not exist"))).toMatchObject({ message: "Asset 1 does not exist", extensions: { code: "NOT_FOUND" } });
+    expect(format(new SfeError("NOT_FOUND", "Asset 1 does not exist"))).toMatchObject({
+      message: "Asset 1 does not exist",
+      extensions: { code: "NOT_FOUND" },
+    });
   });
 
   it("turns a unique violation into CONFLICT and a foreign-key violation into BAD_USER_INPUT", () => {
-    const unique = Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505", constraint: "assets_meter_point_id_unique" });
+    const unique = Object.assign(new Error("duplicate key value violates unique constraint"), {
+      code: "23505",
+      constraint: "assets_meter_point_id_unique",
+    });
     expect(format(new Error("Failed query", { cause: unique }))).toMatchObject({ extensions: { code: "CONFLICT" } });
     expect(format(new Error("Failed query", { cause: unique })).message).toBe("A record with the same meter point id already exists");
     expect(format(Object.assign(new Error("fk"), { code: "23503" }))).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });

@@ -64,7 +64,10 @@ describe("organisations", () => {
     const q = `query ($id: ID!) { organisation(id: $id) { id } }`;
     expect((await execute(subgraph, q, { id: "00000000-0000-4000-8000-000000000000" })).data).toEqual({ organisation: null });
     expect((await execute(subgraph, q, { id: "not-an-id" })).data).toEqual({ organisation: null });
-    const update = await execute(subgraph, `mutation { updateOrganisation(input: { id: "00000000-0000-4000-8000-000000000000", name: "Y" }) { organisation { id } } }`);
+    const update = await execute(
+      subgraph,
+      `mutation { updateOrganisation(input: { id: "00000000-0000-4000-8000-000000000000", name: "Y" }) { organisation { id } } }`,
+    );
     expect(errorCodes(update)).toEqual(["NOT_FOUND"]);
   });
 });
@@ -74,11 +77,18 @@ describe("users", () => {
     const org = await register("NewFlex Ltd", "11111111");
     const input = { organisationId: org.id, email: " Louis@NewFlex.co.uk ", name: "Louis Martin", role: "FSP" };
     const created = await execute(subgraph, CREATE_USER, { input });
-    expect(created.data?.createUser.user).toMatchObject({ email: "louis@newflex.co.uk", organisation: { id: org.id, name: "NewFlex Ltd" } });
+    expect(created.data?.createUser.user).toMatchObject({
+      email: "louis@newflex.co.uk",
+      organisation: { id: org.id, name: "NewFlex Ltd" },
+    });
     expect(errorCodes(await execute(subgraph, CREATE_USER, { input }))).toEqual(["CONFLICT"]);
     expect(errorCodes(await execute(subgraph, CREATE_USER, { input: { ...input, email: "not-an-email" } }))).toEqual(["BAD_USER_INPUT"]);
     expect(
-      errorCodes(await execute(subgraph, CREATE_USER, { input: { ...input, email: "x@y.uk", organisationId: "00000000-0000-4000-8000-000000000000" } })),
+      errorCodes(
+        await execute(subgraph, CREATE_USER, {
+          input: { ...input, email: "x@y.uk", organisationId: "00000000-0000-4000-8000-000000000000" },
+        }),
+      ),
     ).toEqual(["BAD_USER_INPUT"]);
   });
 });
@@ -90,15 +100,17 @@ describe("entities", () => {
     const spy = vi.spyOn(repos.organisations, "byIds");
     const representations = [a, b, a, a, b].map(({ id }) => ({ __typename: "Organisation", id }));
     representations.push({ __typename: "Organisation", id: "00000000-0000-4000-8000-000000000000" });
-    const result = await execute(
-      subgraph,
-      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`,
-      { r: representations },
-    );
+    const result = await execute(subgraph, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`, {
+      r: representations,
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([
-      { id: a.id, name: "Org A" }, { id: b.id, name: "Org B" }, { id: a.id, name: "Org A" },
-      { id: a.id, name: "Org A" }, { id: b.id, name: "Org B" }, null,
+      { id: a.id, name: "Org A" },
+      { id: b.id, name: "Org B" },
+      { id: a.id, name: "Org A" },
+      { id: a.id, name: "Org A" },
+      { id: b.id, name: "Org B" },
+      null,
     ]);
     expect(spy).toHaveBeenCalledTimes(1);
     expect(spy.mock.calls[0]?.[0]).toHaveLength(3);

@@ -33,7 +33,11 @@ export function createUserRepository(db: Database) {
       return db.transaction(async (tx) => {
         const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update");
         if (!before) return null;
-        const [row] = await tx.update(users).set({ ...changes, updatedAt: new Date() }).where(eq(users.id, id)).returning();
+        const [row] = await tx
+          .update(users)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(eq(users.id, id))
+          .returning();
         if (!row) return null;
         await appendAudit(tx, auditEvents, actor, { action: "UPDATE", entityType: "User", entityId: id, before, after: row });
         return row;
