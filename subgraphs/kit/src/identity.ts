@@ -6,9 +6,21 @@ export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as established by the gateway and forwarded to every subgraph. */
 export interface Identity {
+  /** A signed-in person, or a third-party platform's API key. */
+  kind: "user" | "apiKey";
+  /** The person (null for an API key). */
   userId: string | null;
+  /** The organisation acted for. */
   organisationId: string | null;
+  /**
+   * Effective roles: the organisation's roles, less SYSTEM_OPERATOR until a hub administrator has
+   * verified the account (an unverified SO can do nothing an SO can do).
+   */
   roles: Role[];
+  /** May manage the organisation: members, roles, API keys. */
+  orgAdmin: boolean;
+  /** What an API key may do, e.g. "assets:read", "transactions:write"; ["*"] for a person. */
+  scopes: string[];
 }
 
 /** The header the gateway forwards the caller's identity in (JSON). */
@@ -23,7 +35,14 @@ export function readIdentity(headers: IncomingHttpHeaders | Headers): Identity |
   try {
     const value = JSON.parse(raw) as Partial<Identity>;
     const roles = (value.roles ?? []).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
-    return { userId: value.userId ?? null, organisationId: value.organisationId ?? null, roles };
+    return {
+      kind: value.kind === "apiKey" ? "apiKey" : "user",
+      userId: value.userId ?? null,
+      organisationId: value.organisationId ?? null,
+      roles,
+      orgAdmin: value.orgAdmin === true,
+      scopes: Array.isArray(value.scopes) ? value.scopes.filter((s): s is string => typeof s === "string") : [],
+    };
   } catch {
     return null;
   }

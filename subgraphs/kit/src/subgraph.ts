@@ -94,7 +94,9 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
     onGraphQLRequest: () => void requests++,
     context: async (req) => {
       if (options.secret && !secretMatches(req, options.secret)) throw unauthenticated("This subgraph answers only the gateway");
-      return { identity: readIdentity(req.headers), loaders: subgraph.createLoaders() };
+      // A forwarded identity is believed only from a caller proven to be the gateway (the secret).
+      const identity = options.secret ? readIdentity(req.headers) : null;
+      return { identity, loaders: subgraph.createLoaders() };
     },
   });
   const url = `${await listen(server, options.port, options.host)}/graphql`;
