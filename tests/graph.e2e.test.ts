@@ -180,8 +180,22 @@ describe("bad input through the gateway", () => {
   });
 
   it("keeps internals out of error messages", async () => {
-    const result = await gql(stack.url, `{ assets(first: 100000) { id } }`);
+    const result = await gql(stack.url, `{ assets(first: 5000) { id } }`); // under the cost limit, over the page limit
     expect(codes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(JSON.stringify(result)).not.toMatch(/select|postgres|stack|at \//i);
+  });
+});
+
+describe("query limits", () => {
+  it("refuses an over-deep query and too many aliases before asking any subgraph", async () => {
+    const before = stack.requestCounts();
+    const tooDeep = await gql(
+      stack.url,
+      `{ organisations(first: 1) { ${"assets(first: 1) { owner { ".repeat(6)} id ${"} } ".repeat(6)} } }`,
+    );
+    expect(codes(tooDeep)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    const aliases = Array.from({ length: 151 }, (_, i) => `a${i}: assetCategories { code }`).join(" ");
+    expect(codes(await gql(stack.url, `{ ${aliases} }`))).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(stack.requestCounts()).toEqual(before);
   });
 });

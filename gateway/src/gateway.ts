@@ -2,12 +2,24 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import type { QueryPlan } from "@apollo/query-planner";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { formatError, type HttpRoute, sendJson } from "@sfe/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
 import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+}
+
+/** Refused with GRAPHQL_VALIDATION_FAILED before any subgraph is asked. */
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 150, maxTokens: 20_000, maxDirectives: 50, maxCost: 20_000 };
 
 export const COMMITTED_SUPERGRAPH = new URL("../supergraph.graphql", import.meta.url);
 
@@ -25,6 +37,8 @@ export interface GatewayOptions {
   /** Production hides introspection and the landing page. */
   production?: boolean;
   log?: (message: string) => void;
+  /** Query limits; the defaults allow the largest legitimate operations the hub's clients send. */
+  limits?: Partial<QueryLimits>;
   /** Called with each query plan (tests compare subgraph request counts against it). */
   onQueryPlan?: (plan: QueryPlan) => void;
 }
@@ -51,12 +65,26 @@ export function createGateway(options: GatewayOptions = {}) {
         agent,
       }),
   });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxTokens: { n: limits.maxTokens },
+    maxDirectives: { n: limits.maxDirectives },
+    costLimit: { maxCost: limits.maxCost },
+    blockFieldSuggestion: { enabled: options.production === true },
+  }).protect();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     formatError: formatGatewayError,
-    plugins: options.production ? [ApolloServerPluginLandingPageDisabled()] : [],
+    validationRules: armor.validationRules,
+    // Armor is typed against the CommonJS build of @apollo/server; at runtime the plugin shape is the same.
+    plugins: [
+      ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
+      ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
   });
 
   /** `/readyz`: ready once the supergraph is loaded; says what it serves and any refused configuration. */
