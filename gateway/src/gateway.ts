@@ -7,6 +7,7 @@ import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { formatError, type HttpRoute, sendJson } from "@sfe/kit";
 import type { GraphQLFormattedError } from "graphql";
+import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
 import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
 import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
 
@@ -53,13 +54,18 @@ export function createGateway(options: GatewayOptions = {}) {
     headers: options.subgraphSecret ? { "x-sfe-gateway-secret": options.subgraphSecret } : {},
     log: options.log,
   });
+  const urlOf = (name: string) => options.subgraphUrls?.[name] ?? supergraph.baseUrls[name];
+  const authenticator = createAuthenticator({
+    ...usersAuthEndpoints(urlOf("users") ?? "http://127.0.0.1:4001/graphql"),
+    secret: options.subgraphSecret,
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     experimental_didResolveQueryPlan: options.onQueryPlan && (({ queryPlan }) => options.onQueryPlan?.(queryPlan)),
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
         name,
-        url: options.subgraphUrls?.[name] ?? url ?? "",
+        url: urlOf(name) ?? url ?? "",
         secret: options.subgraphSecret,
         timeoutMs: options.subgraphTimeoutMs ?? 10_000,
         agent,
@@ -102,8 +108,8 @@ export function createGateway(options: GatewayOptions = {}) {
     gateway,
     routes: [readiness],
     supergraph,
-    /** Each request's context: identity is established here (anonymous until authentication lands). */
-    context: async (_req: IncomingMessage): Promise<GatewayContext> => ({ identity: null }),
+    /** Each request's context: who is calling, forwarded to every subgraph. */
+    context: async (req: IncomingMessage): Promise<GatewayContext> => ({ identity: await authenticator.authenticate(req) }),
     async stop() {
       await apollo.stop();
       await agent.close();

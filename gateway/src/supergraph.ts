@@ -35,7 +35,10 @@ export interface SupergraphSourceOptions {
  */
 export function createSupergraphSource(options: SupergraphSourceOptions) {
   const log = options.log ?? ((message: string) => console.log(message));
-  const baseNames = Supergraph.build(options.baseSupergraphSdl).subgraphs().names();
+  const baseSubgraphs = Supergraph.build(options.baseSupergraphSdl).subgraphs();
+  const baseNames = baseSubgraphs.names();
+  /** The URLs composed into the committed supergraph, by subgraph name. */
+  const baseUrls = Object.fromEntries(baseSubgraphs.values().map((s) => [s.name, s.url]));
   const state: CompositionState = { serving: [...baseNames], lastError: null, lastAttemptAt: null };
   let current = options.baseSupergraphSdl;
   let servingKey = "";
@@ -108,5 +111,5 @@ export function createSupergraphSource(options: SupergraphSourceOptions) {
     },
   };
 
-  return { manager, refresh, state };
+  return { manager, refresh, state, baseUrls };
 }

@@ -1,0 +1,91 @@
+import type { IncomingMessage } from "node:http";
+import { type Identity, ROLES, type Role, SECRET_HEADER, SfeError } from "@sfe/kit";
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
+import { request } from "undici";
+
+/** Issuer and audience of the hub's own access tokens (minted by the users subgraph). */
+export const TOKEN_ISSUER = "sfe-hub";
+export const TOKEN_AUDIENCE = "sfe-hub";
+
+export interface AuthOptions {
+  /** The users subgraph's JWKS (its /.well-known/jwks.json). */
+  jwksUrl: string;
+  /** The users subgraph's API-key verification route (its /internal/api-keys/verify). */
+  apiKeyVerifyUrl: string;
+  /** The gateway's shared secret: the verification route answers nobody else. */
+  secret?: string | undefined;
+}
+
+const unauthenticated = (message: string, reason: string) => new SfeError("UNAUTHENTICATED", message, { reason, http: { status: 401 } });
+
+/**
+ * Establishes who is calling: `Authorization: Bearer <access token>` (a JWT the users subgraph signed,
+ * checked against its JWKS, which jose caches and refetches on an unknown key id) or
+ * `Authorization: ApiKey <key>` / `x-api-key: <key>` (checked by the users subgraph on every request, so
+ * a revoked key stops at once). No credential is anonymous; a bad one is refused, never ignored.
+ */
+export function createAuthenticator(options: AuthOptions) {
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+
+  async function fromAccessToken(token: string): Promise<Identity> {
+    try {
+      const { payload } = await jwtVerify(token, jwks, { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ["ES256"] });
+      if (typeof payload.sub !== "string") throw unauthenticated("The access token names no user", "INVALID");
+      const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is Role => (ROLES as readonly unknown[]).includes(r));
+      return {
+        kind: "user",
+        userId: payload.sub,
+        organisationId: typeof payload.org === "string" ? payload.org : null,
+        roles,
+        orgAdmin: payload.adm === true,
+        scopes: ["*"],
+      };
+    } catch (error) {
+      if (error instanceof SfeError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired: refresh the session", "EXPIRED");
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated("The access token is not valid", "INVALID");
+      throw new SfeError("UPSTREAM_UNAVAILABLE", "Cannot check the access token: the users subgraph is unavailable", { subgraph: "users" });
+    }
+  }
+
+  async function fromApiKey(key: string): Promise<Identity> {
+    let status: number;
+    let body: { identity?: Identity };
+    try {
+      const response = await request(options.apiKeyVerifyUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(options.secret && { [SECRET_HEADER]: options.secret }) },
+        body: JSON.stringify({ key }),
+        headersTimeout: 5_000,
+        bodyTimeout: 5_000,
+      });
+      status = response.statusCode;
+      body = (await response.body.json().catch(() => ({}))) as typeof body;
+    } catch {
+      throw new SfeError("UPSTREAM_UNAVAILABLE", "Cannot check the API key: the users subgraph is unavailable", { subgraph: "users" });
+    }
+    if (status === 200 && body.identity) return body.identity;
+    if (status === 401) throw unauthenticated("The API key is not valid or has been revoked", "INVALID");
+    throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot check the API key (users subgraph answered ${status})`, { subgraph: "users" });
+  }
+
+  return {
+    async authenticate(req: IncomingMessage): Promise<Identity | null> {
+      const header = req.headers.authorization?.trim();
+      const apiKey = req.headers["x-api-key"];
+      if (typeof apiKey === "string" && apiKey !== "") return fromApiKey(apiKey.trim());
+      if (!header) return null;
+      const [scheme, credential] = header.split(/\s+/, 2);
+      if (!credential) throw unauthenticated("The Authorization header needs a scheme and a credential", "MALFORMED");
+      if (/^bearer$/i.test(scheme!)) return fromAccessToken(credential);
+      if (/^apikey$/i.test(scheme!)) return fromApiKey(credential);
+      throw unauthenticated(`Unsupported Authorization scheme ${JSON.stringify(scheme)}: use Bearer or ApiKey`, "MALFORMED");
+    },
+  };
+}
+
+/** Where the users subgraph serves its JWKS and API-key check, from its GraphQL URL. */
+export function usersAuthEndpoints(usersGraphqlUrl: string) {
+  const base = usersGraphqlUrl.replace(/\/graphql\/?$/, "");
+  return { jwksUrl: `${base}/.well-known/jwks.json`, apiKeyVerifyUrl: `${base}/internal/api-keys/verify` };
+}
