@@ -6,6 +6,7 @@ export * from "./http.js";
 export * from "./identity.js";
 export * from "./loaders.js";
 export * from "./migrate.js";
+export * from "./policy.js";
 export * from "./references.js";
 export * from "./subgraph.js";
 export * from "./validate.js";

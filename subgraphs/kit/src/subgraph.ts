@@ -12,6 +12,7 @@ import { formatError, unauthenticated } from "./errors.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
 import { type Identity, readIdentity, SECRET_HEADER } from "./identity.js";
 import { migrateSubgraph } from "./migrate.js";
+import { applyPolicy, type Policy } from "./policy.js";
 import { createEntityReferences, type EntityReferences } from "./references.js";
 
 /** What every resolver receives: who is calling and this request's dataloaders. */
@@ -34,6 +35,8 @@ export interface SubgraphDefinition<TLoaders> {
   typeDefs: DocumentNode;
   /** Typed by each subgraph with its generated `Resolvers`; checked against the SDL at build. */
   resolvers: object;
+  /** Who may call each operation (see policy.ts); when given, every Query and Mutation field needs a rule. */
+  policy?: Policy;
   createLoaders(): TLoaders;
   routes?: HttpRoute[];
 }
@@ -44,7 +47,10 @@ export const scalarResolvers = { DateTime: DateTimeResolver, JSONObject: JSONObj
 export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>): Subgraph<TLoaders> {
   const schema = buildSubgraphSchema({
     typeDefs: definition.typeDefs,
-    resolvers: { ...scalarResolvers, ...definition.resolvers } as GraphQLResolverMap<unknown>,
+    resolvers: {
+      ...scalarResolvers,
+      ...(definition.policy ? applyPolicy(definition.typeDefs, definition.resolvers, definition.policy) : definition.resolvers),
+    } as GraphQLResolverMap<unknown>,
   });
   const apollo = new ApolloServer<SubgraphContext<TLoaders>>({
     schema,
