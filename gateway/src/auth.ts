@@ -39,6 +39,7 @@ export function createAuthenticator(options: AuthOptions) {
         roles,
         orgAdmin: payload.adm === true,
         scopes: ["*"],
+        areas: Array.isArray(payload.areas) ? payload.areas.filter((a): a is string => typeof a === "string") : [],
       };
     } catch (error) {
       if (error instanceof SfeError) throw error;

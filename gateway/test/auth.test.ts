@@ -70,7 +70,7 @@ describe("gateway authentication", () => {
 
   it("turns a valid access token into the identity it names (unknown roles dropped)", async () => {
     const identity = await authenticator().authenticate(request({ authorization: `Bearer ${await token({})}` }));
-    expect(identity).toEqual({ kind: "user", userId: "user-1", organisationId: "org-1", roles: ["FSP"], orgAdmin: true, scopes: ["*"] });
+    expect(identity).toEqual({ kind: "user", userId: "user-1", organisationId: "org-1", roles: ["FSP"], orgAdmin: true, scopes: ["*"], areas: [] });
   });
 
   it.each([

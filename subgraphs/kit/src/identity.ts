@@ -21,6 +21,8 @@ export interface Identity {
   orgAdmin: boolean;
   /** What an API key may do, e.g. "assets:read", "transactions:write"; ["*"] for a person. */
   scopes: string[];
+  /** A system operator's area: the GSP groups it covers (`_A` … `_P`), or ["*"] for a national SO. */
+  areas: string[];
 }
 
 /** The header the gateway forwards the caller's identity in (JSON). */
@@ -41,9 +43,16 @@ export function readIdentity(headers: IncomingHttpHeaders | Headers): Identity |
       organisationId: value.organisationId ?? null,
       roles,
       orgAdmin: value.orgAdmin === true,
-      scopes: Array.isArray(value.scopes) ? value.scopes.filter((s): s is string => typeof s === "string") : [],
+      scopes: strings(value.scopes),
+      areas: strings(value.areas),
     };
   } catch {
     return null;
   }
 }
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === "string") : []);
+
+/** Whether an SO's area covers a GSP group (a national SO covers everything, including unknown). */
+export const areaCovers = (identity: Identity, gspGroup: string | null) =>
+  identity.areas.includes("*") || (gspGroup !== null && identity.areas.includes(gspGroup));

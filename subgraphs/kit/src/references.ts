@@ -9,6 +9,11 @@ import { badInput, SfeError } from "./errors.js";
 export interface EntityReferences {
   /** The ids among `ids` that the owner of `typename` does not know. */
   missing(typename: string, ids: readonly string[]): Promise<string[]>;
+  /**
+   * Fields of entities another subgraph owns, e.g. lookup("Asset", ids, "owner { id }"): one object per
+   * id in order, null where unknown. Used to record who a record concerns (an award's provider FSP).
+   */
+  lookup<T = Record<string, unknown>>(typename: string, ids: readonly string[], selection: string): Promise<((T & { id: string }) | null)[]>;
 }
 
 /** Which subgraph owns which entity type. */
@@ -35,37 +40,42 @@ export interface ReferenceOptions {
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
 
 export function createEntityReferences(options: ReferenceOptions): EntityReferences {
-  return {
-    async missing(typename, ids) {
-      const unique = [...new Set(ids)];
-      if (unique.length === 0) return [];
-      const owner = ENTITY_OWNERS[typename];
-      const url = owner && options.urlOf(owner);
-      if (!owner || !url) throw new Error(`no subgraph URL configured for ${typename}`);
-      const body = JSON.stringify({
-        query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id } } }`,
-        variables: { r: unique.map((id) => ({ __typename: typename, id })) },
+  async function lookup(typename: string, ids: readonly string[], selection: string) {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return ids.map(() => null);
+    const owner = ENTITY_OWNERS[typename];
+    const url = owner && options.urlOf(owner);
+    if (!owner || !url) throw new Error(`no subgraph URL configured for ${typename}`);
+    const body = JSON.stringify({
+      query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id ${selection} } } }`,
+      variables: { r: unique.map((id) => ({ __typename: typename, id })) },
+    });
+    let json: { data?: { _entities?: ({ id: string } | null)[] }; errors?: unknown[] };
+    try {
+      const response = await request(url, {
+        method: "POST",
+        dispatcher: agent,
+        headers: { "content-type": "application/json", ...(options.secret && { [SECRET_HEADER]: options.secret }) },
+        body,
+        headersTimeout: options.timeoutMs ?? 5_000,
+        bodyTimeout: options.timeoutMs ?? 5_000,
       });
-      let json: { data?: { _entities?: ({ id: string } | null)[] }; errors?: unknown[] };
-      try {
-        const response = await request(url, {
-          method: "POST",
-          dispatcher: agent,
-          headers: { "content-type": "application/json", ...(options.secret && { [SECRET_HEADER]: options.secret }) },
-          body,
-          headersTimeout: options.timeoutMs ?? 5_000,
-          bodyTimeout: options.timeoutMs ?? 5_000,
-        });
-        json = (await response.body.json()) as typeof json;
-      } catch {
-        throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot check ${typename} references: the ${owner} subgraph is unavailable`, {
-          subgraph: owner,
-        });
-      }
-      const found = json.data?._entities;
-      if (!found)
-        throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
-      return unique.filter((_, i) => !found[i]);
+      json = (await response.body.json()) as typeof json;
+    } catch {
+      throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot check ${typename} references: the ${owner} subgraph is unavailable`, {
+        subgraph: owner,
+      });
+    }
+    const found = json.data?._entities;
+    if (!found) throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
+    const byId = new Map(unique.map((id, i) => [id, found[i] ?? null]));
+    return ids.map((id) => byId.get(id) ?? null) as never;
+  }
+  return {
+    lookup,
+    async missing(typename, ids) {
+      const found = await lookup(typename, ids, "");
+      return [...new Set(ids.filter((_, i) => !found[i]))];
     },
   };
 }
@@ -81,8 +91,28 @@ export async function requireReferences(
   if (missing.length > 0) throw badInput(`${field}: ${typename} ${missing.join(", ")} does not exist`, field);
 }
 
-/** For in-process tests: every id in `known` exists; anything else is missing. */
-export function staticReferences(known: Record<string, Iterable<string>>): EntityReferences {
-  const sets = Object.fromEntries(Object.entries(known).map(([type, ids]) => [type, new Set(ids)]));
-  return { missing: async (typename, ids) => [...new Set(ids)].filter((id) => !sets[typename]?.has(id)) };
+/**
+ * For in-process tests: the entities that exist, by type, as ids or as id → fields (what `lookup`
+ * answers); anything else is missing.
+ */
+export function staticReferences(known: Record<string, Iterable<string> | Record<string, Record<string, unknown>>>): EntityReferences {
+  const tables = Object.fromEntries(
+    Object.entries(known).map(([type, entries]) => [
+      type,
+      new Map<string, Record<string, unknown>>(
+        Symbol.iterator in entries
+          ? [...(entries as Iterable<string>)].map((id) => [id, {}])
+          : Object.entries(entries as Record<string, Record<string, unknown>>),
+      ),
+    ]),
+  );
+  const lookup = async (typename: string, ids: readonly string[]) =>
+    ids.map((id) => {
+      const fields = tables[typename]?.get(id);
+      return fields ? { ...fields, id } : null;
+    }) as never;
+  return {
+    lookup,
+    missing: async (typename, ids) => [...new Set(ids)].filter((id) => !tables[typename]?.has(id)),
+  };
 }

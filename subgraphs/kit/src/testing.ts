@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { GraphQLFormattedError } from "graphql";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -73,4 +73,9 @@ export async function countRows(handle: DatabaseHandle, table: string): Promise<
   // PGlite answers { rows }, postgres-js an array of rows.
   const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
   return Number(rows[0]?.n);
+}
+
+/** An identity for tests: a signed-in person of `organisationId` with `roles`, unless overridden. */
+export function testIdentity(overrides: Partial<Identity> & Pick<Identity, "roles">): Identity {
+  return { kind: "user", userId: randomUUID(), organisationId: randomUUID(), orgAdmin: false, scopes: ["*"], areas: [], ...overrides };
 }

@@ -1,23 +1,10 @@
 import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { allow, applyPolicy, type Identity } from "../src/index.js";
+import { testIdentity } from "../src/testing.js";
 
-const person = (roles: Identity["roles"]): Identity => ({
-  kind: "user",
-  userId: "u",
-  organisationId: "o",
-  roles,
-  orgAdmin: false,
-  scopes: ["*"],
-});
-const key = (scopes: string[]): Identity => ({
-  kind: "apiKey",
-  userId: null,
-  organisationId: "o",
-  roles: ["THIRD_PARTY"],
-  orgAdmin: false,
-  scopes,
-});
+const person = (roles: Identity["roles"]) => testIdentity({ roles });
+const key = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, roles: ["THIRD_PARTY"], scopes });
 const code = (refusal: ReturnType<ReturnType<typeof allow.anyone>>) => refusal?.extensions.code ?? null;
 
 describe("policy rules", () => {
