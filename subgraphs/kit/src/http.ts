@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
+import { runInRequestScope } from "./request-scope.js";
 
 /** A plain HTTP endpoint served beside GraphQL (health checks, CSV downloads, uploads). */
 export interface HttpRoute {
@@ -29,7 +30,8 @@ export function createHttpServer<TContext extends BaseContext>(
     ...(options.routes ?? []),
   ];
   const maxBody = options.maxBodyBytes ?? 5 * 1024 * 1024;
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => runInRequestScope(() => handle(req, res)));
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
@@ -64,7 +66,7 @@ export function createHttpServer<TContext extends BaseContext>(
       if (!res.headersSent) sendJson(res, 500, { error: "Internal server error" });
       else res.end();
     }
-  });
+  }
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 75_000;
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   return server;

@@ -1,5 +1,6 @@
 import { Agent, request } from "undici";
-import { SECRET_HEADER } from "./identity.js";
+import { IDENTITY_HEADER, SECRET_HEADER } from "./identity.js";
+import { scopeIdentity } from "./request-scope.js";
 import { badInput, SfeError } from "./errors.js";
 
 /**
@@ -13,7 +14,11 @@ export interface EntityReferences {
    * Fields of entities another subgraph owns, e.g. lookup("Asset", ids, "owner { id }"): one object per
    * id in order, null where unknown. Used to record who a record concerns (an award's provider FSP).
    */
-  lookup<T = Record<string, unknown>>(typename: string, ids: readonly string[], selection: string): Promise<((T & { id: string }) | null)[]>;
+  lookup<T = Record<string, unknown>>(
+    typename: string,
+    ids: readonly string[],
+    selection: string,
+  ): Promise<((T & { id: string }) | null)[]>;
 }
 
 /** Which subgraph owns which entity type. */
@@ -46,6 +51,7 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
     const owner = ENTITY_OWNERS[typename];
     const url = owner && options.urlOf(owner);
     if (!owner || !url) throw new Error(`no subgraph URL configured for ${typename}`);
+    const identity = scopeIdentity();
     const body = JSON.stringify({
       query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id ${selection} } } }`,
       variables: { r: unique.map((id) => ({ __typename: typename, id })) },
@@ -55,7 +61,12 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
       const response = await request(url, {
         method: "POST",
         dispatcher: agent,
-        headers: { "content-type": "application/json", ...(options.secret && { [SECRET_HEADER]: options.secret }) },
+        headers: {
+          "content-type": "application/json",
+          ...(options.secret && { [SECRET_HEADER]: options.secret }),
+          // The lookup sees what the caller may see, no more: the owner applies its own access rules.
+          ...(identity && { [IDENTITY_HEADER]: JSON.stringify(identity) }),
+        },
         body,
         headersTimeout: options.timeoutMs ?? 5_000,
         bodyTimeout: options.timeoutMs ?? 5_000,
@@ -67,7 +78,8 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
       });
     }
     const found = json.data?._entities;
-    if (!found) throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
+    if (!found)
+      throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
     const byId = new Map(unique.map((id, i) => [id, found[i] ?? null]));
     return ids.map((id) => byId.get(id) ?? null) as never;
   }

@@ -12,6 +12,7 @@ import { formatError, unauthenticated } from "./errors.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
 import { type Identity, readIdentity, SECRET_HEADER } from "./identity.js";
 import { migrateSubgraph } from "./migrate.js";
+import { setScopeIdentity } from "./request-scope.js";
 import { applyPolicy, type Policy } from "./policy.js";
 import { createEntityReferences, type EntityReferences } from "./references.js";
 
@@ -102,6 +103,7 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
       if (options.secret && !secretMatches(req, options.secret)) throw unauthenticated("This subgraph answers only the gateway");
       // A forwarded identity is believed only from a caller proven to be the gateway (the secret).
       const identity = options.secret ? readIdentity(req.headers) : null;
+      setScopeIdentity(identity);
       return { identity, loaders: subgraph.createLoaders() };
     },
   });
