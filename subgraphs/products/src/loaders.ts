@@ -1,11 +1,39 @@
+import type DataLoader from "dataloader";
 import { loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
+import type { ProductVisibility } from "./access.js";
 import type { Repositories } from "./repositories/index.js";
 
-/** Built fresh for every request, so batching and caching never cross requests. */
+/**
+ * Built fresh for every request, so batching and caching never cross requests. Each loader is made
+ * per visibility filter (a request has one caller, so in practice one filter and one batch per field).
+ */
 export function createLoaders(repos: Repositories) {
   return {
-    product: loaderByKey(repos.products.byIds, (row) => row.id),
-    productsByOwner: loaderOfLists(repos.products.byOwnerIds, (row) => row.ownerId),
+    /** Products by id, null where missing or not visible. */
+    product: perVisibility((visible) =>
+      loaderByKey(
+        (ids: readonly string[]) => repos.products.byIds(ids, visible),
+        (row) => row.id,
+      ),
+    ),
+    /** Each owner's visible products, by code. */
+    productsByOwner: perVisibility((visible) =>
+      loaderOfLists(
+        (ids: readonly string[]) => repos.products.byOwnerIds(ids, visible),
+        (row) => row.ownerId,
+      ),
+    ),
+  };
+}
+
+/** One loader per distinct filter, made on first use. */
+function perVisibility<L extends DataLoader<string, unknown>>(make: (visible: ProductVisibility) => L): (visible: ProductVisibility) => L {
+  const loaders = new Map<string, L>();
+  return (visible) => {
+    const key = JSON.stringify(visible);
+    const loader = loaders.get(key) ?? make(visible);
+    loaders.set(key, loader);
+    return loader;
   };
 }
 

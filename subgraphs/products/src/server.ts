@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
+import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
@@ -11,7 +12,7 @@ import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
 
-/** Builds the products subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+/** Builds the products subgraph: schema, resolvers, access policy, per-request loaders. No environment, no listening. */
 export function createProductsSubgraph({
   db,
   references,
@@ -21,6 +22,7 @@ export function createProductsSubgraph({
     name: "products",
     typeDefs,
     resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
+    policy,
     createLoaders: () => createLoaders(repos),
   });
 }

@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute } from "@sfe/kit/testing";
+import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createProductsSubgraph, createRepositories, productsModule } from "../src/server.js";
 
@@ -10,6 +10,12 @@ const NESO = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
 const LISTED = "11111111-2222-4333-8444-555555555555"; // owns only the products the list tests make
 const EMPTY = "99999999-8888-4777-8666-555555555555"; // owns nothing
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+
+// Who calls: each owner's (verified) system operator, and a hub administrator (who alone publishes).
+const so = (organisationId: string) => testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId, areas: ["*"] });
+const ADMIN = testIdentity({ roles: ["ADMIN"] });
+const AS_UKPN = so(UKPN);
+const AS_NESO = so(NESO);
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
@@ -58,8 +64,10 @@ const saou = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** Creates as the owner's system operator, or as ADMIN when the product starts PUBLISHED. */
 async function create(input: Record<string, unknown>): Promise<Product> {
-  const result = await execute(subgraph, CREATE, { input });
+  const as = input.status === "PUBLISHED" ? ADMIN : so(String(input.ownerId));
+  const result = await execute(subgraph, CREATE, { input }, as);
   expect(result.errors).toBeUndefined();
   return result.data!.createProduct.product as Product;
 }
@@ -87,7 +95,7 @@ describe("createProduct", () => {
       status: "DRAFT",
     });
     expect(await count("audit_events")).toBe(audits + 1);
-    const found = await execute(subgraph, PRODUCT, { id: product.id });
+    const found = await execute(subgraph, PRODUCT, { id: product.id }, AS_UKPN);
     expect(found.errors).toBeUndefined();
     expect(found.data?.product).toEqual(product);
   });
@@ -136,7 +144,7 @@ describe("createProduct", () => {
     ["a missing required field", { code: undefined }],
   ])("rejects %s with BAD_USER_INPUT and writes nothing", async (_case, overrides) => {
     const [products, audits] = [await count("products"), await count("audit_events")];
-    const result = await execute(subgraph, CREATE, { input: saou({ code: "SAOU-BAD", ...overrides }) });
+    const result = await execute(subgraph, CREATE, { input: saou({ code: "SAOU-BAD", ...overrides }) }, ADMIN);
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(result.data ?? null).toBeNull();
     expect(await count("products")).toBe(products);
@@ -144,7 +152,7 @@ describe("createProduct", () => {
   });
 
   it("names the field and the missing organisation", async () => {
-    const result = await execute(subgraph, CREATE, { input: saou({ code: "X1", ownerId: UNKNOWN }) });
+    const result = await execute(subgraph, CREATE, { input: saou({ code: "X1", ownerId: UNKNOWN }) }, ADMIN);
     expect(result.errors?.[0]?.message).toContain(UNKNOWN);
     expect(result.errors?.[0]?.extensions?.field).toBe("ownerId");
   });
@@ -152,7 +160,7 @@ describe("createProduct", () => {
   it("refuses a second product with the same owner and code as CONFLICT, writing nothing", async () => {
     await create(saou({ code: "PEAK-RED", name: "Peak Reduction", serviceType: "UTILISATION_ONLY" }));
     const [products, audits] = [await count("products"), await count("audit_events")];
-    const duplicate = await execute(subgraph, CREATE, { input: saou({ code: " peak-red ", name: "Peak Reduction again" }) });
+    const duplicate = await execute(subgraph, CREATE, { input: saou({ code: " peak-red ", name: "Peak Reduction again" }) }, AS_UKPN);
     expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
     expect(duplicate.errors?.[0]?.message).toMatch(/owner code/);
     expect(await count("products")).toBe(products);
@@ -175,7 +183,7 @@ describe("products query", () => {
   });
 
   const list = async (variables: Record<string, unknown>) => {
-    const result = await execute(subgraph, LIST, variables);
+    const result = await execute(subgraph, LIST, variables, ADMIN);
     expect(result.errors).toBeUndefined();
     return (result.data!.products as { code: string; status: string; owner: { id: string } }[]).map((p) => p.code);
   };
@@ -185,7 +193,7 @@ describe("products query", () => {
     expect(await list({ ownerId: LISTED, status: "PUBLISHED" })).toEqual(["LTU", "SAOU"]);
     expect(await list({ ownerId: EMPTY })).toEqual([]);
     expect(await list({ ownerId: "not-an-id" })).toEqual([]);
-    const published = await execute(subgraph, LIST, { status: "PUBLISHED" });
+    const published = await execute(subgraph, LIST, { status: "PUBLISHED" }, ADMIN);
     const rows = published.data!.products as { status: string; owner: { id: string } }[];
     expect(rows.every((p) => p.status === "PUBLISHED")).toBe(true);
     expect(new Set(rows.map((p) => p.owner.id))).toEqual(new Set([LISTED, NESO]));
@@ -195,28 +203,33 @@ describe("products query", () => {
     expect(await list({ ownerId: LISTED, first: 2 })).toEqual(["DAY-AHEAD", "LTU"]);
     expect(await list({ ownerId: LISTED, first: 2, offset: 2 })).toEqual(["PEAK", "SAOU"]);
     expect(await list({ ownerId: LISTED, first: 2, offset: 4 })).toEqual([]);
-    expect(errorCodes(await execute(subgraph, LIST, { first: 501 }))).toEqual(["BAD_USER_INPUT"]);
-    expect(errorCodes(await execute(subgraph, LIST, { offset: -1 }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await execute(subgraph, LIST, { first: 501 }, ADMIN))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await execute(subgraph, LIST, { offset: -1 }, ADMIN))).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("answers null for unknown and malformed ids", async () => {
-    expect((await execute(subgraph, PRODUCT, { id: UNKNOWN })).data).toEqual({ product: null });
-    expect((await execute(subgraph, PRODUCT, { id: "not-an-id" })).data).toEqual({ product: null });
+    expect((await execute(subgraph, PRODUCT, { id: UNKNOWN }, ADMIN)).data).toEqual({ product: null });
+    expect((await execute(subgraph, PRODUCT, { id: "not-an-id" }, ADMIN)).data).toEqual({ product: null });
   });
 });
 
 describe("updateProduct", () => {
   it("changes only the fields given, re-validated, and can clear optional numbers", async () => {
     const product = await create(saou({ ownerId: NESO, code: "LT-UTIL", name: "Long-Term Utilisation" }));
-    const result = await execute(subgraph, UPDATE, {
-      input: {
-        id: product.id,
-        name: " Long-Term Utilisation (scheduled) ",
-        durationMinutes: null,
-        serviceWindows: [{ daysOfWeek: [6, 7], startLocal: "00:00", endLocal: "24:00" }],
-        locations: ["EPN", "SPN"],
+    const result = await execute(
+      subgraph,
+      UPDATE,
+      {
+        input: {
+          id: product.id,
+          name: " Long-Term Utilisation (scheduled) ",
+          durationMinutes: null,
+          serviceWindows: [{ daysOfWeek: [6, 7], startLocal: "00:00", endLocal: "24:00" }],
+          locations: ["EPN", "SPN"],
+        },
       },
-    });
+      AS_NESO,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data?.updateProduct.product).toMatchObject({
       id: product.id,
@@ -242,15 +255,17 @@ describe("updateProduct", () => {
       { serviceWindows: [{ daysOfWeek: [1], startLocal: "19:00", endLocal: "16:00" }] },
       { eligibleTechnologies: ["bess"] },
     ]) {
-      expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: product.id, ...input } }))).toEqual(["BAD_USER_INPUT"]);
+      expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: product.id, ...input } }, AS_NESO))).toEqual(["BAD_USER_INPUT"]);
     }
     expect(await count("audit_events")).toBe(audits);
-    expect((await execute(subgraph, PRODUCT, { id: product.id })).data?.product).toEqual(product);
+    expect((await execute(subgraph, PRODUCT, { id: product.id }, AS_NESO)).data?.product).toEqual(product);
   });
 
   it("moves status along the lifecycle and refuses a skipped or backward step", async () => {
     const product = await create(saou({ ownerId: NESO, code: "LIFECYCLE" }));
-    const move = (status: string) => execute(subgraph, UPDATE, { input: { id: product.id, status } });
+    // NESO proposes and withdraws; only the administrator publishes.
+    const move = (status: string) =>
+      execute(subgraph, UPDATE, { input: { id: product.id, status } }, status === "PUBLISHED" ? ADMIN : AS_NESO);
 
     const refused = await move("SUSPENDED");
     expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
@@ -267,12 +282,12 @@ describe("updateProduct", () => {
     expect(errorCodes(fromRetired)).toEqual(["BAD_USER_INPUT"]);
     expect(fromRetired.errors?.[0]?.message).toMatch(/from RETIRED to PUBLISHED/);
     expect(await count("audit_events")).toBe(audits);
-    expect((await execute(subgraph, PRODUCT, { id: product.id })).data?.product.status).toBe("RETIRED");
+    expect((await execute(subgraph, PRODUCT, { id: product.id }, AS_NESO)).data?.product.status).toBe("RETIRED");
   });
 
   it("answers NOT_FOUND for an unknown product and BAD_USER_INPUT for a malformed id", async () => {
-    expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: UNKNOWN, name: "Y" } }))).toEqual(["NOT_FOUND"]);
-    expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: "nope", name: "Y" } }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: UNKNOWN, name: "Y" } }, ADMIN))).toEqual(["NOT_FOUND"]);
+    expect(errorCodes(await execute(subgraph, UPDATE, { input: { id: "nope", name: "Y" } }, ADMIN))).toEqual(["BAD_USER_INPUT"]);
   });
 });
 
@@ -291,7 +306,7 @@ describe("entities", () => {
     const spy = vi.spyOn(repos.products, "byIds");
     try {
       const representations = [a, b, a, a, b, { id: UNKNOWN }].map(({ id }) => ({ __typename: "Product", id }));
-      const result = await execute(subgraph, ENTITIES, { r: representations });
+      const result = await execute(subgraph, ENTITIES, { r: representations }, ADMIN);
       expect(result.errors).toBeUndefined();
       const ea = { id: a.id, code: "ENT-A", owner: { id: EMPTY } };
       const eb = { id: b.id, code: "ENT-B", owner: { id: EMPTY } };
@@ -308,7 +323,7 @@ describe("entities", () => {
     const byIds = vi.spyOn(repos.products, "byIds");
     try {
       const representations = [LISTED, UNKNOWN, LISTED, NESO].map((id) => ({ __typename: "Organisation", id }));
-      const result = await execute(subgraph, ENTITIES, { r: representations });
+      const result = await execute(subgraph, ENTITIES, { r: representations }, ADMIN);
       expect(result.errors).toBeUndefined();
       const listed = { id: LISTED, products: ["DAY-AHEAD", "LTU", "PEAK", "SAOU"].map((code) => ({ code })) };
       const entities = result.data?._entities as { id: string; products: { code: string }[] }[];

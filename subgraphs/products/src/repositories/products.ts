@@ -1,5 +1,6 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, or, type SQL } from "drizzle-orm";
+import type { ProductVisibility } from "../access.js";
 import { auditEvents, type ProductStatus, products } from "../db/schema.js";
 import { requireTransition } from "../validation.js";
 
@@ -7,29 +8,50 @@ export type ProductRow = typeof products.$inferSelect;
 export type NewProduct = typeof products.$inferInsert;
 export type ProductChanges = Partial<Omit<NewProduct, "id" | "ownerId" | "code" | "createdAt" | "updatedAt">>;
 
+/** The SQL condition for the products `visible` admits (undefined: every product). */
+function visibleWhere(visible: ProductVisibility): SQL | undefined {
+  if (visible.everything) return undefined;
+  const notDraft = ne(products.status, "DRAFT");
+  return visible.draftsOf != null && isUuid(visible.draftsOf) ? or(notDraft, eq(products.ownerId, visible.draftsOf)) : notDraft;
+}
+
 export function createProductRepository(db: Database) {
   return {
-    /** Rows for the ids that exist, in any order (the loader orders them). */
-    async byIds(ids: readonly string[]): Promise<ProductRow[]> {
+    /** Rows for the ids that exist and are `visible`, in any order (the loader orders them). */
+    async byIds(ids: readonly string[], visible: ProductVisibility): Promise<ProductRow[]> {
       const valid = ids.filter(isUuid);
       if (valid.length === 0) return [];
-      return db.select().from(products).where(inArray(products.id, valid));
+      return db
+        .select()
+        .from(products)
+        .where(and(inArray(products.id, valid), visibleWhere(visible)));
     },
 
-    /** Every product of each owner, by code. */
-    async byOwnerIds(ownerIds: readonly string[]): Promise<ProductRow[]> {
+    /** Every `visible` product of each owner, by code. */
+    async byOwnerIds(ownerIds: readonly string[], visible: ProductVisibility): Promise<ProductRow[]> {
       const valid = ownerIds.filter(isUuid);
       if (valid.length === 0) return [];
-      return db.select().from(products).where(inArray(products.ownerId, valid)).orderBy(asc(products.code), asc(products.id));
+      return db
+        .select()
+        .from(products)
+        .where(and(inArray(products.ownerId, valid), visibleWhere(visible)))
+        .orderBy(asc(products.code), asc(products.id));
     },
 
-    async list(filter: { ownerId?: string | null; status?: ProductStatus | null; limit: number; offset: number }): Promise<ProductRow[]> {
+    async list(filter: {
+      ownerId?: string | null;
+      status?: ProductStatus | null;
+      visible: ProductVisibility;
+      limit: number;
+      offset: number;
+    }): Promise<ProductRow[]> {
       if (filter.ownerId != null && !isUuid(filter.ownerId)) return []; // a malformed id owns nothing
       return db
         .select()
         .from(products)
         .where(
           and(
+            visibleWhere(filter.visible),
             filter.ownerId != null ? eq(products.ownerId, filter.ownerId) : undefined,
             filter.status != null ? eq(products.status, filter.status) : undefined,
           ),
@@ -49,14 +71,21 @@ export function createProductRepository(db: Database) {
     },
 
     /**
-     * Applies `changes`; null when the product does not exist. A status change must follow the
+     * Applies `changes`; null when the product does not exist. `authorize` runs first against the
+     * locked row and throws to refuse (nothing is written). A status change must follow the
      * lifecycle (checked against the locked row, so concurrent changes cannot skip a step).
      */
-    async update(id: string, changes: ProductChanges, actor: Identity | null): Promise<ProductRow | null> {
+    async update(
+      id: string,
+      changes: ProductChanges,
+      actor: Identity | null,
+      authorize: (before: ProductRow) => void,
+    ): Promise<ProductRow | null> {
       if (!isUuid(id)) return null;
       return db.transaction(async (tx) => {
         const [before] = await tx.select().from(products).where(eq(products.id, id)).for("update");
         if (!before) return null;
+        authorize(before);
         const statusChanged = changes.status != null && changes.status !== before.status;
         if (statusChanged && changes.status) requireTransition(before.status, changes.status);
         const [row] = await tx

@@ -1,5 +1,6 @@
 import { notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
+import { requireMayCreate, requireMayUpdate } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import {
   directions,
@@ -17,6 +18,8 @@ import {
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async createProduct(_, { input }, { identity }) {
     const ownerId = requireUuid(input.ownerId, "ownerId");
+    const status = initialStatus(input.status);
+    requireMayCreate(identity, ownerId, status);
     const values = {
       ownerId,
       code: productCode(input.code),
@@ -29,7 +32,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       serviceWindows: serviceWindows(input.serviceWindows),
       eligibleTechnologies: eligibleTechnologies(input.eligibleTechnologies),
       locations: locations(input.locations),
-      status: initialStatus(input.status),
+      status,
     };
     await requireReferences(references, "Organisation", [ownerId], "ownerId");
     const product = await repos.products.create(values, identity);
@@ -47,7 +50,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...(input.locations != null && { locations: locations(input.locations) }),
       ...(input.status != null && { status: input.status }),
     };
-    const product = await repos.products.update(requireUuid(input.id, "id"), changes, identity);
+    const product = await repos.products.update(requireUuid(input.id, "id"), changes, identity, (before) =>
+      requireMayUpdate(identity, before, changes.status),
+    );
     if (!product) throw notFound("Product", input.id);
     return { product };
   },

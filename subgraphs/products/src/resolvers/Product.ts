@@ -1,6 +1,13 @@
 import type { ProductResolvers } from "../__generated__/resolvers-types.js";
+import { visibleProducts } from "../access.js";
+import { enforce, readProducts } from "../policy.js";
 
 export const Product: ProductResolvers = {
-  __resolveReference: ({ id }, { loaders }) => loaders.product.load(id),
+  // Not a field the policy table can wrap: the same rule as `product(id)`, then null where not visible.
+  // Async, so a refusal answers each representation with an error rather than failing `_entities`.
+  __resolveReference: async ({ id }, { identity, loaders }) => {
+    enforce(readProducts, identity);
+    return loaders.product(visibleProducts(identity)).load(id);
+  },
   owner: ({ ownerId }) => ({ __typename: "Organisation", id: ownerId }),
 };
