@@ -3,16 +3,21 @@ import { fileURLToPath } from "node:url";
 import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
+import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { AssetCategory } from "./resolvers/AssetCategory.js";
+import { AssetStatistic } from "./resolvers/AssetStatistic.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
 
-/** Builds the assets subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+/**
+ * Builds the assets subgraph: schema, resolvers guarded by `policy` (who may call what) and access.ts
+ * (which assets they see), per-request loaders. No environment, no listening.
+ */
 export function createAssetsSubgraph({
   db,
   references,
@@ -21,7 +26,8 @@ export function createAssetsSubgraph({
   return createSubgraph({
     name: "assets",
     typeDefs,
-    resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Asset, AssetCategory, Organisation },
+    resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Asset, AssetCategory, AssetStatistic, Organisation },
+    policy,
     createLoaders: () => createLoaders(repos),
   });
 }

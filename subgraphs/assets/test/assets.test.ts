@@ -1,12 +1,18 @@
-import type { DatabaseHandle } from "@sfe/kit";
+import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute } from "@sfe/kit/testing";
+import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { EVERY_ASSET } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 
 const OWNER = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
 const OTHER_OWNER = "7a2d3b5f-9e4c-4d6b-8f80-1b2c3d4e5f60";
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+
+// Who calls: the owning FSP for its own assets, a hub administrator across owners (access.test.ts
+// covers everyone else).
+const OWNER_FSP = testIdentity({ roles: ["FSP"], organisationId: OWNER });
+const ADMIN = testIdentity({ roles: ["ADMIN"] });
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
@@ -50,8 +56,8 @@ const battery = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function register(input: Record<string, unknown>) {
-  const result = await execute(subgraph, REGISTER, { input });
+async function register(input: Record<string, unknown>, as: Identity = OWNER_FSP) {
+  const result = await execute(subgraph, REGISTER, { input }, as);
   expect(result.errors).toBeUndefined();
   return result.data!.registerAsset.asset as { id: string; name: string; meterPointId: string | null };
 }
@@ -60,6 +66,7 @@ const count = (table: string) => countRows(handle, `assets.${table}`);
 
 describe("asset categories", () => {
   it("are seeded by migration: the 11 FMAR codes, BESS needing an energy capacity", async () => {
+    // Public: no identity needed.
     const result = await execute(subgraph, `{ assetCategories { code label definition requiresEnergyCapacity } }`);
     expect(result.errors).toBeUndefined();
     const categories = result.data!.assetCategories as { code: string; label: string; requiresEnergyCapacity: boolean }[];
@@ -103,7 +110,7 @@ describe("registerAsset", () => {
       externalId: "FU-HENDON-1",
     };
     expect(created).toMatchObject(expected);
-    const found = await execute(subgraph, ASSET, { id: created.id });
+    const found = await execute(subgraph, ASSET, { id: created.id }, OWNER_FSP);
     expect(found.errors).toBeUndefined();
     expect(found.data?.asset).toMatchObject(expected);
     expect(new Date(found.data?.asset.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000); // a Date in-process
@@ -113,25 +120,35 @@ describe("registerAsset", () => {
   it("accepts the README's example MPAN and a GSP group that agrees with it; without an MPAN the GSP group sets the area", async () => {
     const a = await register(battery({ meterPointId: "1200000000011", gspGroup: "_C", name: "README battery" }));
     expect(a).toMatchObject({ meterPointId: "1200000000011" });
-    const b = await execute(subgraph, REGISTER, {
-      input: {
-        ownerId: OWNER,
-        name: "Leeds heat pump",
-        categoryCode: "HEAT_PUMP",
-        importCapacityKw: 12,
-        exportCapacityKw: 0,
-        gspGroup: "m",
+    const b = await execute(
+      subgraph,
+      REGISTER,
+      {
+        input: {
+          ownerId: OWNER,
+          name: "Leeds heat pump",
+          categoryCode: "HEAT_PUMP",
+          importCapacityKw: 12,
+          exportCapacityKw: 0,
+          gspGroup: "m",
+        },
       },
-    });
+      OWNER_FSP,
+    );
     expect(b.errors).toBeUndefined();
     expect(b.data?.registerAsset.asset).toMatchObject({
       energyCapacityKwh: null,
       meterPointId: null,
       location: { postcode: null, gspGroup: "_M", licenceArea: "Yorkshire", dnoGroup: "NPg" },
     });
-    const c = await execute(subgraph, REGISTER, {
-      input: { ownerId: OWNER, name: "Nowhere in particular", categoryCode: "OTHER", importCapacityKw: 0, exportCapacityKw: 0 },
-    });
+    const c = await execute(
+      subgraph,
+      REGISTER,
+      {
+        input: { ownerId: OWNER, name: "Nowhere in particular", categoryCode: "OTHER", importCapacityKw: 0, exportCapacityKw: 0 },
+      },
+      OWNER_FSP,
+    );
     expect(c.data?.registerAsset.asset.location).toEqual({ postcode: null, gspGroup: null, licenceArea: null, dnoGroup: null });
   });
 
@@ -155,7 +172,8 @@ describe("registerAsset", () => {
   ];
   it.each(badCases)("rejects %s with BAD_USER_INPUT and writes nothing", async (_case, overrides, message) => {
     const [assets, audits] = [await count("assets"), await count("audit_events")];
-    const result = await execute(subgraph, REGISTER, { input: battery(overrides) });
+    // As ADMIN, who may name any owner: the unknown and malformed owners are input errors, not refusals.
+    const result = await execute(subgraph, REGISTER, { input: battery(overrides) }, ADMIN);
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(result.errors?.[0]?.message).toMatch(message);
     expect(await count("assets")).toBe(assets);
@@ -165,10 +183,10 @@ describe("registerAsset", () => {
   it("refuses a second asset with the same meter point or external id as CONFLICT, writing nothing", async () => {
     const first = await register(battery({ externalId: "FU-DUP" }));
     const [assets, audits] = [await count("assets"), await count("audit_events")];
-    const sameMeter = await execute(subgraph, REGISTER, { input: battery({ meterPointId: first.meterPointId, name: "Copy" }) });
+    const sameMeter = await execute(subgraph, REGISTER, { input: battery({ meterPointId: first.meterPointId, name: "Copy" }) }, OWNER_FSP);
     expect(errorCodes(sameMeter)).toEqual(["CONFLICT"]);
     expect(sameMeter.errors?.[0]?.message).toBe("A record with the same meter point id already exists");
-    const sameExternal = await execute(subgraph, REGISTER, { input: battery({ externalId: "FU-DUP" }) });
+    const sameExternal = await execute(subgraph, REGISTER, { input: battery({ externalId: "FU-DUP" }) }, OWNER_FSP);
     expect(errorCodes(sameExternal)).toEqual(["CONFLICT"]);
     expect(sameExternal.errors?.[0]?.message).toMatch(/external id/);
     expect(await count("assets")).toBe(assets);
@@ -180,9 +198,14 @@ describe("updateAsset", () => {
   it("updates changed fields with the same validation, and audits the change", async () => {
     const asset = await register(battery({ postcode: "NW3 6DS" }));
     const audits = await count("audit_events");
-    const updated = await execute(subgraph, UPDATE, {
-      input: { id: asset.id, name: " Hendon Way battery 2 ", exportCapacityKw: 1500, postcode: "sw1a1aa", status: "SUSPENDED" },
-    });
+    const updated = await execute(
+      subgraph,
+      UPDATE,
+      {
+        input: { id: asset.id, name: " Hendon Way battery 2 ", exportCapacityKw: 1500, postcode: "sw1a1aa", status: "SUSPENDED" },
+      },
+      OWNER_FSP,
+    );
     expect(updated.errors).toBeUndefined();
     expect(updated.data?.updateAsset.asset).toMatchObject({
       name: "Hendon Way battery 2",
@@ -199,7 +222,7 @@ describe("updateAsset", () => {
       [{ postcode: "12345" }, /postcode/],
       [{ name: "" }, /name must not be empty/],
     ] as const) {
-      const result = await execute(subgraph, UPDATE, { input: { id: asset.id, ...input } });
+      const result = await execute(subgraph, UPDATE, { input: { id: asset.id, ...input } }, OWNER_FSP);
       expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
       expect(result.errors?.[0]?.message).toMatch(message);
     }
@@ -207,39 +230,45 @@ describe("updateAsset", () => {
   });
 
   it("answers NOT_FOUND for an unknown id", async () => {
-    const result = await execute(subgraph, UPDATE, { input: { id: UNKNOWN, name: "Y" } });
+    const result = await execute(subgraph, UPDATE, { input: { id: UNKNOWN, name: "Y" } }, OWNER_FSP);
     expect(errorCodes(result)).toEqual(["NOT_FOUND"]);
   });
 });
 
 describe("queries", () => {
   it("answers null for unknown and malformed ids", async () => {
-    expect((await execute(subgraph, ASSET, { id: UNKNOWN })).data).toEqual({ asset: null });
-    expect((await execute(subgraph, ASSET, { id: "not-an-id" })).data).toEqual({ asset: null });
+    expect((await execute(subgraph, ASSET, { id: UNKNOWN }, ADMIN)).data).toEqual({ asset: null });
+    expect((await execute(subgraph, ASSET, { id: "not-an-id" }, ADMIN)).data).toEqual({ asset: null });
   });
 
   it("lists assets by name with owner, category and GSP group filters and paging", async () => {
     const names = ["Zeta EV 1", "Zeta EV 2", "Zeta EV 3"];
     for (const name of names) {
-      await register({
-        ownerId: OTHER_OWNER,
-        name,
-        categoryCode: "EV_CHARGER",
-        importCapacityKw: 7,
-        exportCapacityKw: 0,
-        meterPointId: mpan(19, serial++),
-      });
+      await register(
+        {
+          ownerId: OTHER_OWNER,
+          name,
+          categoryCode: "EV_CHARGER",
+          importCapacityKw: 7,
+          exportCapacityKw: 0,
+          meterPointId: mpan(19, serial++),
+        },
+        ADMIN,
+      );
     }
-    await register({
-      ownerId: OTHER_OWNER,
-      name: "Yarm heat pump",
-      categoryCode: "HEAT_PUMP",
-      importCapacityKw: 10,
-      exportCapacityKw: 0,
-      meterPointId: mpan(23, serial++),
-    });
+    await register(
+      {
+        ownerId: OTHER_OWNER,
+        name: "Yarm heat pump",
+        categoryCode: "HEAT_PUMP",
+        importCapacityKw: 10,
+        exportCapacityKw: 0,
+        meterPointId: mpan(23, serial++),
+      },
+      ADMIN,
+    );
     const list = async (args: string) => {
-      const result = await execute(subgraph, `{ assets(${args}) { name category { code } location { gspGroup } } }`);
+      const result = await execute(subgraph, `{ assets(${args}) { name category { code } location { gspGroup } } }`, {}, ADMIN);
       expect(result.errors).toBeUndefined();
       return (result.data!.assets as { name: string }[]).map((a) => a.name);
     };
@@ -252,7 +281,7 @@ describe("queries", () => {
     expect(await list(`ownerId: "not-an-id"`)).toEqual([]);
     expect(await list(`categoryCode: "NUCLEAR"`)).toEqual([]);
     expect((await list("first: 1000")).length).toBe(await count("assets"));
-    const tooMany = await execute(subgraph, `{ assets(first: 1001) { id } }`);
+    const tooMany = await execute(subgraph, `{ assets(first: 1001) { id } }`, {}, ADMIN);
     expect(errorCodes(tooMany)).toEqual(["BAD_USER_INPUT"]);
   });
 });
@@ -268,7 +297,7 @@ describe("entities", () => {
     const spy = vi.spyOn(repos.assets, "byIds");
     const representations = [a, b, a, a, b].map(({ id }) => ({ __typename: "Asset", id }));
     representations.push({ __typename: "Asset", id: UNKNOWN }, { __typename: "Asset", id: "nope" });
-    const result = await execute(subgraph, ENTITIES, { r: representations });
+    const result = await execute(subgraph, ENTITIES, { r: representations }, ADMIN);
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([
       { id: a.id, name: "Entity A" },
@@ -286,9 +315,14 @@ describe("entities", () => {
 
   it("resolves AssetCategory references by code", async () => {
     const spy = vi.spyOn(repos.categories, "categoryByCodes");
-    const result = await execute(subgraph, ENTITIES, {
-      r: ["BESS", "HVAC", "BESS", "NUCLEAR"].map((code) => ({ __typename: "AssetCategory", code })),
-    });
+    const result = await execute(
+      subgraph,
+      ENTITIES,
+      {
+        r: ["BESS", "HVAC", "BESS", "NUCLEAR"].map((code) => ({ __typename: "AssetCategory", code })),
+      },
+      ADMIN,
+    );
     expect(result.data?._entities).toEqual([
       { code: "BESS", label: "Battery Energy Storage System" },
       { code: "HVAC", label: "HVAC" },
@@ -302,7 +336,7 @@ describe("entities", () => {
   it("resolves Organisation references to their assets with one batched byOwnerIds read per page asked for", async () => {
     const spy = vi.spyOn(repos.assets, "byOwnerIds");
     const representations = [OTHER_OWNER, UNKNOWN, OTHER_OWNER, "nope"].map((id) => ({ __typename: "Organisation", id }));
-    const result = await execute(subgraph, ENTITIES, { r: representations });
+    const result = await execute(subgraph, ENTITIES, { r: representations }, ADMIN);
     expect(result.errors).toBeUndefined();
     const other = {
       id: OTHER_OWNER,
@@ -315,13 +349,14 @@ describe("entities", () => {
     for (const [ids] of spy.mock.calls) expect([...ids].sort()).toEqual([OTHER_OWNER, UNKNOWN, "nope"].sort());
 
     spy.mockClear();
-    const ownAssets = (await repos.assets.list({ ownerId: OWNER, limit: 1000, offset: 0 })).length;
+    const ownAssets = (await repos.assets.list({ visible: EVERY_ASSET, ownerId: OWNER, limit: 1000, offset: 0 })).length;
     const simple = await execute(
       subgraph,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { assets { name } } } }`,
       {
         r: [OWNER, OTHER_OWNER, OWNER].map((id) => ({ __typename: "Organisation", id })),
       },
+      ADMIN,
     );
     expect(simple.errors).toBeUndefined();
     const entities = simple.data!._entities as { assets: unknown[] }[];

@@ -1,16 +1,54 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, getTableColumns, gt, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, gte, inArray, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { assets, auditEvents } from "../db/schema.js";
 
 export type AssetRow = typeof assets.$inferSelect;
 export type NewAsset = typeof assets.$inferInsert;
 
+/**
+ * Which assets a caller may see (built by `visibleAssetFilter` in access.ts): every one, or those of
+ * `ownerIds` together with those in `gspGroups` (none when both are empty).
+ */
+export type AssetVisibility = { all: true } | { all: false; ownerIds: readonly string[]; gspGroups: readonly string[] };
+
+export const EVERY_ASSET: AssetVisibility = { all: true };
+
+/** The SQL condition for `visible`: undefined for every asset, null when nothing is visible (no query needed). */
+function visibleCondition(visible: AssetVisibility): SQL | undefined | null {
+  if (visible.all) return undefined;
+  const ownerIds = visible.ownerIds.filter(isUuid);
+  const either = [
+    ...(ownerIds.length > 0 ? [inArray(assets.ownerId, ownerIds)] : []),
+    ...(visible.gspGroups.length > 0 ? [inArray(assets.gspGroup, [...visible.gspGroups])] : []),
+  ];
+  return either.length === 0 ? null : or(...either);
+}
+
 export interface AssetFilter {
+  /** What the caller may see: required, so no listing can forget it. */
+  visible: AssetVisibility;
   ownerId?: string | null;
   categoryCode?: string | null;
   gspGroup?: string | null;
   limit: number;
   offset: number;
+}
+
+export interface StatisticsFilter {
+  categoryCode?: string | null;
+  gspGroup?: string | null;
+  /** Groups of fewer assets are left out (the anonymisation threshold). */
+  minAssets: number;
+}
+
+/** Totals of one category in one GSP group. */
+export interface AssetStatisticRow {
+  categoryCode: string;
+  gspGroup: string | null;
+  assetCount: number;
+  totalImportCapacityKw: number;
+  totalExportCapacityKw: number;
+  totalEnergyCapacityKwh: number | null;
 }
 
 /** One page of each owner's assets (`limit` rows after skipping `offset`), ordered by name. */
@@ -30,15 +68,20 @@ export function createAssetRepository(db: Database) {
       return db.select().from(assets).where(inArray(assets.id, valid));
     },
 
-    /** Assets of each owner, ordered by name; with `page`, at most one page per owner (one query either way). */
-    async byOwnerIds(ownerIds: readonly string[], page?: OwnerPage): Promise<AssetRow[]> {
+    /**
+     * The `visible` assets of each owner, ordered by name; with `page`, at most one page per owner (one
+     * query either way).
+     */
+    async byOwnerIds(ownerIds: readonly string[], visible: AssetVisibility, page?: OwnerPage): Promise<AssetRow[]> {
       const valid = [...new Set(ownerIds.filter(isUuid))];
-      if (valid.length === 0) return [];
+      const condition = visibleCondition(visible);
+      if (valid.length === 0 || condition === null) return [];
+      const where = and(inArray(assets.ownerId, valid), condition);
       if (!page)
         return db
           .select()
           .from(assets)
-          .where(inArray(assets.ownerId, valid))
+          .where(where)
           .orderBy(...byName);
       const ranked = db
         .select({
@@ -46,7 +89,7 @@ export function createAssetRepository(db: Database) {
           rank: sql<number>`row_number() over (partition by ${assets.ownerId} order by ${assets.name}, ${assets.id})`.as("rank"),
         })
         .from(assets)
-        .where(inArray(assets.ownerId, valid))
+        .where(where)
         .as("ranked");
       const rows = await db
         .select()
@@ -56,9 +99,11 @@ export function createAssetRepository(db: Database) {
       return rows.map(({ rank: _rank, ...row }) => row);
     },
 
+    /** The `visible` assets matching `filter`, by name. */
     async list(filter: AssetFilter): Promise<AssetRow[]> {
-      if (filter.ownerId != null && !isUuid(filter.ownerId)) return [];
-      const conditions: SQL[] = [];
+      const visible = visibleCondition(filter.visible);
+      if (visible === null || (filter.ownerId != null && !isUuid(filter.ownerId))) return [];
+      const conditions: SQL[] = visible ? [visible] : [];
       if (filter.ownerId != null) conditions.push(eq(assets.ownerId, filter.ownerId));
       if (filter.categoryCode != null) conditions.push(eq(assets.categoryCode, filter.categoryCode));
       if (filter.gspGroup != null) conditions.push(eq(assets.gspGroup, filter.gspGroup));
@@ -69,6 +114,31 @@ export function createAssetRepository(db: Database) {
         .orderBy(...byName)
         .limit(filter.limit)
         .offset(filter.offset);
+    },
+
+    /**
+     * Totals by category × GSP group over every asset not DEREGISTERED, computed by the database
+     * (GROUP BY … HAVING count ≥ minAssets), ordered by category code then GSP group (unknown last).
+     */
+    async statistics(filter: StatisticsFilter): Promise<AssetStatisticRow[]> {
+      const conditions: SQL[] = [ne(assets.status, "DEREGISTERED")];
+      if (filter.categoryCode != null) conditions.push(eq(assets.categoryCode, filter.categoryCode));
+      if (filter.gspGroup != null) conditions.push(eq(assets.gspGroup, filter.gspGroup));
+      const assetCount = sql<number>`count(*)::int`.mapWith(Number);
+      return db
+        .select({
+          categoryCode: assets.categoryCode,
+          gspGroup: assets.gspGroup,
+          assetCount,
+          totalImportCapacityKw: sql<number>`sum(${assets.importCapacityKw})`.mapWith(Number),
+          totalExportCapacityKw: sql<number>`sum(${assets.exportCapacityKw})`.mapWith(Number),
+          totalEnergyCapacityKwh: sql<number | null>`sum(${assets.energyCapacityKwh})`.mapWith(Number),
+        })
+        .from(assets)
+        .where(and(...conditions))
+        .groupBy(assets.categoryCode, assets.gspGroup)
+        .having(gte(sql`count(*)`, filter.minAssets))
+        .orderBy(asc(assets.categoryCode), sql`${assets.gspGroup} asc nulls last`);
     },
 
     async create(values: NewAsset, actor: Identity | null): Promise<AssetRow> {

@@ -1,5 +1,6 @@
-import { badInput, notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
+import { badInput, forbidden, notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
+import { canChangeAsset, canSeeAsset, requireMayRegisterFor } from "../access.js";
 import type { NewAsset } from "../repositories/assets.js";
 import type { Repositories } from "../repositories/index.js";
 import { assetName, capacity, externalId, location, optionalCapacity, postcode, requireEnergyCapacity } from "../validation.js";
@@ -7,6 +8,7 @@ import { assetName, capacity, externalId, location, optionalCapacity, postcode, 
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async registerAsset(_, { input }, { identity, loaders }) {
     const ownerId = requireUuid(input.ownerId, "ownerId");
+    requireMayRegisterFor(identity, ownerId);
     const name = assetName(input.name);
     const categoryCode = input.categoryCode.trim().toUpperCase();
     const category = await loaders.category.load(categoryCode);
@@ -34,7 +36,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
   async updateAsset(_, { input }, { identity, loaders }) {
     const id = requireUuid(input.id, "id");
     const existing = await loaders.asset.load(id);
-    if (!existing) throw notFound("Asset", input.id);
+    // What the caller may not see does not exist for it; what it sees but does not own, it may not change.
+    if (!existing || !canSeeAsset(identity, existing)) throw notFound("Asset", input.id);
+    if (!canChangeAsset(identity, existing)) throw forbidden("Only the asset's owner or a hub administrator may change it");
     const changes: Partial<NewAsset> = {
       ...(input.name != null && { name: assetName(input.name) }),
       ...(input.importCapacityKw != null && { importCapacityKw: capacity(input.importCapacityKw, "importCapacityKw") }),

@@ -1,8 +1,10 @@
 import { page } from "@sfe/kit";
 import type { OrganisationResolvers } from "../__generated__/resolvers-types.js";
+import { visibleAssetFilter } from "../access.js";
 
 /** Owned by the users subgraph; this subgraph adds `assets` to it. */
 export const Organisation: OrganisationResolvers = {
   __resolveReference: ({ id }) => ({ id }), // no read: the users subgraph knows whether it exists
-  assets: ({ id }, { first, offset }, { loaders }) => loaders.assetsByOwner.load({ ownerId: id, ...page(first, offset, 1000) }),
+  assets: ({ id }, { first, offset }, { identity, loaders }) =>
+    loaders.assetsByOwner.load({ ownerId: id, visible: visibleAssetFilter(identity), ...page(first, offset, 1000) }),
 };

@@ -1,16 +1,27 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
+import { ASSET_STATISTICS_MIN_GROUP_SIZE, visibleAsset, visibleAssetFilter } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import { normaliseGspGroup } from "../validation.js";
 
+const categoryFilter = (code: string | null | undefined) => code?.trim().toUpperCase();
+const gspGroupFilter = (group: string | null | undefined) => (group == null ? null : (normaliseGspGroup(group) ?? group));
+
 export const Query = (repos: Repositories): QueryResolvers => ({
-  asset: (_, { id }, { loaders }) => loaders.asset.load(id),
-  assets: (_, { ownerId, categoryCode, gspGroup, first, offset }) =>
+  asset: async (_, { id }, { identity, loaders }) => visibleAsset(identity, await loaders.asset.load(id)),
+  assets: (_, { ownerId, categoryCode, gspGroup, first, offset }, { identity }) =>
     repos.assets.list({
+      visible: visibleAssetFilter(identity),
       ownerId,
-      categoryCode: categoryCode?.trim().toUpperCase(),
-      gspGroup: gspGroup == null ? null : (normaliseGspGroup(gspGroup) ?? gspGroup),
+      categoryCode: categoryFilter(categoryCode),
+      gspGroup: gspGroupFilter(gspGroup),
       ...page(first, offset, 1000),
+    }),
+  assetStatistics: (_, { categoryCode, gspGroup }) =>
+    repos.assets.statistics({
+      categoryCode: categoryFilter(categoryCode),
+      gspGroup: gspGroupFilter(gspGroup),
+      minAssets: ASSET_STATISTICS_MIN_GROUP_SIZE,
     }),
   assetCategories: () => repos.categories.categories(),
 });

@@ -1,0 +1,418 @@
+import type { DatabaseHandle, Identity } from "@sfe/kit";
+import { staticReferences } from "@sfe/kit";
+import { countRows, createMigratedDatabase, errorCodes, execute, type OperationResult, testIdentity } from "@sfe/kit/testing";
+import { print } from "graphql";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ASSET_STATISTICS_MIN_GROUP_SIZE } from "../src/access.js";
+import type { NewAsset } from "../src/repositories/assets.js";
+import { assetsModule, createAssetsSubgraph, createRepositories, typeDefs } from "../src/server.js";
+
+const ORG_A = "a0000000-0000-4000-8000-00000000000a";
+const ORG_B = "b0000000-0000-4000-8000-00000000000b";
+const ORG_SO = "c0000000-0000-4000-8000-00000000000c";
+const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+
+let handle: DatabaseHandle;
+let repos: ReturnType<typeof createRepositories>;
+let subgraph: ReturnType<typeof createAssetsSubgraph>;
+
+/** A valid 13-digit MPAN core for a distributor id (10–23): prime-weighted check digit. */
+function mpan(distributor: number, serial: number): string {
+  const body = `${distributor}${String(serial).padStart(10, "0")}`;
+  const primes = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
+  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
+  return `${body}${(sum % 11) % 10}`;
+}
+
+// ---- Who calls -------------------------------------------------------------------------------------
+
+const fspKey = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, roles: ["FSP"], organisationId: ORG_A, scopes });
+const callers = {
+  anonymous: null,
+  "FSP A": testIdentity({ roles: ["FSP"], organisationId: ORG_A }),
+  "FSP B": testIdentity({ roles: ["FSP"], organisationId: ORG_B }),
+  "SO of _C": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: ORG_SO, areas: ["_C"] }),
+  "national SO": testIdentity({ roles: ["SYSTEM_OPERATOR"], areas: ["*"] }),
+  // Not yet verified: the gateway leaves SYSTEM_OPERATOR out of its effective roles.
+  "unverified SO of _C": testIdentity({ roles: [], organisationId: ORG_SO, areas: ["_C"] }),
+  INVESTOR: testIdentity({ roles: ["INVESTOR"] }),
+  REGULATOR: testIdentity({ roles: ["REGULATOR"] }),
+  ADMIN: testIdentity({ roles: ["ADMIN"] }),
+  "FSP A's API key with assets:read": fspKey(["assets:read"]),
+  "FSP A's API key with products:read only": fspKey(["products:read"]),
+} satisfies Record<string, Identity | null>;
+type Caller = keyof typeof callers;
+
+// ---- What exists -----------------------------------------------------------------------------------
+
+interface Fixture {
+  key: string;
+  id: string;
+  owner: string;
+  categoryCode: string;
+  gspGroup: string | null;
+  status?: NewAsset["status"];
+  importCapacityKw?: number;
+  exportCapacityKw?: number;
+  energyCapacityKwh?: number | null;
+}
+
+/** Individual assets (a1…b2) and the groups the statistics tests count. */
+const fixtures: Omit<Fixture, "id">[] = [
+  { key: "a1", owner: ORG_A, categoryCode: "BESS", gspGroup: "_C", energyCapacityKwh: 4000 },
+  { key: "a2", owner: ORG_A, categoryCode: "HEAT_PUMP", gspGroup: "_M" },
+  { key: "b1", owner: ORG_B, categoryCode: "BESS", gspGroup: "_C", energyCapacityKwh: 2000 },
+  { key: "b2", owner: ORG_B, categoryCode: "EV_CHARGER", gspGroup: null },
+  // EV_CHARGER × _J: 3 assets, shown.
+  { key: "ev1", owner: ORG_A, categoryCode: "EV_CHARGER", gspGroup: "_J", importCapacityKw: 7, exportCapacityKw: 0 },
+  { key: "ev2", owner: ORG_A, categoryCode: "EV_CHARGER", gspGroup: "_J", importCapacityKw: 7, exportCapacityKw: 0 },
+  { key: "ev3", owner: ORG_B, categoryCode: "EV_CHARGER", gspGroup: "_J", importCapacityKw: 22, exportCapacityKw: 11 },
+  // SOLAR_PV × _L: 4 assets, two stating an energy capacity.
+  { key: "pv1", owner: ORG_A, categoryCode: "SOLAR_PV", gspGroup: "_L", importCapacityKw: 0, exportCapacityKw: 50, energyCapacityKwh: 10 },
+  { key: "pv2", owner: ORG_A, categoryCode: "SOLAR_PV", gspGroup: "_L", importCapacityKw: 0, exportCapacityKw: 50, energyCapacityKwh: 20 },
+  { key: "pv3", owner: ORG_B, categoryCode: "SOLAR_PV", gspGroup: "_L", importCapacityKw: 1, exportCapacityKw: 50 },
+  { key: "pv4", owner: ORG_B, categoryCode: "SOLAR_PV", gspGroup: "_L", importCapacityKw: 1, exportCapacityKw: 50 },
+  // HEAT_PUMP × _J: 2 assets, suppressed (until a third is registered).
+  { key: "hp1", owner: ORG_A, categoryCode: "HEAT_PUMP", gspGroup: "_J" },
+  { key: "hp2", owner: ORG_B, categoryCode: "HEAT_PUMP", gspGroup: "_J" },
+  // WIND_TURBINE × _K: 3 assets, one DEREGISTERED, so 2 count: suppressed.
+  { key: "wt1", owner: ORG_A, categoryCode: "WIND_TURBINE", gspGroup: "_K" },
+  { key: "wt2", owner: ORG_B, categoryCode: "WIND_TURBINE", gspGroup: "_K" },
+  { key: "wt3", owner: ORG_B, categoryCode: "WIND_TURBINE", gspGroup: "_K", status: "DEREGISTERED" },
+];
+const assets: Fixture[] = [];
+const asset = (key: string) => assets.find((f) => f.key === key)!;
+let serial = 1;
+
+async function createAsset(f: Omit<Fixture, "id">): Promise<Fixture> {
+  const row = await repos.assets.create(
+    {
+      ownerId: f.owner,
+      name: `${f.key} ${f.categoryCode}`,
+      categoryCode: f.categoryCode,
+      importCapacityKw: f.importCapacityKw ?? 100,
+      exportCapacityKw: f.exportCapacityKw ?? 100,
+      energyCapacityKwh: f.energyCapacityKwh ?? null,
+      gspGroup: f.gspGroup,
+      meterPointId: mpan(12, serial++),
+      status: f.status ?? "REGISTERED",
+    },
+    null,
+  );
+  return { ...f, id: row.id };
+}
+
+beforeAll(async () => {
+  handle = await createMigratedDatabase(assetsModule);
+  repos = createRepositories(handle.db);
+  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [ORG_A, ORG_B, ORG_SO] }), repos });
+  for (const fixture of fixtures) assets.push(await createAsset(fixture));
+});
+afterAll(() => handle.close());
+
+const run = <T = Record<string, any>>(caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
+  execute<T>(subgraph, query, variables, callers[caller]);
+
+const count = (table: string) => countRows(handle, `assets.${table}`);
+const sortedIds = (list: { id: string }[] | null | undefined) => (list ?? []).map((a) => a.id).sort();
+const idsOf = (list: Fixture[]) => list.map((f) => f.id).sort();
+
+// ---- Reads -----------------------------------------------------------------------------------------
+
+/**
+ * What each caller may do, restated from the access model (not from src/access.ts): `sees` picks the
+ * assets it may see; `read` is how single lookups and Organisation.assets answer; `list` how `assets`
+ * does; `statistics` how `assetStatistics` does.
+ */
+type Outcome = "ok" | "UNAUTHENTICATED" | "FORBIDDEN";
+const expectations: Record<Caller, { sees: (f: Fixture) => boolean; read: Outcome; list: Outcome; statistics: Outcome }> = {
+  anonymous: { sees: () => false, read: "UNAUTHENTICATED", list: "UNAUTHENTICATED", statistics: "UNAUTHENTICATED" },
+  "FSP A": { sees: (f) => f.owner === ORG_A, read: "ok", list: "ok", statistics: "ok" },
+  "FSP B": { sees: (f) => f.owner === ORG_B, read: "ok", list: "ok", statistics: "ok" },
+  "SO of _C": { sees: (f) => f.gspGroup === "_C", read: "ok", list: "ok", statistics: "ok" },
+  "national SO": { sees: () => true, read: "ok", list: "ok", statistics: "ok" },
+  "unverified SO of _C": { sees: () => false, read: "ok", list: "FORBIDDEN", statistics: "ok" },
+  INVESTOR: { sees: () => false, read: "ok", list: "FORBIDDEN", statistics: "ok" },
+  REGULATOR: { sees: () => false, read: "ok", list: "FORBIDDEN", statistics: "ok" },
+  ADMIN: { sees: () => true, read: "ok", list: "ok", statistics: "ok" },
+  "FSP A's API key with assets:read": { sees: (f) => f.owner === ORG_A, read: "ok", list: "ok", statistics: "ok" },
+  "FSP A's API key with products:read only": { sees: () => false, read: "FORBIDDEN", list: "FORBIDDEN", statistics: "FORBIDDEN" },
+};
+const matrix = Object.entries(expectations).map(([caller, expected]) => ({ caller: caller as Caller, ...expected }));
+
+/** A refused operation: exactly one error of `code`, and no data. */
+function expectRefused(result: OperationResult<unknown>, code: Outcome) {
+  expect(errorCodes(result)).toEqual([code]);
+}
+
+const ASSET = /* GraphQL */ `query ($id: ID!) { asset(id: $id) { id owner { id } } }`;
+const ENTITIES = /* GraphQL */ `query ($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Asset { id } ... on Organisation { id assets(first: 1000) { id } } } }`;
+
+describe.each(matrix)("$caller", ({ caller, sees, read, list, statistics }) => {
+  const visible = () => assets.filter(sees);
+
+  it(`asset(id): ${read === "ok" ? "the assets it may see, null for the others" : read}`, async () => {
+    for (const f of assets) {
+      const result = await run(caller, ASSET, { id: f.id });
+      if (read !== "ok") {
+        expectRefused(result, read);
+        continue;
+      }
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.asset).toEqual(sees(f) ? { id: f.id, owner: { id: f.owner } } : null);
+    }
+    if (read === "ok") expect((await run(caller, ASSET, { id: UNKNOWN })).data).toEqual({ asset: null });
+  });
+
+  it(`assets(…): ${list === "ok" ? "only the assets it may see, filtered in SQL" : list}`, async () => {
+    const spy = vi.spyOn(repos.assets, "list");
+    const all = await run(caller, `{ assets(first: 1000) { id } }`);
+    const otherOrg = await run(caller, `query ($o: ID) { assets(ownerId: $o, first: 1000) { id } }`, { o: ORG_B });
+    const inC = await run(caller, `{ assets(gspGroup: "_C", categoryCode: "BESS") { id } }`);
+    if (list !== "ok") {
+      for (const result of [all, otherOrg, inC]) expectRefused(result, list);
+      expect(spy).not.toHaveBeenCalled();
+    } else {
+      for (const result of [all, otherOrg, inC]) expect(result.errors).toBeUndefined();
+      expect(sortedIds(all.data?.assets)).toEqual(idsOf(visible()));
+      // Naming another organisation narrows the list; it does not widen it (FSP A gets []).
+      expect(sortedIds(otherOrg.data?.assets)).toEqual(idsOf(visible().filter((f) => f.owner === ORG_B)));
+      expect(sortedIds(inC.data?.assets)).toEqual(idsOf(visible().filter((f) => f.gspGroup === "_C" && f.categoryCode === "BESS")));
+      // The repository got the caller's visibility, so the filtering happened in the query.
+      expect(spy.mock.calls.every(([filter]) => filter.visible !== undefined)).toBe(true);
+    }
+    spy.mockRestore();
+  });
+
+  it("_entities Asset: null for every asset it may not see (existence is not revealed)", async () => {
+    const unknown = { key: "unknown", id: UNKNOWN } as Fixture;
+    const result = await run(caller, ENTITIES, { r: [...assets, unknown].map(({ id }) => ({ __typename: "Asset", id })) });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([...assets.map((f) => (read === "ok" && sees(f) ? { id: f.id } : null)), null]);
+  });
+
+  it(`Organisation.assets via _entities: ${read === "ok" ? "each organisation's assets it may see, from one read" : read}`, async () => {
+    const spy = vi.spyOn(repos.assets, "byOwnerIds");
+    const result = await run(caller, ENTITIES, { r: [ORG_A, ORG_B].map((id) => ({ __typename: "Organisation", id })) });
+    if (read !== "ok") {
+      expect(errorCodes(result)).toEqual([read, read]);
+      expect(result.data?._entities).toEqual([
+        { id: ORG_A, assets: null },
+        { id: ORG_B, assets: null },
+      ]);
+      expect(spy).not.toHaveBeenCalled();
+    } else {
+      expect(result.errors).toBeUndefined();
+      const [a, b] = result.data!._entities as { id: string; assets: { id: string }[] }[];
+      expect(sortedIds(a?.assets)).toEqual(idsOf(visible().filter((f) => f.owner === ORG_A)));
+      expect(sortedIds(b?.assets)).toEqual(idsOf(visible().filter((f) => f.owner === ORG_B)));
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(1); // none at all when it sees nothing
+    }
+    spy.mockRestore();
+  });
+
+  it(`assetStatistics: ${statistics === "ok" ? "the anonymised totals" : statistics}`, async () => {
+    const result = await run(caller, `{ assetStatistics { categoryCode gspGroup assetCount } }`);
+    if (statistics !== "ok") return expectRefused(result, statistics);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.assetStatistics.length).toBeGreaterThan(0);
+  });
+});
+
+// ---- Aggregates ------------------------------------------------------------------------------------
+
+describe("assetStatistics", () => {
+  const STATISTICS = /* GraphQL */ `query ($c: ID, $g: String) { assetStatistics(categoryCode: $c, gspGroup: $g) {
+    categoryCode category { code label } gspGroup assetCount totalImportCapacityKw totalExportCapacityKw totalEnergyCapacityKwh } }`;
+  const evJ = {
+    categoryCode: "EV_CHARGER",
+    category: { code: "EV_CHARGER", label: expect.any(String) },
+    gspGroup: "_J",
+    assetCount: 3,
+    totalImportCapacityKw: 36,
+    totalExportCapacityKw: 11,
+    totalEnergyCapacityKwh: null,
+  };
+  const pvL = {
+    categoryCode: "SOLAR_PV",
+    category: { code: "SOLAR_PV", label: expect.any(String) },
+    gspGroup: "_L",
+    assetCount: 4,
+    totalImportCapacityKw: 2,
+    totalExportCapacityKw: 200,
+    totalEnergyCapacityKwh: 30,
+  };
+
+  it("totals each category × GSP group of at least 3 live assets; smaller groups (and DEREGISTERED assets) are left out", async () => {
+    expect(ASSET_STATISTICS_MIN_GROUP_SIZE).toBe(3);
+    const result = await run("INVESTOR", STATISTICS);
+    expect(result.errors).toBeUndefined();
+    // BESS × _C (2), HEAT_PUMP × _J (2), WIND_TURBINE × _K (3, one DEREGISTERED) and the singletons are suppressed.
+    expect(result.data?.assetStatistics).toEqual([evJ, pvL]);
+  });
+
+  it("shows a group once it reaches the threshold: 2 assets hidden, 3 shown", async () => {
+    const heatPumpsInJ = async () => {
+      const result = await run("REGULATOR", STATISTICS, { c: "HEAT_PUMP", g: "_J" });
+      return (result.data!.assetStatistics as { assetCount: number }[]).map((s) => s.assetCount);
+    };
+    expect(await heatPumpsInJ()).toEqual([]);
+    assets.push(await createAsset({ key: "hp3", owner: ORG_B, categoryCode: "HEAT_PUMP", gspGroup: "_J" }));
+    expect(await heatPumpsInJ()).toEqual([3]);
+  });
+
+  it("filters by category and GSP group (normalised like assets)", async () => {
+    const result = await run("FSP A", STATISTICS, { c: "ev_charger", g: "j" });
+    expect(result.data?.assetStatistics).toEqual([evJ]);
+    expect((await run("FSP A", STATISTICS, { c: "BESS", g: "_C" })).data?.assetStatistics).toEqual([]); // 2 batteries
+  });
+
+  it("is computed by the database in one grouped query", async () => {
+    const spy = vi.spyOn(repos.assets, "statistics");
+    await run("INVESTOR", STATISTICS);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0]![0]).toMatchObject({ minAssets: ASSET_STATISTICS_MIN_GROUP_SIZE });
+    spy.mockRestore();
+    // Without the threshold the same query answers every group, singletons included.
+    const all = await repos.assets.statistics({ minAssets: 1 });
+    expect(all.find((s) => s.categoryCode === "EV_CHARGER" && s.gspGroup === null)).toMatchObject({ assetCount: 1 });
+  });
+
+  it("documents the threshold in the schema, as the constant's value", () => {
+    const sdl = print(typeDefs);
+    const stated = [...sdl.matchAll(/(?:fewer\s+than|At least) (\d+)/g)].map((m) => Number(m[1]));
+    expect(stated.length).toBeGreaterThanOrEqual(3); // AssetStatistic, its assetCount, Query.assetStatistics
+    expect(new Set(stated)).toEqual(new Set([ASSET_STATISTICS_MIN_GROUP_SIZE]));
+  });
+});
+
+// ---- Writes ----------------------------------------------------------------------------------------
+
+const REGISTER = /* GraphQL */ `mutation ($input: RegisterAssetInput!) { registerAsset(input: $input) { asset { id owner { id } } } }`;
+const UPDATE = /* GraphQL */ `mutation ($input: UpdateAssetInput!) { updateAsset(input: $input) { asset { id name } } }`;
+const heatPump = (ownerId: string) => ({
+  ownerId,
+  name: "Access test heat pump",
+  categoryCode: "HEAT_PUMP",
+  importCapacityKw: 12,
+  exportCapacityKw: 0,
+  meterPointId: mpan(15, serial++),
+});
+
+/** Runs `write` and checks that a refusal left no asset and no audit event behind. */
+async function expectNothingWritten(write: () => Promise<OperationResult>, code: string) {
+  const before = [await count("assets"), await count("audit_events")];
+  const result = await write();
+  expect(errorCodes(result)).toEqual([code]);
+  expect(result.data).toBeNull();
+  expect([await count("assets"), await count("audit_events")]).toEqual(before);
+  return result;
+}
+
+describe("registerAsset", () => {
+  const allowedForA: Caller[] = ["FSP A", "ADMIN"];
+  const refusedForA: [Caller, string, RegExp][] = [
+    ["anonymous", "UNAUTHENTICATED", /Sign in/],
+    ["FSP B", "FORBIDDEN", /^FSPs register assets for their own organisation$/],
+    ["SO of _C", "FORBIDDEN", /Only FSP or ADMIN/],
+    ["national SO", "FORBIDDEN", /Only FSP or ADMIN/],
+    ["unverified SO of _C", "FORBIDDEN", /Only FSP or ADMIN/],
+    ["INVESTOR", "FORBIDDEN", /Only FSP or ADMIN/],
+    ["REGULATOR", "FORBIDDEN", /Only FSP or ADMIN/],
+    ["FSP A's API key with assets:read", "FORBIDDEN", /assets:write/],
+    ["FSP A's API key with products:read only", "FORBIDDEN", /assets:write/],
+  ];
+
+  it.each(allowedForA)("%s registers an asset for FSP A", async (caller) => {
+    const before = await count("audit_events");
+    const result = await run(caller, REGISTER, { input: heatPump(ORG_A) });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.registerAsset.asset.owner).toEqual({ id: ORG_A });
+    expect(await count("audit_events")).toBe(before + 1);
+  });
+
+  it("FSP B registers for its own organisation; an API key with assets:write for its organisation", async () => {
+    const own = await run("FSP B", REGISTER, { input: heatPump(ORG_B) });
+    expect(own.errors).toBeUndefined();
+    expect(own.data?.registerAsset.asset.owner).toEqual({ id: ORG_B });
+    const key = await execute(subgraph, REGISTER, { input: heatPump(ORG_A) }, fspKey(["assets:write"]));
+    expect(key.errors).toBeUndefined();
+    const keyForOther = await expectNothingWritten(
+      () => execute(subgraph, REGISTER, { input: heatPump(ORG_B) }, fspKey(["assets:write"])),
+      "FORBIDDEN",
+    );
+    expect(keyForOther.errors?.[0]?.message).toBe("FSPs register assets for their own organisation");
+  });
+
+  it.each(refusedForA)("%s may not register an asset for FSP A: %s, nothing written", async (caller, code, message) => {
+    const result = await expectNothingWritten(() => run(caller, REGISTER, { input: heatPump(ORG_A) }), code);
+    expect(result.errors?.[0]?.message).toMatch(message);
+  });
+
+  it("a duplicate meter point is a CONFLICT that does not reveal the other FSP's asset", async () => {
+    const a1 = asset("a1");
+    const [row] = await repos.assets.byIds([a1.id]);
+    const result = await expectNothingWritten(
+      () => run("FSP B", REGISTER, { input: { ...heatPump(ORG_B), meterPointId: row!.meterPointId } }),
+      "CONFLICT",
+    );
+    expect(result.errors?.[0]?.message).toBe("A record with the same meter point id already exists");
+    const told = JSON.stringify(result.errors);
+    expect(told).not.toContain(a1.id);
+    expect(told).not.toContain(ORG_A);
+  });
+});
+
+describe("updateAsset", () => {
+  const refusedOnA1: [Caller, string][] = [
+    ["anonymous", "UNAUTHENTICATED"],
+    ["FSP B", "NOT_FOUND"], // cannot see it: answered exactly as an unknown id
+    ["SO of _C", "FORBIDDEN"], // sees it (in its area) but may not change it
+    ["national SO", "FORBIDDEN"],
+    ["unverified SO of _C", "FORBIDDEN"],
+    ["INVESTOR", "FORBIDDEN"],
+    ["REGULATOR", "FORBIDDEN"],
+    ["FSP A's API key with assets:read", "FORBIDDEN"],
+    ["FSP A's API key with products:read only", "FORBIDDEN"],
+  ];
+
+  it.each(refusedOnA1)("%s may not update FSP A's asset: %s, nothing written", async (caller, code) => {
+    const a1 = asset("a1");
+    const [before] = await repos.assets.byIds([a1.id]);
+    await expectNothingWritten(() => run(caller, UPDATE, { input: { id: a1.id, name: "Taken over" } }), code);
+    expect((await repos.assets.byIds([a1.id]))[0]).toEqual(before);
+  });
+
+  it("another organisation's asset is NOT_FOUND exactly like an unknown id", async () => {
+    const a1 = asset("a1");
+    const hidden = await run("FSP B", UPDATE, { input: { id: a1.id, name: "X" } });
+    const unknown = await run("FSP B", UPDATE, { input: { id: UNKNOWN, name: "X" } });
+    expect(JSON.stringify(hidden.errors).replaceAll(a1.id, "<id>")).toBe(JSON.stringify(unknown.errors).replaceAll(UNKNOWN, "<id>"));
+  });
+
+  it("an organisation that is FSP and SO: FORBIDDEN on another's asset in its area, NOT_FOUND outside it", async () => {
+    const both = testIdentity({ roles: ["FSP", "SYSTEM_OPERATOR"], organisationId: ORG_SO, areas: ["_C"] });
+    const inArea = await expectNothingWritten(
+      () => execute(subgraph, UPDATE, { input: { id: asset("a1").id, name: "X" } }, both),
+      "FORBIDDEN",
+    );
+    expect(inArea.errors?.[0]?.message).toBe("Only the asset's owner or a hub administrator may change it");
+    await expectNothingWritten(() => execute(subgraph, UPDATE, { input: { id: asset("a2").id, name: "X" } }, both), "NOT_FOUND");
+  });
+
+  it.each(["FSP A", "ADMIN"] as const)("%s updates FSP A's asset, audited", async (caller) => {
+    const before = await count("audit_events");
+    const result = await run(caller, UPDATE, { input: { id: asset("a1").id, name: `Renamed by ${caller}` } });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.updateAsset.asset).toEqual({ id: asset("a1").id, name: `Renamed by ${caller}` });
+    expect(await count("audit_events")).toBe(before + 1);
+  });
+
+  it("FSP A's API key with assets:write updates its own asset but not FSP B's", async () => {
+    const key = fspKey(["assets:write"]);
+    const own = await execute(subgraph, UPDATE, { input: { id: asset("a2").id, name: "Renamed by key" } }, key);
+    expect(own.errors).toBeUndefined();
+    await expectNothingWritten(() => execute(subgraph, UPDATE, { input: { id: asset("b1").id, name: "X" } }, key), "NOT_FOUND");
+  });
+});
