@@ -4,6 +4,7 @@ import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit
 import { parse } from "graphql";
 import type { Resolvers } from "./__generated__/resolvers-types.js";
 import { createLoaders } from "./loaders.js";
+import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Conflict } from "./resolvers/Conflict.js";
@@ -32,6 +33,7 @@ export function createRulesSubgraph({
     name: "rules",
     typeDefs,
     resolvers,
+    policy,
     createLoaders: () => createLoaders(repos),
   });
 }

@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute as executeInProcess, type OperationResult } from "@sfe/kit/testing";
+import {
+  countRows,
+  createMigratedDatabase,
+  errorCodes,
+  execute as executeInProcess,
+  type OperationResult,
+  testIdentity,
+} from "@sfe/kit/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRepositories, createRulesSubgraph, rulesModule } from "../src/server.js";
@@ -16,6 +23,12 @@ const ukpnProduct = randomUUID(); // UKPN Secure
 const nesoProduct = randomUUID(); // NESO Dynamic Containment
 const ukpnExport = randomUUID(); // UKPN: export 1.5 MW 17:00–19:00
 const nesoImport = randomUUID(); // NESO: import 1.0 MW 17:30–17:45
+/** Organisations (users subgraph): the battery's FSP and the two system operators. */
+const fsp = randomUUID();
+const ukpn = randomUUID();
+const neso = randomUUID();
+/** This file tests behaviour, not access (access.test.ts): it acts as a hub administrator. */
+const admin = testIdentity({ roles: ["ADMIN"] });
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
@@ -24,22 +37,23 @@ let subgraph: ReturnType<typeof createRulesSubgraph>;
 beforeAll(async () => {
   handle = await createMigratedDatabase(rulesModule);
   repos = createRepositories(handle.db);
+  const owned = { owner: { id: fsp } };
   const references = staticReferences({
-    Asset: [battery, heatPump, evFleet],
-    Product: [ukpnProduct, nesoProduct],
-    DispatchInstruction: [ukpnExport, nesoImport],
+    Asset: { [battery]: owned, [heatPump]: owned, [evFleet]: owned },
+    Product: { [ukpnProduct]: { owner: { id: ukpn } }, [nesoProduct]: { owner: { id: neso } } },
+    DispatchInstruction: { [ukpnExport]: { issuedBy: { id: ukpn } }, [nesoImport]: { issuedBy: { id: neso } } },
   });
   subgraph = createRulesSubgraph({ db: handle.db, references, repos });
 });
 afterAll(() => handle.close());
 
-/** Runs an operation and returns it as a client would see it (JSON: dates as ISO strings). */
+/** Runs an operation as a hub administrator and returns it as a client would see it (JSON: dates as ISO strings). */
 async function execute(
   target: ReturnType<typeof createRulesSubgraph>,
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<OperationResult<Record<string, any>>> {
-  return JSON.parse(JSON.stringify(await executeInProcess(target, query, variables)));
+  return JSON.parse(JSON.stringify(await executeInProcess(target, query, variables, admin)));
 }
 
 const count = (table: string) => countRows(handle, `rules.${table}`);
@@ -48,12 +62,13 @@ const counts = async () => ({
   conflicts: await count("conflicts"),
   assets: await count("conflict_assets"),
   instructions: await count("conflict_instructions"),
+  parties: await count("conflict_parties"),
   audit: await count("audit_events"),
 });
 
 const RULE_FIELDS = "id code name product { id } kind parameters mode status effectiveFrom createdAt updatedAt";
 const CONFLICT_FIELDS =
-  "id kind status assets { id } instructions { id } overlapStart overlapEnd rule { id code } description resolution detectedAt updatedAt";
+  "id kind status assets { id } instructions { id } parties { id } overlapStart overlapEnd rule { id code } description resolution detectedAt updatedAt";
 
 const CREATE_RULE = /* GraphQL */ `
   mutation ($input: CreateMarketRuleInput!) { createMarketRule(input: $input) { marketRule { ${RULE_FIELDS} } } }`;
@@ -80,6 +95,7 @@ type ConflictResult = {
   status: string;
   assets: { id: string }[];
   instructions: { id: string }[];
+  parties: { id: string }[];
   overlapStart: string;
   overlapEnd: string;
   rule: { id: string; code: string } | null;
@@ -295,7 +311,7 @@ describe("conflicts", () => {
     });
   });
 
-  it("records the battery's opposing instructions and reads them back with assets, instructions and rule", async () => {
+  it("records the battery's opposing instructions and reads them back with assets, instructions, parties and rule", async () => {
     const before = await counts();
     const conflict = await recordConflict(opposing(primacy.id));
     expect(conflict).toMatchObject({
@@ -310,11 +326,14 @@ describe("conflicts", () => {
       resolution: null,
     });
     expect(conflict.instructions).toHaveLength(2);
+    // Its parties: the battery's owner and the issuers of both instructions.
+    expect(conflict.parties.map((p) => p.id).sort()).toEqual([fsp, ukpn, neso].sort());
     expect(await counts()).toEqual({
       ...before,
       conflicts: before.conflicts + 1,
       assets: before.assets + 1,
       instructions: before.instructions + 2,
+      parties: before.parties + 3,
       audit: before.audit + 1,
     });
 
@@ -332,6 +351,7 @@ describe("conflicts", () => {
     });
     expect(conflict.assets.map((a) => a.id).sort()).toEqual([heatPump, evFleet].sort());
     expect(conflict.instructions).toEqual([]);
+    expect(conflict.parties).toEqual([{ id: fsp }]); // one owner of both assets, no issuers
     expect(conflict.rule).toBeNull();
   });
 
@@ -433,14 +453,21 @@ describe("conflicts", () => {
     await expect(
       repos.conflicts.record(
         { kind: "DOUBLE_REGISTRATION", overlapStart: new Date("2025-06-01T00:00:00Z"), overlapEnd: new Date("2025-06-02T00:00:00Z") },
-        { assetIds: [battery], instructionIds: ["not-a-uuid"] },
+        { assetIds: [battery], instructionIds: ["not-a-uuid"], partyIds: [fsp] },
+        null,
+      ),
+    ).rejects.toThrow();
+    await expect(
+      repos.conflicts.record(
+        { kind: "DOUBLE_REGISTRATION", overlapStart: new Date("2025-06-01T00:00:00Z"), overlapEnd: new Date("2025-06-02T00:00:00Z") },
+        { assetIds: [battery], instructionIds: [ukpnExport], partyIds: [fsp, "not-a-uuid"] }, // the party insert fails last
         null,
       ),
     ).rejects.toThrow();
     await expect(
       repos.conflicts.record(
         { kind: "DOUBLE_REGISTRATION", overlapStart: new Date("2025-06-02T00:00:00Z"), overlapEnd: new Date("2025-06-01T00:00:00Z") },
-        { assetIds: [battery], instructionIds: [] },
+        { assetIds: [battery], instructionIds: [], partyIds: [fsp] },
         null,
       ),
     ).rejects.toThrow(); // the CHECK constraint backs requireWindow
@@ -453,7 +480,12 @@ describe("conflicts", () => {
     let filtered: ReturnType<typeof createRulesSubgraph>;
     beforeAll(async () => {
       // A subgraph whose reference checker knows one more asset, so these conflicts are its alone.
-      filtered = createRulesSubgraph({ db: handle.db, references: staticReferences({ Asset: [asset, battery] }), repos });
+      const owned = { owner: { id: fsp } };
+      filtered = createRulesSubgraph({
+        db: handle.db,
+        references: staticReferences({ Asset: { [asset]: owned, [battery]: owned } }),
+        repos,
+      });
       const record = async (name: string, kind: string, day: number) => {
         const result = await execute(filtered, RECORD, {
           input: { kind, assetIds: [asset], overlapStart: `2025-07-0${day}T10:00:00Z`, overlapEnd: `2025-07-0${day}T11:00:00Z` },

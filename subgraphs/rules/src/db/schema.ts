@@ -80,4 +80,19 @@ export const conflictInstructions = rulesSchema.table(
   (t) => [primaryKey({ columns: [t.conflictId, t.instructionId] })],
 );
 
+/**
+ * The organisations (owned by the users subgraph) a conflict concerns, fixed when it is recorded: the
+ * owners of its assets and the issuers of its dispatch instructions. Who may see a conflict.
+ */
+export const conflictParties = rulesSchema.table(
+  "conflict_parties",
+  {
+    conflictId: uuid("conflict_id")
+      .notNull()
+      .references(() => conflicts.id),
+    organisationId: uuid("organisation_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conflictId, t.organisationId] }), index("conflict_parties_organisation_idx").on(t.organisationId)],
+);
+
 export const auditEvents = auditEventsTable(rulesSchema);

@@ -1,11 +1,27 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
-import { auditEvents, type ConflictKind, type ConflictStatus, conflictAssets, conflictInstructions, conflicts } from "../db/schema.js";
+import {
+  auditEvents,
+  type ConflictKind,
+  type ConflictStatus,
+  conflictAssets,
+  conflictInstructions,
+  conflictParties,
+  conflicts,
+} from "../db/schema.js";
 
 export type ConflictRow = typeof conflicts.$inferSelect;
 export type NewConflict = typeof conflicts.$inferInsert;
-/** A conflict with the ids of the assets and dispatch instructions it involves (read together, in one query). */
-export type ConflictRecord = ConflictRow & { assetIds: string[]; instructionIds: string[] };
+/**
+ * A conflict with the ids of the assets and dispatch instructions it involves and of the organisations
+ * it concerns (its parties), read together, in one query.
+ */
+export type ConflictRecord = ConflictRow & { assetIds: string[]; instructionIds: string[]; partyIds: string[] };
+
+/** Which conflicts a read may return: those `partyId` is a party to, or (no `partyId`) every one. */
+export interface ConflictScope {
+  partyId?: string;
+}
 
 /** The conflict's columns plus its link rows aggregated into id arrays (text[]: every driver parses it). */
 const recordColumns = {
@@ -16,6 +32,9 @@ const recordColumns = {
   instructionIds: sql<
     string[]
   >`coalesce((select array_agg(${conflictInstructions.instructionId}::text order by ${conflictInstructions.instructionId}) from ${conflictInstructions} where ${conflictInstructions.conflictId} = ${conflicts.id}), '{}'::text[])`,
+  partyIds: sql<
+    string[]
+  >`coalesce((select array_agg(${conflictParties.organisationId}::text order by ${conflictParties.organisationId}) from ${conflictParties} where ${conflictParties.conflictId} = ${conflicts.id}), '{}'::text[])`,
 };
 
 export function createConflictRepository(db: Database) {
@@ -32,31 +51,43 @@ export function createConflictRepository(db: Database) {
         .where(inArray(conflictAssets.assetId, [...assetIds])),
     );
 
+  /** Limits a read to `scope` in SQL: the conflicts whose parties include `scope.partyId` (index on organisation_id). */
+  const within = (scope: ConflictScope) =>
+    scope.partyId === undefined
+      ? undefined
+      : inArray(
+          conflicts.id,
+          db.select({ id: conflictParties.conflictId }).from(conflictParties).where(eq(conflictParties.organisationId, scope.partyId)),
+        );
+
   return {
-    /** Records for the ids that exist, in any order (the loader orders them). */
-    async byIds(ids: readonly string[]): Promise<ConflictRecord[]> {
+    /** Records for the ids that exist within `scope`, in any order (the loader orders them). */
+    async byIds(ids: readonly string[], scope: ConflictScope = {}): Promise<ConflictRecord[]> {
       const valid = ids.filter(isUuid);
       if (valid.length === 0) return [];
-      return select(inArray(conflicts.id, valid));
+      return select(and(inArray(conflicts.id, valid), within(scope)));
     },
 
-    /** Every conflict involving any of `assetIds`, newest first: one read for a whole batch of assets. */
-    async byAssetIds(assetIds: readonly string[]): Promise<ConflictRecord[]> {
+    /** Every conflict within `scope` involving any of `assetIds`, newest first: one read for a whole batch of assets. */
+    async byAssetIds(assetIds: readonly string[], scope: ConflictScope = {}): Promise<ConflictRecord[]> {
       const valid = assetIds.filter(isUuid);
       if (valid.length === 0) return [];
-      return select(involving(valid));
+      return select(and(involving(valid), within(scope)));
     },
 
-    async list(filter: {
-      assetId?: string | null;
-      status?: ConflictStatus | null;
-      kind?: ConflictKind | null;
-      limit: number;
-      offset: number;
-    }): Promise<ConflictRecord[]> {
+    async list(
+      filter: ConflictScope & {
+        assetId?: string | null;
+        status?: ConflictStatus | null;
+        kind?: ConflictKind | null;
+        limit: number;
+        offset: number;
+      },
+    ): Promise<ConflictRecord[]> {
       if (filter.assetId != null && !isUuid(filter.assetId)) return []; // no asset has a malformed id
       return select(
         and(
+          within(filter),
           filter.assetId != null ? involving([filter.assetId]) : undefined,
           filter.status ? eq(conflicts.status, filter.status) : undefined,
           filter.kind ? eq(conflicts.kind, filter.kind) : undefined,
@@ -66,10 +97,10 @@ export function createConflictRepository(db: Database) {
         .offset(filter.offset);
     },
 
-    /** Inserts the conflict, its asset and instruction links and the audit entry in one transaction. */
+    /** Inserts the conflict, its asset, instruction and party links and the audit entry in one transaction. */
     async record(
       values: NewConflict,
-      links: { assetIds: readonly string[]; instructionIds: readonly string[] },
+      links: { assetIds: readonly string[]; instructionIds: readonly string[]; partyIds: readonly string[] },
       actor: Identity | null,
     ): Promise<ConflictRecord> {
       return db.transaction(async (tx) => {
@@ -77,30 +108,34 @@ export function createConflictRepository(db: Database) {
         if (!row) throw new Error("insert returned no row");
         const assetIds = [...new Set(links.assetIds)].sort();
         const instructionIds = [...new Set(links.instructionIds)].sort();
+        const partyIds = [...new Set(links.partyIds)].sort();
         if (assetIds.length > 0) {
           await tx.insert(conflictAssets).values(assetIds.map((assetId) => ({ conflictId: row.id, assetId })));
         }
         if (instructionIds.length > 0) {
           await tx.insert(conflictInstructions).values(instructionIds.map((instructionId) => ({ conflictId: row.id, instructionId })));
         }
-        const record = { ...row, assetIds, instructionIds };
+        if (partyIds.length > 0) {
+          await tx.insert(conflictParties).values(partyIds.map((organisationId) => ({ conflictId: row.id, organisationId })));
+        }
+        const record = { ...row, assetIds, instructionIds, partyIds };
         await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Conflict", entityId: row.id, after: record });
         return record;
       });
     },
 
     /**
-     * Moves a conflict on: `decide` sees the locked current row and returns the changes, or throws (and
-     * nothing is written). Null when the conflict does not exist.
+     * Moves a conflict on: `decide` sees the locked current record (parties included) and returns the
+     * changes, or throws (and nothing is written). Null when the conflict does not exist.
      */
     async updateStatus(
       id: string,
-      decide: (before: ConflictRow) => Pick<Partial<NewConflict>, "status" | "resolution">,
+      decide: (before: ConflictRecord) => Pick<Partial<NewConflict>, "status" | "resolution">,
       actor: Identity | null,
     ): Promise<ConflictRecord | null> {
       if (!isUuid(id)) return null;
       return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(conflicts).where(eq(conflicts.id, id)).for("update");
+        const [before] = await tx.select(recordColumns).from(conflicts).where(eq(conflicts.id, id)).for("update");
         if (!before) return null;
         const changes = decide(before);
         const [row] = await tx

@@ -1,10 +1,13 @@
 import type { AssetResolvers } from "../__generated__/resolvers-types.js";
+import { visibleConflictScope } from "../access.js";
 
-/** Asset belongs to the assets subgraph; this one adds the conflicts it is involved in. */
+/** Asset belongs to the assets subgraph; this one adds the conflicts it is involved in that the caller may see. */
 export const Asset: AssetResolvers = {
   __resolveReference: ({ id }) => ({ id }),
-  conflicts: async ({ id }, { status }, { loaders }) => {
-    const conflicts = await loaders.conflictsByAsset.load(id);
+  conflicts: async ({ id }, { status }, { identity, loaders }) => {
+    const scope = visibleConflictScope(identity);
+    if (!scope) return [];
+    const conflicts = await loaders.conflictsByAsset(scope).load(id);
     return status ? conflicts.filter((conflict) => conflict.status === status) : conflicts;
   },
 };

@@ -1,8 +1,14 @@
 import type { ConflictResolvers } from "../__generated__/resolvers-types.js";
+import { visibleConflictScope } from "../access.js";
 
 export const Conflict: ConflictResolvers = {
-  __resolveReference: ({ id }, { loaders }) => loaders.conflict.load(id),
+  /** Null for a conflict the caller is not a party to (existence is not revealed). */
+  __resolveReference: ({ id }, { identity, loaders }) => {
+    const scope = visibleConflictScope(identity);
+    return scope ? loaders.conflict(scope).load(id) : null;
+  },
   assets: ({ assetIds }) => assetIds.map((id) => ({ __typename: "Asset", id })),
   instructions: ({ instructionIds }) => instructionIds.map((id) => ({ __typename: "DispatchInstruction", id })),
+  parties: ({ partyIds }) => partyIds.map((id) => ({ __typename: "Organisation", id })),
   rule: ({ ruleId }, _, { loaders }) => (ruleId ? loaders.marketRule.load(ruleId) : null),
 };

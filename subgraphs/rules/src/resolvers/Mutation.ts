@@ -1,7 +1,39 @@
-import { badInput, type EntityReferences, notFound, requireReferences, requireUuid, requireWindow } from "@sfe/kit";
+import { badInput, type EntityReferences, forbidden, notFound, requireUuid, requireWindow, seesEveryOrganisation } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
+import { canRecordConflict, canWriteRulesOf, conflictMoves } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import { idList, optionalText, parameters, requireTransition, resolution, ruleCode, ruleName } from "../validation.js";
+
+/** Who an entity another subgraph owns belongs to, as `lookup` answers it: e.g. { owner: { id } }. */
+type Owned<K extends string> = { [key in K]?: { id: string } | null };
+
+/**
+ * The organisation in `field` of each of `ids` (entities of `typename`, owned by another subgraph), in
+ * order, from one batched lookup; `missing` lists the ids that do not exist.
+ */
+async function organisationsOf<K extends string>(references: EntityReferences, typename: string, ids: readonly string[], field: K) {
+  const found = ids.length === 0 ? [] : await references.lookup<Owned<K>>(typename, ids, `${field} { id }`);
+  return {
+    organisationIds: found.flatMap((entity) => entity?.[field]?.id ?? []),
+    missing: ids.filter((_, i) => !found[i]),
+  };
+}
+
+function requireFound(typename: string, missing: readonly string[], field: string): void {
+  if (missing.length > 0) throw badInput(`${field}: ${typename} ${missing.join(", ")} does not exist`, field);
+}
+
+/** The product's owner; null for no product (a market-wide rule) or, when `mustExist` is false, an unknown one. */
+async function productOf(
+  references: EntityReferences,
+  productId: string | null,
+  mustExist: boolean,
+): Promise<{ ownerId: string | null } | null> {
+  if (!productId) return null;
+  const { organisationIds, missing } = await organisationsOf(references, "Product", [productId], "owner");
+  if (mustExist) requireFound("Product", missing, "productId");
+  return missing.length > 0 ? null : { ownerId: organisationIds[0] ?? null };
+}
 
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async createMarketRule(_, { input }, { identity }) {
@@ -14,19 +46,33 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       mode: input.mode,
       ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
     };
-    if (values.productId) await requireReferences(references, "Product", [values.productId], "productId");
+    const product = await productOf(references, values.productId, true);
+    if (!canWriteRulesOf(identity, product)) {
+      throw forbidden(
+        values.productId
+          ? "Only the system operator that owns the product (or a hub administrator) may set its rules"
+          : "Only a hub administrator may create a market-wide rule; a system operator names one of its products (productId)",
+      );
+    }
     const marketRule = await repos.marketRules.create(values, identity);
     return { marketRule };
   },
 
-  async updateMarketRule(_, { input }, { identity }) {
+  async updateMarketRule(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
     const changes = {
       ...(input.name != null && { name: ruleName(input.name) }),
       ...(input.parameters != null && { parameters: parameters(input.parameters) }),
       ...(input.mode != null && { mode: input.mode }),
       ...(input.status != null && { status: input.status }),
     };
-    const marketRule = await repos.marketRules.update(requireUuid(input.id, "id"), changes, identity);
+    const rule = await loaders.marketRule.load(id);
+    if (!rule) throw notFound("MarketRule", input.id);
+    // A rule's product never changes, so its owner can be checked before the write (ADMIN needs no lookup).
+    if (!seesEveryOrganisation(identity) && !canWriteRulesOf(identity, await productOf(references, rule.productId, false))) {
+      throw forbidden("Only the system operator that owns the rule's product (or a hub administrator) may change it");
+    }
+    const marketRule = await repos.marketRules.update(id, changes, identity);
     if (!marketRule) throw notFound("MarketRule", input.id);
     return { marketRule };
   },
@@ -38,11 +84,20 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const ruleId = input.ruleId == null ? null : requireUuid(input.ruleId, "ruleId");
     const description = optionalText(input.description, "description");
     if (ruleId && !(await loaders.marketRule.load(ruleId))) throw badInput(`MarketRule ${ruleId} does not exist`, "ruleId");
-    await requireReferences(references, "Asset", assetIds, "assetIds");
-    if (instructionIds.length > 0) await requireReferences(references, "DispatchInstruction", instructionIds, "instructionIds");
+    // Its parties: the issuers of its instructions and the owners of its assets (one lookup per type, in parallel).
+    const [issuers, owners] = await Promise.all([
+      organisationsOf(references, "DispatchInstruction", instructionIds, "issuedBy"),
+      organisationsOf(references, "Asset", assetIds, "owner"),
+    ]);
+    requireFound("DispatchInstruction", issuers.missing, "instructionIds");
+    if (!canRecordConflict(identity, issuers.organisationIds)) {
+      throw forbidden("Only a hub administrator, or a system operator that issued one of the instructions, may record a conflict");
+    }
+    requireFound("Asset", owners.missing, "assetIds");
+    const partyIds = [...issuers.organisationIds, ...owners.organisationIds];
     const conflict = await repos.conflicts.record(
       { kind: input.kind, overlapStart: input.overlapStart, overlapEnd: input.overlapEnd, ruleId, description },
-      { assetIds, instructionIds },
+      { assetIds, instructionIds, partyIds },
       identity,
     );
     return { conflict };
@@ -52,6 +107,11 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const conflict = await repos.conflicts.updateStatus(
       requireUuid(input.id, "id"),
       (before) => {
+        const moves = conflictMoves(identity, before);
+        if (moves === "none") throw notFound("Conflict", input.id); // not a party: its existence is not revealed
+        if (moves === "acknowledge" && input.status !== "ACKNOWLEDGED") {
+          throw forbidden("An FSP may only acknowledge a conflict (ACKNOWLEDGED); its system operator settles it");
+        }
         requireTransition(before.status, input.status);
         const note = resolution(input.status, input.resolution);
         return { status: input.status, ...(note !== null && { resolution: note }) };

@@ -1,11 +1,19 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
+import { visibleConflictScope } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 
 export const Query = (repos: Repositories): QueryResolvers => ({
   marketRule: (_, { id }, { loaders }) => loaders.marketRule.load(id),
   marketRules: (_, { productId, kind, status, first, offset }) =>
     repos.marketRules.list({ productId, kind, status, ...page(first, offset, 500) }),
-  conflict: (_, { id }, { loaders }) => loaders.conflict.load(id),
-  conflicts: (_, { assetId, status, kind, first, offset }) => repos.conflicts.list({ assetId, status, kind, ...page(first, offset, 500) }),
+  conflict: (_, { id }, { identity, loaders }) => {
+    const scope = visibleConflictScope(identity);
+    return scope ? loaders.conflict(scope).load(id) : null;
+  },
+  conflicts: async (_, { assetId, status, kind, first, offset }, { identity }) => {
+    const paging = page(first, offset, 500);
+    const scope = visibleConflictScope(identity);
+    return scope ? repos.conflicts.list({ ...scope, assetId, status, kind, ...paging }) : [];
+  },
 });

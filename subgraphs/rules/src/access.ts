@@ -1,0 +1,54 @@
+import { type Identity, isUuid, seesEveryOrganisation } from "@sfe/kit";
+import { readRules } from "./policy.js";
+import type { ConflictRecord, ConflictScope } from "./repositories/conflicts.js";
+
+/**
+ * Row visibility in the rules subgraph. Market rules are public to every signed-in caller; a conflict
+ * is seen only by hub administrators and its parties (the owners of its assets, the issuers of its
+ * instructions), as FSP or verified SYSTEM_OPERATOR.
+ */
+
+/** Whether the caller may read market rules (also for `MarketRule` entity references, which the policy cannot wrap). */
+export const canReadMarketRules = (identity: Identity | null) => readRules(identity) === null;
+
+/** Whether the caller may create or change a rule of `product` (null: a market-wide rule): ADMIN any, a verified SO its own products. */
+export function canWriteRulesOf(identity: Identity | null, product: { ownerId: string | null } | null): boolean {
+  if (seesEveryOrganisation(identity)) return true;
+  if (!identity?.roles.includes("SYSTEM_OPERATOR") || !identity.organisationId || !product) return false;
+  return product.ownerId === identity.organisationId;
+}
+
+/** The repository scope of the conflicts the caller may see: every one (ADMIN), its organisation's, or none (null). */
+export function visibleConflictScope(identity: Identity | null): ConflictScope | null {
+  if (!identity || readRules(identity) !== null) return null;
+  if (seesEveryOrganisation(identity)) return {};
+  const organisationId = identity.organisationId;
+  const takesPart = identity.roles.includes("FSP") || identity.roles.includes("SYSTEM_OPERATOR");
+  return takesPart && organisationId && isUuid(organisationId) ? { partyId: organisationId } : null;
+}
+
+/** Whether the caller may see `conflict` (the row-level twin of visibleConflictScope). */
+export function canSeeConflict(identity: Identity | null, conflict: Pick<ConflictRecord, "partyIds">): boolean {
+  const scope = visibleConflictScope(identity);
+  return scope !== null && (scope.partyId === undefined || conflict.partyIds.includes(scope.partyId));
+}
+
+/**
+ * How the caller may move a conflict it can see: any valid move (ADMIN, or a verified SO among its
+ * parties), only to ACKNOWLEDGED (an FSP party), or none.
+ */
+export function conflictMoves(identity: Identity | null, conflict: Pick<ConflictRecord, "partyIds">): "any" | "acknowledge" | "none" {
+  if (!identity || !canSeeConflict(identity, conflict)) return "none";
+  if (seesEveryOrganisation(identity) || identity.roles.includes("SYSTEM_OPERATOR")) return "any";
+  return identity.roles.includes("FSP") ? "acknowledge" : "none";
+}
+
+/**
+ * Whether the caller may record a conflict whose dispatch instructions were issued by `issuerIds`:
+ * ADMIN, or a verified SO that issued one of them (so it is among the conflict's parties).
+ */
+export function canRecordConflict(identity: Identity | null, issuerIds: readonly string[]): boolean {
+  if (seesEveryOrganisation(identity)) return true;
+  if (!identity?.roles.includes("SYSTEM_OPERATOR") || !identity.organisationId) return false;
+  return issuerIds.includes(identity.organisationId);
+}
