@@ -1,5 +1,6 @@
-import { loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
+import { type Identity, loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
 import type DataLoader from "dataloader";
+import { type Visibility, visibilityKey, visibleTransactions } from "./access.js";
 import type { Repositories } from "./repositories/index.js";
 import { type Window, windowKey } from "./repositories/window.js";
 
@@ -24,28 +25,60 @@ function perWindow<V>(readMany: (keys: readonly string[], window: Window) => Pro
   };
 }
 
-/** Built fresh for every request, so batching and caching never cross requests. */
-export function createLoaders(repos: Repositories) {
+/** The loaders of the records one visibility filter admits: every read is filtered in SQL. */
+function visibleLoaders(repos: Repositories, visible: Visibility) {
   return {
-    bid: loaderByKey(repos.bids.byIds, (row) => row.id),
-    award: loaderByKey(repos.awards.byIds, (row) => row.id),
-    dispatch: loaderByKey(repos.dispatches.byIds, (row) => row.id),
+    bid: loaderByKey(
+      (ids: readonly string[]) => repos.bids.byIds(ids, visible),
+      (row) => row.id,
+    ),
+    award: loaderByKey(
+      (ids: readonly string[]) => repos.awards.byIds(ids, visible),
+      (row) => row.id,
+    ),
+    dispatch: loaderByKey(
+      (ids: readonly string[]) => repos.dispatches.byIds(ids, visible),
+      (row) => row.id,
+    ),
     bidsByAsset: perWindow(
-      (ids, window) => repos.bids.byAssetIds(ids, window),
+      (ids, window) => repos.bids.byAssetIds(ids, visible, window),
       (row) => row.assetId,
     ),
     awardsByAsset: perWindow(
-      (ids, window) => repos.awards.byAssetIds(ids, window),
+      (ids, window) => repos.awards.byAssetIds(ids, visible, window),
       (row) => row.assetId,
     ),
     awardsByProduct: perWindow(
-      (ids, window) => repos.awards.byProductIds(ids, window),
+      (ids, window) => repos.awards.byProductIds(ids, visible, window),
       (row) => row.productId,
     ),
     dispatchesByAsset: perWindow(
-      (ids, window) => repos.dispatches.byAssetIds(ids, window),
+      (ids, window) => repos.dispatches.byAssetIds(ids, visible, window),
       (row) => row.assetId,
     ),
+  };
+}
+
+export type VisibleLoaders = ReturnType<typeof visibleLoaders>;
+
+/**
+ * Built fresh for every request, so batching and caching never cross requests. `visibleTo(identity)`
+ * answers the loaders of what that caller may see, made on first use: a request has one caller, so in
+ * practice one filter and one batch per field.
+ */
+export function createLoaders(repos: Repositories) {
+  const byFilter = new Map<string, VisibleLoaders>();
+  return {
+    visibleTo(identity: Identity | null): VisibleLoaders {
+      const visible = visibleTransactions(identity);
+      const key = visibilityKey(visible);
+      let loaders = byFilter.get(key);
+      if (!loaders) {
+        loaders = visibleLoaders(repos, visible);
+        byFilter.set(key, loaders);
+      }
+      return loaders;
+    },
   };
 }
 

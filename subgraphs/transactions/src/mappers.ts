@@ -1,9 +1,11 @@
 import type { awards, bids, dispatchInstructions } from "./db/schema.js";
+import type { AwardStatisticRow } from "./repositories/awards.js";
 
 /** Row types resolvers return; codegen maps the GraphQL types onto them. */
 export type BidMapper = typeof bids.$inferSelect;
 export type AwardMapper = typeof awards.$inferSelect;
 export type DispatchInstructionMapper = typeof dispatchInstructions.$inferSelect;
+export type AwardStatisticMapper = AwardStatisticRow;
 
 /** Entities other subgraphs own: this subgraph knows only their key. */
 export type AssetMapper = { __typename?: "Asset"; id: string };

@@ -3,9 +3,11 @@ import { fileURLToPath } from "node:url";
 import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
+import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Award } from "./resolvers/Award.js";
+import { AwardStatistic } from "./resolvers/AwardStatistic.js";
 import { Bid } from "./resolvers/Bid.js";
 import { DispatchInstruction } from "./resolvers/DispatchInstruction.js";
 import { Mutation } from "./resolvers/Mutation.js";
@@ -14,7 +16,10 @@ import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
 
-/** Builds the transactions subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
+/**
+ * Builds the transactions subgraph: schema, resolvers guarded by `policy`, per-request loaders. No
+ * environment, no listening.
+ */
 export function createTransactionsSubgraph({
   db,
   references,
@@ -28,10 +33,12 @@ export function createTransactionsSubgraph({
       Mutation: Mutation(repos, references),
       Bid,
       Award,
+      AwardStatistic,
       DispatchInstruction,
       Asset,
       Product,
     },
+    policy,
     createLoaders: () => createLoaders(repos),
   });
 }

@@ -1,4 +1,4 @@
-import { badInput, requireNonNegative, requireText, requireUuid, requireWindow } from "@sfe/kit";
+import { badInput, type EntityReferences, requireNonNegative, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
 
 /** £ amounts as exact decimals: numeric(12,4), so up to 8 integer digits and 4 decimals; may be negative. */
 const PRICE = /^-?\d{1,8}(\.\d{1,4})?$/;
@@ -60,6 +60,20 @@ export function listWindow(from: Date | null | undefined, to: Date | null | unde
   return { from, to };
 }
 
+/**
+ * Statistics windows widened to whole UTC calendar months: from the first of `from`'s month to the first
+ * of the month after `to`'s (unless `to` is one). A month is never split, so two windows cannot be
+ * subtracted to single out a few awards of an otherwise anonymised month.
+ */
+export function wholeMonths(from: Date | null | undefined, to: Date | null | undefined) {
+  listWindow(from, to);
+  const monthStart = (date: Date, add = 0) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + add, 1));
+  return {
+    from: from ? monthStart(from) : null,
+    to: to ? (monthStart(to).getTime() === to.getTime() ? to : monthStart(to, 1)) : null,
+  };
+}
+
 /** An instruction names the asset, the source's unit reference, or both. */
 export function dispatchTarget(assetId: string | null | undefined, unitReference: string | null | undefined) {
   const target = {
@@ -84,11 +98,25 @@ export function requireAwardOfBid(
 }
 
 /**
- * Runs the reference checks (one batched call per entity type) concurrently, and throws the first failure
- * in the order given, so the error a client sees does not depend on which subgraph answered first.
+ * Runs the reference checks and lookups (one batched call per entity type) concurrently, and throws the
+ * first failure in the order given, so the error a client sees does not depend on which subgraph
+ * answered first. Answers each check's value, in order.
  */
-export async function requireAll(checks: readonly Promise<void>[]): Promise<void> {
+export async function requireAll<T extends readonly unknown[]>(checks: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
   const results = await Promise.allSettled(checks);
-  const failed = results.find((result) => result.status === "rejected");
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * The organisation that owns an entity another subgraph owns (an asset's FSP, a product's SO), asked
+ * of that subgraph when a record is written: BAD_USER_INPUT naming `field` when the entity is unknown.
+ */
+export async function ownerOf(references: EntityReferences, typename: "Asset" | "Product", id: string, field: string): Promise<string> {
+  const [entity] = await references.lookup<{ owner?: { id: string } | null }>(typename, [id], "owner { id }");
+  if (!entity) throw badInput(`${field}: ${typename} ${id} does not exist`, field);
+  const owner = entity.owner?.id;
+  if (!owner) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns ${typename} ${id}`, { entity: typename, id });
+  return owner;
 }

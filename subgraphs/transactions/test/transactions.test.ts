@@ -1,5 +1,5 @@
 import { type DatabaseHandle, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute } from "@sfe/kit/testing";
+import { countRows, createMigratedDatabase, errorCodes, execute as run, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
 
@@ -7,7 +7,10 @@ import { createRepositories, createTransactionsSubgraph, transactionsModule } fr
 const a1 = "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a01";
 const a2 = "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a02";
 const p1 = "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b01";
+/** The FSP that owns both assets and bids with them. */
 const o1 = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e01";
+/** The system operator that owns the product, records its awards and issues its instructions. */
+const so1 = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e51";
 const unknown = "00000000-0000-4000-8000-000000000000";
 
 let handle: DatabaseHandle;
@@ -19,11 +22,23 @@ beforeAll(async () => {
   repos = createRepositories(handle.db);
   subgraph = createTransactionsSubgraph({
     db: handle.db,
-    references: staticReferences({ Asset: [a1, a2], Product: [p1], Organisation: [o1] }),
+    // What `lookup(..., "owner { id }")` answers: who each record will concern.
+    references: staticReferences({
+      Asset: { [a1]: { owner: { id: o1 } }, [a2]: { owner: { id: o1 } } },
+      Product: { [p1]: { owner: { id: so1 } } },
+      Organisation: [o1, so1],
+    }),
     repos,
   });
 });
 afterAll(() => handle.close());
+
+// Access control has its own tests (access.test.ts); here each write is made by the party entitled to it
+// (the FSP bids, the SO awards and dispatches) and everything else as a hub administrator, who sees all.
+const fsp = testIdentity({ roles: ["FSP"], organisationId: o1 });
+const so = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: so1 });
+const admin = testIdentity({ roles: ["ADMIN"] });
+const execute = (...[subgraph, query, variables, identity = admin]: Parameters<typeof run>) => run(subgraph, query, variables, identity);
 
 const count = (table: string) => countRows(handle, `transactions.${table}`);
 /** Row counts of every table, so a refused write can be shown to have left nothing behind. */
@@ -34,11 +49,11 @@ const counts = async () => ({
   audit: await count("audit_events"),
 });
 
-const BID_FIELDS = `id asset { id } product { id } bidder { id } direction quantityMw availabilityPriceGbpPerMwH
+const BID_FIELDS = `id asset { id } product { id } bidder { id } provider { id } buyer { id } direction quantityMw availabilityPriceGbpPerMwH
   utilisationPriceGbpPerMwh start end status source externalId createdAt`;
-const AWARD_FIELDS = `id bid { id quantityMw } asset { id } product { id } awardedMw availabilityPriceGbpPerMwH
+const AWARD_FIELDS = `id bid { id quantityMw } asset { id } product { id } provider { id } buyer { id } awardedMw availabilityPriceGbpPerMwH
   utilisationPriceGbpPerMwh start end status source externalId createdAt`;
-const DISPATCH_FIELDS = `id asset { id } unitReference product { id } issuedBy { id } direction setPointMw start end
+const DISPATCH_FIELDS = `id asset { id } unitReference product { id } issuedBy { id } provider { id } buyer { id } direction setPointMw start end
   status source externalId createdAt`;
 
 const SUBMIT_BID = `mutation ($input: SubmitBidInput!) { submitBid(input: $input) { bid { ${BID_FIELDS} } } }`;
@@ -72,7 +87,7 @@ const ukpnDispatch = (overrides: Record<string, unknown> = {}) => ({
   assetId: a2,
   unitReference: "hendon-way-lt_saou-ev-c1-portfolio",
   productId: p1,
-  issuedById: o1,
+  issuedById: so1,
   direction: "DEMAND_TURN_DOWN",
   setPointMw: 0.049,
   start: "2025-06-23T14:00:00Z",
@@ -81,17 +96,17 @@ const ukpnDispatch = (overrides: Record<string, unknown> = {}) => ({
 });
 
 async function submitBid(input: Record<string, unknown>) {
-  const result = await execute(subgraph, SUBMIT_BID, { input });
+  const result = await execute(subgraph, SUBMIT_BID, { input }, fsp);
   expect(result.errors).toBeUndefined();
   return result.data!.submitBid.bid;
 }
 async function recordAward(input: Record<string, unknown>) {
-  const result = await execute(subgraph, RECORD_AWARD, { input });
+  const result = await execute(subgraph, RECORD_AWARD, { input }, so);
   expect(result.errors).toBeUndefined();
   return result.data!.recordAward.award;
 }
 async function issueDispatch(input: Record<string, unknown>) {
-  const result = await execute(subgraph, ISSUE_DISPATCH, { input });
+  const result = await execute(subgraph, ISSUE_DISPATCH, { input }, so);
   expect(result.errors).toBeUndefined();
   return result.data!.issueDispatchInstruction.dispatchInstruction;
 }
@@ -121,6 +136,8 @@ describe("recording market transactions", () => {
       asset: { id: a1 },
       product: { id: p1 },
       bidder: { id: o1 },
+      provider: { id: o1 },
+      buyer: { id: so1 },
       direction: "GENERATION_TURN_UP",
       quantityMw: 49,
       availabilityPriceGbpPerMwH: "15.0300",
@@ -137,6 +154,8 @@ describe("recording market transactions", () => {
       bid: { id: bid.id, quantityMw: 49 },
       asset: { id: a1 },
       product: { id: p1 },
+      provider: { id: o1 },
+      buyer: { id: so1 },
       awardedMw: 49,
       availabilityPriceGbpPerMwH: "15.0300",
       utilisationPriceGbpPerMwh: null,
@@ -152,7 +171,9 @@ describe("recording market transactions", () => {
       asset: { id: a2 },
       unitReference: "hendon-way-lt_saou-ev-c1-portfolio",
       product: { id: p1 },
-      issuedBy: { id: o1 },
+      issuedBy: { id: so1 },
+      provider: { id: o1 },
+      buyer: { id: so1 },
       direction: "DEMAND_TURN_DOWN",
       setPointMw: 0.049,
       start: "2025-06-23T14:00:00.000Z",
@@ -192,7 +213,7 @@ describe("recording market transactions", () => {
 
   it("issues an instruction to a unit the hub does not know as an asset, and one with a zero set point", async () => {
     const unitOnly = await issueDispatch(ukpnDispatch({ assetId: null, unitReference: "AG-MFLX02" }));
-    expect(unitOnly).toMatchObject({ asset: null, unitReference: "AG-MFLX02" });
+    expect(unitOnly).toMatchObject({ asset: null, unitReference: "AG-MFLX02", provider: null, buyer: { id: so1 } });
     const assetOnly = await issueDispatch(ukpnDispatch({ unitReference: undefined, setPointMw: 0 }));
     expect(assetOnly).toMatchObject({ asset: { id: a2 }, unitReference: null, setPointMw: 0 });
   });
@@ -297,6 +318,7 @@ describe("status changes", () => {
         updateDispatchStatus(input: { id: $d, status: ACKNOWLEDGED }) { dispatchInstruction { id status } }
       }`,
       { b: bid.id, a: award.id, d: dispatch.id },
+      so, // the buyer of all three, and the instruction's issuer
     );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
@@ -395,7 +417,7 @@ describe("lookups and lists", () => {
       expect(await list(AWARDS, { from: day(1, 12), to: day(2, 12) })).toEqual([ids.w1, ids.w2]);
       expect(await list(AWARDS, { ...span, assetId: a2 })).toEqual([ids.w2]);
       expect(await list(DISPATCHES, { from: day(1), to: day(1, 15) })).toEqual([ids.d1]);
-      expect(await list(DISPATCHES, { ...span, issuedById: o1 })).toEqual([ids.d1, ids.d2]);
+      expect(await list(DISPATCHES, { ...span, issuedById: so1 })).toEqual([ids.d1, ids.d2]);
       expect(await list(DISPATCHES, { ...span, assetId: a1 })).toEqual([ids.d1]);
       expect(await list(DISPATCHES, { ...span, issuedById: unknown })).toEqual([]);
     });

@@ -23,6 +23,14 @@ const provenance = {
   /** The source's own id for the record; (source, external_id) is unique so re-ingesting is a conflict. */
   externalId: text("external_id"),
 };
+/**
+ * Who a record concerns, resolved when it is written (this subgraph cannot read the owners' tables):
+ * the provider FSP (the asset's owner) and the buyer SO (the product's owner). Reads are filtered on them.
+ */
+const parties = {
+  providerId: uuid("provider_id").notNull(),
+  buyerId: uuid("buyer_id").notNull(),
+};
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -35,6 +43,7 @@ export const bids = transactionsSchema.table(
     assetId: uuid("asset_id").notNull(),
     productId: uuid("product_id").notNull(),
     bidderId: uuid("bidder_id").notNull(),
+    ...parties,
     direction: text().$type<Direction>().notNull(),
     quantityMw: doublePrecision("quantity_mw").notNull(),
     availabilityPriceGbpPerMwH: price("availability_price_gbp_per_mw_h"),
@@ -48,6 +57,8 @@ export const bids = transactionsSchema.table(
     index("bids_asset_idx").on(t.assetId),
     index("bids_product_idx").on(t.productId),
     index("bids_bidder_idx").on(t.bidderId),
+    index("bids_provider_idx").on(t.providerId),
+    index("bids_buyer_idx").on(t.buyerId),
     uniqueIndex("bids_source_external_id_unique").on(t.source, t.externalId),
     check("bids_window_check", sql`${t.end} > ${t.start}`),
     check("bids_quantity_check", sql`${t.quantityMw} > 0`),
@@ -61,6 +72,7 @@ export const awards = transactionsSchema.table(
     bidId: uuid("bid_id").references(() => bids.id),
     assetId: uuid("asset_id").notNull(),
     productId: uuid("product_id").notNull(),
+    ...parties,
     awardedMw: doublePrecision("awarded_mw").notNull(),
     availabilityPriceGbpPerMwH: price("availability_price_gbp_per_mw_h"),
     utilisationPriceGbpPerMwh: price("utilisation_price_gbp_per_mwh"),
@@ -73,6 +85,8 @@ export const awards = transactionsSchema.table(
     index("awards_asset_idx").on(t.assetId),
     index("awards_product_idx").on(t.productId),
     index("awards_bid_idx").on(t.bidId),
+    index("awards_provider_idx").on(t.providerId),
+    index("awards_buyer_idx").on(t.buyerId),
     uniqueIndex("awards_source_external_id_unique").on(t.source, t.externalId),
     check("awards_window_check", sql`${t.end} > ${t.start}`),
     check("awards_awarded_mw_check", sql`${t.awardedMw} > 0`),
@@ -88,6 +102,9 @@ export const dispatchInstructions = transactionsSchema.table(
     unitReference: text("unit_reference"),
     productId: uuid("product_id").notNull(),
     issuedById: uuid("issued_by_id").notNull(),
+    /** The asset's owner; null when only a unit reference is known. */
+    providerId: uuid("provider_id"),
+    buyerId: parties.buyerId,
     direction: text().$type<Direction>().notNull(),
     setPointMw: doublePrecision("set_point_mw").notNull(),
     ...window,
@@ -99,6 +116,8 @@ export const dispatchInstructions = transactionsSchema.table(
     index("dispatch_instructions_asset_idx").on(t.assetId),
     index("dispatch_instructions_product_idx").on(t.productId),
     index("dispatch_instructions_issued_by_idx").on(t.issuedById),
+    index("dispatch_instructions_provider_idx").on(t.providerId),
+    index("dispatch_instructions_buyer_idx").on(t.buyerId),
     uniqueIndex("dispatch_instructions_source_external_id_unique").on(t.source, t.externalId),
     check("dispatch_instructions_window_check", sql`${t.end} > ${t.start}`),
     check("dispatch_instructions_set_point_check", sql`${t.setPointMw} >= 0`),

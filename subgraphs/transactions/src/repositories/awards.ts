@@ -1,6 +1,9 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { seesNothing, type Visibility } from "../access.js";
+import { and, asc, eq, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import { type AwardStatus, auditEvents, awards } from "../db/schema.js";
+import { visibleAwards } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
 export type AwardRow = typeof awards.$inferSelect;
@@ -11,39 +14,74 @@ export interface AwardFilter extends Window {
   productId?: string | null | undefined;
   limit: number;
   offset: number;
+  /** What the caller may see (access.ts). */
+  visible: Visibility;
+}
+
+/** Awards aggregated per product and calendar month: see `statistics`. */
+export interface AwardStatisticsFilter {
+  productId?: string | null | undefined;
+  /** Awards starting in [from, to). */
+  from?: Date | null | undefined;
+  to?: Date | null | undefined;
+  /** Groups with fewer distinct providers are left out. */
+  minProviders: number;
+}
+
+export interface AwardStatisticRow {
+  productId: string;
+  /** "YYYY-MM" (UTC) of the awards' start. */
+  month: string;
+  awardCount: number;
+  providerCount: number;
+  totalAwardedMw: number;
+  averageAvailabilityPrice: string | null;
+  minimumAvailabilityPrice: string | null;
+  maximumAvailabilityPrice: string | null;
+  averageUtilisationPrice: string | null;
+}
+
+/** The MW-weighted mean of a price over the awards that have one, rounded to 4 places, as a decimal string. */
+function weightedAverage(price: PgColumn): SQL<string | null> {
+  const mw = sql`${awards.awardedMw}::numeric`;
+  return sql`round(sum(${mw} * ${price}) / nullif(sum(${mw}) filter (where ${price} is not null), 0), 4)::text`;
 }
 
 export function createAwardRepository(db: Database) {
   return {
-    async byIds(ids: readonly string[]): Promise<AwardRow[]> {
+    async byIds(ids: readonly string[], visible: Visibility): Promise<AwardRow[]> {
       const valid = ids.filter(isUuid);
-      if (valid.length === 0) return [];
-      return db.select().from(awards).where(inArray(awards.id, valid));
-    },
-
-    /** Every award of these assets whose window overlaps `window`, by start. */
-    async byAssetIds(assetIds: readonly string[], window?: Window): Promise<AwardRow[]> {
-      const valid = assetIds.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (valid.length === 0 || seesNothing(visible)) return [];
       return db
         .select()
         .from(awards)
-        .where(and(inArray(awards.assetId, valid), overlaps(awards, window)))
+        .where(and(inArray(awards.id, valid), visibleAwards(awards, visible)));
+    },
+
+    /** Every award of these assets whose window overlaps `window`, by start. */
+    async byAssetIds(assetIds: readonly string[], visible: Visibility, window?: Window): Promise<AwardRow[]> {
+      const valid = assetIds.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(awards)
+        .where(and(inArray(awards.assetId, valid), overlaps(awards, window), visibleAwards(awards, visible)))
         .orderBy(asc(awards.start), asc(awards.id));
     },
 
     /** Every award in these products whose window overlaps `window`, by start. */
-    async byProductIds(productIds: readonly string[], window?: Window): Promise<AwardRow[]> {
+    async byProductIds(productIds: readonly string[], visible: Visibility, window?: Window): Promise<AwardRow[]> {
       const valid = productIds.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (valid.length === 0 || seesNothing(visible)) return [];
       return db
         .select()
         .from(awards)
-        .where(and(inArray(awards.productId, valid), overlaps(awards, window)))
+        .where(and(inArray(awards.productId, valid), overlaps(awards, window), visibleAwards(awards, visible)))
         .orderBy(asc(awards.start), asc(awards.id));
     },
 
     async list(filter: AwardFilter): Promise<AwardRow[]> {
+      if (seesNothing(filter.visible)) return [];
       return db
         .select()
         .from(awards)
@@ -52,11 +90,44 @@ export function createAwardRepository(db: Database) {
             filter.assetId ? eq(awards.assetId, filter.assetId) : undefined,
             filter.productId ? eq(awards.productId, filter.productId) : undefined,
             overlaps(awards, filter),
+            visibleAwards(awards, filter.visible),
           ),
         )
         .orderBy(asc(awards.start), asc(awards.id))
         .limit(filter.limit)
         .offset(filter.offset);
+    },
+
+    /**
+     * Awards (other than CANCELLED) grouped by product and UTC calendar month of their start, in one
+     * GROUP BY; groups with fewer than `minProviders` distinct providers are suppressed (HAVING).
+     */
+    async statistics(filter: AwardStatisticsFilter): Promise<AwardStatisticRow[]> {
+      const month = sql<string>`to_char(${awards.start} at time zone 'UTC', 'YYYY-MM')`;
+      return db
+        .select({
+          productId: awards.productId,
+          month,
+          awardCount: sql<number>`count(*)::int`.mapWith(Number),
+          providerCount: sql<number>`count(distinct ${awards.providerId})::int`.mapWith(Number),
+          totalAwardedMw: sql<number>`sum(${awards.awardedMw})`.mapWith(Number),
+          averageAvailabilityPrice: weightedAverage(awards.availabilityPriceGbpPerMwH),
+          minimumAvailabilityPrice: sql<string | null>`min(${awards.availabilityPriceGbpPerMwH})::text`,
+          maximumAvailabilityPrice: sql<string | null>`max(${awards.availabilityPriceGbpPerMwH})::text`,
+          averageUtilisationPrice: weightedAverage(awards.utilisationPriceGbpPerMwh),
+        })
+        .from(awards)
+        .where(
+          and(
+            ne(awards.status, "CANCELLED"),
+            filter.productId ? eq(awards.productId, filter.productId) : undefined,
+            filter.from ? gte(awards.start, filter.from) : undefined,
+            filter.to ? lt(awards.start, filter.to) : undefined,
+          ),
+        )
+        .groupBy(awards.productId, month)
+        .having(sql`count(distinct ${awards.providerId}) >= ${filter.minProviders}`)
+        .orderBy(month, asc(awards.productId));
     },
 
     /** Inserts and audits the award; null when an award with the same (source, externalId) is already recorded. */

@@ -1,6 +1,8 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { auditEvents, type BidStatus, bids } from "../db/schema.js";
+import { visibleBids } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
 export type BidRow = typeof bids.$inferSelect;
@@ -12,29 +14,35 @@ export interface BidFilter extends Window {
   bidderId?: string | null | undefined;
   limit: number;
   offset: number;
+  /** What the caller may see (access.ts). */
+  visible: Visibility;
 }
 
 export function createBidRepository(db: Database) {
   return {
     /** Rows for the ids that exist, in any order (the loader orders them). */
-    async byIds(ids: readonly string[]): Promise<BidRow[]> {
+    async byIds(ids: readonly string[], visible: Visibility): Promise<BidRow[]> {
       const valid = ids.filter(isUuid);
-      if (valid.length === 0) return [];
-      return db.select().from(bids).where(inArray(bids.id, valid));
-    },
-
-    /** Every bid of these assets whose window overlaps `window`, by start. */
-    async byAssetIds(assetIds: readonly string[], window?: Window): Promise<BidRow[]> {
-      const valid = assetIds.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (valid.length === 0 || seesNothing(visible)) return [];
       return db
         .select()
         .from(bids)
-        .where(and(inArray(bids.assetId, valid), overlaps(bids, window)))
+        .where(and(inArray(bids.id, valid), visibleBids(bids, visible)));
+    },
+
+    /** Every bid of these assets whose window overlaps `window`, by start. */
+    async byAssetIds(assetIds: readonly string[], visible: Visibility, window?: Window): Promise<BidRow[]> {
+      const valid = assetIds.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(bids)
+        .where(and(inArray(bids.assetId, valid), overlaps(bids, window), visibleBids(bids, visible)))
         .orderBy(asc(bids.start), asc(bids.id));
     },
 
     async list(filter: BidFilter): Promise<BidRow[]> {
+      if (seesNothing(filter.visible)) return [];
       return db
         .select()
         .from(bids)
@@ -44,6 +52,7 @@ export function createBidRepository(db: Database) {
             filter.productId ? eq(bids.productId, filter.productId) : undefined,
             filter.bidderId ? eq(bids.bidderId, filter.bidderId) : undefined,
             overlaps(bids, filter),
+            visibleBids(bids, filter.visible),
           ),
         )
         .orderBy(asc(bids.start), asc(bids.id))

@@ -1,6 +1,8 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { auditEvents, type DispatchStatus, dispatchInstructions as dispatches } from "../db/schema.js";
+import { visibleDispatches } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
 export type DispatchInstructionRow = typeof dispatches.$inferSelect;
@@ -12,28 +14,34 @@ export interface DispatchFilter extends Window {
   issuedById?: string | null | undefined;
   limit: number;
   offset: number;
+  /** What the caller may see (access.ts). */
+  visible: Visibility;
 }
 
 export function createDispatchRepository(db: Database) {
   return {
-    async byIds(ids: readonly string[]): Promise<DispatchInstructionRow[]> {
+    async byIds(ids: readonly string[], visible: Visibility): Promise<DispatchInstructionRow[]> {
       const valid = ids.filter(isUuid);
-      if (valid.length === 0) return [];
-      return db.select().from(dispatches).where(inArray(dispatches.id, valid));
-    },
-
-    /** Every instruction to these assets whose window overlaps `window`, by start. */
-    async byAssetIds(assetIds: readonly string[], window?: Window): Promise<DispatchInstructionRow[]> {
-      const valid = assetIds.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (valid.length === 0 || seesNothing(visible)) return [];
       return db
         .select()
         .from(dispatches)
-        .where(and(inArray(dispatches.assetId, valid), overlaps(dispatches, window)))
+        .where(and(inArray(dispatches.id, valid), visibleDispatches(dispatches, visible)));
+    },
+
+    /** Every instruction to these assets whose window overlaps `window`, by start. */
+    async byAssetIds(assetIds: readonly string[], visible: Visibility, window?: Window): Promise<DispatchInstructionRow[]> {
+      const valid = assetIds.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(dispatches)
+        .where(and(inArray(dispatches.assetId, valid), overlaps(dispatches, window), visibleDispatches(dispatches, visible)))
         .orderBy(asc(dispatches.start), asc(dispatches.id));
     },
 
     async list(filter: DispatchFilter): Promise<DispatchInstructionRow[]> {
+      if (seesNothing(filter.visible)) return [];
       return db
         .select()
         .from(dispatches)
@@ -43,6 +51,7 @@ export function createDispatchRepository(db: Database) {
             filter.productId ? eq(dispatches.productId, filter.productId) : undefined,
             filter.issuedById ? eq(dispatches.issuedById, filter.issuedById) : undefined,
             overlaps(dispatches, filter),
+            visibleDispatches(dispatches, filter.visible),
           ),
         )
         .orderBy(asc(dispatches.start), asc(dispatches.id))

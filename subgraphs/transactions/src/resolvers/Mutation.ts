@@ -1,10 +1,19 @@
 import { conflict, type EntityReferences, notFound, requireReferences, requireUuid } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
+import {
+  awardStatusRefusal,
+  bidStatusRefusal,
+  dispatchStatusRefusal,
+  requireMayAward,
+  requireMayBid,
+  requireMayDispatch,
+} from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import {
   deliveryWindow,
   dispatchTarget,
   optionalUuid,
+  ownerOf,
   prices,
   provenance,
   requireAll,
@@ -21,6 +30,15 @@ const alreadyRecorded = (entity: string, { source, externalId }: { source: strin
     externalId,
   });
 
+/** Throws a refusal from access.ts, if any. */
+function refuse(refusal: Error | null): void {
+  if (refusal) throw refusal;
+}
+
+/**
+ * Writes record who they concern (the asset's owner as provider, the product's owner as buyer), asked of
+ * the assets and products subgraphs; access.ts decides who may write what. Refusals write nothing.
+ */
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async submitBid(_, { input }, { identity }) {
     const values = {
@@ -33,12 +51,14 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...deliveryWindow(input.start, input.end),
       ...provenance(input),
     };
-    await requireAll([
-      requireReferences(references, "Asset", [values.assetId], "assetId"),
-      requireReferences(references, "Product", [values.productId], "productId"),
+    requireMayBid(identity, values);
+    const [providerId, buyerId] = await requireAll([
+      ownerOf(references, "Asset", values.assetId, "assetId"),
+      ownerOf(references, "Product", values.productId, "productId"),
       requireReferences(references, "Organisation", [values.bidderId], "bidderId"),
     ]);
-    const bid = await repos.bids.create(values, identity);
+    requireMayBid(identity, values, providerId);
+    const bid = await repos.bids.create({ ...values, providerId, buyerId }, identity);
     if (!bid) throw alreadyRecorded("Bid", values);
     return { bid };
   },
@@ -53,13 +73,15 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...deliveryWindow(input.start, input.end),
       ...provenance(input),
     };
-    const { bidId } = values;
-    if (bidId) requireAwardOfBid(await loaders.bid.load(bidId), { ...values, bidId });
-    await requireAll([
-      requireReferences(references, "Asset", [values.assetId], "assetId"),
-      requireReferences(references, "Product", [values.productId], "productId"),
+    const [providerId, buyerId] = await requireAll([
+      ownerOf(references, "Asset", values.assetId, "assetId"),
+      ownerOf(references, "Product", values.productId, "productId"),
     ]);
-    const award = await repos.awards.create(values, identity);
+    requireMayAward(identity, buyerId);
+    // A bid the caller cannot see is, to it, a bid that does not exist.
+    const { bidId } = values;
+    if (bidId) requireAwardOfBid(await loaders.visibleTo(identity).bid.load(bidId), { ...values, bidId });
+    const award = await repos.awards.create({ ...values, providerId, buyerId }, identity);
     if (!award) throw alreadyRecorded("Award", values);
     return { award };
   },
@@ -74,31 +96,53 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...deliveryWindow(input.start, input.end),
       ...provenance(input),
     };
-    await requireAll([
-      values.assetId ? requireReferences(references, "Asset", [values.assetId], "assetId") : Promise.resolve(),
-      requireReferences(references, "Product", [values.productId], "productId"),
+    requireMayDispatch(identity, values);
+    const [providerId, buyerId] = await requireAll([
+      values.assetId ? ownerOf(references, "Asset", values.assetId, "assetId") : Promise.resolve(null),
+      ownerOf(references, "Product", values.productId, "productId"),
       requireReferences(references, "Organisation", [values.issuedById], "issuedById"),
     ]);
-    const dispatchInstruction = await repos.dispatches.create(values, identity);
+    requireMayDispatch(identity, values, buyerId);
+    const dispatchInstruction = await repos.dispatches.create({ ...values, providerId, buyerId }, identity);
     if (!dispatchInstruction) throw alreadyRecorded("DispatchInstruction", values);
     return { dispatchInstruction };
   },
 
-  async updateBidStatus(_, { input }, { identity }) {
-    const bid = await repos.bids.updateStatus(requireUuid(input.id, "id"), input.status, identity);
+  // Status changes: a record the caller cannot see is NOT_FOUND (as an unknown one), one it sees but may
+  // not change so is FORBIDDEN. Who a record concerns never changes, so reading it first is safe.
+  async updateBidStatus(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    const { bid: loader } = loaders.visibleTo(identity);
+    const visible = await loader.load(id);
+    if (!visible) throw notFound("Bid", input.id);
+    refuse(bidStatusRefusal(identity, visible, input.status));
+    const bid = await repos.bids.updateStatus(id, input.status, identity);
     if (!bid) throw notFound("Bid", input.id);
+    loader.clear(id).prime(id, bid);
     return { bid };
   },
 
-  async updateAwardStatus(_, { input }, { identity }) {
-    const award = await repos.awards.updateStatus(requireUuid(input.id, "id"), input.status, identity);
+  async updateAwardStatus(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    const { award: loader } = loaders.visibleTo(identity);
+    const visible = await loader.load(id);
+    if (!visible) throw notFound("Award", input.id);
+    refuse(awardStatusRefusal(identity, visible));
+    const award = await repos.awards.updateStatus(id, input.status, identity);
     if (!award) throw notFound("Award", input.id);
+    loader.clear(id).prime(id, award);
     return { award };
   },
 
-  async updateDispatchStatus(_, { input }, { identity }) {
-    const dispatchInstruction = await repos.dispatches.updateStatus(requireUuid(input.id, "id"), input.status, identity);
+  async updateDispatchStatus(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    const { dispatch: loader } = loaders.visibleTo(identity);
+    const visible = await loader.load(id);
+    if (!visible) throw notFound("DispatchInstruction", input.id);
+    refuse(dispatchStatusRefusal(identity, visible, input.status));
+    const dispatchInstruction = await repos.dispatches.updateStatus(id, input.status, identity);
     if (!dispatchInstruction) throw notFound("DispatchInstruction", input.id);
+    loader.clear(id).prime(id, dispatchInstruction);
     return { dispatchInstruction };
   },
 });

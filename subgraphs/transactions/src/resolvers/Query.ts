@@ -1,38 +1,49 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
+import { MIN_PROVIDERS_PER_STATISTIC, visibleTransactions } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
-import { listWindow, optionalUuid } from "../validation.js";
+import { listWindow, optionalUuid, wholeMonths } from "../validation.js";
 
 const MAX_PAGE = 500;
 
 export const Query = (repos: Repositories): QueryResolvers => ({
-  bid: (_, { id }, { loaders }) => loaders.bid.load(id),
-  award: (_, { id }, { loaders }) => loaders.award.load(id),
-  dispatchInstruction: (_, { id }, { loaders }) => loaders.dispatch.load(id),
+  bid: (_, { id }, { identity, loaders }) => loaders.visibleTo(identity).bid.load(id),
+  award: (_, { id }, { identity, loaders }) => loaders.visibleTo(identity).award.load(id),
+  dispatchInstruction: (_, { id }, { identity, loaders }) => loaders.visibleTo(identity).dispatch.load(id),
 
-  bids: (_, { assetId, productId, bidderId, from, to, first, offset }) =>
+  bids: (_, { assetId, productId, bidderId, from, to, first, offset }, { identity }) =>
     repos.bids.list({
       assetId: optionalUuid(assetId, "assetId"),
       productId: optionalUuid(productId, "productId"),
       bidderId: optionalUuid(bidderId, "bidderId"),
       ...listWindow(from, to),
       ...page(first, offset, MAX_PAGE),
+      visible: visibleTransactions(identity),
     }),
 
-  awards: (_, { assetId, productId, from, to, first, offset }) =>
+  awards: (_, { assetId, productId, from, to, first, offset }, { identity }) =>
     repos.awards.list({
       assetId: optionalUuid(assetId, "assetId"),
       productId: optionalUuid(productId, "productId"),
       ...listWindow(from, to),
       ...page(first, offset, MAX_PAGE),
+      visible: visibleTransactions(identity),
     }),
 
-  dispatchInstructions: (_, { assetId, productId, issuedById, from, to, first, offset }) =>
+  dispatchInstructions: (_, { assetId, productId, issuedById, from, to, first, offset }, { identity }) =>
     repos.dispatches.list({
       assetId: optionalUuid(assetId, "assetId"),
       productId: optionalUuid(productId, "productId"),
       issuedById: optionalUuid(issuedById, "issuedById"),
       ...listWindow(from, to),
       ...page(first, offset, MAX_PAGE),
+      visible: visibleTransactions(identity),
+    }),
+
+  awardStatistics: (_, { productId, from, to }) =>
+    repos.awards.statistics({
+      productId: optionalUuid(productId, "productId"),
+      ...wholeMonths(from, to),
+      minProviders: MIN_PROVIDERS_PER_STATISTIC,
     }),
 });

@@ -1,0 +1,127 @@
+import { allow, forbidden, type Identity, type SfeError, seesEveryOrganisation } from "@sfe/kit";
+import type { BidStatus, DispatchStatus } from "./db/schema.js";
+
+/**
+ * Row-level access to market transactions. Every record keeps who it concerns (written with it, see
+ * db/schema.ts): the provider FSP (`providerId`, the asset's owner) and the buyer SO (`buyerId`, the
+ * product's owner). Which operations a caller may call at all is in `policy.ts`.
+ */
+
+/**
+ * The records a caller may read, as a repository filter (applied in SQL): every record (ADMIN), or those
+ * its organisation provides (as an FSP) or buys (as a verified SO). Neither: nothing at all (investors,
+ * regulators, anonymous callers, API keys without transactions:read).
+ */
+export interface Visibility {
+  everything: boolean;
+  /** Records this FSP organisation provides (bids also made by it). */
+  providerId: string | null;
+  /** Records this SO organisation buys (dispatch instructions also issued by it). */
+  buyerId: string | null;
+}
+
+const NOTHING: Visibility = { everything: false, providerId: null, buyerId: null };
+
+export function visibleTransactions(identity: Identity | null): Visibility {
+  if (!identity || allow.scope("transactions", "read")(identity)) return NOTHING;
+  if (seesEveryOrganisation(identity)) return { everything: true, providerId: null, buyerId: null };
+  return { everything: false, providerId: providerOrg(identity), buyerId: buyerOrg(identity) };
+}
+
+export const seesNothing = (visible: Visibility) => !visible.everything && visible.providerId === null && visible.buyerId === null;
+
+/** A key per distinct filter, so loaders for the same filter are shared within a request. */
+export const visibilityKey = (visible: Visibility) => (visible.everything ? "*" : `${visible.providerId ?? ""}|${visible.buyerId ?? ""}`);
+
+/** The organisation the caller acts for as a provider (FSP), or null. */
+const providerOrg = (identity: Identity | null) => (identity?.roles.includes("FSP") ? identity.organisationId : null);
+/** The organisation the caller acts for as a buyer (verified SO: an unverified one holds no SYSTEM_OPERATOR), or null. */
+const buyerOrg = (identity: Identity | null) => (identity?.roles.includes("SYSTEM_OPERATOR") ? identity.organisationId : null);
+
+interface Parties {
+  providerId: string | null;
+  buyerId: string;
+}
+
+// The same conditions as the SQL filters in repositories/visibility.ts, for one row already read.
+const providesBid = (identity: Identity | null, row: Parties & { bidderId: string }) => {
+  const org = providerOrg(identity);
+  return org !== null && row.providerId === org && row.bidderId === org;
+};
+const provides = (identity: Identity | null, row: Parties) => {
+  const org = providerOrg(identity);
+  return org !== null && row.providerId === org;
+};
+const buys = (identity: Identity | null, row: Parties) => {
+  const org = buyerOrg(identity);
+  return org !== null && row.buyerId === org;
+};
+const buysAndIssued = (identity: Identity | null, row: Parties & { issuedById: string }) =>
+  buys(identity, row) && row.issuedById === identity?.organisationId;
+
+// ------------------------------------------------------------------------------------------ writes
+
+/**
+ * submitBid: an FSP bids for an asset its organisation owns, in its organisation's name (or ADMIN).
+ * `bidderId` is checked before any lookup; the asset's owner once it is known (`assetOwner` undefined).
+ */
+export function requireMayBid(identity: Identity | null, bid: { bidderId: string }, assetOwner?: string): void {
+  if (seesEveryOrganisation(identity)) return;
+  const org = providerOrg(identity);
+  if (org === null || bid.bidderId !== org) throw forbidden("An FSP may bid only in its own organisation's name (bidderId)");
+  if (assetOwner !== undefined && assetOwner !== org) throw forbidden("An FSP may bid only with assets its organisation owns");
+}
+
+/** recordAward: the SO that owns the product (the buyer), or ADMIN. */
+export function requireMayAward(identity: Identity | null, productOwner: string): void {
+  if (seesEveryOrganisation(identity)) return;
+  if (buyerOrg(identity) !== productOwner) throw forbidden("Only the system operator that owns the product may record its awards");
+}
+
+/** issueDispatchInstruction: a verified SO, in its own name, for a product it owns (R-USR-2), or ADMIN. */
+export function requireMayDispatch(identity: Identity | null, dispatch: { issuedById: string }, productOwner?: string): void {
+  if (seesEveryOrganisation(identity)) return;
+  const org = buyerOrg(identity);
+  if (org === null || dispatch.issuedById !== org)
+    throw forbidden("A system operator may dispatch only in its own organisation's name (issuedById)");
+  if (productOwner !== undefined && productOwner !== org) throw forbidden("A system operator may dispatch only for products it owns");
+}
+
+const BUYER_BID_STATUSES: readonly BidStatus[] = ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED"];
+const PROVIDER_DISPATCH_STATUSES: readonly DispatchStatus[] = ["ACKNOWLEDGED", "REJECTED"];
+
+/**
+ * Status changes of a record the caller can see (one it cannot see is NOT_FOUND before this is asked).
+ * The provider withdraws its bid; the buyer accepts or rejects it. Answers the refusal, or null.
+ */
+export function bidStatusRefusal(identity: Identity | null, row: Parties & { bidderId: string }, status: BidStatus): SfeError | null {
+  if (seesEveryOrganisation(identity)) return null;
+  if (providesBid(identity, row) && status === "WITHDRAWN") return null;
+  if (buys(identity, row) && BUYER_BID_STATUSES.includes(status)) return null;
+  return forbidden("The bidder may only withdraw a bid (WITHDRAWN); the buyer may accept or reject it");
+}
+
+/** Awards change status by their buyer (the product's SO) or ADMIN. */
+export function awardStatusRefusal(identity: Identity | null, row: Parties): SfeError | null {
+  if (seesEveryOrganisation(identity) || buys(identity, row)) return null;
+  return forbidden("Only the system operator that bought the award may change its status");
+}
+
+/** The issuing SO sets any status; the provider FSP acknowledges or rejects the instruction. */
+export function dispatchStatusRefusal(
+  identity: Identity | null,
+  row: Parties & { issuedById: string },
+  status: DispatchStatus,
+): SfeError | null {
+  if (seesEveryOrganisation(identity) || buysAndIssued(identity, row)) return null;
+  if (provides(identity, row) && PROVIDER_DISPATCH_STATUSES.includes(status)) return null;
+  return forbidden("The provider may only acknowledge or reject an instruction (ACKNOWLEDGED, REJECTED)");
+}
+
+// ------------------------------------------------------------------------------------------ aggregates
+
+/**
+ * The anonymisation threshold of `awardStatistics` (stated in schema.graphql): a product-month is
+ * reported only when its awards went to at least this many distinct providers.
+ */
+export const MIN_PROVIDERS_PER_STATISTIC = 3;
