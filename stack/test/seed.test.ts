@@ -25,6 +25,7 @@ const TABLES = [
   "rules.conflicts",
   "rules.conflict_assets",
   "rules.conflict_instructions",
+  "rules.conflict_parties",
 ];
 
 // The expectations below are computed straight from the CSV files, independently of the loader's own parsing.
@@ -126,6 +127,7 @@ describe("demo data loader", () => {
     expect(expected.conflicts).toBeGreaterThan(0);
     expect(afterFirst["rules.conflicts"]).toBe(expected.conflicts);
     expect(afterFirst["rules.conflict_instructions"]).toBe(2 * expected.conflicts);
+    expect(afterFirst["rules.conflict_parties"]).toBe(2 * expected.conflicts); // the FSP and UKPN
     expect(afterFirst["rules.conflict_assets"]).toBe(expected.conflicts);
     const open = await handle.db
       .select({ n: sql<number>`count(*)::int` })

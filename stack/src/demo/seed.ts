@@ -10,7 +10,7 @@
 import { assetCategories, assets } from "@sfe/assets/db";
 import type { Database, DatabaseHandle, Role } from "@sfe/kit";
 import { products } from "@sfe/products/db";
-import { conflictAssets, conflictInstructions, conflicts, marketRules } from "@sfe/rules/db";
+import { conflictAssets, conflictInstructions, conflictParties, conflicts, marketRules } from "@sfe/rules/db";
 import { awards, bids, dispatchInstructions } from "@sfe/transactions/db";
 import { organisations, users } from "@sfe/users/db";
 import { and, eq, getTableColumns, inArray, isNotNull, sql } from "drizzle-orm";
@@ -42,6 +42,7 @@ export const DEMO_ENTITIES = [
   "conflicts",
   "conflictAssets",
   "conflictInstructions",
+  "conflictParties",
 ] as const;
 export type DemoEntity = (typeof DEMO_ENTITIES)[number];
 
@@ -352,6 +353,15 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         .from(assets)
         .where(and(isNotNull(assets.externalId), inArray(assets.externalId, keys))),
     );
+    // Who owns each asset as stored (an asset registered earlier through the graph keeps its owner):
+    // transactions record it as the provider, conflicts as a party.
+    const ownerRows = await db
+      .select({ id: assets.id, ownerId: assets.ownerId })
+      .from(assets)
+      .where(inArray(assets.id, [...new Set(assetIds.values())]));
+    const ownerByExternalId = new Map<string, string>();
+    const ownerById = new Map(ownerRows.map((row) => [row.id, row.ownerId]));
+    for (const [externalId, id] of assetIds) ownerByExternalId.set(externalId, required(ownerById, id, "asset owner"));
 
     // ---------------------------------------------------------------- products
     const zonesByProduct = new Map<UkpnProduct, Set<string>>();
@@ -454,6 +464,8 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
       assetId: required(assetIds, b.unit, "asset"),
       productId: dclId,
       bidderId: orgId(b.agent),
+      providerId: required(ownerByExternalId, b.unit, "asset owner"),
+      buyerId: orgId(NESO),
       direction: "GENERATION_TURN_UP" as const,
       quantityMw: b.volumeOfferedMw,
       availabilityPriceGbpPerMwH: b.availabilityFee,
@@ -480,6 +492,8 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         bidId: required(bidIds, b.bidNumber, "bid"),
         assetId: required(assetIds, b.unit, "asset"),
         productId: dclId,
+        providerId: required(ownerByExternalId, b.unit, "asset owner"),
+        buyerId: orgId(NESO),
         awardedMw: b.volumeAcceptedMw,
         availabilityPriceGbpPerMwH: b.availabilityFee,
         utilisationPriceGbpPerMwh: null,
@@ -499,6 +513,8 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
       unitReference: d.fuId,
       productId: ukpnProductId(d.product),
       issuedById: ukpnIssuer,
+      providerId: required(ownerByExternalId, d.fuId, "asset owner"),
+      buyerId: ukpnIssuer,
       direction: "DEMAND_TURN_DOWN" as const,
       setPointMw: Math.max(d.availabilityMw, d.utilisationMw),
       start: d.start,
@@ -517,6 +533,8 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         bidId: null,
         assetId: required(assetIds, d.fuId, "asset"),
         productId: ukpnProductId(d.product),
+        providerId: required(ownerByExternalId, d.fuId, "asset owner"),
+        buyerId: ukpnIssuer,
         awardedMw: d.availabilityMw,
         availabilityPriceGbpPerMwH: d.availabilityPrice,
         utilisationPriceGbpPerMwh: null,
@@ -579,6 +597,7 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
     const conflictRows: (typeof conflicts.$inferInsert)[] = [];
     const conflictAssetRows: (typeof conflictAssets.$inferInsert)[] = [];
     const conflictInstructionRows: (typeof conflictInstructions.$inferInsert)[] = [];
+    const conflictPartyRows: (typeof conflictParties.$inferInsert)[] = [];
     for (const o of overlaps) {
       const id = stableId("conflict", `${UKPN_DISPATCH_SOURCE}:${o.a.externalId}|${o.b.externalId}`);
       conflictRows.push({
@@ -598,10 +617,15 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         { conflictId: id, instructionId: required(dispatchIds, o.a.externalId, "dispatch") },
         { conflictId: id, instructionId: required(dispatchIds, o.b.externalId, "dispatch") },
       );
+      // Parties: the asset's owner and the SO that issued both instructions.
+      for (const organisationId of new Set([required(ownerByExternalId, o.a.fuId, "asset owner"), ukpnIssuer])) {
+        conflictPartyRows.push({ conflictId: id, organisationId });
+      }
     }
     await load("conflicts", conflicts, conflictRows);
     await load("conflictAssets", conflictAssets, conflictAssetRows);
     await load("conflictInstructions", conflictInstructions, conflictInstructionRows);
+    await load("conflictParties", conflictParties, conflictPartyRows);
   });
 
   const summary: DemoSummary = {
