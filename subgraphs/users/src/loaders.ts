@@ -7,6 +7,7 @@ export function createLoaders(repos: Repositories) {
     organisation: loaderByKey(repos.organisations.byIds, (row) => row.id),
     user: loaderByKey(repos.users.byIds, (row) => row.id),
     usersByOrganisation: loaderOfLists(repos.users.byOrganisationIds, (row) => row.organisationId),
+    apiKey: loaderByKey(repos.apiKeys.byIds, (row) => row.id),
   };
 }
 

@@ -1,23 +1,65 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { usersSettings } from "./config.js";
+import { createSubgraph, type Database, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
+import type { OidcIssuer } from "./clients/oidc.js";
 import { createLoaders } from "./loaders.js";
+import { type Mailer, outboxMailer } from "./mail.js";
+import { applyPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
+import { ApiKey } from "./resolvers/ApiKey.js";
+import { Invitation } from "./resolvers/Invitation.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Query } from "./resolvers/Query.js";
 import { User } from "./resolvers/User.js";
+import { createRoutes } from "./routes.js";
+import { createServices } from "./services/index.js";
+import { createTokenIssuer } from "./tokens.js";
 
 export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
 
-/** Builds the users subgraph: schema, resolvers, per-request loaders. No environment, no listening. */
-export function createUsersSubgraph({ db, repos = createRepositories(db) }: Pick<SubgraphDeps, "db"> & { repos?: Repositories }) {
+/** What the users subgraph is built from; everything but `db` has a default that reads no environment. */
+export interface UsersDeps {
+  db: Database;
+  repos?: Repositories;
+  /** Default: an outbox file, `.data/outbox/outbox.jsonl`. */
+  mailer?: Mailer;
+  /** The front end's URL, for links in mails. Default: http://127.0.0.1:4000. */
+  publicUrl?: string;
+  /** The clock (tests move it). */
+  now?: () => Date;
+  /** The gateway's shared secret: without it, `POST /internal/api-keys/verify` answers 404. */
+  secret?: string | undefined;
+  auth?: {
+    /** OpenID Connect issuers whose ID tokens `signInWithIdToken` accepts. Default: none. */
+    oidcIssuers?: OidcIssuer[];
+  };
+}
+
+/** Builds the users subgraph: schema, resolvers behind the policy, per-request loaders, HTTP routes. No environment, no listening. */
+export function createUsersSubgraph({
+  db,
+  repos = createRepositories(db),
+  mailer = outboxMailer(".data/outbox"),
+  publicUrl = "http://127.0.0.1:4000",
+  now = () => new Date(),
+  secret,
+  auth = {},
+}: UsersDeps) {
+  const tokens = createTokenIssuer(repos.sessions);
+  const services = createServices({ repos, mailer, publicUrl, now, tokens, oidcIssuers: auth.oidcIssuers ?? [] });
+  const resolvers = applyPolicy(
+    { Query: Query(repos), Mutation: Mutation(repos, services), Organisation, User, ApiKey, Invitation },
+    typeDefs,
+  );
   return createSubgraph({
     name: "users",
     typeDefs,
-    resolvers: { Query: Query(repos), Mutation: Mutation(repos), Organisation, User },
+    resolvers,
     createLoaders: () => createLoaders(repos),
+    routes: createRoutes({ tokens, services, secret }),
   });
 }
 
@@ -25,7 +67,10 @@ export const usersModule: SubgraphModule = {
   name: "users",
   defaultPort: 4001,
   migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
-  create: createUsersSubgraph,
+  // Mail, links and SSO issuers come from the settings it is given (the environment, via index.ts or the stack).
+  create: (deps) => createUsersSubgraph({ ...deps, ...usersSettings(deps.env ?? {}) }),
 };
 
 export { createRepositories };
+export type { Mailer, OidcIssuer };
+export { outboxMailer, smtpMailer } from "./mail.js";

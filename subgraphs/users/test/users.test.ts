@@ -1,50 +1,49 @@
-import type { DatabaseHandle } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute } from "@sfe/kit/testing";
+import { errorCodes } from "@sfe/kit/testing";
+import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRepositories, createUsersSubgraph, usersModule } from "../src/server.js";
+import { applyPolicy } from "../src/policy.js";
+import { typeDefs } from "../src/server.js";
+import { account, hubAdmin, member, type Setup, setUp, UNKNOWN_ID } from "./helpers.js";
 
-let handle: DatabaseHandle;
-let repos: ReturnType<typeof createRepositories>;
-let subgraph: ReturnType<typeof createUsersSubgraph>;
+let t: Setup;
+const ADMIN = hubAdmin();
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(usersModule);
-  repos = createRepositories(handle.db);
-  subgraph = createUsersSubgraph({ db: handle.db, repos });
+  t = await setUp();
 });
-afterAll(() => handle.close());
+afterAll(() => t.handle.close());
 
 const REGISTER = /* GraphQL */ `
   mutation ($input: RegisterOrganisationInput!) {
-    registerOrganisation(input: $input) { organisation { id name companyNumber roles status } }
+    registerOrganisation(input: $input) { organisation { id name companyNumber roles areas status } }
   }`;
 const CREATE_USER = /* GraphQL */ `
   mutation ($input: CreateUserInput!) { createUser(input: $input) { user { id email organisation { id name } } } }`;
+const ORGANISATION = /* GraphQL */ `query ($id: ID!) { organisation(id: $id) { id name roles status users { id } } }`;
+const USER = /* GraphQL */ `query ($id: ID!) { user(id: $id) { id email } }`;
 
-async function register(name: string, companyNumber: string | null, roles = ["FSP"]) {
-  const result = await execute(subgraph, REGISTER, { input: { name, companyNumber, roles } });
-  expect(result.errors).toBeUndefined();
-  return result.data!.registerOrganisation.organisation as { id: string; name: string; companyNumber: string | null };
+async function register(name: string, companyNumber: string | null, roles = ["FSP"], areas?: string[]) {
+  const data = await t.ok(REGISTER, { input: { name, companyNumber, roles, ...(areas && { areas }) } }, ADMIN);
+  return data.registerOrganisation.organisation as { id: string; name: string; companyNumber: string | null; areas: string[] };
 }
 
-const count = (table: string) => countRows(handle, `users.${table}`);
-
-describe("organisations", () => {
+describe("organisations (hub administrators)", () => {
   it("registers an organisation with normalised company number and audits it", async () => {
-    const org = await register("UK Power Networks (Operations) Ltd", "03870728", ["SYSTEM_OPERATOR"]);
-    expect(org).toMatchObject({ name: "UK Power Networks (Operations) Ltd", companyNumber: "03870728" });
-    const found = await execute(subgraph, `query ($id: ID!) { organisation(id: $id) { id roles status } }`, { id: org.id });
+    const auditBefore = await t.count("audit_events");
+    const org = await register("UK Power Networks (Operations) Ltd", "03870728", ["SYSTEM_OPERATOR"], ["_c", "_A", "_J"]);
+    expect(org).toMatchObject({ name: "UK Power Networks (Operations) Ltd", companyNumber: "03870728", areas: ["_A", "_C", "_J"] });
+    const found = await t.run(`query ($id: ID!) { organisation(id: $id) { id roles status } }`, { id: org.id }, member(UNKNOWN_ID));
     expect(found.data?.organisation).toEqual({ id: org.id, roles: ["SYSTEM_OPERATOR"], status: "ACTIVE" });
-    expect(await count("audit_events")).toBeGreaterThan(0);
+    expect(await t.count("audit_events")).toBe(auditBefore + 1);
   });
 
   it("refuses a second organisation with the same company number as CONFLICT, writing nothing", async () => {
     await register("Axle Energy Limited", "12345678");
-    const before = await count("organisations");
-    const duplicate = await execute(subgraph, REGISTER, { input: { name: "Axle Again", companyNumber: "12345678", roles: ["FSP"] } });
+    const before = await t.counts();
+    const duplicate = await t.run(REGISTER, { input: { name: "Axle Again", companyNumber: "12345678", roles: ["FSP"] } }, ADMIN);
     expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
     expect(duplicate.errors?.[0]?.message).toMatch(/company number/);
-    expect(await count("organisations")).toBe(before);
+    expect(await t.counts()).toEqual(before);
   });
 
   it.each([
@@ -53,43 +52,135 @@ describe("organisations", () => {
     ["no roles", { name: "X", companyNumber: null, roles: [] }, "BAD_USER_INPUT"],
     ["unknown role", { name: "X", companyNumber: null, roles: ["KING"] }, "BAD_USER_INPUT"],
     ["missing name", { companyNumber: null, roles: ["FSP"] }, "BAD_USER_INPUT"],
+    ["areas for a non-SO", { name: "X", roles: ["FSP"], areas: ["_A"] }, "BAD_USER_INPUT"],
+    ["an unknown GSP group", { name: "X", roles: ["SYSTEM_OPERATOR"], areas: ["_I"] }, "BAD_USER_INPUT"],
   ])("rejects %s with %s and writes nothing", async (_case, input, code) => {
-    const before = await count("organisations");
-    const result = await execute(subgraph, REGISTER, { input });
+    const before = await t.counts();
+    const result = await t.run(REGISTER, { input }, ADMIN);
     expect(errorCodes(result)).toEqual([code]);
-    expect(await count("organisations")).toBe(before);
+    expect(await t.counts()).toEqual(before);
   });
 
   it("answers null for unknown and malformed ids, and NOT_FOUND when updating one", async () => {
     const q = `query ($id: ID!) { organisation(id: $id) { id } }`;
-    expect((await execute(subgraph, q, { id: "00000000-0000-4000-8000-000000000000" })).data).toEqual({ organisation: null });
-    expect((await execute(subgraph, q, { id: "not-an-id" })).data).toEqual({ organisation: null });
-    const update = await execute(
-      subgraph,
-      `mutation { updateOrganisation(input: { id: "00000000-0000-4000-8000-000000000000", name: "Y" }) { organisation { id } } }`,
+    expect((await t.run(q, { id: UNKNOWN_ID }, ADMIN)).data).toEqual({ organisation: null });
+    expect((await t.run(q, { id: "not-an-id" }, ADMIN)).data).toEqual({ organisation: null });
+    const update = await t.run(
+      `mutation { updateOrganisation(input: { id: "${UNKNOWN_ID}", name: "Y" }) { organisation { id } } }`,
+      {},
+      ADMIN,
     );
     expect(errorCodes(update)).toEqual(["NOT_FOUND"]);
   });
 });
 
-describe("users", () => {
+describe("users (hub administrators)", () => {
   it("creates a user in an organisation; duplicate e-mail is CONFLICT; unknown organisation is refused", async () => {
     const org = await register("NewFlex Ltd", "11111111");
     const input = { organisationId: org.id, email: " Louis@NewFlex.co.uk ", name: "Louis Martin", role: "FSP" };
-    const created = await execute(subgraph, CREATE_USER, { input });
+    const created = await t.run(CREATE_USER, { input }, ADMIN);
     expect(created.data?.createUser.user).toMatchObject({
       email: "louis@newflex.co.uk",
       organisation: { id: org.id, name: "NewFlex Ltd" },
     });
-    expect(errorCodes(await execute(subgraph, CREATE_USER, { input }))).toEqual(["CONFLICT"]);
-    expect(errorCodes(await execute(subgraph, CREATE_USER, { input: { ...input, email: "not-an-email" } }))).toEqual(["BAD_USER_INPUT"]);
-    expect(
-      errorCodes(
-        await execute(subgraph, CREATE_USER, {
-          input: { ...input, email: "x@y.uk", organisationId: "00000000-0000-4000-8000-000000000000" },
-        }),
-      ),
-    ).toEqual(["BAD_USER_INPUT"]);
+    const before = await t.counts();
+    expect(errorCodes(await t.run(CREATE_USER, { input }, ADMIN))).toEqual(["CONFLICT"]);
+    expect(errorCodes(await t.run(CREATE_USER, { input: { ...input, email: "not-an-email" } }, ADMIN))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await t.run(CREATE_USER, { input: { ...input, email: "x@y.uk", organisationId: UNKNOWN_ID } }, ADMIN))).toEqual([
+      "BAD_USER_INPUT",
+    ]);
+    expect(await t.counts()).toEqual(before);
+  });
+
+  it("never keeps a password hash in the audit trail", async () => {
+    await account(t, { email: "hash@audit.example" });
+    const rows = await t.handle.db.execute("select count(*)::int as n from users.audit_events where after::text like '%scrypt$%'");
+    const n = Array.isArray(rows) ? rows[0].n : (rows as { rows: { n: number }[] }).rows[0]!.n;
+    expect(Number(n)).toBe(0);
+  });
+});
+
+describe("who may call the older operations", () => {
+  let org: { id: string };
+  let other: { id: string };
+  beforeAll(async () => {
+    org = await register("Policy Org", null);
+    other = await register("Other Org", null);
+  });
+
+  it("lets only anonymous callers in through sign-up and sign-in: everything else is UNAUTHENTICATED", async () => {
+    const before = await t.counts();
+    expect(errorCodes(await t.run(ORGANISATION, { id: org.id }))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.run(`{ organisations { id } }`))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.run(USER, { id: UNKNOWN_ID }))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.run(`{ me { id } }`))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.run(REGISTER, { input: { name: "Anon Ltd", roles: ["FSP"] } }))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.run(CREATE_USER, { input: { organisationId: org.id, email: "a@b.uk", name: "A", role: "FSP" } }))).toEqual([
+      "UNAUTHENTICATED",
+    ]);
+    expect(await t.counts()).toEqual(before);
+  });
+
+  it("refuses registerOrganisation and createUser to anyone but a hub administrator, writing nothing", async () => {
+    const before = await t.counts();
+    const orgAdmin = member(org.id, ["FSP"], { orgAdmin: true });
+    expect(errorCodes(await t.run(REGISTER, { input: { name: "Mine Ltd", roles: ["ADMIN"] } }, orgAdmin))).toEqual(["FORBIDDEN"]);
+    const input = { organisationId: org.id, email: "new@policy.example", name: "New", role: "FSP" };
+    expect(errorCodes(await t.run(CREATE_USER, { input }, orgAdmin))).toEqual(["FORBIDDEN"]);
+    expect(await t.counts()).toEqual(before);
+  });
+
+  it("lets an organisation's administrator rename it, but not change its roles or status, nor touch another one", async () => {
+    const orgAdmin = member(org.id, ["FSP"], { orgAdmin: true });
+    const rename = `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { name roles status } } }`;
+    const renamed = await t.ok(rename, { input: { id: org.id, name: "Policy Org Renamed" } }, orgAdmin);
+    expect(renamed.updateOrganisation.organisation).toEqual({ name: "Policy Org Renamed", roles: ["FSP"], status: "ACTIVE" });
+    const before = await t.counts();
+    for (const input of [
+      { id: org.id, roles: ["FSP", "ADMIN"] },
+      { id: org.id, status: "SUSPENDED" },
+      { id: other.id, name: "Hijacked" },
+    ]) {
+      expect(errorCodes(await t.run(rename, { input }, orgAdmin))).toEqual(["FORBIDDEN"]);
+    }
+    expect(errorCodes(await t.run(rename, { input: { id: org.id, name: "Not admin" } }, member(org.id)))).toEqual(["FORBIDDEN"]);
+    expect(await t.counts()).toEqual(before);
+    const byHub = await t.ok(rename, { input: { id: org.id, status: "SUSPENDED" } }, ADMIN);
+    expect(byHub.updateOrganisation.organisation.status).toBe("SUSPENDED");
+    await t.ok(rename, { input: { id: org.id, status: "ACTIVE" } }, ADMIN);
+  });
+
+  it("updateUser: yourself your name, your organisation's administrator also the role, hub administrators also the status", async () => {
+    const louis = await account(t, { email: "louis@update.example" });
+    const q = `mutation ($input: UpdateUserInput!) { updateUser(input: $input) { user { name role status } } }`;
+    expect((await t.ok(q, { input: { id: louis.userId, name: "Louis M." } }, louis.identity)).updateUser.user.name).toBe("Louis M.");
+    const before = await t.counts();
+    expect(errorCodes(await t.run(q, { input: { id: louis.userId, status: "ACTIVE" } }, louis.identity))).toEqual(["FORBIDDEN"]);
+    expect(errorCodes(await t.run(q, { input: { id: louis.userId, name: "X" } }, member(louis.organisationId)))).toEqual(["FORBIDDEN"]);
+    expect(errorCodes(await t.run(q, { input: { id: louis.userId, name: "X" } }, member(other.id, ["FSP"], { orgAdmin: true })))).toEqual([
+      "FORBIDDEN",
+    ]);
+    expect(errorCodes(await t.run(q, { input: { id: louis.userId, status: "VERIFIED_SO" } }, ADMIN))).toEqual(["BAD_USER_INPUT"]);
+    expect(await t.counts()).toEqual(before);
+    const suspended = await t.ok(q, { input: { id: louis.userId, status: "SUSPENDED" } }, ADMIN);
+    expect(suspended.updateUser.user.status).toBe("SUSPENDED");
+  });
+
+  it("shows a user to themselves, their organisation and hub administrators; null to anyone else", async () => {
+    const emma = await account(t, { email: "emma@visible.example", role: "INVESTOR" });
+    expect((await t.ok(USER, { id: emma.userId }, emma.identity)).user.id).toBe(emma.userId);
+    expect((await t.ok(USER, { id: emma.userId }, member(emma.organisationId, ["INVESTOR"]))).user.id).toBe(emma.userId);
+    expect((await t.ok(USER, { id: emma.userId }, ADMIN)).user.id).toBe(emma.userId);
+    expect(await t.ok(USER, { id: emma.userId }, member(other.id))).toEqual({ user: null });
+    expect((await t.ok(`{ me { id email } }`, {}, emma.identity)).me).toEqual({ id: emma.userId, email: "emma@visible.example" });
+  });
+
+  it("answers Organisation.users with null and FORBIDDEN to non-members, keeping the rest of the organisation", async () => {
+    const result = await t.run(ORGANISATION, { id: org.id }, member(other.id));
+    expect(result.data?.organisation).toMatchObject({ id: org.id, users: null });
+    expect(errorCodes(result)).toEqual(["FORBIDDEN"]);
+    expect(result.errors?.[0]?.path).toEqual(["organisation", "users"]);
+    expect((await t.ok(ORGANISATION, { id: org.id }, member(org.id))).organisation.users).toEqual([]);
   });
 });
 
@@ -97,10 +188,11 @@ describe("entities", () => {
   it("resolves Organisation and User references, collapsing duplicates into one batched read", async () => {
     const a = await register("Org A", null);
     const b = await register("Org B", null);
-    const spy = vi.spyOn(repos.organisations, "byIds");
+    const spy = vi.spyOn(t.repos.organisations, "byIds");
     const representations = [a, b, a, a, b].map(({ id }) => ({ __typename: "Organisation", id }));
-    representations.push({ __typename: "Organisation", id: "00000000-0000-4000-8000-000000000000" });
-    const result = await execute(subgraph, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`, {
+    representations.push({ __typename: "Organisation", id: UNKNOWN_ID });
+    // Organisations are a directory: other subgraphs check references to them without an identity.
+    const result = await t.run(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`, {
       r: representations,
     });
     expect(result.errors).toBeUndefined();
@@ -115,5 +207,28 @@ describe("entities", () => {
     expect(spy).toHaveBeenCalledTimes(1);
     expect(spy.mock.calls[0]?.[0]).toHaveLength(3);
     spy.mockRestore();
+  });
+
+  it("resolves User references only for callers who may see them, in one batched read", async () => {
+    const one = await account(t, { email: "ref1@entities.example" });
+    const two = await account(t, { email: "ref2@entities.example", organisationId: one.organisationId, invitedBy: one.identity });
+    const stranger = await account(t, { email: "ref3@entities.example" });
+    const spy = vi.spyOn(t.repos.users, "byIds");
+    const r = [one, two, stranger, one].map(({ userId }) => ({ __typename: "User", id: userId }));
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }`;
+    const result = await t.run(q, { r }, one.identity);
+    expect(result.data?._entities).toEqual([{ id: one.userId }, { id: two.userId }, null, { id: one.userId }]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    expect((await t.run(q, { r })).data?._entities).toEqual([null, null, null, null]);
+  });
+});
+
+describe("the policy", () => {
+  it("refuses to build when an operation has no rule, or a rule names no field", () => {
+    const sdl = parse(`type Query { a: Int b: Int }`);
+    expect(() => applyPolicy({}, sdl, { "Query.a": () => true })).toThrow(/no rule for Query.b/);
+    expect(() => applyPolicy({}, sdl, { "Query.a": () => true, "Query.b": () => true, "Query.c": () => true })).toThrow(/Query.c/);
+    expect(() => applyPolicy({}, typeDefs)).not.toThrow();
   });
 });

@@ -1,11 +1,12 @@
-import { auditEventsTable, type Role } from "@sfe/kit";
-import { index, pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { Role } from "@sfe/kit";
+import { boolean, index, jsonb, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 export const usersSchema = pgSchema("users");
 
+const at = (name: string) => timestamp(name, { withTimezone: true });
 const timestamps = {
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  createdAt: at("created_at").notNull().defaultNow(),
+  updatedAt: at("updated_at").notNull().defaultNow(),
 };
 
 export type OrganisationStatus = "PENDING_VERIFICATION" | "ACTIVE" | "SUSPENDED" | "DEREGISTRATION_REQUESTED" | "INACTIVE";
@@ -26,6 +27,8 @@ export const organisations = usersSchema.table(
     roles: text().array().$type<Role[]>().notNull(),
     status: text().$type<OrganisationStatus>().notNull().default("ACTIVE"),
     ...timestamps,
+    /** A system operator's area: the GSP groups it covers (`_A` … `_P`), or ["*"] for a national SO. */
+    areas: text().array().notNull().default([]),
   },
   (t) => [index("organisations_name_idx").on(t.name)],
 );
@@ -42,8 +45,129 @@ export const users = usersSchema.table(
     role: text().$type<Role>().notNull(),
     status: text().$type<UserStatus>().notNull().default("PENDING_EMAIL_VERIFICATION"),
     ...timestamps,
+    orgAdmin: boolean("org_admin").notNull().default(false),
+    /** `scrypt$N$r$p$salt$hash` (base64); null for users who only sign in with SSO or were seeded. */
+    passwordHash: text("password_hash"),
+    emailVerifiedAt: at("email_verified_at"),
+    lastSignInAt: at("last_sign_in_at"),
+    /** The OpenID Connect issuer and subject this user signs in with, once linked. */
+    ssoIssuer: text("sso_issuer"),
+    ssoSubject: text("sso_subject"),
   },
-  (t) => [index("users_organisation_idx").on(t.organisationId)],
+  (t) => [index("users_organisation_idx").on(t.organisationId), unique("users_sso_identity_unique").on(t.ssoIssuer, t.ssoSubject)],
 );
 
-export const auditEvents = auditEventsTable(usersSchema);
+/** One-time e-mail verification links: only the SHA-256 of the token is kept. */
+export const emailVerifications = usersSchema.table(
+  "email_verifications",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text("token_hash").notNull().unique("email_verifications_token_hash_unique"),
+    expiresAt: at("expires_at").notNull(),
+    usedAt: at("used_at"),
+    createdAt: at("created_at").notNull(),
+  },
+  (t) => [index("email_verifications_user_idx").on(t.userId)],
+);
+
+/** Invitations to join an organisation: only the SHA-256 of the token is kept. */
+export const invitations = usersSchema.table(
+  "invitations",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    email: text().notNull(),
+    role: text().$type<Role>().notNull(),
+    tokenHash: text("token_hash").notNull().unique("invitations_token_hash_unique"),
+    invitedByUserId: uuid("invited_by_user_id"),
+    expiresAt: at("expires_at").notNull(),
+    acceptedAt: at("accepted_at"),
+    createdAt: at("created_at").notNull(),
+  },
+  (t) => [index("invitations_organisation_idx").on(t.organisationId)],
+);
+
+/** The ES256 key pairs access tokens are signed with; shared by every replica, public halves published as JWKS. */
+export const signingKeys = usersSchema.table("signing_keys", {
+  kid: text().primaryKey(),
+  privateJwk: jsonb("private_jwk").$type<Record<string, unknown>>().notNull(),
+  publicJwk: jsonb("public_jwk").$type<Record<string, unknown>>().notNull(),
+  createdAt: at("created_at").notNull().defaultNow(),
+});
+
+/** Rotating refresh tokens (SHA-256 only); one family per sign-in, so reuse of a rotated token revokes the family. */
+export const refreshTokens = usersSchema.table(
+  "refresh_tokens",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    familyId: uuid("family_id").notNull(),
+    tokenHash: text("token_hash").notNull().unique("refresh_tokens_token_hash_unique"),
+    expiresAt: at("expires_at").notNull(),
+    revokedAt: at("revoked_at"),
+    /** The token this one was swapped for by `refreshSession`. */
+    replacedBy: uuid("replaced_by"),
+    createdAt: at("created_at").notNull(),
+  },
+  (t) => [index("refresh_tokens_family_idx").on(t.familyId), index("refresh_tokens_user_idx").on(t.userId)],
+);
+
+/** Password sign-in attempts per e-mail (SHA-256 of the normalised address), for throttling across replicas. */
+export const signInAttempts = usersSchema.table(
+  "sign_in_attempts",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    emailHash: text("email_hash").notNull(),
+    at: at("at").notNull(),
+    succeeded: boolean().notNull(),
+  },
+  (t) => [index("sign_in_attempts_email_at_idx").on(t.emailHash, t.at)],
+);
+
+/** API keys of third-party platforms: only the SHA-256 of the whole key is kept. */
+export const apiKeys = usersSchema.table(
+  "api_keys",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    organisationId: uuid("organisation_id")
+      .notNull()
+      .references(() => organisations.id),
+    name: text().notNull(),
+    prefix: text().notNull().unique("api_keys_prefix_unique"),
+    secretHash: text("secret_hash").notNull().unique("api_keys_secret_hash_unique"),
+    scopes: text().array().notNull(),
+    createdByUserId: uuid("created_by_user_id"),
+    createdAt: at("created_at").notNull(),
+    lastUsedAt: at("last_used_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [index("api_keys_organisation_idx").on(t.organisationId)],
+);
+
+/**
+ * The append-only audit trail: the kit's `auditEventsTable` columns plus `organisation_id`, the organisation
+ * concerned, so an organisation can read its own trail (written by repositories/audit.ts).
+ */
+export const auditEvents = usersSchema.table(
+  "audit_events",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    occurredAt: at("occurred_at").notNull().defaultNow(),
+    actorUserId: uuid("actor_user_id"),
+    actorOrganisationId: uuid("actor_organisation_id"),
+    action: text().notNull(),
+    entityType: text("entity_type").notNull(),
+    entityId: text("entity_id").notNull(),
+    before: jsonb(),
+    after: jsonb(),
+    organisationId: uuid("organisation_id"),
+  },
+  (t) => [index("audit_events_organisation_idx").on(t.organisationId, t.occurredAt)],
+);

@@ -1,11 +1,64 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { asc, eq, inArray } from "drizzle-orm";
-import { auditEvents, users } from "../db/schema.js";
+import { type Database, type Identity, isUuid, type Role } from "@sfe/kit";
+import { and, asc, eq, inArray, isNull, ne } from "drizzle-orm";
+import { emailVerifications, type OrganisationStatus, organisations, refreshTokens, type UserStatus, users } from "../db/schema.js";
+import { auditedUser, recordAudit } from "./audit.js";
+import type { NewOrganisation, OrganisationRow } from "./organisations.js";
+import { isUniqueViolation } from "./pg.js";
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 
+export interface NewToken {
+  tokenHash: string;
+  expiresAt: Date;
+}
+
+/** Organisation statuses whose users may not sign in, nor their API keys be used. */
+export const CLOSED_ORGANISATION: readonly OrganisationStatus[] = ["SUSPENDED", "INACTIVE"];
+
+/** A user who clicked the link: ACTIVE, or waiting for a hub administrator when the claimed role is SYSTEM_OPERATOR. */
+export const statusAfterEmailVerification = (role: Role): UserStatus =>
+  role === "SYSTEM_OPERATOR" ? "PENDING_ROLE_VERIFICATION" : "ACTIVE";
+
+/** The user's status when their role changes: SO verification is per SO role, so it is lost or needed anew. */
+function statusForRole(status: UserStatus, role: Role): UserStatus {
+  if (role === "SYSTEM_OPERATOR" && status === "ACTIVE") return "PENDING_ROLE_VERIFICATION";
+  if (role !== "SYSTEM_OPERATOR" && (status === "VERIFIED_SO" || status === "PENDING_ROLE_VERIFICATION")) return "ACTIVE";
+  return status;
+}
+
+/** The actor recorded for a user acting on their own account before they hold an identity (sign-in, link click). */
+export const selfActor = (user: Pick<UserRow, "id" | "organisationId">): Identity => ({
+  kind: "user",
+  userId: user.id,
+  organisationId: user.organisationId,
+  roles: [],
+  orgAdmin: false,
+  scopes: [],
+  areas: [],
+});
+
 export function createUserRepository(db: Database) {
+  /** Marks the e-mail verified (status and timestamp) inside `tx`, auditing it; a no-op unless pending. */
+  async function markEmailVerified(tx: Database, user: UserRow, now: Date, via: string): Promise<UserRow> {
+    if (user.status !== "PENDING_EMAIL_VERIFICATION") return user;
+    const [row] = await tx
+      .update(users)
+      .set({ status: statusAfterEmailVerification(user.role), emailVerifiedAt: now, updatedAt: now })
+      .where(eq(users.id, user.id))
+      .returning();
+    if (!row) throw new Error("update returned no row");
+    await recordAudit(tx, selfActor(user), {
+      action: "EMAIL_VERIFIED",
+      entityType: "User",
+      entityId: user.id,
+      organisationId: user.organisationId,
+      before: { status: user.status },
+      after: { status: row.status, emailVerifiedAt: row.emailVerifiedAt, via },
+    });
+    return row;
+  }
+
   return {
     async byIds(ids: readonly string[]): Promise<UserRow[]> {
       const valid = ids.filter(isUuid);
@@ -19,11 +72,35 @@ export function createUserRepository(db: Database) {
       return db.select().from(users).where(inArray(users.organisationId, valid)).orderBy(asc(users.name));
     },
 
+    /** The user with this (normalised) e-mail, with their organisation. */
+    async byEmail(email: string): Promise<{ user: UserRow; organisation: OrganisationRow } | null> {
+      const [row] = await db
+        .select({ user: users, organisation: organisations })
+        .from(users)
+        .innerJoin(organisations, eq(organisations.id, users.organisationId))
+        .where(eq(users.email, email));
+      return row ?? null;
+    },
+
+    async bySso(issuer: string, subject: string): Promise<UserRow | null> {
+      const [row] = await db
+        .select()
+        .from(users)
+        .where(and(eq(users.ssoIssuer, issuer), eq(users.ssoSubject, subject)));
+      return row ?? null;
+    },
+
     async create(values: NewUser, actor: Identity | null): Promise<UserRow> {
       return db.transaction(async (tx) => {
         const [row] = await tx.insert(users).values(values).returning();
         if (!row) throw new Error("insert returned no row");
-        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "User", entityId: row.id, after: row });
+        await recordAudit(tx, actor, {
+          action: "CREATE",
+          entityType: "User",
+          entityId: row.id,
+          organisationId: row.organisationId,
+          after: auditedUser(row),
+        });
         return row;
       });
     },
@@ -39,7 +116,236 @@ export function createUserRepository(db: Database) {
           .where(eq(users.id, id))
           .returning();
         if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, { action: "UPDATE", entityType: "User", entityId: id, before, after: row });
+        await recordAudit(tx, actor, {
+          action: "UPDATE",
+          entityType: "User",
+          entityId: id,
+          organisationId: row.organisationId,
+          before: auditedUser(before),
+          after: auditedUser(row),
+        });
+        return row;
+      });
+    },
+
+    /**
+     * Sign-up in one transaction: the new organisation (if any), the user, the verification token and the audit
+     * trail. "email-taken" (nothing written) when the e-mail is registered already, even by a concurrent sign-up.
+     */
+    async signUp(input: {
+      organisation: NewOrganisation;
+      user: Omit<NewUser, "organisationId">;
+      verification: NewToken;
+      now: Date;
+    }): Promise<{ user: UserRow; organisation: OrganisationRow } | "email-taken"> {
+      try {
+        return await db.transaction(async (tx) => {
+          const [organisation] = await tx.insert(organisations).values(input.organisation).returning();
+          if (!organisation) throw new Error("insert returned no row");
+          const [user] = await tx
+            .insert(users)
+            .values({ ...input.user, organisationId: organisation.id })
+            .returning();
+          if (!user) throw new Error("insert returned no row");
+          await tx.insert(emailVerifications).values({ userId: user.id, ...input.verification, createdAt: input.now });
+          const actor = selfActor(user);
+          if (input.organisation) {
+            await recordAudit(tx, actor, {
+              action: "CREATE",
+              entityType: "Organisation",
+              entityId: organisation.id,
+              organisationId: organisation.id,
+              after: organisation,
+            });
+          }
+          await recordAudit(tx, actor, {
+            action: "SIGN_UP",
+            entityType: "User",
+            entityId: user.id,
+            organisationId: organisation.id,
+            after: auditedUser(user),
+          });
+          return { user, organisation };
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, "users_email_unique")) return "email-taken";
+        throw error;
+      }
+    },
+
+    /** A fresh verification link for a user still waiting for one. */
+    async addVerification(userId: string, token: NewToken, now: Date): Promise<void> {
+      await db.insert(emailVerifications).values({ userId, ...token, createdAt: now });
+    },
+
+    /**
+     * Uses a verification token: the user's e-mail is verified and every other outstanding link of theirs is
+     * spent. Unknown or used tokens are "INVALID", expired ones "EXPIRED"; neither writes anything.
+     */
+    async verifyEmail(tokenHash: string, now: Date): Promise<UserRow | "EXPIRED" | "INVALID"> {
+      return db.transaction(async (tx) => {
+        const [token] = await tx.select().from(emailVerifications).where(eq(emailVerifications.tokenHash, tokenHash)).for("update");
+        if (!token || token.usedAt) return "INVALID";
+        if (token.expiresAt.getTime() <= now.getTime()) return "EXPIRED";
+        const [user] = await tx.select().from(users).where(eq(users.id, token.userId)).for("update");
+        if (!user) return "INVALID";
+        await tx
+          .update(emailVerifications)
+          .set({ usedAt: now })
+          .where(and(eq(emailVerifications.userId, user.id), isNull(emailVerifications.usedAt)));
+        return markEmailVerified(tx, user, now, "LINK");
+      });
+    },
+
+    /**
+     * Links a single sign-on identity to the user (unless linked already) and, the issuer having verified the
+     * e-mail, marks it verified. "linked-elsewhere" when the user is linked to another identity.
+     */
+    async linkSso(userId: string, sso: { issuer: string; subject: string }, now: Date): Promise<UserRow | "linked-elsewhere"> {
+      return db.transaction(async (tx) => {
+        const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+        if (!user) throw new Error(`user ${userId} is missing`);
+        if (user.ssoIssuer !== null && (user.ssoIssuer !== sso.issuer || user.ssoSubject !== sso.subject)) return "linked-elsewhere";
+        let row = user;
+        if (user.ssoIssuer === null) {
+          const [linked] = await tx
+            .update(users)
+            .set({ ssoIssuer: sso.issuer, ssoSubject: sso.subject, updatedAt: now })
+            .where(eq(users.id, userId))
+            .returning();
+          if (!linked) throw new Error("update returned no row");
+          row = linked;
+          await recordAudit(tx, selfActor(user), {
+            action: "UPDATE",
+            entityType: "User",
+            entityId: user.id,
+            organisationId: user.organisationId,
+            after: { ssoIssuer: sso.issuer, ssoSubject: sso.subject },
+          });
+        }
+        return markEmailVerified(tx, row, now, "SSO");
+      });
+    },
+
+    /**
+     * A hub administrator confirms a user claiming SYSTEM_OPERATOR: the user becomes VERIFIED_SO and the
+     * organisation ACTIVE. Refusals write nothing.
+     */
+    async verifySystemOperator(
+      userId: string,
+      actor: Identity,
+      now: Date,
+    ): Promise<{ user: UserRow; organisation: OrganisationRow } | "missing" | "not-so" | "email-unverified" | "wrong-status"> {
+      if (!isUuid(userId)) return "missing";
+      return db.transaction(async (tx) => {
+        const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+        if (!user) return "missing";
+        const [organisation] = await tx.select().from(organisations).where(eq(organisations.id, user.organisationId)).for("update");
+        if (!organisation) return "missing";
+        if (user.role !== "SYSTEM_OPERATOR" || !organisation.roles.includes("SYSTEM_OPERATOR")) return "not-so";
+        if (user.status === "PENDING_EMAIL_VERIFICATION") return "email-unverified";
+        if (!["PENDING_ROLE_VERIFICATION", "ACTIVE"].includes(user.status) || CLOSED_ORGANISATION.includes(organisation.status)) {
+          return "wrong-status";
+        }
+        const [verified] = await tx.update(users).set({ status: "VERIFIED_SO", updatedAt: now }).where(eq(users.id, userId)).returning();
+        if (!verified) throw new Error("update returned no row");
+        await recordAudit(tx, actor, {
+          action: "SO_VERIFIED",
+          entityType: "User",
+          entityId: userId,
+          organisationId: organisation.id,
+          before: { status: user.status },
+          after: { status: verified.status },
+        });
+        let activeOrganisation = organisation;
+        if (organisation.status !== "ACTIVE") {
+          const [row] = await tx
+            .update(organisations)
+            .set({ status: "ACTIVE", updatedAt: now })
+            .where(eq(organisations.id, organisation.id))
+            .returning();
+          if (!row) throw new Error("update returned no row");
+          activeOrganisation = row;
+          await recordAudit(tx, actor, {
+            action: "STATUS_CHANGE",
+            entityType: "Organisation",
+            entityId: organisation.id,
+            organisationId: organisation.id,
+            before: { status: organisation.status },
+            after: { status: row.status },
+          });
+        }
+        return { user: verified, organisation: activeOrganisation };
+      });
+    },
+
+    /** Sets a new password hash and signs every session of the user out. */
+    async changePassword(userId: string, passwordHash: string, actor: Identity, now: Date): Promise<UserRow | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).returning();
+        if (!row) return null;
+        await tx
+          .update(refreshTokens)
+          .set({ revokedAt: now })
+          .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+        await recordAudit(tx, actor, {
+          action: "PASSWORD_CHANGED",
+          entityType: "User",
+          entityId: userId,
+          organisationId: row.organisationId,
+        });
+        return row;
+      });
+    },
+
+    /**
+     * Changes a member's role and/or org-admin flag. The organisation row is locked, so two administrators
+     * demoting each other cannot leave it without one. Refusals write nothing.
+     */
+    async changeMember(
+      userId: string,
+      change: { role?: Role | null; orgAdmin?: boolean | null },
+      actor: Identity,
+      now: Date,
+    ): Promise<UserRow | "missing" | "role-not-held" | "last-admin"> {
+      if (!isUuid(userId)) return "missing";
+      return db.transaction(async (tx) => {
+        const [found] = await tx.select({ organisationId: users.organisationId }).from(users).where(eq(users.id, userId));
+        if (!found) return "missing";
+        const [organisation] = await tx.select().from(organisations).where(eq(organisations.id, found.organisationId)).for("update");
+        const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+        if (!organisation || !user) return "missing";
+        const role = change.role ?? user.role;
+        if (!organisation.roles.includes(role)) return "role-not-held";
+        const orgAdmin = change.orgAdmin ?? user.orgAdmin;
+        if (user.orgAdmin && !orgAdmin) {
+          const others = await tx
+            .select({ id: users.id })
+            .from(users)
+            .where(
+              and(
+                eq(users.organisationId, organisation.id),
+                eq(users.orgAdmin, true),
+                ne(users.id, userId),
+                ne(users.status, "DEACTIVATED"),
+              ),
+            );
+          if (others.length === 0) return "last-admin";
+        }
+        const [row] = await tx
+          .update(users)
+          .set({ role, orgAdmin, status: statusForRole(user.status, role), updatedAt: now })
+          .where(eq(users.id, userId))
+          .returning();
+        if (!row) throw new Error("update returned no row");
+        await recordAudit(tx, actor, {
+          action: "ROLE_CHANGED",
+          entityType: "User",
+          entityId: userId,
+          organisationId: organisation.id,
+          before: { role: user.role, orgAdmin: user.orgAdmin, status: user.status },
+          after: { role: row.role, orgAdmin: row.orgAdmin, status: row.status },
+        });
         return row;
       });
     },

@@ -1,25 +1,45 @@
-import { badInput, notFound, requireEmail, requireText, requireUuid } from "@sfe/kit";
+import { badInput, type Identity, notFound, requireEmail, requireText, requireUuid } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import type { Repositories } from "../repositories/index.js";
-import { companyNumber, organisationName, roles } from "../validation.js";
+import type { Services } from "../services/index.js";
+import { companyNumber, organisationName, roles, soAreas } from "../validation.js";
 
-export const Mutation = (repos: Repositories): MutationResolvers => ({
+/** The policy (src/policy.ts) has run before any of these: `identity` is who it allowed. */
+const actor = (identity: Identity | null): Identity & { userId: string } => {
+  if (!identity?.userId) throw new Error("the policy let an anonymous caller through"); // never: see policy.ts
+  return identity as Identity & { userId: string };
+};
+
+export const Mutation = (repos: Repositories, services: Services): MutationResolvers => ({
   async registerOrganisation(_, { input }, { identity }) {
+    const held = roles(input.roles);
     const organisation = await repos.organisations.create(
-      { name: organisationName(input.name), companyNumber: companyNumber(input.companyNumber), roles: roles(input.roles) },
+      {
+        name: organisationName(input.name),
+        companyNumber: companyNumber(input.companyNumber),
+        roles: held,
+        areas: soAreas(input.areas ?? [], held),
+      },
       identity,
     );
     return { organisation };
   },
 
-  async updateOrganisation(_, { input }, { identity }) {
+  async updateOrganisation(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    const existing = await loaders.organisation.load(id);
+    if (!existing) throw notFound("Organisation", input.id);
+    const held = input.roles != null ? roles(input.roles) : existing.roles;
     const changes = {
       ...(input.name != null && { name: organisationName(input.name) }),
       ...(input.companyNumber !== undefined && { companyNumber: companyNumber(input.companyNumber) }),
-      ...(input.roles != null && { roles: roles(input.roles) }),
+      ...(input.roles != null && { roles: held }),
+      ...((input.areas != null || input.roles != null) && {
+        areas: soAreas(input.areas ?? (held.includes("SYSTEM_OPERATOR") ? existing.areas : []), held),
+      }),
       ...(input.status != null && { status: input.status }),
     };
-    const organisation = await repos.organisations.update(requireUuid(input.id, "id"), changes, identity);
+    const organisation = await repos.organisations.update(id, changes, identity);
     if (!organisation) throw notFound("Organisation", input.id);
     return { organisation };
   },
@@ -41,13 +61,36 @@ export const Mutation = (repos: Repositories): MutationResolvers => ({
   },
 
   async updateUser(_, { input }, { identity }) {
+    const id = requireUuid(input.id, "id");
+    if (input.status === "VERIFIED_SO") throw badInput("Use verifySystemOperator to verify a system operator", "status");
+    // A role change goes through the members' rules (the organisation must hold it; SO verification follows the role).
+    if (input.role != null) await services.members.changeMemberRole(actor(identity), { userId: id, role: input.role });
     const changes = {
       ...(input.name != null && { name: requireText(input.name, "name") }),
-      ...(input.role != null && { role: input.role }),
       ...(input.status != null && { status: input.status }),
     };
-    const user = await repos.users.update(requireUuid(input.id, "id"), changes, identity);
+    const user = await repos.users.update(id, changes, identity);
     if (!user) throw notFound("User", input.id);
     return { user };
   },
+
+  signUp: (_, { input }) => services.accounts.signUp(input),
+  verifyEmail: (_, { token }) => services.accounts.verifyEmail(token),
+  resendVerification: (_, { email }) => services.accounts.resendVerification(email),
+  verifySystemOperator: (_, { userId }, { identity }) => services.accounts.verifySystemOperator(userId, actor(identity)),
+
+  signIn: (_, { input }) => services.sessions.signIn(input),
+  signInWithIdToken: (_, { idToken }) => services.sessions.signInWithIdToken(idToken),
+  refreshSession: (_, { refreshToken }) => services.sessions.refreshSession(refreshToken),
+  signOut: (_, { refreshToken }) => services.sessions.signOut(refreshToken),
+  changePassword: (_, { input }, { identity }) => services.accounts.changePassword(actor(identity), input),
+
+  inviteMember: (_, { input }, { identity }) => services.members.inviteMember(actor(identity), input),
+  acceptInvitation: (_, { input }) => services.members.acceptInvitation(input),
+  changeMemberRole: (_, { input }, { identity }) => services.members.changeMemberRole(actor(identity), input),
+  deregisterOrganisation: (_, { id }, { identity }) => services.members.deregisterOrganisation(actor(identity), id),
+  reinstateOrganisation: (_, { id }, { identity }) => services.members.reinstateOrganisation(actor(identity), id),
+
+  createApiKey: (_, { input }, { identity }) => services.apiKeys.createApiKey(actor(identity), input),
+  revokeApiKey: (_, { id }, { identity }) => services.apiKeys.revokeApiKey(actor(identity), id),
 });
