@@ -5,9 +5,13 @@
 import type { PlanNode, QueryPlan } from "@apollo/query-planner";
 import { countRows } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
+import { codes, gql as gqlAs, gqlOk as gqlOkAs, mpan, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
+// Everything here runs as a hub administrator, who sees the whole graph; access rules are tested in access.e2e.test.ts.
+const gql = (url: string, query: string, variables: Record<string, unknown> = {}) => gqlAs(url, query, variables, stack.admin);
+const gqlOk = <T = any>(url: string, query: string, variables: Record<string, unknown> = {}) =>
+  gqlOkAs<T>(url, query, variables, stack.admin);
 let lastPlan: QueryPlan | undefined;
 const ids = { so: "", fsp: "", product: "", assets: [] as string[], rule: "" };
 

@@ -1,36 +1,80 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestDatabase } from "@sfe/kit/testing";
 import { type StackOptions, startStack } from "@sfe/stack";
+import { ensureAdministrator } from "@sfe/stack/accounts";
 
 export interface GraphQLResponse<T = any> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+/** Who a request is sent as: an access token, an API key, or nobody. */
+export type Credential = { token: string } | { apiKey: string } | null;
+
 /** POSTs one operation over real HTTP. */
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  as: Credential = null,
+): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (as && "token" in as) headers.authorization = `Bearer ${as.token}`;
+  if (as && "apiKey" in as) headers["x-api-key"] = as.apiKey;
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
   return (await response.json()) as GraphQLResponse<T>;
 }
 
 /** Like `gql`, but fails the test on any error. */
-export async function gqlOk<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const result = await gql<T>(url, query, variables);
+export async function gqlOk<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  as: Credential = null,
+): Promise<T> {
+  const result = await gql<T>(url, query, variables, as);
   if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
   return result.data as T;
 }
 
-/** The whole hub on free ports over a fresh database of its own. */
+/** Signs in through the gateway: the access token. */
+export async function signIn(url: string, email: string, password: string): Promise<{ token: string }> {
+  const data = await gqlOk(url, `mutation ($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email, password } });
+  return { token: data.signIn.accessToken };
+}
+
+export const ADMIN = { email: "admin@hub.test", password: "Administrator-Test-2025", name: "Test administrator" };
+
+/**
+ * The whole hub on free ports over a fresh database of its own, with a hub administrator signed in
+ * (`admin`) and mail going to a development outbox the test can read (`mailedToken`).
+ */
 export async function startTestStack(options: Omit<StackOptions, "database" | "port"> = {}) {
   const database = await createTestDatabase();
-  const stack = await startStack({ ...options, database, port: 0 });
+  const outboxDir = mkdtempSync(join(tmpdir(), "sfe-outbox-"));
+  const stack = await startStack({ ...options, database, port: 0, env: { OUTBOX_DIR: outboxDir, ...options.env } });
+  await ensureAdministrator(database.db, ADMIN);
+  const admin = await signIn(stack.url, ADMIN.email, ADMIN.password);
   return {
     ...stack,
+    admin,
     /** GraphQL requests each subgraph has received so far. */
     requestCounts: () => Object.fromEntries([...stack.subgraphs].map(([name, s]) => [name, s.requestCount()])),
+    /** The token in the last link mailed to `email` (the development outbox, as README describes). */
+    mailedToken(email: string): string {
+      const mails = readFileSync(join(outboxDir, "outbox.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { to: string; text: string });
+      const token = mails
+        .filter((m) => m.to === email)
+        .at(-1)
+        ?.text.match(/token=([A-Za-z0-9_%-]+)/)?.[1];
+      if (!token) throw new Error(`no link mailed to ${email}`);
+      return decodeURIComponent(token);
+    },
     async stop() {
       await stack.stop();
       await database.close();

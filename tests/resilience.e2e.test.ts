@@ -6,7 +6,14 @@ import { ApolloServer } from "@apollo/server";
 import { close, createHttpServer, listen } from "@sfe/kit";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, gql, gqlOk, startTestStack } from "./helpers.js";
+import { codes, gql as gqlAs, gqlOk as gqlOkAs, startTestStack } from "./helpers.js";
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+// As a hub administrator, who sees the whole graph; access rules are tested in access.e2e.test.ts.
+const asAdmin = (stack: Stack) => ({
+  gql: (query: string, variables: Record<string, unknown> = {}) => gqlAs(stack.url, query, variables, stack.admin),
+  gqlOk: (query: string, variables: Record<string, unknown> = {}) => gqlOkAs(stack.url, query, variables, stack.admin),
+});
 
 /** A System Operator's own subgraph: a real Apollo subgraph on a free port. */
 async function startSoSubgraph(sdl: string, resolvers: Record<string, any>) {
@@ -59,19 +66,20 @@ describe("adding a subgraph by configuration", () => {
     configured.push({ name: "so_ukpn", url: ukpn.url });
     const refreshed = await stack.gateway.supergraph.refresh();
     expect(refreshed.ok && [...refreshed.serving].sort()).toEqual(["assets", "products", "rules", "so_ukpn", "transactions", "users"]);
-    const so = await gqlOk(
-      stack.url,
+    const so = await asAdmin(stack).gqlOk(
       `mutation { registerOrganisation(input: { name: "UKPN", roles: [SYSTEM_OPERATOR] }) { organisation { id } } }`,
     );
-    const created = await gqlOk(
-      stack.url,
+    const created = await asAdmin(stack).gqlOk(
       `mutation ($o: ID!) { createProduct(input: { ownerId: $o, code: "PR", name: "Peak Reduction", serviceType: UTILISATION_ONLY,
         directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 10 }) { product { id } } }`,
       { o: so.registerOrganisation.organisation.id },
     );
-    const data = await gqlOk(stack.url, `query ($id: ID!) { ukpnFlexibilityZones { name } product(id: $id) { name ukpnTenderRound } }`, {
-      id: created.createProduct.product.id,
-    });
+    const data = await asAdmin(stack).gqlOk(
+      `query ($id: ID!) { ukpnFlexibilityZones { name } product(id: $id) { name ukpnTenderRound } }`,
+      {
+        id: created.createProduct.product.id,
+      },
+    );
     expect(data).toEqual({
       ukpnFlexibilityZones: [{ name: "Hendon Way" }],
       product: { name: "Peak Reduction", ukpnTenderRound: "2025-H2" },
@@ -83,8 +91,8 @@ describe("adding a subgraph by configuration", () => {
     const result = await stack.gateway.supergraph.refresh();
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toMatch(/Asset\.name/);
-    expect(await gqlOk(stack.url, `{ ukpnFlexibilityZones { name } }`)).toEqual({ ukpnFlexibilityZones: [{ name: "Hendon Way" }] });
-    expect(codes(await gql(stack.url, `{ rogue }`))).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(await asAdmin(stack).gqlOk(`{ ukpnFlexibilityZones { name } }`)).toEqual({ ukpnFlexibilityZones: [{ name: "Hendon Way" }] });
+    expect(codes(await asAdmin(stack).gql(`{ rogue }`))).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
     const ready = await (await fetch(stack.url.replace(/graphql$/, "readyz"))).json();
     expect(ready).toMatchObject({
       ready: true,
@@ -101,12 +109,10 @@ describe("one subgraph down", () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    const org = await gqlOk(
-      stack.url,
+    const org = await asAdmin(stack).gqlOk(
       `mutation { registerOrganisation(input: { name: "NewFlex Ltd", roles: [FSP] }) { organisation { id } } }`,
     );
-    await gqlOk(
-      stack.url,
+    await asAdmin(stack).gqlOk(
       `mutation ($o: ID!) { registerAsset(input: { ownerId: $o, name: "Hendon Way battery", categoryCode: "BESS",
         importCapacityKw: 2000, exportCapacityKw: 2000, energyCapacityKwh: 4000 }) { asset { id } } }`,
       { o: org.registerOrganisation.organisation.id },
@@ -116,7 +122,7 @@ describe("one subgraph down", () => {
   afterAll(() => stack?.stop());
 
   it("still answers from the other subgraphs, with an UPSTREAM_UNAVAILABLE error naming the missing one", async () => {
-    const result = await gql(stack.url, `{ assets { name owner { name } conflicts { id } } }`);
+    const result = await asAdmin(stack).gql(`{ assets { name owner { name } conflicts { id } } }`);
     expect(result.data?.assets).toEqual([{ name: "Hendon Way battery", owner: { name: "NewFlex Ltd" }, conflicts: null }]);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "rules" });
     expect(JSON.stringify(result.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);

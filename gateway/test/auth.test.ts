@@ -7,8 +7,9 @@ import { createAuthenticator, TOKEN_AUDIENCE, TOKEN_ISSUER } from "../src/auth.j
 /** A stand-in for the users subgraph's JWKS and API-key routes, over real HTTP. */
 let server: Server;
 let base: string;
-let signingKey: CryptoKey;
-let foreignKey: CryptoKey;
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+let signingKey: PrivateKey;
+let foreignKey: PrivateKey;
 const SECRET = "a-gateway-secret-of-32-characters";
 const GOOD_KEY = "sfe_abcdefgh_good";
 const identityOfKey = {
@@ -44,7 +45,7 @@ afterAll(() => close(server));
 const authenticator = () =>
   createAuthenticator({ jwksUrl: `${base}/.well-known/jwks.json`, apiKeyVerifyUrl: `${base}/internal/api-keys/verify`, secret: SECRET });
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
-const token = (claims: Record<string, unknown>, options: { key?: CryptoKey; issuer?: string; expires?: string | number } = {}) =>
+const token = (claims: Record<string, unknown>, options: { key?: PrivateKey; issuer?: string; expires?: string | number } = {}) =>
   new SignJWT({ org: "org-1", roles: ["FSP", "KING"], adm: true, ...claims })
     .setProtectedHeader({ alg: "ES256", kid: "k1" })
     .setSubject("user-1")
@@ -70,7 +71,15 @@ describe("gateway authentication", () => {
 
   it("turns a valid access token into the identity it names (unknown roles dropped)", async () => {
     const identity = await authenticator().authenticate(request({ authorization: `Bearer ${await token({})}` }));
-    expect(identity).toEqual({ kind: "user", userId: "user-1", organisationId: "org-1", roles: ["FSP"], orgAdmin: true, scopes: ["*"], areas: [] });
+    expect(identity).toEqual({
+      kind: "user",
+      userId: "user-1",
+      organisationId: "org-1",
+      roles: ["FSP"],
+      orgAdmin: true,
+      scopes: ["*"],
+      areas: [],
+    });
   });
 
   it.each([

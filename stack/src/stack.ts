@@ -27,6 +27,8 @@ export interface StackOptions {
   /** Everything the gateway accepts beyond URLs (extra subgraphs, polling, production). */
   gateway?: Omit<GatewayOptions, "subgraphUrls" | "subgraphSecret">;
   modules?: SubgraphModule[];
+  /** Settings the subgraphs read beyond the database (SMTP_URL, OUTBOX_DIR, OIDC_ISSUERS, …). */
+  env?: Record<string, string | undefined>;
   log?: (message: string) => void;
 }
 
@@ -62,7 +64,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const references = createEntityReferences({ urlOf: (name) => subgraphs.get(name)?.url, secret });
     for (const module of modules) {
       const port = options.port === 0 ? 0 : module.defaultPort;
-      subgraphs.set(module.name, await startSubgraph(module.create({ db: database.db, references }), { port, host, secret }));
+      const subgraph = module.create({ db: database.db, references, secret, env: options.env ?? {} });
+      subgraphs.set(module.name, await startSubgraph(subgraph, { port, host, secret }));
     }
     const gateway = createGateway({
       ...options.gateway,

@@ -12,6 +12,7 @@ try {
     host: HOST,
     port: config.PORT,
     seed: config.DEMO_DATA === "true" ? (db) => seedDemoData(db, { log: console.log }) : undefined,
+    env: { PUBLIC_URL: `http://${HOST}:${config.PORT}`, ...process.env },
     log: console.log,
   });
   for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);

@@ -55,7 +55,9 @@ try {
   console.log(`\nassets with owner, awards → product, dispatches, conflicts (${database.kind}, ${RUNS} runs each)\n`);
   console.log("first  assets  subgraph requests/query  p50 ms  p99 ms");
   for (const r of rows) {
-    console.log(`${String(r.n).padStart(5)}  ${String(r.assets).padStart(6)}  ${r.requests.toFixed(1).padStart(23)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}`);
+    console.log(
+      `${String(r.n).padStart(5)}  ${String(r.assets).padStart(6)}  ${r.requests.toFixed(1).padStart(23)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}`,
+    );
   }
   const [small, large] = [rows[0]!, rows.at(-1)!];
   console.log(

@@ -12,6 +12,7 @@ import type { Database, DatabaseHandle, Role } from "@sfe/kit";
 import { products } from "@sfe/products/db";
 import { conflictAssets, conflictInstructions, conflictParties, conflicts, marketRules } from "@sfe/rules/db";
 import { awards, bids, dispatchInstructions } from "@sfe/transactions/db";
+import { hashPassword } from "@sfe/users/crypto";
 import { organisations, users } from "@sfe/users/db";
 import { and, eq, getTableColumns, inArray, isNotNull, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
@@ -67,7 +68,12 @@ interface OrgSeed {
   name: string;
   companyNumber: string | null;
   roles: Role[];
+  /** A system operator's GSP groups (["*"] nationally): what its staff see of the asset register. */
+  areas?: string[];
 }
+
+/** ILLUSTRATIVE: the one password of every demo account (README). Never use demo data in production. */
+export const DEMO_PASSWORD = "Demo-Flexibility-2025";
 
 const NESO = "National Energy System Operator (NESO)";
 const UKPN = "UK Power Networks";
@@ -79,10 +85,11 @@ const ADMIN_ORG = "SFE Hub Administration";
 const orgKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
 
 const SYSTEM_OPERATORS: OrgSeed[] = [
-  { key: orgKey(NESO), name: NESO, companyNumber: "11014226", roles: ["SYSTEM_OPERATOR"] },
-  { key: orgKey(UKPN), name: UKPN, companyNumber: "03870728", roles: ["SYSTEM_OPERATOR"] },
-  // ILLUSTRATIVE company number.
-  { key: orgKey(NGED), name: NGED, companyNumber: "99000001", roles: ["SYSTEM_OPERATOR"] },
+  { key: orgKey(NESO), name: NESO, companyNumber: "11014226", roles: ["SYSTEM_OPERATOR"], areas: ["*"] },
+  // UKPN's licence areas: Eastern, London, South Eastern.
+  { key: orgKey(UKPN), name: UKPN, companyNumber: "03870728", roles: ["SYSTEM_OPERATOR"], areas: ["_A", "_C", "_J"] },
+  // ILLUSTRATIVE company number. NGED: East Midlands, West Midlands, South Wales, South Western.
+  { key: orgKey(NGED), name: NGED, companyNumber: "99000001", roles: ["SYSTEM_OPERATOR"], areas: ["_B", "_E", "_K", "_L"] },
 ];
 
 const ILLUSTRATIVE_ORGS: OrgSeed[] = [
@@ -215,6 +222,7 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         name: o.name,
         companyNumber: o.companyNumber,
         roles: o.roles,
+        areas: o.areas ?? [],
         status: "ACTIVE" as const,
       })),
     );
@@ -235,6 +243,8 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
     }
     const orgId = (name: string) => required(orgIds, orgKey(name), "organisation");
 
+    // One scrypt hash for every demo account (each is salted; one is enough for demo data).
+    const demoPasswordHash = await hashPassword(DEMO_PASSWORD);
     await load(
       "users",
       users,
@@ -245,6 +255,9 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         name: u.name,
         role: u.role,
         status: u.status,
+        orgAdmin: true,
+        passwordHash: demoPasswordHash,
+        emailVerifiedAt: new Date("2025-09-01T10:00:00Z"),
       })),
     );
 

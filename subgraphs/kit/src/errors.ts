@@ -10,6 +10,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "RULE_VIOLATION"
   | "UPSTREAM_UNAVAILABLE"
+  | "TOO_MANY_REQUESTS"
   | "INTERNAL_SERVER_ERROR";
 
 /** A client-caused error with a stable `extensions.code` and a message a person can act on. */
@@ -86,6 +87,7 @@ const PASSED_THROUGH = new Set<string>([
   "CONFLICT",
   "RULE_VIOLATION",
   "UPSTREAM_UNAVAILABLE",
+  "TOO_MANY_REQUESTS",
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
   "BAD_USER_INPUT",

@@ -68,6 +68,13 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
 export interface SubgraphDeps {
   db: Database;
   references: EntityReferences;
+  /** The gateway's shared secret, when one is configured (guards internal routes too). */
+  secret?: string | undefined;
+  /**
+   * The environment, for a subgraph's own settings (parsed by the subgraph with parseConfig). Only
+   * index.ts and the stack's start script pass process.env; tests pass what they need.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 /** A module every subgraph package exports from `server.ts`, so the stack and `index.ts` treat them alike. */
@@ -140,7 +147,7 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
       urlOf: (name) => env[`SUBGRAPH_URL_${name.toUpperCase()}`],
       secret: config.SUBGRAPH_SECRET,
     });
-    const running = await startSubgraph(module.create({ db: handle.db, references }), {
+    const running = await startSubgraph(module.create({ db: handle.db, references, secret: config.SUBGRAPH_SECRET, env }), {
       port: config.PORT,
       host: config.HOST,
       secret: config.SUBGRAPH_SECRET,
