@@ -1,6 +1,6 @@
 /** `npm start`: migrate, load the demo data, run every subgraph and the gateway; Ctrl-C stops it all. */
 import { exitWith, onShutdown, parseConfig, port, subgraphEnv, z } from "@sfe/kit";
-import { seedDemoData } from "./demo/seed.js";
+import { DEMO_PASSWORD, seedDemoData } from "./demo/seed.js";
 import { startStack } from "./stack.js";
 
 try {
@@ -16,11 +16,20 @@ try {
     log: console.log,
   });
   for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);
+  const demo = config.DEMO_DATA === "true";
   console.log(`
 SFE Hub is running: ${stack.url}
-Try:
-  curl -s ${stack.url} -H 'content-type: application/json' \\
-    -d '{"query":"{ assets(first: 3) { name category { label } owner { name } awards { awardedMw product { name } } } }"}'
+${
+  demo
+    ? `Sign in as a demo account (password ${DEMO_PASSWORD}): louis@newflex.example (FSP), ed@neso.example (SO),
+emma@greenbank.example (investor), admin@sfe-hub.example (administrator). For example:
+  TOKEN=$(curl -s ${stack.url} -H 'content-type: application/json' \\
+    -d '{"query":"mutation { signIn(input: { email: \\"louis@newflex.example\\", password: \\"${DEMO_PASSWORD}\\" }) { accessToken } }"}' \\
+    | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')
+  curl -s ${stack.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
+    -d '{"query":"{ me { name } assets { name category { label } owner { name } awards { awardedMw product { name } } } }"}'`
+    : "No demo data (DEMO_DATA=false): create the first administrator with npm run create-admin."
+}
 Ctrl-C stops everything.`);
   onShutdown(stack.stop);
 } catch (error) {
