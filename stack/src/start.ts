@@ -22,7 +22,8 @@ SFE Hub is running: ${stack.url}
 ${
   demo
     ? `Sign in as a demo account (password ${DEMO_PASSWORD}): louis@newflex.example (FSP), ed@neso.example (SO),
-emma@greenbank.example (investor), admin@sfe-hub.example (administrator). For example:
+emma@greenbank.example (investor), rita@regulator.example (regulator), tom@platform.example (platform),
+admin@sfe-hub.example (administrator). For example:
   TOKEN=$(curl -s ${stack.url} -H 'content-type: application/json' \\
     -d '{"query":"mutation { signIn(input: { email: \\"louis@newflex.example\\", password: \\"${DEMO_PASSWORD}\\" }) { accessToken } }"}' \\
     | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')

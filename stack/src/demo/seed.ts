@@ -80,6 +80,8 @@ const UKPN = "UK Power Networks";
 const NGED = "National Grid Electricity Distribution";
 const NEWFLEX = "NewFlex Ltd";
 const GREENBANK = "Greenbank Capital";
+const REGULATOR = "Energy Regulator (demo)";
+const PLATFORM = "Flex Platform (demo)";
 const ADMIN_ORG = "SFE Hub Administration";
 
 const orgKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
@@ -95,6 +97,8 @@ const SYSTEM_OPERATORS: OrgSeed[] = [
 const ILLUSTRATIVE_ORGS: OrgSeed[] = [
   { key: orgKey(NEWFLEX), name: NEWFLEX, companyNumber: null, roles: ["FSP"] },
   { key: orgKey(GREENBANK), name: GREENBANK, companyNumber: null, roles: ["INVESTOR"] },
+  { key: orgKey(REGULATOR), name: REGULATOR, companyNumber: null, roles: ["REGULATOR"] },
+  { key: orgKey(PLATFORM), name: PLATFORM, companyNumber: null, roles: ["THIRD_PARTY"] },
   { key: orgKey(ADMIN_ORG), name: ADMIN_ORG, companyNumber: null, roles: ["ADMIN"] },
 ];
 
@@ -102,6 +106,8 @@ const ILLUSTRATIVE_USERS = [
   { email: "louis@newflex.example", name: "Louis Martin", org: NEWFLEX, role: "FSP", status: "ACTIVE" },
   { email: "ed@neso.example", name: "Ed Harris", org: NESO, role: "SYSTEM_OPERATOR", status: "VERIFIED_SO" },
   { email: "emma@greenbank.example", name: "Emma Clarke", org: GREENBANK, role: "INVESTOR", status: "ACTIVE" },
+  { email: "rita@regulator.example", name: "Rita Shah", org: REGULATOR, role: "REGULATOR", status: "ACTIVE" },
+  { email: "tom@platform.example", name: "Tom Baker", org: PLATFORM, role: "THIRD_PARTY", status: "ACTIVE" },
   { email: "admin@sfe-hub.example", name: "SFE Hub Administrator", org: ADMIN_ORG, role: "ADMIN", status: "ACTIVE" },
 ] as const;
 
