@@ -1,5 +1,6 @@
 import { allow, areaCovers, forbidden, type Identity, seesEveryOrganisation } from "@sfe/kit";
 import type { AssetRow, AssetVisibility } from "./repositories/assets.js";
+import type { MarketUnitRow, UnitVisibility } from "./repositories/market-units.js";
 
 /**
  * Row-level access to assets (the operation rules are in policy.ts). Who sees an asset:
@@ -57,3 +58,25 @@ export function requireMayRegisterFor(identity: Identity | null, ownerId: string
   if (seesEveryOrganisation(identity)) return;
   if (!identity || !ownsAsFsp(identity, ownerId)) throw forbidden("FSPs register assets for their own organisation");
 }
+
+/**
+ * Row-level access to market units. Who sees a unit: a hub administrator, its owner (FSP), a system operator
+ * whose area covers the GSP group of any current member (a national SO: every unit); nobody else. That is
+ * the asset filter read for units (owner, or a member's GSP group): the repository applies it in SQL.
+ */
+export const visibleUnitFilter = (identity: Identity | null): UnitVisibility => visibleAssetFilter(identity);
+
+/** Whether `identity` may change `unit`: its owning FSP or a hub administrator. */
+export function canChangeUnit(identity: Identity | null, unit: Pick<MarketUnitRow, "ownerId">): boolean {
+  return mayWrite(identity) && (seesEveryOrganisation(identity) || ownsAsFsp(identity, unit.ownerId));
+}
+
+/** FORBIDDEN unless `identity` may create a unit owned by `ownerId`: an FSP for itself, an ADMIN for anyone. */
+export function requireMayCreateUnitFor(identity: Identity | null, ownerId: string): void {
+  if (seesEveryOrganisation(identity)) return;
+  if (!identity || !ownsAsFsp(identity, ownerId)) throw forbidden("FSPs manage market units for their own organisation");
+}
+
+/** Whether `asset` may join a unit of `ownerId` for `identity`: it is the owner's and the caller sees it. */
+export const mayJoinUnitOf = (identity: Identity | null, ownerId: string, asset: Pick<AssetRow, "ownerId" | "gspGroup">): boolean =>
+  asset.ownerId === ownerId && canSeeAsset(identity, asset);

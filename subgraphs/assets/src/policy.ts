@@ -1,4 +1,4 @@
-import { allow, type Policy } from "@sfe/kit";
+import { allow, forbidden, type Policy, type Rule } from "@sfe/kit";
 
 /**
  * Who may call each operation of the assets subgraph, from the caller's identity alone (deny by
@@ -7,17 +7,35 @@ import { allow, type Policy } from "@sfe/kit";
  */
 const read = allow.scope("assets", "read");
 const write = allow.scope("assets", "write");
+/** A signed-in person: API keys (platforms and services) never maintain the taxonomy, whatever their scopes. */
+const person: Rule = (identity) => (identity?.kind === "apiKey" ? forbidden("API keys may not maintain the asset taxonomy") : null);
+/** Roles that see individual assets and units (investors and regulators read aggregates only). */
+const seesRecords = allow.roles("ADMIN", "FSP", "SYSTEM_OPERATOR");
+const fspOrAdminWrite = allow.all(allow.signedIn(), write, allow.roles("FSP", "ADMIN"));
 
 export const policy: Policy = {
   "Query.assetCategories": allow.anyone(),
   // Single lookups: whoever may not see the asset gets null (investors and regulators always).
   "Query.asset": allow.all(allow.signedIn(), read),
   // Lists of individual assets: refused outright to roles that see none (investors, regulators, …).
-  "Query.assets": allow.all(allow.signedIn(), read, allow.roles("ADMIN", "FSP", "SYSTEM_OPERATOR")),
+  "Query.assets": allow.all(allow.signedIn(), read, seesRecords),
+  "Query.assetsNeedingAttention": allow.all(allow.signedIn(), read, seesRecords),
   // Anonymised aggregates: anyone signed in.
   "Query.assetStatistics": allow.all(allow.signedIn(), read),
-  // A list field on another subgraph's entity: filtered to what the caller may see (empty for investors).
+  // Market units: as assets (single lookups null when invisible; lists refused to roles that see none).
+  "Query.marketUnit": allow.all(allow.signedIn(), read),
+  "Query.marketUnits": allow.all(allow.signedIn(), read, seesRecords),
+  // List fields on entities: filtered to what the caller may see (empty for investors).
   "Organisation.assets": allow.all(allow.signedIn(), read),
-  "Mutation.registerAsset": allow.all(allow.signedIn(), write, allow.roles("FSP", "ADMIN")),
-  "Mutation.updateAsset": allow.all(allow.signedIn(), write, allow.roles("FSP", "ADMIN")),
+  "Organisation.marketUnits": allow.all(allow.signedIn(), read),
+  "Asset.marketUnits": allow.all(allow.signedIn(), read),
+  "Mutation.registerAsset": fspOrAdminWrite,
+  "Mutation.updateAsset": fspOrAdminWrite,
+  // The taxonomy: hub administrators, in person.
+  "Mutation.createAssetCategory": allow.all(allow.signedIn(), person, write, allow.roles("ADMIN")),
+  "Mutation.updateAssetCategory": allow.all(allow.signedIn(), person, write, allow.roles("ADMIN")),
+  "Mutation.createMarketUnit": fspOrAdminWrite,
+  "Mutation.addMarketUnitMembers": fspOrAdminWrite,
+  "Mutation.removeMarketUnitMembers": fspOrAdminWrite,
+  "Mutation.updateMarketUnit": fspOrAdminWrite,
 };

@@ -9,6 +9,7 @@ import { Asset } from "./resolvers/Asset.js";
 import { AssetCategory } from "./resolvers/AssetCategory.js";
 import { AssetStatistic } from "./resolvers/AssetStatistic.js";
 import { Mutation } from "./resolvers/Mutation.js";
+import { MarketUnit } from "./resolvers/MarketUnit.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Query } from "./resolvers/Query.js";
 
@@ -16,7 +17,7 @@ export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.m
 
 /**
  * Builds the assets subgraph: schema, resolvers guarded by `policy` (who may call what) and access.ts
- * (which assets they see), per-request loaders. No environment, no listening.
+ * (which assets and market units they see), per-request loaders. No environment, no listening.
  */
 export function createAssetsSubgraph({
   db,
@@ -26,7 +27,15 @@ export function createAssetsSubgraph({
   return createSubgraph({
     name: "assets",
     typeDefs,
-    resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Asset, AssetCategory, AssetStatistic, Organisation },
+    resolvers: {
+      Query: Query(repos),
+      Mutation: Mutation(repos, references),
+      Asset,
+      AssetCategory,
+      AssetStatistic,
+      MarketUnit,
+      Organisation,
+    },
     policy,
     createLoaders: () => createLoaders(repos),
   });

@@ -252,6 +252,7 @@ describe("queries", () => {
           importCapacityKw: 7,
           exportCapacityKw: 0,
           meterPointId: mpan(19, serial++),
+          attributes: { chargePointCount: 1 }, // required of an EV charger (taxonomy.test.ts)
         },
         ADMIN,
       );

@@ -1,6 +1,6 @@
 import { auditEventsTable } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { boolean, doublePrecision, index, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const assetsSchema = pgSchema("assets");
 
@@ -11,12 +11,33 @@ const timestamps = {
 
 export type AssetStatus = "DRAFT" | "PENDING_VALIDATION" | "REGISTERED" | "SUSPENDED" | "DEREGISTERED";
 
-/** Elexon's draft FMAR asset categories; seeded by migration 0001_asset_categories. */
+export type AttributeType = "NUMBER" | "INTEGER" | "TEXT" | "BOOLEAN";
+
+/** One attribute the assets of a category state, as stored in `asset_categories.attributes`. */
+export interface StoredAttribute {
+  /** camelCase, unique within the category: the key in `assets.attributes`. */
+  key: string;
+  label: string;
+  type: AttributeType;
+  unit: string | null;
+  required: boolean;
+  /** Only for NUMBER and INTEGER. */
+  minimum: number | null;
+  /** The category version in which this attribute's rule (its existence, type, required, minimum) last changed. */
+  since: number;
+}
+
+/**
+ * Elexon's draft FMAR asset categories (seeded by migration 0001_asset_categories) and any a hub
+ * administrator adds: the taxonomy. `version` goes up by one on every change.
+ */
 export const assetCategories = assetsSchema.table("asset_categories", {
   code: text().primaryKey(),
   label: text().notNull(),
   definition: text(),
   requiresEnergyCapacity: boolean("requires_energy_capacity").notNull().default(false),
+  attributes: jsonb().$type<StoredAttribute[]>().notNull().default([]),
+  version: integer().notNull().default(1),
 });
 
 export const assets = assetsSchema.table(
@@ -39,6 +60,8 @@ export const assets = assetsSchema.table(
     meterPointId: text("meter_point_id"),
     externalId: text("external_id"),
     status: text().$type<AssetStatus>().notNull().default("REGISTERED"),
+    /** The category's attributes (key → value), checked against the category when written. */
+    attributes: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,
   },
   (t) => [
@@ -47,6 +70,50 @@ export const assets = assetsSchema.table(
     index("assets_name_idx").on(t.name),
     uniqueIndex("assets_meter_point_id_unique").on(t.meterPointId).where(sql`meter_point_id is not null`),
     uniqueIndex("assets_external_id_unique").on(t.externalId).where(sql`external_id is not null`),
+  ],
+);
+
+/** SPU: the assets behind a single accounting point; SPG: a group spanning more than one. */
+export type MarketUnitType = "SPU" | "SPG";
+export type MarketUnitStatus = "DRAFT" | "ACTIVE" | "REASSESSMENT_REQUIRED" | "SUSPENDED" | "DEREGISTERED";
+
+/** What an FSP bids and is dispatched with: a group of its assets (domain digest §4.6). */
+export const marketUnits = assetsSchema.table(
+  "market_units",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The FSP organisation (users subgraph); every member asset is this organisation's. */
+    ownerId: uuid("owner_id").notNull(),
+    name: text().notNull(),
+    unitType: text("unit_type").$type<MarketUnitType>().notNull(),
+    status: text().$type<MarketUnitStatus>().notNull().default("DRAFT"),
+    ...timestamps,
+  },
+  (t) => [index("market_units_owner_idx").on(t.ownerId, t.name)],
+);
+
+/**
+ * Which assets are in which unit, with history: removing a member sets `removed_at`; the current members
+ * are the rows where it is null (at most one such row per unit and asset).
+ */
+export const marketUnitMembers = assetsSchema.table(
+  "market_unit_members",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    unitId: uuid("unit_id")
+      .notNull()
+      .references(() => marketUnits.id),
+    assetId: uuid("asset_id")
+      .notNull()
+      .references(() => assets.id),
+    addedAt: timestamp("added_at", { withTimezone: true }).notNull().defaultNow(),
+    removedAt: timestamp("removed_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("market_unit_members_current_unique").on(t.unitId, t.assetId).where(sql`removed_at is null`),
+    index("market_unit_members_asset_idx").on(t.assetId).where(sql`removed_at is null`),
+    index("market_unit_members_unit_idx").on(t.unitId),
+    check("market_unit_members_removed_after_added", sql`removed_at is null or removed_at >= added_at`),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, getTableColumns, gt, gte, inArray, lte, ne, or, type SQL, sql } from "drizzle-orm";
-import { assets, auditEvents } from "../db/schema.js";
+import { assetCategories, assets, auditEvents } from "../db/schema.js";
+import { needsAttention } from "./attention.js";
 
 export type AssetRow = typeof assets.$inferSelect;
 export type NewAsset = typeof assets.$inferInsert;
@@ -14,7 +15,7 @@ export type AssetVisibility = { all: true } | { all: false; ownerIds: readonly s
 export const EVERY_ASSET: AssetVisibility = { all: true };
 
 /** The SQL condition for `visible`: undefined for every asset, null when nothing is visible (no query needed). */
-function visibleCondition(visible: AssetVisibility): SQL | undefined | null {
+export function visibleAssetCondition(visible: AssetVisibility): SQL | undefined | null {
   if (visible.all) return undefined;
   const ownerIds = visible.ownerIds.filter(isUuid);
   const either = [
@@ -30,6 +31,13 @@ export interface AssetFilter {
   ownerId?: string | null;
   categoryCode?: string | null;
   gspGroup?: string | null;
+  limit: number;
+  offset: number;
+}
+
+export interface AttentionFilter {
+  visible: AssetVisibility;
+  categoryCode?: string | null;
   limit: number;
   offset: number;
 }
@@ -74,7 +82,7 @@ export function createAssetRepository(db: Database) {
      */
     async byOwnerIds(ownerIds: readonly string[], visible: AssetVisibility, page?: OwnerPage): Promise<AssetRow[]> {
       const valid = [...new Set(ownerIds.filter(isUuid))];
-      const condition = visibleCondition(visible);
+      const condition = visibleAssetCondition(visible);
       if (valid.length === 0 || condition === null) return [];
       const where = and(inArray(assets.ownerId, valid), condition);
       if (!page)
@@ -101,7 +109,7 @@ export function createAssetRepository(db: Database) {
 
     /** The `visible` assets matching `filter`, by name. */
     async list(filter: AssetFilter): Promise<AssetRow[]> {
-      const visible = visibleCondition(filter.visible);
+      const visible = visibleAssetCondition(filter.visible);
       if (visible === null || (filter.ownerId != null && !isUuid(filter.ownerId))) return [];
       const conditions: SQL[] = visible ? [visible] : [];
       if (filter.ownerId != null) conditions.push(eq(assets.ownerId, filter.ownerId));
@@ -110,6 +118,26 @@ export function createAssetRepository(db: Database) {
       return db
         .select()
         .from(assets)
+        .where(and(...conditions))
+        .orderBy(...byName)
+        .limit(filter.limit)
+        .offset(filter.offset);
+    },
+
+    /**
+     * The `visible` assets, not DEREGISTERED, that fail their category as it is now (attention.ts), by name:
+     * one query, the check included.
+     */
+    async needingAttention(filter: AttentionFilter): Promise<AssetRow[]> {
+      const visible = visibleAssetCondition(filter.visible);
+      if (visible === null) return [];
+      const conditions: SQL[] = [ne(assets.status, "DEREGISTERED"), needsAttention()];
+      if (visible) conditions.push(visible);
+      if (filter.categoryCode != null) conditions.push(eq(assets.categoryCode, filter.categoryCode));
+      return db
+        .select(getTableColumns(assets))
+        .from(assets)
+        .innerJoin(assetCategories, eq(assetCategories.code, assets.categoryCode))
         .where(and(...conditions))
         .orderBy(...byName)
         .limit(filter.limit)

@@ -1,9 +1,14 @@
 import type { Database } from "@sfe/kit";
 import { createAssetRepository } from "./assets.js";
 import { createAssetCategoryRepository } from "./categories.js";
+import { createMarketUnitRepository } from "./market-units.js";
 
 export function createRepositories(db: Database) {
-  return { assets: createAssetRepository(db), categories: createAssetCategoryRepository(db) };
+  return {
+    assets: createAssetRepository(db),
+    categories: createAssetCategoryRepository(db),
+    marketUnits: createMarketUnitRepository(db),
+  };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,5 +1,6 @@
 import type { AssetResolvers } from "../__generated__/resolvers-types.js";
-import { visibleAsset } from "../access.js";
+import { visibleAsset, visibleUnitFilter } from "../access.js";
+import { attributeIssues } from "../validation.js";
 
 export const Asset: AssetResolvers = {
   // Another organisation's asset is null here too: entity references are a way in like any query.
@@ -11,4 +12,10 @@ export const Asset: AssetResolvers = {
     return category;
   },
   location: ({ postcode, gspGroup, licenceArea, dnoGroup }) => ({ postcode, gspGroup, licenceArea, dnoGroup }),
+  attributeIssues: async (asset, _, { loaders }) => {
+    const category = await loaders.category.load(asset.categoryCode);
+    if (!category) throw new Error(`asset category ${asset.categoryCode} is missing`);
+    return attributeIssues(category, asset);
+  },
+  marketUnits: ({ id }, _, { identity, loaders }) => loaders.marketUnitsByAsset.load({ key: id, visible: visibleUnitFilter(identity) }),
 };

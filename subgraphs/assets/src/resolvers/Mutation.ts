@@ -1,17 +1,77 @@
-import { badInput, forbidden, notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
+import { badInput, conflict, forbidden, notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
-import { canChangeAsset, canSeeAsset, requireMayRegisterFor } from "../access.js";
-import type { NewAsset } from "../repositories/assets.js";
+import {
+  canChangeAsset,
+  canChangeUnit,
+  canSeeAsset,
+  mayJoinUnitOf,
+  requireMayCreateUnitFor,
+  requireMayRegisterFor,
+  visibleUnitFilter,
+} from "../access.js";
+import type { Context } from "../loaders.js";
+import type { AssetRow, NewAsset } from "../repositories/assets.js";
+import type { AssetCategoryChanges } from "../repositories/categories.js";
 import type { Repositories } from "../repositories/index.js";
-import { assetName, capacity, externalId, location, optionalCapacity, postcode, requireEnergyCapacity } from "../validation.js";
+import type { MarketUnitRow } from "../repositories/market-units.js";
+import {
+  assetAttributes,
+  assetIdList,
+  assetName,
+  capacity,
+  categoryAttributes,
+  categoryCode,
+  categoryDefinition,
+  categoryLabel,
+  externalId,
+  location,
+  marketUnitName,
+  optionalCapacity,
+  postcode,
+  requireComposition,
+  requireEnergyCapacity,
+  requireNotDeregistered,
+  requireStatusChange,
+} from "../validation.js";
+
+/** The unit `id` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), else FORBIDDEN. */
+async function changeableUnit({ identity, loaders }: Context, id: string, field: string): Promise<MarketUnitRow> {
+  const unit = await loaders.marketUnit.load({ key: requireUuid(id, field), visible: visibleUnitFilter(identity) });
+  if (!unit) throw notFound("MarketUnit", id);
+  if (!canChangeUnit(identity, unit)) throw forbidden("Only the market unit's owner or a hub administrator may change it");
+  return unit;
+}
+
+/**
+ * The assets `ids` when every one may join a unit of `ownerId` for the caller: its owner's, visible to the
+ * caller, not DEREGISTERED. Otherwise BAD_USER_INPUT naming assetIds, the same for an unknown asset as for
+ * another organisation's (existence is not revealed).
+ */
+async function joiningAssets({ identity, loaders }: Context, ownerId: string, ids: string[]) {
+  const rows = await loaders.asset.loadMany(ids);
+  const strangers = ids.filter((_id, i) => {
+    const row = rows[i];
+    return !row || row instanceof Error || !mayJoinUnitOf(identity, ownerId, row);
+  });
+  if (strangers.length > 0)
+    throw badInput(
+      `assetIds: ${strangers.join(", ")} ${strangers.length === 1 ? "is not an asset" : "are not assets"} of the unit's owner`,
+      "assetIds",
+    );
+  const assets = rows.filter((row): row is AssetRow => !!row && !(row instanceof Error));
+  const deregistered = assets.filter((a) => a.status === "DEREGISTERED").map((a) => a.id);
+  if (deregistered.length > 0)
+    throw badInput(`assetIds: ${deregistered.join(", ")} ${deregistered.length === 1 ? "is" : "are"} DEREGISTERED`, "assetIds");
+  return assets;
+}
 
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async registerAsset(_, { input }, { identity, loaders }) {
     const ownerId = requireUuid(input.ownerId, "ownerId");
     requireMayRegisterFor(identity, ownerId);
     const name = assetName(input.name);
-    const categoryCode = input.categoryCode.trim().toUpperCase();
-    const category = await loaders.category.load(categoryCode);
+    const code = input.categoryCode.trim().toUpperCase();
+    const category = await loaders.category.load(code);
     if (!category) throw badInput(`categoryCode: unknown asset category ${JSON.stringify(input.categoryCode)}`, "categoryCode");
     const importCapacityKw = capacity(input.importCapacityKw, "importCapacityKw");
     const exportCapacityKw = capacity(input.exportCapacityKw, "exportCapacityKw");
@@ -27,6 +87,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       energyCapacityKwh,
       ...where,
       externalId: externalId(input.externalId),
+      attributes: assetAttributes(category, input.attributes),
     };
     await requireReferences(references, "Organisation", [ownerId], "ownerId");
     const asset = await repos.assets.create(values, identity);
@@ -47,12 +108,123 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...(input.postcode !== undefined && { postcode: postcode(input.postcode) }),
       ...(input.status != null && { status: input.status }),
     };
-    if (changes.energyCapacityKwh !== undefined) {
+    if (changes.energyCapacityKwh !== undefined || input.attributes !== undefined) {
       const category = await loaders.category.load(existing.categoryCode);
-      if (category) requireEnergyCapacity(category, changes.energyCapacityKwh);
+      if (!category) throw new Error(`asset category ${existing.categoryCode} is missing`); // a foreign key guarantees it
+      if (changes.energyCapacityKwh !== undefined) requireEnergyCapacity(category, changes.energyCapacityKwh);
+      if (input.attributes !== undefined) changes.attributes = assetAttributes(category, input.attributes);
     }
     const asset = await repos.assets.update(id, changes, identity);
     if (!asset) throw notFound("Asset", input.id);
     return { asset };
+  },
+
+  async createAssetCategory(_, { input }, { identity }) {
+    const code = categoryCode(input.code);
+    const category = await repos.categories.create(
+      {
+        code,
+        label: categoryLabel(input.label),
+        definition: categoryDefinition(input.definition),
+        requiresEnergyCapacity: input.requiresEnergyCapacity ?? false,
+        attributes: categoryAttributes(input.attributes ?? [], [], 1),
+      },
+      identity,
+    );
+    if (!category) throw conflict(`Asset category ${code} already exists`, { code });
+    return { category };
+  },
+
+  async updateAssetCategory(_, { input }, { identity }) {
+    const code = categoryCode(input.code);
+    // Validated against the locked row, so `since` is computed from the version this change replaces.
+    const result = await repos.categories.update(
+      code,
+      (before, version): AssetCategoryChanges => ({
+        ...(input.label != null && { label: categoryLabel(input.label) }),
+        ...(input.definition !== undefined && { definition: categoryDefinition(input.definition) }),
+        ...(input.requiresEnergyCapacity != null && { requiresEnergyCapacity: input.requiresEnergyCapacity }),
+        ...(input.attributes != null && { attributes: categoryAttributes(input.attributes, before.attributes, version) }),
+      }),
+      identity,
+    );
+    if (!result) throw notFound("AssetCategory", code);
+    return result;
+  },
+
+  async createMarketUnit(_, { input }, context) {
+    const ownerId = requireUuid(input.ownerId, "ownerId");
+    requireMayCreateUnitFor(context.identity, ownerId);
+    const name = marketUnitName(input.name);
+    const assetIds = assetIdList(input.assetIds);
+    const members = await joiningAssets(context, ownerId, assetIds);
+    requireComposition(input.unitType, members);
+    const marketUnit = await repos.marketUnits.create(
+      { ownerId, name, unitType: input.unitType, status: "DRAFT" },
+      assetIds,
+      context.identity,
+    );
+    return { marketUnit };
+  },
+
+  async addMarketUnitMembers(_, { input }, context) {
+    const unit = await changeableUnit(context, input.unitId, "unitId");
+    const assetIds = assetIdList(input.assetIds);
+    requireNotDeregistered(unit, "unitId");
+    await joiningAssets(context, unit.ownerId, assetIds);
+    const marketUnit = await repos.marketUnits.changeMembers(
+      unit.id,
+      { add: assetIds },
+      (locked, current, next) => {
+        requireNotDeregistered(locked, "unitId");
+        const already = current.filter((m) => assetIds.includes(m.id)).map((m) => m.id);
+        if (already.length > 0)
+          throw badInput(`assetIds: ${already.join(", ")} ${already.length === 1 ? "is" : "are"} already a member`, "assetIds");
+        requireComposition(locked.unitType, next);
+      },
+      context.identity,
+    );
+    if (!marketUnit) throw notFound("MarketUnit", input.unitId);
+    return { marketUnit };
+  },
+
+  async removeMarketUnitMembers(_, { input }, context) {
+    const unit = await changeableUnit(context, input.unitId, "unitId");
+    const assetIds = assetIdList(input.assetIds);
+    requireNotDeregistered(unit, "unitId");
+    const marketUnit = await repos.marketUnits.changeMembers(
+      unit.id,
+      { remove: assetIds },
+      (locked, current, next) => {
+        requireNotDeregistered(locked, "unitId");
+        const strangers = assetIds.filter((id) => !current.some((m) => m.id === id));
+        if (strangers.length > 0)
+          throw badInput(
+            `assetIds: ${strangers.join(", ")} ${strangers.length === 1 ? "is not a member" : "are not members"} of the unit`,
+            "assetIds",
+          );
+        requireComposition(locked.unitType, next);
+      },
+      context.identity,
+    );
+    if (!marketUnit) throw notFound("MarketUnit", input.unitId);
+    return { marketUnit };
+  },
+
+  async updateMarketUnit(_, { input }, context) {
+    const unit = await changeableUnit(context, input.id, "id");
+    const name = input.name != null ? marketUnitName(input.name) : undefined;
+    const status = input.status ?? undefined;
+    const marketUnit = await repos.marketUnits.update(
+      unit.id,
+      { ...(name !== undefined && { name }), ...(status !== undefined && { status }) },
+      (locked) => {
+        requireNotDeregistered(locked, "id");
+        if (status !== undefined) requireStatusChange(locked.status, status);
+      },
+      context.identity,
+    );
+    if (!marketUnit) throw notFound("MarketUnit", input.id);
+    return { marketUnit };
   },
 });

@@ -1,6 +1,6 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
-import { ASSET_STATISTICS_MIN_GROUP_SIZE, visibleAsset, visibleAssetFilter } from "../access.js";
+import { ASSET_STATISTICS_MIN_GROUP_SIZE, visibleAsset, visibleAssetFilter, visibleUnitFilter } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import { normaliseGspGroup } from "../validation.js";
 
@@ -24,4 +24,13 @@ export const Query = (repos: Repositories): QueryResolvers => ({
       minAssets: ASSET_STATISTICS_MIN_GROUP_SIZE,
     }),
   assetCategories: () => repos.categories.categories(),
+  assetsNeedingAttention: (_, { categoryCode, first, offset }, { identity }) =>
+    repos.assets.needingAttention({
+      visible: visibleAssetFilter(identity),
+      categoryCode: categoryFilter(categoryCode),
+      ...page(first, offset, 1000),
+    }),
+  marketUnit: (_, { id }, { identity, loaders }) => loaders.marketUnit.load({ key: id, visible: visibleUnitFilter(identity) }),
+  marketUnits: (_, { ownerId, first, offset }, { identity }) =>
+    repos.marketUnits.list({ visible: visibleUnitFilter(identity), ownerId, ...page(first, offset, 1000) }),
 });

@@ -1,0 +1,304 @@
+import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { and, asc, eq, exists, getTableColumns, gt, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { assets, auditEvents, marketUnitMembers, marketUnits } from "../db/schema.js";
+import { type AssetRow, type AssetVisibility, type OwnerPage, visibleAssetCondition } from "./assets.js";
+
+export type MarketUnitRow = typeof marketUnits.$inferSelect;
+export type NewMarketUnit = typeof marketUnits.$inferInsert;
+
+/**
+ * Which market units a caller may see (built by `visibleUnitFilter` in access.ts): every one, or those owned
+ * by `ownerIds` together with those that have a current member in `gspGroups`.
+ */
+export type UnitVisibility = AssetVisibility;
+
+/** What the composition rules need of a member asset. */
+export type MemberAsset = Pick<AssetRow, "id" | "name" | "ownerId" | "meterPointId" | "gspGroup" | "status">;
+
+/** Sums over a unit's current members. */
+export interface UnitAggregates {
+  unitId: string;
+  importCapacityKw: number;
+  exportCapacityKw: number;
+  /** Null when no member states one. */
+  energyCapacityKwh: number | null;
+  /** Distinct, sorted; members whose GSP group is unknown add none. */
+  gspGroups: string[];
+}
+
+/** One membership, current (removedAt null) or ended. */
+export interface MembershipRow {
+  unitId: string;
+  addedAt: Date;
+  removedAt: Date | null;
+  asset: AssetRow;
+}
+
+export interface UnitFilter {
+  /** What the caller may see: required, so no listing can forget it. */
+  visible: UnitVisibility;
+  ownerId?: string | null;
+  limit: number;
+  offset: number;
+}
+
+/** Changes of membership, applied together. */
+export interface MemberChange {
+  add?: readonly string[];
+  remove?: readonly string[];
+}
+
+/** Refuses a change (by throwing) given the unit, its current members and what they would become. */
+export type MemberCheck = (unit: MarketUnitRow, current: MemberAsset[], next: MemberAsset[]) => void;
+
+const memberColumns = {
+  id: assets.id,
+  name: assets.name,
+  ownerId: assets.ownerId,
+  meterPointId: assets.meterPointId,
+  gspGroup: assets.gspGroup,
+  status: assets.status,
+};
+
+const current = isNull(marketUnitMembers.removedAt);
+const byName = [asc(marketUnits.name), asc(marketUnits.id)];
+
+export function createMarketUnitRepository(db: Database) {
+  /** The SQL condition for `visible`: undefined for every unit, null when none is visible (no query needed). */
+  function visibleCondition(visible: UnitVisibility): SQL | undefined | null {
+    if (visible.all) return undefined;
+    const ownerIds = visible.ownerIds.filter(isUuid);
+    const either = [
+      ...(ownerIds.length > 0 ? [inArray(marketUnits.ownerId, ownerIds)] : []),
+      ...(visible.gspGroups.length > 0
+        ? [
+            exists(
+              db
+                .select({ one: sql`1` })
+                .from(marketUnitMembers)
+                .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+                .where(and(eq(marketUnitMembers.unitId, marketUnits.id), current, inArray(assets.gspGroup, [...visible.gspGroups]))),
+            ),
+          ]
+        : []),
+    ];
+    return either.length === 0 ? null : or(...either);
+  }
+
+  /** Each unit's current members with their composition fields. */
+  const currentMembers = (tx: Database, unitId: string): Promise<MemberAsset[]> =>
+    tx
+      .select(memberColumns)
+      .from(marketUnitMembers)
+      .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+      .where(and(eq(marketUnitMembers.unitId, unitId), current))
+      .orderBy(asc(assets.name), asc(assets.id));
+
+  return {
+    /** The `visible` units among `ids`, in any order (the loader orders them). */
+    async byIds(ids: readonly string[], visible: UnitVisibility): Promise<MarketUnitRow[]> {
+      const valid = [...new Set(ids.filter(isUuid))];
+      const condition = visibleCondition(visible);
+      if (valid.length === 0 || condition === null) return [];
+      return db
+        .select()
+        .from(marketUnits)
+        .where(and(inArray(marketUnits.id, valid), condition));
+    },
+
+    /** The `visible` units matching `filter`, by name. */
+    async list(filter: UnitFilter): Promise<MarketUnitRow[]> {
+      const visible = visibleCondition(filter.visible);
+      if (visible === null || (filter.ownerId != null && !isUuid(filter.ownerId))) return [];
+      const conditions: SQL[] = visible ? [visible] : [];
+      if (filter.ownerId != null) conditions.push(eq(marketUnits.ownerId, filter.ownerId));
+      return db
+        .select()
+        .from(marketUnits)
+        .where(and(...conditions))
+        .orderBy(...byName)
+        .limit(filter.limit)
+        .offset(filter.offset);
+    },
+
+    /** One page of each owner's `visible` units, by name (one query for every owner). */
+    async byOwnerIds(ownerIds: readonly string[], visible: UnitVisibility, page: OwnerPage): Promise<MarketUnitRow[]> {
+      const valid = [...new Set(ownerIds.filter(isUuid))];
+      const condition = visibleCondition(visible);
+      if (valid.length === 0 || condition === null) return [];
+      const ranked = db
+        .select({
+          ...getTableColumns(marketUnits),
+          rank: sql<number>`row_number() over (partition by ${marketUnits.ownerId} order by ${marketUnits.name}, ${marketUnits.id})`.as(
+            "rank",
+          ),
+        })
+        .from(marketUnits)
+        .where(and(inArray(marketUnits.ownerId, valid), condition))
+        .as("ranked");
+      const rows = await db
+        .select()
+        .from(ranked)
+        .where(and(gt(ranked.rank, page.offset), lte(ranked.rank, page.offset + page.limit)))
+        .orderBy(asc(ranked.ownerId), asc(ranked.rank));
+      return rows.map(({ rank: _rank, ...row }) => row);
+    },
+
+    /** The `visible` units each asset is a current member of, by name (one query for every asset). */
+    async byAssetIds(assetIds: readonly string[], visible: UnitVisibility): Promise<(MarketUnitRow & { assetId: string })[]> {
+      const valid = [...new Set(assetIds.filter(isUuid))];
+      const condition = visibleCondition(visible);
+      if (valid.length === 0 || condition === null) return [];
+      return db
+        .select({ ...getTableColumns(marketUnits), assetId: marketUnitMembers.assetId })
+        .from(marketUnitMembers)
+        .innerJoin(marketUnits, eq(marketUnits.id, marketUnitMembers.unitId))
+        .where(and(inArray(marketUnitMembers.assetId, valid), current, condition))
+        .orderBy(...byName);
+    },
+
+    /** Each unit's current members among the `visible` assets, by name (one query for every unit). */
+    async members(unitIds: readonly string[], visible: AssetVisibility): Promise<(AssetRow & { unitId: string })[]> {
+      const valid = [...new Set(unitIds.filter(isUuid))];
+      const condition = visibleAssetCondition(visible);
+      if (valid.length === 0 || condition === null) return [];
+      return db
+        .select({ ...getTableColumns(assets), unitId: marketUnitMembers.unitId })
+        .from(marketUnitMembers)
+        .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+        .where(and(inArray(marketUnitMembers.unitId, valid), current, condition))
+        .orderBy(asc(assets.name), asc(assets.id));
+    },
+
+    /** Every membership of each unit, current and ended, of the `visible` assets, oldest first (one query). */
+    async memberships(unitIds: readonly string[], visible: AssetVisibility): Promise<MembershipRow[]> {
+      const valid = [...new Set(unitIds.filter(isUuid))];
+      const condition = visibleAssetCondition(visible);
+      if (valid.length === 0 || condition === null) return [];
+      return db
+        .select({
+          unitId: marketUnitMembers.unitId,
+          addedAt: marketUnitMembers.addedAt,
+          removedAt: marketUnitMembers.removedAt,
+          asset: assets,
+        })
+        .from(marketUnitMembers)
+        .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+        .where(and(inArray(marketUnitMembers.unitId, valid), condition))
+        .orderBy(asc(marketUnitMembers.addedAt), asc(assets.name), asc(marketUnitMembers.id));
+    },
+
+    /**
+     * Capacities and GSP groups of each unit's current members, summed by the database (one grouped query for
+     * every unit). Units without members are absent.
+     */
+    async aggregates(unitIds: readonly string[]): Promise<UnitAggregates[]> {
+      const valid = [...new Set(unitIds.filter(isUuid))];
+      if (valid.length === 0) return [];
+      const rows = await db
+        .select({
+          unitId: marketUnitMembers.unitId,
+          importCapacityKw: sql<number>`sum(${assets.importCapacityKw})`.mapWith(Number),
+          exportCapacityKw: sql<number>`sum(${assets.exportCapacityKw})`.mapWith(Number),
+          energyCapacityKwh: sql<number | null>`sum(${assets.energyCapacityKwh})`.mapWith(Number),
+          gspGroups: sql<
+            string[] | null
+          >`array_agg(distinct ${assets.gspGroup} order by ${assets.gspGroup}) filter (where ${assets.gspGroup} is not null)`,
+        })
+        .from(marketUnitMembers)
+        .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+        .where(and(inArray(marketUnitMembers.unitId, valid), current))
+        .groupBy(marketUnitMembers.unitId);
+      return rows.map((row) => ({ ...row, gspGroups: row.gspGroups ?? [] }));
+    },
+
+    /** Creates a unit with its first members, audited, in one transaction. */
+    async create(values: NewMarketUnit, assetIds: readonly string[], actor: Identity | null): Promise<MarketUnitRow> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.insert(marketUnits).values(values).returning();
+        if (!row) throw new Error("insert returned no row");
+        await tx.insert(marketUnitMembers).values(assetIds.map((assetId) => ({ unitId: row.id, assetId })));
+        await appendAudit(tx, auditEvents, actor, {
+          action: "CREATE",
+          entityType: "MarketUnit",
+          entityId: row.id,
+          after: { ...row, assetIds: [...assetIds].sort() },
+        });
+        return row;
+      });
+    },
+
+    /**
+     * Adds and ends memberships of unit `unitId` in one transaction, the unit locked: `check` sees the current
+     * members and the next ones and may refuse (writing nothing). A change to an ACTIVE unit makes it
+     * REASSESSMENT_REQUIRED (domain digest §7.3). Audited with the members before and after. Null when the
+     * unit does not exist.
+     */
+    async changeMembers(unitId: string, change: MemberChange, check: MemberCheck, actor: Identity | null): Promise<MarketUnitRow | null> {
+      if (!isUuid(unitId)) return null;
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(marketUnits).where(eq(marketUnits.id, unitId)).for("update");
+        if (!before) return null;
+        const members = await currentMembers(tx, unitId);
+        const add = [...new Set(change.add ?? [])].filter(isUuid);
+        const remove = new Set(change.remove ?? []);
+        const memberIds = new Set(members.map((m) => m.id));
+        const joining = add.length > 0 ? await tx.select(memberColumns).from(assets).where(inArray(assets.id, add)) : [];
+        const next = [...members.filter((m) => !remove.has(m.id)), ...joining.filter((a) => !memberIds.has(a.id))];
+        check(before, members, next);
+
+        const added = joining.filter((a) => !memberIds.has(a.id)).map((a) => a.id);
+        const removed = [...remove].filter((id) => memberIds.has(id));
+        if (added.length > 0) await tx.insert(marketUnitMembers).values(added.map((assetId) => ({ unitId, assetId })));
+        if (removed.length > 0) {
+          await tx
+            .update(marketUnitMembers)
+            .set({ removedAt: sql`now()` })
+            .where(and(eq(marketUnitMembers.unitId, unitId), inArray(marketUnitMembers.assetId, removed), current));
+        }
+        const composed = added.length > 0 || removed.length > 0;
+        const status = composed && before.status === "ACTIVE" ? "REASSESSMENT_REQUIRED" : before.status;
+        const [row] = await tx.update(marketUnits).set({ status, updatedAt: new Date() }).where(eq(marketUnits.id, unitId)).returning();
+        if (!row) throw new Error("update returned no row");
+        await appendAudit(tx, auditEvents, actor, {
+          action: status !== before.status ? "STATUS_CHANGE" : "UPDATE",
+          entityType: "MarketUnit",
+          entityId: unitId,
+          before: { ...before, assetIds: members.map((m) => m.id).sort() },
+          after: { ...row, assetIds: next.map((m) => m.id).sort() },
+        });
+        return row;
+      });
+    },
+
+    /**
+     * Applies `changes` (name, status) unless `check` refuses them given the locked row; audited. A change to
+     * what the unit already is writes nothing. Null when the unit does not exist.
+     */
+    async update(
+      id: string,
+      changes: Partial<Pick<NewMarketUnit, "name" | "status">>,
+      check: (before: MarketUnitRow) => void,
+      actor: Identity | null,
+    ): Promise<MarketUnitRow | null> {
+      if (!isUuid(id)) return null;
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select().from(marketUnits).where(eq(marketUnits.id, id)).for("update");
+        if (!before) return null;
+        check(before);
+        if (!Object.entries(changes).some(([key, value]) => before[key as keyof typeof changes] !== value)) return before;
+        const [row] = await tx
+          .update(marketUnits)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(eq(marketUnits.id, id))
+          .returning();
+        if (!row) return null;
+        const action = changes.status !== undefined && changes.status !== before.status ? "STATUS_CHANGE" : "UPDATE";
+        await appendAudit(tx, auditEvents, actor, { action, entityType: "MarketUnit", entityId: id, before, after: row });
+        return row;
+      });
+    },
+  };
+}
+
+export type MarketUnitRepository = ReturnType<typeof createMarketUnitRepository>;
