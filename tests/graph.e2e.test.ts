@@ -20,7 +20,7 @@ async function registerAssets(count: number, offset: number) {
   const fields = Array.from({ length: count }, (_, i) => {
     const n = offset + i;
     return `a${n}: registerAsset(input: { ownerId: "${ids.fsp}", name: "EV charger ${n}", categoryCode: "EV_CHARGER",
-      importCapacityKw: 7, exportCapacityKw: 0, meterPointId: "${mpan(12, 1000 + n)}" }) { asset { id } }`;
+      importCapacityKw: 7, exportCapacityKw: 0, attributes: { chargePointCount: 1 }, meterPointId: "${mpan(12, 1000 + n)}" }) { asset { id } }`;
   });
   const data = await gqlOk<Record<string, { asset: { id: string } }>>(stack.url, `mutation { ${fields.join("\n")} }`);
   return Object.values(data).map((payload) => payload.asset.id);

@@ -288,12 +288,15 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
     for (const [fuId, rows] of ukpnUnits) {
       const first = rows[0] as UkpnDispatch;
       const area = ukpnAreaOfZone(first.zone);
+      const importCapacityKw = Math.max(1, round(maxOf(rows.map((r) => Math.max(r.availabilityMw, r.utilisationMw))) * 1000));
       assetRows.push({
         id: stableId("asset", `ukpn:${fuId}`),
         ownerId: orgId(first.company),
         name: fuId,
         categoryCode: "EV_CHARGER",
-        importCapacityKw: Math.max(1, round(maxOf(rows.map((r) => Math.max(r.availabilityMw, r.utilisationMw))) * 1000)),
+        importCapacityKw,
+        // ILLUSTRATIVE: the data gives no charger count; 7 kW domestic chargers are assumed.
+        attributes: { chargePointCount: Math.max(1, Math.round(importCapacityKw / 7)) },
         exportCapacityKw: 0,
         energyCapacityKwh: null,
         postcode: null,

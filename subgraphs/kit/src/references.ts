@@ -27,6 +27,7 @@ export const ENTITY_OWNERS: Record<string, string> = {
   User: "users",
   Asset: "assets",
   AssetCategory: "assets",
+  MarketUnit: "assets",
   Product: "products",
   Bid: "transactions",
   Award: "transactions",
