@@ -2,20 +2,24 @@
 import { exitWith, onShutdown, parseConfig, port, subgraphEnv, z } from "@sfe/kit";
 import { DEMO_PASSWORD, seedDemoData } from "./demo/seed.js";
 import { startStack } from "./stack.js";
+import { createCarRegistry, demoRegister } from "@sfe/car-registry";
 
 try {
   const { DATABASE_URL, PGLITE_DIR, HOST } = parseConfig(subgraphEnv(4000), process.env);
   const config = parseConfig({ PORT: port(4000), DEMO_DATA: z.enum(["true", "false"]).default("true") }, process.env);
+  // The stand-in Central Asset Register, unless CAR_URL points at a real one.
+  const car = process.env.CAR_URL ? null : await createCarRegistry({ records: demoRegister(), port: 4100, host: HOST });
   const stack = await startStack({
     databaseUrl: DATABASE_URL,
     dataDir: PGLITE_DIR,
     host: HOST,
     port: config.PORT,
     seed: config.DEMO_DATA === "true" ? (db) => seedDemoData(db, { log: console.log }) : undefined,
-    env: { PUBLIC_URL: `http://${HOST}:${config.PORT}`, ...process.env },
+    env: { PUBLIC_URL: `http://${HOST}:${config.PORT}`, ...(car && { CAR_URL: car.url }), ...process.env },
     log: console.log,
   });
   for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);
+  if (car) console.log(`  ${"CAR stand-in".padEnd(13)} ${car.url}/v1/assets`);
   const demo = config.DEMO_DATA === "true";
   console.log(`
 SFE Hub is running: ${stack.url}
@@ -32,7 +36,10 @@ admin@sfe-hub.example (administrator). For example:
     : "No demo data (DEMO_DATA=false): create the first administrator with npm run create-admin."
 }
 Ctrl-C stops everything.`);
-  onShutdown(stack.stop);
+  onShutdown(async () => {
+    await stack.stop();
+    await car?.stop();
+  });
 } catch (error) {
   exitWith(error);
 }

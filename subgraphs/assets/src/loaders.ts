@@ -1,6 +1,7 @@
 import { loaderByKey, type SubgraphContext } from "@sfe/kit";
 import DataLoader from "dataloader";
 import type { AssetRow, AssetVisibility, OwnerPage } from "./repositories/assets.js";
+import type { CarAsset, CarClient } from "./clients/car.js";
 import type { Repositories } from "./repositories/index.js";
 import type { MarketUnitRow, MembershipRow, UnitAggregates } from "./repositories/market-units.js";
 
@@ -123,8 +124,11 @@ function pagesByOwner<V extends { ownerId: string }>(
 const NO_MEMBERS = { importCapacityKw: 0, exportCapacityKw: 0, energyCapacityKwh: null, gspGroups: [] };
 
 /** Built fresh for every request, so batching and caching never cross requests. */
-export function createLoaders(repos: Repositories) {
+export function createLoaders(repos: Repositories, car: CarClient) {
   return {
+    /** Central Asset Register records by CAR id and by meter point: one batched CAR call per tick, not one per asset. */
+    carRecord: car.createLoader(),
+    carRecordByMeterPoint: new DataLoader<string, CarAsset | null>((mpans) => car.byMeterPoints(mpans), { maxBatchSize: 100 }),
     asset: loaderByKey(repos.assets.byIds, (row) => row.id),
     category: loaderByKey(repos.categories.categoryByCodes, (row) => row.code),
     assetsByOwner: pagesByOwner<AssetRow>((ownerIds, visible, page) => repos.assets.byOwnerIds(ownerIds, visible, page)),

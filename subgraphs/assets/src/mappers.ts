@@ -1,3 +1,4 @@
+import type { CarAsset } from "./clients/car.js";
 import type { assetCategories, assets, StoredAttribute } from "./db/schema.js";
 import type { AssetStatisticRow } from "./repositories/assets.js";
 import type { MarketUnitRow, MembershipRow } from "./repositories/market-units.js";
@@ -11,3 +12,5 @@ export type OrganisationMapper = { __typename?: "Organisation"; id: string };
 export type AssetStatisticMapper = AssetStatisticRow;
 export type MarketUnitMapper = MarketUnitRow;
 export type MarketUnitMembershipMapper = MembershipRow;
+/** What the Central Asset Register answers for an asset. */
+export type CarRecordMapper = CarAsset;

@@ -30,6 +30,7 @@ export const policy: Policy = {
   "Organisation.marketUnits": allow.all(allow.signedIn(), read),
   "Asset.marketUnits": allow.all(allow.signedIn(), read),
   "Mutation.registerAsset": fspOrAdminWrite,
+  "Mutation.importAssetFromCar": fspOrAdminWrite,
   "Mutation.updateAsset": fspOrAdminWrite,
   // The taxonomy: hub administrators, in person.
   "Mutation.createAssetCategory": allow.all(allow.signedIn(), person, write, allow.roles("ADMIN")),

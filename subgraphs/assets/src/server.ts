@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { createSubgraph, type HttpRoute, sendJson, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import type { CarClient } from "./clients/car.js";
+import { assetsSettings } from "./config.js";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
 import { policy } from "./policy.js";
@@ -23,13 +25,14 @@ export function createAssetsSubgraph({
   db,
   references,
   repos = createRepositories(db),
-}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  car = assetsSettings({}).car,
+}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories; car?: CarClient }) {
   return createSubgraph({
     name: "assets",
     typeDefs,
     resolvers: {
       Query: Query(repos),
-      Mutation: Mutation(repos, references),
+      Mutation: Mutation(repos, references, car),
       Asset,
       AssetCategory,
       AssetStatistic,
@@ -37,7 +40,9 @@ export function createAssetsSubgraph({
       Organisation,
     },
     policy,
-    createLoaders: () => createLoaders(repos),
+    createLoaders: () => createLoaders(repos, car),
+    routes: [carReadiness(car)],
+    close: () => car.close(),
   });
 }
 
@@ -45,7 +50,15 @@ export const assetsModule: SubgraphModule = {
   name: "assets",
   defaultPort: 4002,
   migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
-  create: createAssetsSubgraph,
+  // The CAR's address and timeout come from the settings it is given (the environment, via index.ts or the stack).
+  create: (deps) => createAssetsSubgraph({ ...deps, ...assetsSettings(deps.env ?? {}) }),
 };
+
+/** `GET /readyz`: the CAR client's circuit breaker and cache, for operators. */
+const carReadiness = (car: CarClient): HttpRoute => ({
+  method: "GET",
+  path: "/readyz",
+  handle: (_req, res) => sendJson(res, 200, { ready: true, registries: { CAR: car.state() } }),
+});
 
 export { createRepositories };

@@ -130,6 +130,14 @@ export function requireEnergyCapacity(category: { code: string; requiresEnergyCa
 export const externalId = (value: string | null | undefined) =>
   value === null || value === undefined ? null : requireText(value, "externalId");
 
+/** A Central Asset Register id, e.g. CAR-000123 (upper-cased). */
+export function carId(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const id = value.trim().toUpperCase();
+  if (!/^[A-Z0-9][A-Z0-9-]{2,39}$/.test(id)) throw badInput(`carId ${JSON.stringify(value)} is not a Central Asset Register id`, "carId");
+  return id;
+}
+
 // ---- Asset taxonomy ----------------------------------------------------------------------------------
 
 /** A category as the attribute rules need it. */

@@ -357,7 +357,9 @@ describe("registerAsset", () => {
       () => run("FSP B", REGISTER, { input: { ...heatPump(ORG_B), meterPointId: row!.meterPointId } }),
       "CONFLICT",
     );
-    expect(result.errors?.[0]?.message).toBe("A record with the same meter point id already exists");
+    expect(result.errors?.[0]?.message).toBe(
+      "An asset with the same meter point is registered already by another organisation: one entry per physical asset",
+    );
     const told = JSON.stringify(result.errors);
     expect(told).not.toContain(a1.id);
     expect(told).not.toContain(ORG_A);

@@ -185,7 +185,9 @@ describe("registerAsset", () => {
     const [assets, audits] = [await count("assets"), await count("audit_events")];
     const sameMeter = await execute(subgraph, REGISTER, { input: battery({ meterPointId: first.meterPointId, name: "Copy" }) }, OWNER_FSP);
     expect(errorCodes(sameMeter)).toEqual(["CONFLICT"]);
-    expect(sameMeter.errors?.[0]?.message).toBe("A record with the same meter point id already exists");
+    // The caller may see the existing asset, so the CONFLICT points at it.
+    expect(sameMeter.errors?.[0]?.message).toMatch(/same meter point is registered already \(asset /);
+    expect(sameMeter.errors?.[0]?.extensions).toEqual({ code: "CONFLICT", existingAssetId: first.id });
     const sameExternal = await execute(subgraph, REGISTER, { input: battery({ externalId: "FU-DUP" }) }, OWNER_FSP);
     expect(errorCodes(sameExternal)).toEqual(["CONFLICT"]);
     expect(sameExternal.errors?.[0]?.message).toMatch(/external id/);

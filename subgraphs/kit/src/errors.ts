@@ -47,6 +47,9 @@ function sqlState(error: unknown): { code: string; constraint?: string; detail?:
   return undefined;
 }
 
+/** Whether `error` (or what drizzle wrapped) is a unique-constraint violation (SQLSTATE 23505). */
+export const isUniqueViolation = (error: unknown) => sqlState(error)?.code === "23505";
+
 /** Maps database errors a client can cause to coded errors; anything else is masked. */
 function classify(error: unknown): SfeError | undefined {
   const pg = sqlState(error);

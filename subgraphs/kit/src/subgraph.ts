@@ -29,6 +29,8 @@ export interface Subgraph<TLoaders = any> {
   apollo: ApolloServer<SubgraphContext<TLoaders>>;
   createLoaders(): TLoaders;
   routes: HttpRoute[];
+  /** Releases what the subgraph holds beyond the database (an external registry's connections). */
+  close(): Promise<void>;
 }
 
 export interface SubgraphDefinition<TLoaders> {
@@ -40,6 +42,7 @@ export interface SubgraphDefinition<TLoaders> {
   policy?: Policy;
   createLoaders(): TLoaders;
   routes?: HttpRoute[];
+  close?: () => Promise<void>;
 }
 
 /** Scalars shared by every subgraph's schema. */
@@ -61,7 +64,13 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
     // Subgraphs sit behind the gateway, which owns CSRF prevention and introspection policy.
     csrfPrevention: false,
   });
-  return { name: definition.name, apollo, createLoaders: definition.createLoaders, routes: definition.routes ?? [] };
+  return {
+    name: definition.name,
+    apollo,
+    createLoaders: definition.createLoaders,
+    routes: definition.routes ?? [],
+    close: definition.close ?? (async () => {}),
+  };
 }
 
 /** What a subgraph is built from: its database, and how to check entities other subgraphs own. */
@@ -121,7 +130,9 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
     url,
     requestCount: () => requests,
     stop: () => {
-      stopped ??= close(server).then(() => subgraph.apollo.stop());
+      stopped ??= close(server)
+        .then(() => subgraph.apollo.stop())
+        .then(() => subgraph.close());
       return stopped;
     },
   };

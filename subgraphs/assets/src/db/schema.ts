@@ -59,6 +59,8 @@ export const assets = assetsSchema.table(
     dnoGroup: text("dno_group"),
     meterPointId: text("meter_point_id"),
     externalId: text("external_id"),
+    /** The asset's id in the Central Asset Register; the fields the CAR owns are resolved from it, never copied. */
+    carId: text("car_id"),
     status: text().$type<AssetStatus>().notNull().default("REGISTERED"),
     /** The category's attributes (key → value), checked against the category when written. */
     attributes: jsonb().$type<Record<string, unknown>>().notNull().default({}),
@@ -70,6 +72,7 @@ export const assets = assetsSchema.table(
     index("assets_name_idx").on(t.name),
     uniqueIndex("assets_meter_point_id_unique").on(t.meterPointId).where(sql`meter_point_id is not null`),
     uniqueIndex("assets_external_id_unique").on(t.externalId).where(sql`external_id is not null`),
+    uniqueIndex("assets_car_id_unique").on(t.carId).where(sql`car_id is not null`),
   ],
 );
 

@@ -169,6 +169,26 @@ export function createAssetRepository(db: Database) {
         .orderBy(asc(assets.categoryCode), sql`${assets.gspGroup} asc nulls last`);
     },
 
+    /** The asset already registered with any of these keys (the unique ones), if any. */
+    async findDuplicate(keys: {
+      meterPointId?: string | null;
+      carId?: string | null;
+      externalId?: string | null;
+    }): Promise<AssetRow | null> {
+      const conditions = [
+        keys.meterPointId ? eq(assets.meterPointId, keys.meterPointId) : undefined,
+        keys.carId ? eq(assets.carId, keys.carId) : undefined,
+        keys.externalId ? eq(assets.externalId, keys.externalId) : undefined,
+      ].filter((c) => c !== undefined);
+      if (conditions.length === 0) return null;
+      const [row] = await db
+        .select()
+        .from(assets)
+        .where(or(...conditions))
+        .limit(1);
+      return row ?? null;
+    },
+
     async create(values: NewAsset, actor: Identity | null): Promise<AssetRow> {
       return db.transaction(async (tx) => {
         const [row] = await tx.insert(assets).values(values).returning();

@@ -17,5 +17,8 @@ export const Asset: AssetResolvers = {
     if (!category) throw new Error(`asset category ${asset.categoryCode} is missing`);
     return attributeIssues(category, asset);
   },
+  // Resolved from the CAR on demand; a CAR failure fails only this field (nullable), naming the registry.
+  carRecord: ({ carId, meterPointId }, _, { loaders }) =>
+    carId ? loaders.carRecord.load(carId) : meterPointId ? loaders.carRecordByMeterPoint.load(meterPointId) : null,
   marketUnits: ({ id }, _, { identity, loaders }) => loaders.marketUnitsByAsset.load({ key: id, visible: visibleUnitFilter(identity) }),
 };
