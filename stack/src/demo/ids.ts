@@ -18,18 +18,5 @@ export function stableHash(key: string): string {
   return createHash("sha1").update(key).digest("hex");
 }
 
-const MPAN_PRIMES = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-
-/** The 13th digit of an MPAN core: Σ(digit × prime) over the first 12 digits, mod 11, mod 10. */
-export function mpanCheckDigit(first12: string): number {
-  if (!/^\d{12}$/.test(first12)) throw new Error(`MPAN core prefix must be 12 digits: ${first12}`);
-  let sum = 0;
-  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (MPAN_PRIMES[i] ?? 0);
-  return (sum % 11) % 10;
-}
-
-/** A valid 13-digit MPAN core: 2-digit distributor id + 10-digit reference + check digit. */
-export function mpanCore(distributorId: number, reference: string): string {
-  const first12 = `${String(distributorId).padStart(2, "0")}${reference.padStart(10, "0")}`;
-  return `${first12}${mpanCheckDigit(first12)}`;
-}
+/** MPAN cores for the demo's own assets: the stand-in register's helper (its records use the same ones). */
+export { mpanCheckDigit, mpanCore } from "@sfe/car-registry";
