@@ -7,6 +7,7 @@ import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { formatError, type HttpRoute, sendJson } from "@sfe/kit";
 import type { GraphQLFormattedError } from "graphql";
+import { assetFileRoutes } from "./asset-files.js";
 import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
 import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
 import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
@@ -106,7 +107,15 @@ export function createGateway(options: GatewayOptions = {}) {
   return {
     apollo,
     gateway,
-    routes: [readiness],
+    routes: [
+      readiness,
+      // CSV import and export of assets: authenticated here like GraphQL, then forwarded to the assets subgraph.
+      ...assetFileRoutes({
+        assetsUrl: () => urlOf("assets") ?? "http://127.0.0.1:4002/graphql",
+        authenticate: (req) => authenticator.authenticate(req),
+        secret: options.subgraphSecret,
+      }),
+    ],
     supergraph,
     /** Each request's context: who is calling, forwarded to every subgraph. */
     context: async (req: IncomingMessage): Promise<GatewayContext> => ({ identity: await authenticator.authenticate(req) }),

@@ -8,5 +8,6 @@ export * from "./loaders.js";
 export * from "./migrate.js";
 export * from "./policy.js";
 export * from "./references.js";
+export * from "./request-scope.js";
 export * from "./subgraph.js";
 export * from "./validate.js";
