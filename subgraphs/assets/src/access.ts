@@ -1,6 +1,8 @@
 import { allow, areaCovers, forbidden, type Identity, seesEveryOrganisation } from "@sfe/kit";
 import type { AssetRow, AssetVisibility } from "./repositories/assets.js";
+import type { TransferRow, TransferVisibility } from "./repositories/lifecycle.js";
 import type { MarketUnitRow, UnitVisibility } from "./repositories/market-units.js";
+import type { DescribeUnit } from "./validation.js";
 
 /**
  * Row-level access to assets (the operation rules are in policy.ts). Who sees an asset:
@@ -80,3 +82,59 @@ export function requireMayCreateUnitFor(identity: Identity | null, ownerId: stri
 /** Whether `asset` may join a unit of `ownerId` for `identity`: it is the owner's and the caller sees it. */
 export const mayJoinUnitOf = (identity: Identity | null, ownerId: string, asset: Pick<AssetRow, "ownerId" | "gspGroup">): boolean =>
   asset.ownerId === ownerId && canSeeAsset(identity, asset);
+
+/** How a refusal names a unit: by name and id to whoever may change it (its owner, a hub administrator), else not at all. */
+export const describeUnitFor =
+  (identity: Identity | null): DescribeUnit =>
+  (unit) =>
+    canChangeUnit(identity, unit) ? `market unit "${unit.name}" (${unit.id})` : "one of the owner's market units";
+
+/**
+ * Row-level access to asset transfers. Who sees a transfer: a hub administrator, and the FSP accounts of the two
+ * organisations (sender and receiver); nobody else (a system operator whose area covers the asset included: a
+ * transfer is business between two FSPs). Who decides it: the receiver accepts or declines, the sender cancels, a
+ * hub administrator may do any of the three. Writes need the assets:write scope.
+ */
+export function visibleTransferFilter(identity: Identity | null): TransferVisibility {
+  if (!mayRead(identity)) return { all: false, organisationIds: [] };
+  if (seesEveryOrganisation(identity)) return { all: true };
+  return { all: false, organisationIds: identity.roles.includes("FSP") && identity.organisationId ? [identity.organisationId] : [] };
+}
+
+type TransferParties = Pick<TransferRow, "fromOrganisationId" | "toOrganisationId">;
+
+/** Whether `identity` may see `transfer` (the SQL form is `visibleTransferFilter`). */
+export function canSeeTransfer(identity: Identity | null, transfer: TransferParties): boolean {
+  if (!mayRead(identity)) return false;
+  return (
+    seesEveryOrganisation(identity) || ownsAsFsp(identity, transfer.fromOrganisationId) || ownsAsFsp(identity, transfer.toOrganisationId)
+  );
+}
+
+/** Whether `identity` may accept or decline `transfer`: an FSP of the receiving organisation or a hub administrator. */
+export const canAnswerTransfer = (identity: Identity | null, transfer: TransferParties): boolean =>
+  mayWrite(identity) && (seesEveryOrganisation(identity) || ownsAsFsp(identity, transfer.toOrganisationId));
+
+/** Whether `identity` may cancel `transfer`: an FSP of the sending organisation or a hub administrator. */
+export const canCancelTransfer = (identity: Identity | null, transfer: TransferParties): boolean =>
+  mayWrite(identity) && (seesEveryOrganisation(identity) || ownsAsFsp(identity, transfer.fromOrganisationId));
+
+/**
+ * THE ONE EXCEPTION to `canSeeAsset`: while a transfer is PENDING, the asset it offers is visible through it
+ * (`AssetTransfer.asset`) to both parties, so the receiver sees what it is offered before it owns the asset. Only
+ * there: `asset(id)`, lists and entity references still answer null to the receiver until it has accepted. Once the
+ * transfer is decided the usual rules apply again (the former owner no longer sees an asset it handed over).
+ */
+export function canSeeTransferredAsset(
+  identity: Identity | null,
+  transfer: Pick<TransferRow, "assetId" | "status"> & TransferParties,
+  asset: Pick<AssetRow, "id" | "ownerId" | "gspGroup">,
+): boolean {
+  if (canSeeAsset(identity, asset)) return true;
+  return (
+    transfer.status === "PENDING" &&
+    asset.id === transfer.assetId &&
+    asset.ownerId === transfer.fromOrganisationId &&
+    canSeeTransfer(identity, transfer)
+  );
+}

@@ -3,6 +3,7 @@ import DataLoader from "dataloader";
 import type { AssetRow, AssetVisibility, OwnerPage } from "./repositories/assets.js";
 import type { CarAsset, CarClient } from "./clients/car.js";
 import type { Repositories } from "./repositories/index.js";
+import type { TransferRow, TransferVisibility } from "./repositories/lifecycle.js";
 import type { MarketUnitRow, MembershipRow, UnitAggregates } from "./repositories/market-units.js";
 
 /**
@@ -10,9 +11,9 @@ import type { MarketUnitRow, MembershipRow, UnitAggregates } from "./repositorie
  * built before the caller is known). Within a request the caller, so the visibility, is one: a batch is one
  * read per distinct visibility, in practice one.
  */
-export interface VisibleKey {
+export interface VisibleKey<S = AssetVisibility> {
   key: string;
-  visible: AssetVisibility;
+  visible: S;
 }
 
 /** A key of a paged list per owner: one owner, the page a field asked for, and what the caller may see. */
@@ -21,7 +22,7 @@ export interface OwnerPageKey extends OwnerPage {
   visible: AssetVisibility;
 }
 
-const visibleKey = ({ key, visible }: VisibleKey) => `${key}:${JSON.stringify(visible)}`;
+const visibleKey = ({ key, visible }: VisibleKey<unknown>) => `${key}:${JSON.stringify(visible)}`;
 /** One read per distinct page and visibility. */
 const readKey = (key: Omit<OwnerPageKey, "ownerId">) => `${key.limit}:${key.offset}:${JSON.stringify(key.visible)}`;
 const ownerPageKey = (key: OwnerPageKey) => `${key.ownerId}:${readKey(key)}`;
@@ -46,8 +47,11 @@ async function readByGroup<K, G>(
 }
 
 /** At most one row per key, from rows the caller may see: null for the rest. */
-function visibleByKey<V>(read: (keys: readonly string[], visible: AssetVisibility) => Promise<readonly V[]>, keyOf: (row: V) => string) {
-  return new DataLoader<VisibleKey, V | null, string>(
+function visibleByKey<V, S = AssetVisibility>(
+  read: (keys: readonly string[], visible: S) => Promise<readonly V[]>,
+  keyOf: (row: V) => string,
+) {
+  return new DataLoader<VisibleKey<S>, V | null, string>(
     async (keys) => {
       const answers = await readByGroup(
         keys,
@@ -147,6 +151,16 @@ export function createLoaders(repos: Repositories, car: CarClient) {
     members: visibleListsByKey(
       (unitIds, visible) => repos.marketUnits.members(unitIds, visible),
       (row) => row.unitId,
+    ),
+    /** Transfers by id, only those the caller may see (the visibility is a transfer visibility). */
+    transfer: visibleByKey<TransferRow, TransferVisibility>(
+      (ids, visible) => repos.lifecycle.transfersByIds(ids, visible),
+      (row) => row.id,
+    ),
+    /** The PENDING transfer of each asset, if the caller may see it (key: asset id). */
+    pendingTransfer: visibleByKey<TransferRow, TransferVisibility>(
+      (assetIds, visible) => repos.lifecycle.pendingTransfers(assetIds, visible),
+      (row) => row.assetId,
     ),
     memberships: visibleListsByKey<MembershipRow>(
       (unitIds, visible) => repos.marketUnits.memberships(unitIds, visible),

@@ -29,6 +29,9 @@ export const policy: Policy = {
   "Organisation.assets": allow.all(allow.signedIn(), read),
   "Organisation.marketUnits": allow.all(allow.signedIn(), read),
   "Asset.marketUnits": allow.all(allow.signedIn(), read),
+  // Transfers are business between two FSPs: their accounts and hub administrators see them (access.ts says which).
+  "Query.assetTransfers": allow.all(allow.signedIn(), read, allow.roles("FSP", "ADMIN")),
+  "Asset.pendingTransfer": allow.all(allow.signedIn(), read),
   "Mutation.registerAsset": fspOrAdminWrite,
   "Mutation.importAssetFromCar": fspOrAdminWrite,
   "Mutation.updateAsset": fspOrAdminWrite,
@@ -39,4 +42,12 @@ export const policy: Policy = {
   "Mutation.addMarketUnitMembers": fspOrAdminWrite,
   "Mutation.removeMarketUnitMembers": fspOrAdminWrite,
   "Mutation.updateMarketUnit": fspOrAdminWrite,
+  // Which party may do which (sender requests and cancels, receiver accepts and declines): access.ts.
+  "Mutation.requestAssetTransfer": fspOrAdminWrite,
+  "Mutation.acceptAssetTransfer": fspOrAdminWrite,
+  "Mutation.declineAssetTransfer": fspOrAdminWrite,
+  "Mutation.cancelAssetTransfer": fspOrAdminWrite,
+  "Mutation.deregisterAsset": fspOrAdminWrite,
+  // Undoing a de-registration: hub administrators only.
+  "Mutation.reinstateAsset": allow.all(allow.signedIn(), write, allow.roles("ADMIN")),
 };

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createSubgraph, type HttpRoute, sendJson, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import type { CarClient } from "./clients/car.js";
+import { createBulkRoutes } from "./bulk.js";
 import { assetsSettings } from "./config.js";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
@@ -10,6 +11,7 @@ import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { AssetCategory } from "./resolvers/AssetCategory.js";
 import { AssetStatistic } from "./resolvers/AssetStatistic.js";
+import { AssetTransfer } from "./resolvers/AssetTransfer.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { MarketUnit } from "./resolvers/MarketUnit.js";
 import { Organisation } from "./resolvers/Organisation.js";
@@ -26,7 +28,8 @@ export function createAssetsSubgraph({
   references,
   repos = createRepositories(db),
   car = assetsSettings({}).car,
-}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories; car?: CarClient }) {
+  secret,
+}: Pick<SubgraphDeps, "db" | "references" | "secret"> & { repos?: Repositories; car?: CarClient }) {
   return createSubgraph({
     name: "assets",
     typeDefs,
@@ -36,12 +39,13 @@ export function createAssetsSubgraph({
       Asset,
       AssetCategory,
       AssetStatistic,
+      AssetTransfer,
       MarketUnit,
       Organisation,
     },
     policy,
     createLoaders: () => createLoaders(repos, car),
-    routes: [carReadiness(car)],
+    routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, secret })],
     close: () => car.close(),
   });
 }

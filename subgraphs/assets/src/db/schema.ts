@@ -120,4 +120,42 @@ export const marketUnitMembers = assetsSchema.table(
   ],
 );
 
+/** Where a transfer of an asset to another organisation stands: PENDING until the receiver decides or the sender cancels. */
+export type TransferStatus = "PENDING" | "ACCEPTED" | "DECLINED" | "CANCELLED";
+
+/**
+ * Transfers of assets between organisations (FSPs). The current owner's request is its consent; the receiving
+ * organisation accepts (the asset changes owner) or declines, or the sender cancels. At most one PENDING transfer
+ * per asset; decided transfers stay as the asset's history.
+ */
+export const assetTransfers = assetsSchema.table(
+  "asset_transfers",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    assetId: uuid("asset_id")
+      .notNull()
+      .references(() => assets.id),
+    /** The owner when the transfer was requested (an Organisation of the users subgraph). */
+    fromOrganisationId: uuid("from_organisation_id").notNull(),
+    /** The receiving organisation (users subgraph, checked over federation). */
+    toOrganisationId: uuid("to_organisation_id").notNull(),
+    status: text().$type<TransferStatus>().notNull().default("PENDING"),
+    /** The person who requested it (null for an API key; the audit trail names the organisation). */
+    requestedBy: uuid("requested_by"),
+    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    decidedBy: uuid("decided_by"),
+    note: text(),
+  },
+  (t) => [
+    uniqueIndex("asset_transfers_pending_unique").on(t.assetId).where(sql`status = 'PENDING'`),
+    index("asset_transfers_asset_idx").on(t.assetId),
+    index("asset_transfers_from_idx").on(t.fromOrganisationId, t.requestedAt),
+    index("asset_transfers_to_idx").on(t.toOrganisationId, t.requestedAt),
+    check("asset_transfers_status_known", sql`status in ('PENDING', 'ACCEPTED', 'DECLINED', 'CANCELLED')`),
+    check("asset_transfers_parties_differ", sql`from_organisation_id <> to_organisation_id`),
+    check("asset_transfers_decided_when_not_pending", sql`(status = 'PENDING') = (decided_at is null)`),
+  ],
+);
+
 export const auditEvents = auditEventsTable(assetsSchema);

@@ -198,12 +198,21 @@ export function createAssetRepository(db: Database) {
       });
     },
 
-    /** Applies `changes`; null when the asset does not exist. */
-    async update(id: string, changes: Partial<NewAsset>, actor: Identity | null): Promise<AssetRow | null> {
+    /**
+     * Applies `changes` unless `check` refuses them given the locked row (e.g. the asset was de-registered since the
+     * caller read it); audited. Null when the asset does not exist.
+     */
+    async update(
+      id: string,
+      changes: Partial<NewAsset>,
+      actor: Identity | null,
+      check: (before: AssetRow) => void = () => {},
+    ): Promise<AssetRow | null> {
       if (!isUuid(id)) return null;
       return db.transaction(async (tx) => {
         const [before] = await tx.select().from(assets).where(eq(assets.id, id)).for("update");
         if (!before) return null;
+        check(before);
         const [row] = await tx
           .update(assets)
           .set({ ...changes, updatedAt: new Date() })

@@ -1,6 +1,7 @@
 import type { Database } from "@sfe/kit";
 import { createAssetRepository } from "./assets.js";
 import { createAssetCategoryRepository } from "./categories.js";
+import { createLifecycleRepository } from "./lifecycle.js";
 import { createMarketUnitRepository } from "./market-units.js";
 
 export function createRepositories(db: Database) {
@@ -8,6 +9,7 @@ export function createRepositories(db: Database) {
     assets: createAssetRepository(db),
     categories: createAssetCategoryRepository(db),
     marketUnits: createMarketUnitRepository(db),
+    lifecycle: createLifecycleRepository(db),
   };
 }
 

@@ -1,5 +1,5 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, exists, getTableColumns, gt, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, exists, getTableColumns, gt, inArray, isNull, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { assets, auditEvents, marketUnitMembers, marketUnits } from "../db/schema.js";
 import { type AssetRow, type AssetVisibility, type OwnerPage, visibleAssetCondition } from "./assets.js";
 
@@ -63,6 +63,104 @@ const memberColumns = {
 const current = isNull(marketUnitMembers.removedAt);
 const byName = [asc(marketUnits.name), asc(marketUnits.id)];
 
+/**
+ * Locks `ids`' asset rows FOR SHARE, in id order, and reads them: an asset joining a unit cannot change owner or be
+ * de-registered (both lock it FOR UPDATE) until the membership is written. Assets are locked before units, the
+ * order every write that touches both follows (lifecycle.ts too), so two writes never wait on each other.
+ */
+const lockJoining = (tx: Database, ids: readonly string[]): Promise<MemberAsset[]> =>
+  ids.length === 0
+    ? Promise.resolve([])
+    : tx
+        .select(memberColumns)
+        .from(assets)
+        .where(inArray(assets.id, [...ids]))
+        .orderBy(asc(assets.id))
+        .for("share");
+
+/** Each unit's current members with their composition fields. */
+const currentMembers = (tx: Database, unitId: string): Promise<MemberAsset[]> =>
+  tx
+    .select(memberColumns)
+    .from(marketUnitMembers)
+    .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+    .where(and(eq(marketUnitMembers.unitId, unitId), current))
+    .orderBy(asc(assets.name), asc(assets.id));
+
+/** A unit with its current members, as the composition rules need them. */
+export interface UnitWithMembers {
+  unit: MarketUnitRow;
+  members: MemberAsset[];
+}
+
+/**
+ * The units, not DEREGISTERED (those are final and never change), that `assetId` is a current member of, with all
+ * their current members, by unit id. With `lock`, the units are locked FOR UPDATE (in id order) and read after the
+ * lock, so what is answered holds until the transaction ends; the caller must hold the asset's row lock, which
+ * keeps new memberships of it out (joining takes it FOR SHARE).
+ */
+export async function liveUnitsOfAsset(tx: Database, assetId: string, lock: boolean): Promise<UnitWithMembers[]> {
+  const memberOf = tx
+    .select({ unitId: marketUnitMembers.unitId })
+    .from(marketUnitMembers)
+    .where(and(eq(marketUnitMembers.assetId, assetId), current));
+  const live = and(inArray(marketUnits.id, memberOf), ne(marketUnits.status, "DEREGISTERED"));
+  const query = tx.select().from(marketUnits).where(live).orderBy(asc(marketUnits.id));
+  const candidates = lock ? await query.for("update") : await query;
+  if (candidates.length === 0) return [];
+  // Read again once locked: a member may have been removed (or the unit de-registered) while we waited.
+  const units = lock ? await tx.select().from(marketUnits).where(live).orderBy(asc(marketUnits.id)) : candidates;
+  if (units.length === 0) return [];
+  const rows = await tx
+    .select({ ...memberColumns, unitId: marketUnitMembers.unitId })
+    .from(marketUnitMembers)
+    .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+    .where(
+      and(
+        inArray(
+          marketUnitMembers.unitId,
+          units.map((u) => u.id),
+        ),
+        current,
+      ),
+    )
+    .orderBy(asc(assets.name), asc(assets.id));
+  return units.map((unit) => ({
+    unit,
+    members: rows.filter((r) => r.unitId === unit.id).map(({ unitId: _unitId, ...member }) => member),
+  }));
+}
+
+/**
+ * Ends `assetId`'s current membership of each of `units` (the rows stay, with removed_at set): an ACTIVE unit
+ * becomes REASSESSMENT_REQUIRED (domain digest §7.3), each change audited with the members before and after. Runs
+ * in the caller's transaction, the units locked (`liveUnitsOfAsset(tx, assetId, true)`).
+ */
+export async function leaveUnits(tx: Database, assetId: string, units: readonly UnitWithMembers[], actor: Identity | null): Promise<void> {
+  for (const { unit: before, members } of units) {
+    await tx
+      .update(marketUnitMembers)
+      .set({ removedAt: sql`now()` })
+      .where(and(eq(marketUnitMembers.unitId, before.id), eq(marketUnitMembers.assetId, assetId), current));
+    const status = before.status === "ACTIVE" ? "REASSESSMENT_REQUIRED" : before.status;
+    const [row] = await tx.update(marketUnits).set({ status, updatedAt: new Date() }).where(eq(marketUnits.id, before.id)).returning();
+    if (!row) throw new Error("update returned no row");
+    await appendAudit(tx, auditEvents, actor, {
+      action: status !== before.status ? "STATUS_CHANGE" : "UPDATE",
+      entityType: "MarketUnit",
+      entityId: before.id,
+      before: { ...before, assetIds: members.map((m) => m.id).sort() },
+      after: {
+        ...row,
+        assetIds: members
+          .filter((m) => m.id !== assetId)
+          .map((m) => m.id)
+          .sort(),
+      },
+    });
+  }
+}
+
 export function createMarketUnitRepository(db: Database) {
   /** The SQL condition for `visible`: undefined for every unit, null when none is visible (no query needed). */
   function visibleCondition(visible: UnitVisibility): SQL | undefined | null {
@@ -84,15 +182,6 @@ export function createMarketUnitRepository(db: Database) {
     ];
     return either.length === 0 ? null : or(...either);
   }
-
-  /** Each unit's current members with their composition fields. */
-  const currentMembers = (tx: Database, unitId: string): Promise<MemberAsset[]> =>
-    tx
-      .select(memberColumns)
-      .from(marketUnitMembers)
-      .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
-      .where(and(eq(marketUnitMembers.unitId, unitId), current))
-      .orderBy(asc(assets.name), asc(assets.id));
 
   return {
     /** The `visible` units among `ids`, in any order (the loader orders them). */
@@ -212,9 +301,18 @@ export function createMarketUnitRepository(db: Database) {
       return rows.map((row) => ({ ...row, gspGroups: row.gspGroups ?? [] }));
     },
 
-    /** Creates a unit with its first members, audited, in one transaction. */
-    async create(values: NewMarketUnit, assetIds: readonly string[], actor: Identity | null): Promise<MarketUnitRow> {
+    /**
+     * Creates a unit with its first members, audited, in one transaction. The members are locked first (FOR SHARE):
+     * `check` sees them as they are then and may refuse (writing nothing).
+     */
+    async create(
+      values: NewMarketUnit,
+      assetIds: readonly string[],
+      actor: Identity | null,
+      check: (members: MemberAsset[]) => void = () => {},
+    ): Promise<MarketUnitRow> {
       return db.transaction(async (tx) => {
+        check(await lockJoining(tx, [...new Set(assetIds)].filter(isUuid)));
         const [row] = await tx.insert(marketUnits).values(values).returning();
         if (!row) throw new Error("insert returned no row");
         await tx.insert(marketUnitMembers).values(assetIds.map((assetId) => ({ unitId: row.id, assetId })));
@@ -229,21 +327,22 @@ export function createMarketUnitRepository(db: Database) {
     },
 
     /**
-     * Adds and ends memberships of unit `unitId` in one transaction, the unit locked: `check` sees the current
-     * members and the next ones and may refuse (writing nothing). A change to an ACTIVE unit makes it
+     * Adds and ends memberships of unit `unitId` in one transaction, the unit and the joining assets locked: `check`
+     * sees the current members and the next ones (as they are now: owner, status) and may refuse (writing nothing). A change to an ACTIVE unit makes it
      * REASSESSMENT_REQUIRED (domain digest §7.3). Audited with the members before and after. Null when the
      * unit does not exist.
      */
     async changeMembers(unitId: string, change: MemberChange, check: MemberCheck, actor: Identity | null): Promise<MarketUnitRow | null> {
       if (!isUuid(unitId)) return null;
+      const add = [...new Set(change.add ?? [])].filter(isUuid);
       return db.transaction(async (tx) => {
+        // Assets before the unit: the lock order every write follows (see lockJoining).
+        const joining = await lockJoining(tx, add);
         const [before] = await tx.select().from(marketUnits).where(eq(marketUnits.id, unitId)).for("update");
         if (!before) return null;
         const members = await currentMembers(tx, unitId);
-        const add = [...new Set(change.add ?? [])].filter(isUuid);
         const remove = new Set(change.remove ?? []);
         const memberIds = new Set(members.map((m) => m.id));
-        const joining = add.length > 0 ? await tx.select(memberColumns).from(assets).where(inArray(assets.id, add)) : [];
         const next = [...members.filter((m) => !remove.has(m.id)), ...joining.filter((a) => !memberIds.has(a.id))];
         check(before, members, next);
 

@@ -1,5 +1,5 @@
 import type { AssetResolvers } from "../__generated__/resolvers-types.js";
-import { visibleAsset, visibleUnitFilter } from "../access.js";
+import { visibleAsset, visibleTransferFilter, visibleUnitFilter } from "../access.js";
 import { attributeIssues } from "../validation.js";
 
 export const Asset: AssetResolvers = {
@@ -21,4 +21,7 @@ export const Asset: AssetResolvers = {
   carRecord: ({ carId, meterPointId }, _, { loaders }) =>
     carId ? loaders.carRecord.load(carId) : meterPointId ? loaders.carRecordByMeterPoint.load(meterPointId) : null,
   marketUnits: ({ id }, _, { identity, loaders }) => loaders.marketUnitsByAsset.load({ key: id, visible: visibleUnitFilter(identity) }),
+  // Null unless the caller is one of the two organisations (or a hub administrator): filtered in SQL.
+  pendingTransfer: ({ id }, _, { identity, loaders }) =>
+    loaders.pendingTransfer.load({ key: id, visible: visibleTransferFilter(identity) }),
 };

@@ -3,6 +3,7 @@ import {
   conflict,
   isUniqueViolation,
   forbidden,
+  type Identity,
   notFound,
   requireReferences,
   requireUuid,
@@ -10,19 +11,25 @@ import {
 } from "@sfe/kit";
 import type { MutationResolvers, RegisterAssetInput } from "../__generated__/resolvers-types.js";
 import type { CarClient } from "../clients/car.js";
+import { duplicateRejection, registrationValues } from "../registration.js";
 import {
+  canAnswerTransfer,
+  canCancelTransfer,
   canChangeAsset,
   canChangeUnit,
   canSeeAsset,
+  describeUnitFor,
   mayJoinUnitOf,
   requireMayCreateUnitFor,
   requireMayRegisterFor,
+  visibleTransferFilter,
   visibleUnitFilter,
 } from "../access.js";
 import type { Context } from "../loaders.js";
 import type { AssetRow, NewAsset } from "../repositories/assets.js";
 import type { AssetCategoryChanges } from "../repositories/categories.js";
 import type { Repositories } from "../repositories/index.js";
+import type { TransferRow } from "../repositories/lifecycle.js";
 import type { MarketUnitRow } from "../repositories/market-units.js";
 import {
   assetAttributes,
@@ -34,16 +41,38 @@ import {
   categoryCode,
   categoryDefinition,
   categoryLabel,
-  externalId,
-  location,
   marketUnitName,
   optionalCapacity,
+  optionalNote,
   postcode,
   requireComposition,
   requireEnergyCapacity,
+  requireInNoLiveUnit,
+  requireMayJoin,
   requireNotDeregistered,
+  requireNotDeregisteredAsset,
+  requirePendingTransfer,
   requireStatusChange,
+  requireUnitsCanLose,
+  requireUpdatableStatus,
 } from "../validation.js";
+
+/**
+ * `asset` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), FORBIDDEN when it
+ * sees but does not own it. Checked on what the caller read, and again on the locked row inside the write.
+ */
+function requireChangeableAsset(identity: Identity | null, asset: AssetRow | null | undefined, id: string): AssetRow {
+  if (!asset || !canSeeAsset(identity, asset)) throw notFound("Asset", id);
+  if (!canChangeAsset(identity, asset)) throw forbidden("Only the asset's owner or a hub administrator may change it");
+  return asset;
+}
+
+/** The transfer `id` when the caller may see it (a party or a hub administrator); NOT_FOUND otherwise, as for an unknown id. */
+async function visibleTransfer({ identity, loaders }: Context, id: string): Promise<TransferRow> {
+  const transfer = await loaders.transfer.load({ key: requireUuid(id, "id"), visible: visibleTransferFilter(identity) });
+  if (!transfer) throw notFound("AssetTransfer", id);
+  return transfer;
+}
 
 /** The unit `id` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), else FORBIDDEN. */
 async function changeableUnit({ identity, loaders }: Context, id: string, field: string): Promise<MarketUnitRow> {
@@ -84,28 +113,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
    * the caller may see it.
    */
   async function register(input: RegisterAssetInput, { identity, loaders }: Context) {
-    const ownerId = requireUuid(input.ownerId, "ownerId");
-    requireMayRegisterFor(identity, ownerId);
-    const name = assetName(input.name);
-    const code = input.categoryCode.trim().toUpperCase();
-    const category = await loaders.category.load(code);
-    if (!category) throw badInput(`categoryCode: unknown asset category ${JSON.stringify(input.categoryCode)}`, "categoryCode");
-    const importCapacityKw = capacity(input.importCapacityKw, "importCapacityKw");
-    const exportCapacityKw = capacity(input.exportCapacityKw, "exportCapacityKw");
-    const energyCapacityKwh = optionalCapacity(input.energyCapacityKwh, "energyCapacityKwh");
-    requireEnergyCapacity(category, energyCapacityKwh);
-    const values: NewAsset = {
-      ownerId,
-      name,
-      categoryCode: category.code,
-      importCapacityKw,
-      exportCapacityKw,
-      energyCapacityKwh,
-      ...location(input),
-      externalId: externalId(input.externalId),
-      carId: carIdOf(input.carId),
-      attributes: assetAttributes(category, input.attributes),
-    };
+    const category = await loaders.category.load(input.categoryCode.trim().toUpperCase());
+    const values = registrationValues(input, identity, () => category ?? undefined);
+    const ownerId = values.ownerId;
     await requireReferences(references, "Organisation", [ownerId], "ownerId");
     if (values.carId && !(await car.byIds([values.carId]))[0]) {
       throw badInput(`carId: ${values.carId} is not in the Central Asset Register`, "carId");
@@ -115,20 +125,26 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
     } catch (error) {
       const existing = isUniqueViolation(error) ? await repos.assets.findDuplicate(values) : null;
       if (!existing) throw error;
-      const key =
-        values.meterPointId && existing.meterPointId === values.meterPointId
-          ? "meter point"
-          : values.carId && existing.carId === values.carId
-            ? "CAR id"
-            : "external id";
-      const visible = canSeeAsset(identity, existing);
-      throw conflict(
-        visible
-          ? `An asset with the same ${key} is registered already (asset ${existing.id}): one entry per physical asset`
-          : `An asset with the same ${key} is registered already by another organisation: one entry per physical asset`,
-        visible ? { existingAssetId: existing.id } : {},
-      );
+      const { message } = duplicateRejection(values, existing, identity);
+      throw conflict(message, canSeeAsset(identity, existing) ? { existingAssetId: existing.id } : {});
     }
+  }
+
+  /** The receiving organisation of a transfer exists and is an FSP (one lookup in the users subgraph). */
+  async function requireFsp(organisationId: string): Promise<void> {
+    const [organisation] = await references.lookup<{ roles?: string[] | null }>("Organisation", [organisationId], "roles");
+    if (!organisation) throw badInput(`toOrganisationId: Organisation ${organisationId} does not exist`, "toOrganisationId");
+    if (!organisation.roles?.includes("FSP"))
+      throw badInput(`toOrganisationId: organisation ${organisationId} is not an FSP; assets are transferred to FSPs`, "toOrganisationId");
+  }
+
+  /** Declines or cancels a transfer the caller may: only a PENDING one, checked again on the locked row. */
+  async function closeTransfer(transfer: TransferRow, status: "DECLINED" | "CANCELLED", identity: Identity | null) {
+    const verb = status === "DECLINED" ? "declined" : "cancelled";
+    requirePendingTransfer(transfer, verb);
+    const row = await repos.lifecycle.closeTransfer(transfer.id, status, (locked) => requirePendingTransfer(locked, verb), identity);
+    if (!row) throw notFound("AssetTransfer", transfer.id);
+    return row;
   }
 
   return {
@@ -161,10 +177,10 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
 
     async updateAsset(_, { input }, { identity, loaders }) {
       const id = requireUuid(input.id, "id");
-      const existing = await loaders.asset.load(id);
       // What the caller may not see does not exist for it; what it sees but does not own, it may not change.
-      if (!existing || !canSeeAsset(identity, existing)) throw notFound("Asset", input.id);
-      if (!canChangeAsset(identity, existing)) throw forbidden("Only the asset's owner or a hub administrator may change it");
+      const existing = requireChangeableAsset(identity, await loaders.asset.load(id), input.id);
+      requireNotDeregisteredAsset(existing, "id");
+      requireUpdatableStatus(input.status);
       const changes: Partial<NewAsset> = {
         ...(input.name != null && { name: assetName(input.name) }),
         ...(input.importCapacityKw != null && { importCapacityKw: capacity(input.importCapacityKw, "importCapacityKw") }),
@@ -179,7 +195,11 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
         if (changes.energyCapacityKwh !== undefined) requireEnergyCapacity(category, changes.energyCapacityKwh);
         if (input.attributes !== undefined) changes.attributes = assetAttributes(category, input.attributes);
       }
-      const asset = await repos.assets.update(id, changes, identity);
+      // Checked again on the locked row: a transfer or de-registration may have committed since it was read.
+      const asset = await repos.assets.update(id, changes, identity, (locked) => {
+        requireChangeableAsset(identity, locked, input.id);
+        requireNotDeregisteredAsset(locked, "id");
+      });
       if (!asset) throw notFound("Asset", input.id);
       return { asset };
     },
@@ -228,6 +248,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
         { ownerId, name, unitType: input.unitType, status: "DRAFT" },
         assetIds,
         context.identity,
+        (locked) => requireMayJoin(ownerId, locked),
       );
       return { marketUnit };
     },
@@ -245,6 +266,10 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
           const already = current.filter((m) => assetIds.includes(m.id)).map((m) => m.id);
           if (already.length > 0)
             throw badInput(`assetIds: ${already.join(", ")} ${already.length === 1 ? "is" : "are"} already a member`, "assetIds");
+          requireMayJoin(
+            locked.ownerId,
+            next.filter((m) => assetIds.includes(m.id)),
+          );
           requireComposition(locked.unitType, next);
         },
         context.identity,
@@ -292,5 +317,127 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
       if (!marketUnit) throw notFound("MarketUnit", input.id);
       return { marketUnit };
     },
+
+    async requestAssetTransfer(_, { input }, { identity, loaders }) {
+      const asset = requireChangeableAsset(identity, await loaders.asset.load(requireUuid(input.assetId, "assetId")), input.assetId);
+      const toOrganisationId = requireUuid(input.toOrganisationId, "toOrganisationId").toLowerCase();
+      const note = optionalNote(input.note, "note");
+      requireNotDeregisteredAsset(asset, "assetId");
+      requireOtherOwner(asset.ownerId, toOrganisationId);
+      await requireFsp(toOrganisationId);
+      const describe = describeUnitFor(identity);
+      try {
+        const transfer = await repos.lifecycle.requestTransfer(
+          { assetId: asset.id, toOrganisationId, note },
+          (locked, pending, units) => {
+            requireChangeableAsset(identity, locked, input.assetId);
+            requireNotDeregisteredAsset(locked, "assetId");
+            requireOtherOwner(locked.ownerId, toOrganisationId);
+            if (pending) throw pendingAlready(locked.id, pending.id);
+            requireUnitsCanLose(locked.id, units, "assetId", describe);
+          },
+          identity,
+        );
+        if (!transfer) throw notFound("Asset", input.assetId);
+        return { transfer };
+      } catch (error) {
+        // The asset lock serialises requests, so this backstop (the partial unique index) is not normally reached.
+        if (isUniqueViolation(error)) throw pendingAlready(asset.id);
+        throw error;
+      }
+    },
+
+    async acceptAssetTransfer(_, { id }, context) {
+      const { identity } = context;
+      const transfer = await visibleTransfer(context, id);
+      if (!canAnswerTransfer(identity, transfer))
+        throw forbidden("Only the receiving organisation or a hub administrator may accept a transfer");
+      requirePendingTransfer(transfer, "accepted");
+      const describe = describeUnitFor(identity);
+      const result = await repos.lifecycle.acceptTransfer(
+        transfer.id,
+        (locked, asset, units) => {
+          requirePendingTransfer(locked, "accepted");
+          // Neither can happen while the transfer is PENDING (de-registration refuses it; only a transfer changes owners).
+          if (asset.ownerId !== locked.fromOrganisationId)
+            throw badInput(`id: asset ${asset.id} no longer belongs to the sending organisation`, "id");
+          requireNotDeregisteredAsset(asset, "id");
+          requireUnitsCanLose(asset.id, units, "id", describe);
+        },
+        identity,
+      );
+      if (!result) throw notFound("AssetTransfer", id);
+      return { transfer: result.transfer };
+    },
+
+    async declineAssetTransfer(_, { id }, context) {
+      const transfer = await visibleTransfer(context, id);
+      if (!canAnswerTransfer(context.identity, transfer))
+        throw forbidden("Only the receiving organisation or a hub administrator may decline a transfer");
+      return { transfer: await closeTransfer(transfer, "DECLINED", context.identity) };
+    },
+
+    async cancelAssetTransfer(_, { id }, context) {
+      const transfer = await visibleTransfer(context, id);
+      if (!canCancelTransfer(context.identity, transfer))
+        throw forbidden("Only the sending organisation or a hub administrator may cancel a transfer");
+      return { transfer: await closeTransfer(transfer, "CANCELLED", context.identity) };
+    },
+
+    async deregisterAsset(_, { id, reason }, { identity, loaders }) {
+      const asset = requireChangeableAsset(identity, await loaders.asset.load(requireUuid(id, "id")), id);
+      const why = optionalNote(reason, "reason");
+      const check = (locked: AssetRow, liveUnits: MarketUnitRow[], pending: TransferRow | null) => {
+        requireChangeableAsset(identity, locked, id);
+        if (locked.status === "DEREGISTERED") throw badInput(`id: asset ${locked.id} is DEREGISTERED already`, "id");
+        requireInNoLiveUnit(locked.id, liveUnits);
+        if (pending)
+          throw badInput(
+            `id: asset ${locked.id} has a pending transfer (${pending.id}): cancel it, or have it declined, before de-registering the asset`,
+            "id",
+          );
+      };
+      check(asset, [], null); // what can be said before writing; the units and transfers are checked under the lock
+      const row = await repos.lifecycle.deregister(
+        asset.id,
+        why,
+        (locked, units, pending) =>
+          check(
+            locked,
+            units.map((u) => u.unit),
+            pending,
+          ),
+        identity,
+      );
+      if (!row) throw notFound("Asset", id);
+      return { asset: row };
+    },
+
+    async reinstateAsset(_, { id, reason }, { identity }) {
+      const why = optionalNote(reason, "reason");
+      const row = await repos.lifecycle.reinstate(
+        requireUuid(id, "id"),
+        why,
+        (locked) => {
+          if (locked.status !== "DEREGISTERED")
+            throw badInput(`id: asset ${locked.id} is ${locked.status}, not DEREGISTERED: only a de-registered asset is reinstated`, "id");
+        },
+        identity,
+      );
+      if (!row) throw notFound("Asset", id);
+      return { asset: row };
+    },
   };
 };
+
+/** A transfer goes to another organisation than the owner. */
+function requireOtherOwner(ownerId: string, toOrganisationId: string): void {
+  if (ownerId === toOrganisationId) throw badInput("toOrganisationId: the asset belongs to that organisation already", "toOrganisationId");
+}
+
+/** One PENDING transfer per asset: the next waits until it is accepted, declined or cancelled. */
+const pendingAlready = (assetId: string, transferId?: string) =>
+  conflict(
+    `assetId: asset ${assetId} already has a pending transfer${transferId ? ` (${transferId})` : ""}; it must be accepted, declined or cancelled first`,
+    transferId ? { transferId } : {},
+  );

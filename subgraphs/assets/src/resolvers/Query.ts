@@ -1,6 +1,6 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
-import { ASSET_STATISTICS_MIN_GROUP_SIZE, visibleAsset, visibleAssetFilter, visibleUnitFilter } from "../access.js";
+import { ASSET_STATISTICS_MIN_GROUP_SIZE, visibleAsset, visibleAssetFilter, visibleTransferFilter, visibleUnitFilter } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import { normaliseGspGroup } from "../validation.js";
 
@@ -33,4 +33,6 @@ export const Query = (repos: Repositories): QueryResolvers => ({
   marketUnit: (_, { id }, { identity, loaders }) => loaders.marketUnit.load({ key: id, visible: visibleUnitFilter(identity) }),
   marketUnits: (_, { ownerId, first, offset }, { identity }) =>
     repos.marketUnits.list({ visible: visibleUnitFilter(identity), ownerId, ...page(first, offset, 1000) }),
+  assetTransfers: (_, { status, first, offset }, { identity }) =>
+    repos.lifecycle.transfers({ visible: visibleTransferFilter(identity), status, ...page(first, offset, 1000) }),
 });

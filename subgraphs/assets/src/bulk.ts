@@ -1,0 +1,228 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  BodyTooLargeError,
+  type Database,
+  type EntityReferences,
+  type ErrorCode,
+  type HttpRoute,
+  type Identity,
+  isUuid,
+  readIdentity,
+  type Rule,
+  SECRET_HEADER,
+  SfeError,
+  sendJson,
+} from "@sfe/kit";
+// Not (yet) exported by @sfe/kit: records the caller so the owner lookup sees what the caller may see, as it
+// does for registerAsset (kit/http.ts opens the request scope for every route; only GraphQL requests fill it).
+import { setScopeIdentity } from "@sfe/kit";
+import { visibleAssetFilter } from "./access.js";
+import type { CarClient } from "./clients/car.js";
+import { writeAssetsCsv } from "./bulk/export.js";
+import { CsvFileError, IMPORT_MODES, type ImportMode, ImportTooLargeError, importAssets } from "./bulk/import.js";
+import { policy } from "./policy.js";
+import { createRepositories, type Repositories } from "./repositories/index.js";
+import { normaliseGspGroup } from "./validation.js";
+
+export { EXPORT_COLUMNS } from "./bulk/export.js";
+export type { ImportMode, ImportReport, Rejection } from "./bulk/import.js";
+export { MAX_IMPORT_ROWS } from "./bulk/import.js";
+
+export const IMPORT_PATH = "/assets/import";
+export const EXPORT_PATH = "/assets/export.csv";
+/** The largest CSV an import takes. */
+export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+
+export interface BulkDeps {
+  db: Database;
+  references: EntityReferences;
+  /** The Central Asset Register, where a row's carId must exist (as for registerAsset). */
+  car: CarClient;
+  /** The gateway's shared secret: without one the routes do not exist (404). */
+  secret?: string | undefined;
+  repos?: Repositories;
+}
+
+/** Content types a CSV upload may arrive with (browsers label .csv files variously); none at all is fine too. */
+const CSV_TYPES = ["text/csv", "application/csv", "text/plain", "application/vnd.ms-excel", "application/octet-stream"];
+
+const deny: Rule = () => new SfeError("FORBIDDEN", "You are not allowed to do this");
+/** The rules of the operations these routes do in bulk: registerAsset, and the `assets` list. */
+const mayRegister = policy["Mutation.registerAsset"] ?? deny;
+const mayList = policy["Query.assets"] ?? deny;
+
+/**
+ * Bulk registration and export of assets, beside GraphQL, for the gateway only (x-sfe-gateway-secret; 404
+ * when the subgraph has no secret, 403 for a wrong one) acting for the identity it forwards (x-sfe-identity):
+ *
+ * - `POST /assets/import?mode=partial|all-or-nothing` (default partial), body `text/csv` (UTF-8, optional BOM,
+ *   header row, at most 20,000 rows and 10 MB): each row checked as registerAsset checks its input (same rules,
+ *   same messages, same access). partial → 200 with the report, the valid rows registered; all-or-nothing →
+ *   200 with every row registered, or 422 with the report and nothing registered. 400 for a malformed file or
+ *   an unknown column, 413 for one too large, 503 when the owners or CAR ids cannot be checked (nothing written).
+ *   Inserts go 500 rows per statement (partial: one transaction per batch; all-or-nothing: one for the file),
+ *   with one CREATE audit entry per asset in the same transaction, as registerAsset writes.
+ * - `GET /assets/export.csv?ownerId=&categoryCode=&gspGroup=` → `text/csv` of the assets the caller sees (as
+ *   the `assets` query), streamed in pages.
+ *
+ * Errors are `{ errors: [{ message, extensions: { code } }] }`, as GraphQL's.
+ */
+export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
+  const repos = deps.repos ?? createRepositories(deps.db);
+  return [
+    {
+      method: "POST",
+      path: IMPORT_PATH,
+      handle: (req, res, url) =>
+        guarded(req, res, deps.secret, mayRegister, async (identity) => {
+          const mode = url.searchParams.get("mode") ?? "partial";
+          if (!(IMPORT_MODES as readonly string[]).includes(mode)) {
+            return fail(res, 400, "BAD_USER_INPUT", `mode must be ${IMPORT_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
+          }
+          const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+          if (type && !CSV_TYPES.includes(type)) {
+            return fail(res, 415, "BAD_USER_INPUT", `Send the CSV file itself as the body, with content-type text/csv (got ${type})`);
+          }
+          const declared = Number(req.headers["content-length"]);
+          if (declared > MAX_IMPORT_BYTES) return tooLarge(res);
+          let text: string;
+          try {
+            text = new TextDecoder("utf-8", { fatal: true }).decode(await readBytes(req, MAX_IMPORT_BYTES));
+          } catch (error) {
+            if (error instanceof BodyTooLargeError) return tooLarge(res);
+            if (error instanceof TypeError) return fail(res, 400, "BAD_USER_INPUT", "The file is not UTF-8 text: save it as CSV UTF-8");
+            throw error;
+          }
+          try {
+            const { status, report } = await importAssets(
+              { db: deps.db, repos, references: deps.references, car: deps.car },
+              identity,
+              text,
+              mode as ImportMode,
+            );
+            if (status === 409) {
+              return fail(
+                res,
+                409,
+                "CONFLICT",
+                "A registration made meanwhile conflicts with this file; nothing was registered: try again",
+              );
+            }
+            sendJson(res, status, report);
+          } catch (error) {
+            if (error instanceof CsvFileError) return fail(res, 400, "BAD_USER_INPUT", error.message);
+            if (error instanceof ImportTooLargeError) return fail(res, 413, "BAD_USER_INPUT", error.message);
+            throw error;
+          }
+        }),
+    },
+    {
+      method: "GET",
+      path: EXPORT_PATH,
+      handle: (req, res, url) =>
+        guarded(req, res, deps.secret, mayList, async (identity) => {
+          const ownerId = url.searchParams.get("ownerId") || null;
+          if (ownerId !== null && !isUuid(ownerId)) {
+            return fail(res, 400, "BAD_USER_INPUT", `ownerId must be an id (UUID), got ${JSON.stringify(ownerId)}`);
+          }
+          const categoryCode = url.searchParams.get("categoryCode")?.trim().toUpperCase() || null;
+          const gspGroup = url.searchParams.get("gspGroup") || null;
+          res.statusCode = 200;
+          res.setHeader("content-type", "text/csv; charset=utf-8");
+          res.setHeader("content-disposition", 'attachment; filename="assets.csv"');
+          res.setHeader("cache-control", "no-store");
+          try {
+            await writeAssetsCsv(
+              deps.db,
+              {
+                visible: visibleAssetFilter(identity),
+                ownerId,
+                categoryCode,
+                gspGroup: gspGroup === null ? null : (normaliseGspGroup(gspGroup) ?? gspGroup),
+              },
+              res,
+            );
+            res.end();
+          } catch (error) {
+            // Part of the file may be out already: cut the response short rather than end a partial file cleanly.
+            if (!res.headersSent) throw error;
+            console.error(error);
+            res.destroy(error as Error);
+          }
+        }),
+    },
+  ];
+}
+
+/**
+ * Serves a route for the gateway only, as the caller it forwards, when `rule` (the GraphQL operation's) admits
+ * it. Errors a client can cause keep their code; anything else is logged and masked.
+ */
+async function guarded(
+  req: IncomingMessage,
+  res: ServerResponse,
+  secret: string | undefined,
+  rule: Rule,
+  serve: (identity: Identity) => Promise<void>,
+): Promise<void> {
+  // Without a secret nothing proves a caller is the gateway: the route is not there (as kit answers 404).
+  if (!secret) return sendJson(res, 404, { error: "not found" });
+  if (!secretMatches(req.headers[SECRET_HEADER], secret)) return fail(res, 403, "FORBIDDEN", "This route answers only the gateway");
+  const identity = readIdentity(req.headers);
+  setScopeIdentity(identity);
+  const refusal = rule(identity);
+  if (refusal || !identity) {
+    const code = (refusal?.extensions.code as ErrorCode | undefined) ?? "UNAUTHENTICATED";
+    return fail(res, STATUS[code] ?? 403, code, refusal?.message ?? "Sign in first");
+  }
+  try {
+    await serve(identity);
+  } catch (error) {
+    if (res.headersSent) return void res.destroy();
+    if (error instanceof SfeError) {
+      const code = error.extensions.code as ErrorCode;
+      return fail(res, STATUS[code] ?? 400, code, error.message);
+    }
+    console.error(error);
+    fail(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+  }
+}
+
+/** The HTTP status of a coded error (BAD_USER_INPUT and the rest: 400). */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_REQUESTS: 429,
+  UPSTREAM_UNAVAILABLE: 503,
+};
+
+function secretMatches(given: string | string[] | undefined, secret: string): boolean {
+  const actual = Buffer.from(typeof given === "string" ? given : "");
+  const expected = Buffer.from(secret);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function fail(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+function tooLarge(res: ServerResponse): void {
+  // The rest of the upload is not read: close the connection rather than leave it half-read.
+  res.setHeader("connection", "close");
+  fail(res, 413, "BAD_USER_INPUT", `The file is larger than ${MAX_IMPORT_BYTES / (1024 * 1024)} MB: split it`);
+}
+
+/** The raw body (kit's readBody decodes leniently; a file that is not UTF-8 must be refused instead). */
+async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new BodyTooLargeError(`Request body is larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
