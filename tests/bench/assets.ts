@@ -3,7 +3,7 @@
  * Reports CAR requests per query (must be ceil(N / 100), not N), latency p50/p99 with the CAR cache off
  * and warm, measured in one run. Timings are printed, never asserted.
  */
-import { createCarRegistry, demoRegister } from "@sfe/car-registry";
+import { createCarRegistry, demoRegister, mpanCore } from "@sfe/car-registry";
 import { assets } from "@sfe/assets/db";
 import { createTestDatabase } from "@sfe/kit/testing";
 import { startStack } from "@sfe/stack";
@@ -85,6 +85,40 @@ async function measure(label: string, ttlMs: number) {
   }
 }
 
+/** Bulk registration through the gateway's POST /assets/import: rows per second for BULK_ROWS rows. */
+async function bulk(rows: number) {
+  const { stack, database, token } = await hub(30_000);
+  try {
+    const header = "ownerId,name,categoryCode,importCapacityKw,exportCapacityKw,meterPointId,attr.chargePointCount";
+    const fsp = await post(
+      stack.url,
+      `mutation { registerOrganisation(input: { name: "Bench FSP", roles: [FSP] }) { organisation { id } } }`,
+      {},
+      token,
+    );
+    const owner = fsp.registerOrganisation.organisation.id as string;
+    const lines = Array.from(
+      { length: rows },
+      (_, i) => `${owner},EV charger ${i},EV_CHARGER,7,0,${mpanCore(10 + (i % 14), 5_000_000 + i)},1`,
+    );
+    const start = performance.now();
+    const response = await fetch(stack.url.replace(/\/graphql$/, "/assets/import"), {
+      method: "POST",
+      headers: { "content-type": "text/csv", authorization: `Bearer ${token}` },
+      body: `${header}\n${lines.join("\n")}\n`,
+    });
+    const report = (await response.json()) as { accepted: number; rejected: unknown[] };
+    const seconds = (performance.now() - start) / 1000;
+    console.log(
+      `\nbulk registration through the gateway: ${report.accepted} of ${rows} rows accepted (${report.rejected.length} rejected) ` +
+        `in ${seconds.toFixed(2)} s = ${Math.round(report.accepted / seconds)} rows/s`,
+    );
+  } finally {
+    await stack.stop();
+    await database.close();
+  }
+}
+
 try {
   console.log(
     `\n${N} assets with CAR fields through the gateway (${process.env.DATABASE_URL ? "postgres" : "pglite"}, ${RUNS} runs each)\n`,
@@ -95,6 +129,7 @@ try {
   console.log(
     `\nCAR requests per query: ${cold.perQuery} = ceil(${N} / 100) with the cache off, ${warm.perQuery} warm; p50 warm / cold ×${(warm.p50 / cold.p50).toFixed(2)}`,
   );
+  await bulk(Number(process.env.BULK_ROWS ?? 10_000));
 } finally {
   await car.stop();
 }
