@@ -6,7 +6,7 @@
  */
 import { createTestDatabase } from "@sfe/kit/testing";
 import { startStack } from "@sfe/stack";
-import { seedDemoData } from "../../stack/src/demo/seed.js";
+import { DEMO_PASSWORD, seedDemoData } from "../../stack/src/demo/seed.js";
 
 const QUERY = /* GraphQL */ `
   query ($first: Int!) {
@@ -23,13 +23,23 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const database = await createTestDatabase();
-const stack = await startStack({ database, port: 0, seed: (db) => seedDemoData(db) });
+const stack = await startStack({ database, port: 0, seed: (db) => seedDemoData(db), env: { OUTBOX_DIR: "/tmp/sfe-bench-outbox" } });
+// The demo administrator sees the whole demo market.
+const signIn = await fetch(stack.url, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({
+    query: "mutation ($i: SignInInput!) { signIn(input: $i) { accessToken } }",
+    variables: { i: { email: "admin@sfe-hub.example", password: DEMO_PASSWORD } },
+  }),
+});
+const token = ((await signIn.json()) as { data: { signIn: { accessToken: string } } }).data.signIn.accessToken;
 const counts = () => [...stack.subgraphs.values()].reduce((total, s) => total + s.requestCount(), 0);
 
 async function query(first: number) {
   const response = await fetch(stack.url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ query: QUERY, variables: { first } }),
   });
   const body = (await response.json()) as { data?: { assets: unknown[] }; errors?: unknown[] };
