@@ -1,5 +1,5 @@
 import type { Role } from "@sfe/kit";
-import { boolean, index, jsonb, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, jsonb, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 export const usersSchema = pgSchema("users");
 
@@ -168,6 +168,8 @@ export const auditEvents = usersSchema.table(
     before: jsonb(),
     after: jsonb(),
     organisationId: uuid("organisation_id"),
+    /** Write order: events of one transaction can share a timestamp, so the trail is ordered by this. */
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity(),
   },
   (t) => [index("audit_events_organisation_idx").on(t.organisationId, t.occurredAt)],
 );

@@ -65,7 +65,7 @@ export function createAuditRepository(db: Database) {
         .select()
         .from(auditEvents)
         .where(eq(auditEvents.organisationId, organisationId))
-        .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.id))
+        .orderBy(desc(auditEvents.seq))
         .limit(page.limit)
         .offset(page.offset);
     },
