@@ -8,7 +8,9 @@ import {
   type Identity,
   SECRET_HEADER,
   SfeError,
-  sendJson,
+  readBodyBytes,
+  refuseTooLarge,
+  sendError,
 } from "@sfe/kit";
 import { type Dispatcher, request } from "undici";
 
@@ -54,22 +56,22 @@ export function assetFileRoutes(options: AssetFileOptions): HttpRoute[] {
       const code = error.extensions.code as ErrorCode;
       const status = code === "UNAUTHENTICATED" ? 401 : code === "UPSTREAM_UNAVAILABLE" ? 503 : 400;
       const { reason, subgraph } = error.extensions;
-      return fail(res, status, code, error.message, {
+      return sendError(res, status, code, error.message, {
         ...(typeof reason === "string" && { reason }),
         ...(typeof subgraph === "string" && { subgraph }),
       });
     }
     if (!identity) {
-      return fail(res, 401, "UNAUTHENTICATED", "Sign in first: send Authorization: Bearer <access token>, or an API key");
+      return sendError(res, 401, "UNAUTHENTICATED", "Sign in first: send Authorization: Bearer <access token>, or an API key");
     }
 
     let body: Buffer | undefined;
     if (req.method === "POST") {
-      if (Number(req.headers["content-length"]) > maxBytes) return tooLarge(res, maxBytes);
+      if (Number(req.headers["content-length"]) > maxBytes) return refuseTooLarge(res, maxBytes);
       try {
-        body = await readBytes(req, maxBytes);
+        body = await readBodyBytes(req, maxBytes);
       } catch (error) {
-        if (error instanceof BodyTooLargeError) return tooLarge(res, maxBytes);
+        if (error instanceof BodyTooLargeError) return refuseTooLarge(res, maxBytes);
         throw error;
       }
     }
@@ -91,7 +93,7 @@ export function assetFileRoutes(options: AssetFileOptions): HttpRoute[] {
       });
     } catch (error) {
       console.error("assets subgraph unavailable:", (error as Error).message);
-      return fail(res, 503, "UPSTREAM_UNAVAILABLE", "The assets subgraph is unavailable", { subgraph: "assets" });
+      return sendError(res, 503, "UPSTREAM_UNAVAILABLE", "The assets subgraph is unavailable", { subgraph: "assets" });
     }
     res.statusCode = upstream.statusCode;
     for (const name of PASSED_HEADERS) {
@@ -110,25 +112,4 @@ export function assetFileRoutes(options: AssetFileOptions): HttpRoute[] {
     { method: "POST", path: ASSET_IMPORT_PATH, handle: forward },
     { method: "GET", path: ASSET_EXPORT_PATH, handle: forward },
   ];
-}
-
-function fail(res: ServerResponse, status: number, code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): void {
-  sendJson(res, status, { errors: [{ message, extensions: { ...extensions, code } }] });
-}
-
-function tooLarge(res: ServerResponse, maxBytes: number): void {
-  // The rest of the upload is not read: close the connection rather than leave it half-read.
-  res.setHeader("connection", "close");
-  fail(res, 413, "BAD_USER_INPUT", `The file is larger than ${maxBytes / (1024 * 1024)} MB: split it`);
-}
-
-async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(`Request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

@@ -12,6 +12,9 @@ import {
   type Rule,
   SECRET_HEADER,
   SfeError,
+  readBodyBytes,
+  refuseTooLarge,
+  sendError,
   sendJson,
 } from "@sfe/kit";
 // Not (yet) exported by @sfe/kit: records the caller so the owner lookup sees what the caller may see, as it
@@ -78,20 +81,21 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
         guarded(req, res, deps.secret, mayRegister, async (identity) => {
           const mode = url.searchParams.get("mode") ?? "partial";
           if (!(IMPORT_MODES as readonly string[]).includes(mode)) {
-            return fail(res, 400, "BAD_USER_INPUT", `mode must be ${IMPORT_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
+            return sendError(res, 400, "BAD_USER_INPUT", `mode must be ${IMPORT_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
           }
           const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
           if (type && !CSV_TYPES.includes(type)) {
-            return fail(res, 415, "BAD_USER_INPUT", `Send the CSV file itself as the body, with content-type text/csv (got ${type})`);
+            return sendError(res, 415, "BAD_USER_INPUT", `Send the CSV file itself as the body, with content-type text/csv (got ${type})`);
           }
           const declared = Number(req.headers["content-length"]);
-          if (declared > MAX_IMPORT_BYTES) return tooLarge(res);
+          if (declared > MAX_IMPORT_BYTES) return refuseTooLarge(res, MAX_IMPORT_BYTES);
           let text: string;
           try {
-            text = new TextDecoder("utf-8", { fatal: true }).decode(await readBytes(req, MAX_IMPORT_BYTES));
+            text = new TextDecoder("utf-8", { fatal: true }).decode(await readBodyBytes(req, MAX_IMPORT_BYTES));
           } catch (error) {
-            if (error instanceof BodyTooLargeError) return tooLarge(res);
-            if (error instanceof TypeError) return fail(res, 400, "BAD_USER_INPUT", "The file is not UTF-8 text: save it as CSV UTF-8");
+            if (error instanceof BodyTooLargeError) return refuseTooLarge(res, MAX_IMPORT_BYTES);
+            if (error instanceof TypeError)
+              return sendError(res, 400, "BAD_USER_INPUT", "The file is not UTF-8 text: save it as CSV UTF-8");
             throw error;
           }
           try {
@@ -102,7 +106,7 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
               mode as ImportMode,
             );
             if (status === 409) {
-              return fail(
+              return sendError(
                 res,
                 409,
                 "CONFLICT",
@@ -111,8 +115,8 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
             }
             sendJson(res, status, report);
           } catch (error) {
-            if (error instanceof CsvFileError) return fail(res, 400, "BAD_USER_INPUT", error.message);
-            if (error instanceof ImportTooLargeError) return fail(res, 413, "BAD_USER_INPUT", error.message);
+            if (error instanceof CsvFileError) return sendError(res, 400, "BAD_USER_INPUT", error.message);
+            if (error instanceof ImportTooLargeError) return sendError(res, 413, "BAD_USER_INPUT", error.message);
             throw error;
           }
         }),
@@ -124,7 +128,7 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
         guarded(req, res, deps.secret, mayList, async (identity) => {
           const ownerId = url.searchParams.get("ownerId") || null;
           if (ownerId !== null && !isUuid(ownerId)) {
-            return fail(res, 400, "BAD_USER_INPUT", `ownerId must be an id (UUID), got ${JSON.stringify(ownerId)}`);
+            return sendError(res, 400, "BAD_USER_INPUT", `ownerId must be an id (UUID), got ${JSON.stringify(ownerId)}`);
           }
           const categoryCode = url.searchParams.get("categoryCode")?.trim().toUpperCase() || null;
           const gspGroup = url.searchParams.get("gspGroup") || null;
@@ -168,13 +172,13 @@ async function guarded(
 ): Promise<void> {
   // Without a secret nothing proves a caller is the gateway: the route is not there (as kit answers 404).
   if (!secret) return sendJson(res, 404, { error: "not found" });
-  if (!secretMatches(req.headers[SECRET_HEADER], secret)) return fail(res, 403, "FORBIDDEN", "This route answers only the gateway");
+  if (!secretMatches(req.headers[SECRET_HEADER], secret)) return sendError(res, 403, "FORBIDDEN", "This route answers only the gateway");
   const identity = readIdentity(req.headers);
   setScopeIdentity(identity);
   const refusal = rule(identity);
   if (refusal || !identity) {
     const code = (refusal?.extensions.code as ErrorCode | undefined) ?? "UNAUTHENTICATED";
-    return fail(res, STATUS[code] ?? 403, code, refusal?.message ?? "Sign in first");
+    return sendError(res, STATUS[code] ?? 403, code, refusal?.message ?? "Sign in first");
   }
   try {
     await serve(identity);
@@ -182,10 +186,10 @@ async function guarded(
     if (res.headersSent) return void res.destroy();
     if (error instanceof SfeError) {
       const code = error.extensions.code as ErrorCode;
-      return fail(res, STATUS[code] ?? 400, code, error.message);
+      return sendError(res, STATUS[code] ?? 400, code, error.message);
     }
     console.error(error);
-    fail(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+    sendError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
   }
 }
 
@@ -203,26 +207,4 @@ function secretMatches(given: string | string[] | undefined, secret: string): bo
   const actual = Buffer.from(typeof given === "string" ? given : "");
   const expected = Buffer.from(secret);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-function fail(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
-}
-
-function tooLarge(res: ServerResponse): void {
-  // The rest of the upload is not read: close the connection rather than leave it half-read.
-  res.setHeader("connection", "close");
-  fail(res, 413, "BAD_USER_INPUT", `The file is larger than ${MAX_IMPORT_BYTES / (1024 * 1024)} MB: split it`);
-}
-
-/** The raw body (kit's readBody decodes leniently; a file that is not UTF-8 must be refused instead). */
-async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(`Request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
+import type { ErrorCode } from "./errors.js";
 import { runInRequestScope } from "./request-scope.js";
 
 /** A plain HTTP endpoint served beside GraphQL (health checks, CSV downloads, uploads). */
@@ -74,7 +75,8 @@ export function createHttpServer<TContext extends BaseContext>(
 
 export class BodyTooLargeError extends Error {}
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+/** The raw request body, or BodyTooLargeError past `maxBytes` (uploads decode it themselves, strictly). */
+export async function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -82,7 +84,26 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     if (size > maxBytes) throw new BodyTooLargeError(`Request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+export const readBody = async (req: IncomingMessage, maxBytes: number) => (await readBodyBytes(req, maxBytes)).toString("utf8");
+
+/** An error answered outside GraphQL (an upload route), in GraphQL's error shape so clients read one format. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): void {
+  sendJson(res, status, { errors: [{ message, extensions: { ...extensions, code } }] });
+}
+
+/** 413 for an upload over `maxBytes`; the rest of it is not read, so the connection is closed. */
+export function refuseTooLarge(res: ServerResponse, maxBytes: number): void {
+  res.setHeader("connection", "close");
+  sendError(res, 413, "BAD_USER_INPUT", `The file is larger than ${maxBytes / (1024 * 1024)} MB: split it`);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -76,12 +76,5 @@ export function applyPolicy<R extends object>(typeDefs: DocumentNode, resolvers:
   return wrapped as R;
 }
 
-/** The caller's organisation, or FORBIDDEN: for operations that act for an organisation. */
-export function requireOrganisation(identity: Identity | null): string {
-  if (!identity) throw unauthenticated();
-  if (!identity.organisationId) throw forbidden("This needs an account that belongs to an organisation");
-  return identity.organisationId;
-}
-
 /** Hub administrators see across organisations; everyone else sees only what concerns their own. */
 export const seesEveryOrganisation = (identity: Identity | null) => identity?.roles.includes("ADMIN") === true;
