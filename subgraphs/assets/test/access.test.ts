@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ASSET_STATISTICS_MIN_GROUP_SIZE } from "../src/access.js";
 import type { NewAsset } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories, typeDefs } from "../src/server.js";
+import { mpan } from "./helpers.js";
 
 const ORG_A = "a0000000-0000-4000-8000-00000000000a";
 const ORG_B = "b0000000-0000-4000-8000-00000000000b";
@@ -15,14 +16,6 @@ const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createAssetsSubgraph>;
-
-/** A valid 13-digit MPAN core for a distributor id (10–23): prime-weighted check digit. */
-function mpan(distributor: number, serial: number): string {
-  const body = `${distributor}${String(serial).padStart(10, "0")}`;
-  const primes = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
-  return `${body}${(sum % 11) % 10}`;
-}
 
 // ---- Who calls -------------------------------------------------------------------------------------
 

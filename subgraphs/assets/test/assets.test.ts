@@ -4,6 +4,7 @@ import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } 
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EVERY_ASSET } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { mpan } from "./helpers.js";
 
 const OWNER = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
 const OTHER_OWNER = "7a2d3b5f-9e4c-4d6b-8f80-1b2c3d4e5f60";
@@ -24,14 +25,6 @@ beforeAll(async () => {
   subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [OWNER, OTHER_OWNER] }), repos });
 });
 afterAll(() => handle.close());
-
-/** A valid 13-digit MPAN core for a distributor id (10–23): prime-weighted check digit. */
-function mpan(distributor: number, serial: number): string {
-  const body = `${distributor}${String(serial).padStart(10, "0")}`;
-  const primes = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
-  return `${body}${(sum % 11) % 10}`;
-}
 
 /** The same MPAN with its check digit replaced by a wrong one. */
 const wrongCheckDigit = (valid: string) => `${valid.slice(0, 12)}${(Number(valid[12]) + 1) % 10}`;

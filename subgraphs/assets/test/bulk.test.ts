@@ -20,6 +20,7 @@ import { type CarClient, createCarClient } from "../src/clients/car.js";
 import { auditEvents } from "../src/db/schema.js";
 import type { NewAsset } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { mpan } from "./helpers.js";
 
 const SECRET = "bulk-routes-test-secret-0123456789";
 const ORG_A = "a0000000-0000-4000-8000-00000000000a";
@@ -34,13 +35,6 @@ const soOfC = testIdentity({ roles: ["SYSTEM_OPERATOR"], areas: ["_C"] });
 const investor = testIdentity({ roles: ["INVESTOR"] });
 const keyOfA = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, roles: ["FSP"], organisationId: ORG_A, scopes });
 
-/** A valid 13-digit MPAN core for a distributor id (10–23): prime-weighted check digit. */
-function mpan(distributor: number, serial: number): string {
-  const body = `${distributor}${String(serial).padStart(10, "0")}`;
-  const primes = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
-  return `${body}${(sum % 11) % 10}`;
-}
 let serial = 1;
 const nextMpan = (distributor = 12) => mpan(distributor, serial++);
 

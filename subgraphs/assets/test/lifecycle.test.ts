@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assets as assetsTable, assetTransfers, auditEvents, marketUnitMembers, marketUnits } from "../src/db/schema.js";
 import type { NewAsset } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { mpan } from "./helpers.js";
 
 /**
  * An asset's life cycle after registration: transfer to another FSP with the owner's consent (request, accept,
@@ -61,13 +62,6 @@ let subgraph: ReturnType<typeof createAssetsSubgraph>;
 const run = <T = Record<string, any>>(caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
   execute<T>(subgraph, query, variables, callers[caller]);
 
-/** A valid 13-digit MPAN core for a distributor id (10–23): prime-weighted check digit. */
-function mpan(distributor: number, serial: number): string {
-  const body = `${distributor}${String(serial).padStart(10, "0")}`;
-  const primes = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
-  return `${body}${(sum % 11) % 10}`;
-}
 let serial = 1;
 
 /** A fresh asset of `owner` (London, _C, metered unless told otherwise), straight through the repository. */

@@ -6,6 +6,7 @@ import type { NewAsset } from "../src/repositories/assets.js";
 import { EVERY_ASSET } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { attributeIssues } from "../src/validation.js";
+import { mpan } from "./helpers.js";
 
 const ORG_A = "a0000000-0000-4000-8000-00000000000a";
 const ORG_B = "b0000000-0000-4000-8000-00000000000b";
@@ -37,13 +38,6 @@ const run = <T = Record<string, any>>(caller: Caller, query: string, variables: 
   execute<T>(subgraph, query, variables, callers[caller]);
 const count = (table: string) => countRows(handle, `assets.${table}`);
 
-/** A valid 13-digit MPAN core for a distributor id (10–23): prime-weighted check digit. */
-function mpan(distributor: number, serial: number): string {
-  const body = `${distributor}${String(serial).padStart(10, "0")}`;
-  const primes = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
-  return `${body}${(sum % 11) % 10}`;
-}
 let serial = 1;
 
 const CATEGORY_FIELDS = `code label definition requiresEnergyCapacity version attributes { key label type unit required minimum }`;
