@@ -6,18 +6,20 @@ import type { Identity } from "./identity.js";
  * The append-only audit trail each subgraph keeps in its own schema (who, when, what, before/after).
  * No resolver updates or deletes it; writes append to it in the same transaction as the change.
  */
-export const auditEventsTable = (schema: PgSchema) =>
-  schema.table("audit_events", {
-    id: uuid().primaryKey().defaultRandom(),
-    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
-    actorUserId: uuid("actor_user_id"),
-    actorOrganisationId: uuid("actor_organisation_id"),
-    action: text().notNull(),
-    entityType: text("entity_type").notNull(),
-    entityId: text("entity_id").notNull(),
-    before: jsonb(),
-    after: jsonb(),
-  });
+export const auditEventsTable = (schema: PgSchema) => schema.table("audit_events", auditColumns());
+
+/** The audit trail's columns, fresh for each table: a subgraph that needs more extends them. */
+export const auditColumns = () => ({
+  id: uuid().primaryKey().defaultRandom(),
+  occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+  actorUserId: uuid("actor_user_id"),
+  actorOrganisationId: uuid("actor_organisation_id"),
+  action: text().notNull(),
+  entityType: text("entity_type").notNull(),
+  entityId: text("entity_id").notNull(),
+  before: jsonb(),
+  after: jsonb(),
+});
 
 export type AuditEventsTable = ReturnType<typeof auditEventsTable>;
 

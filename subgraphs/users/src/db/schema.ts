@@ -1,4 +1,4 @@
-import type { Role } from "@sfe/kit";
+import { auditColumns, type Role } from "@sfe/kit";
 import { bigint, boolean, index, jsonb, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 export const usersSchema = pgSchema("users");
@@ -158,15 +158,7 @@ export const apiKeys = usersSchema.table(
 export const auditEvents = usersSchema.table(
   "audit_events",
   {
-    id: uuid().primaryKey().defaultRandom(),
-    occurredAt: at("occurred_at").notNull().defaultNow(),
-    actorUserId: uuid("actor_user_id"),
-    actorOrganisationId: uuid("actor_organisation_id"),
-    action: text().notNull(),
-    entityType: text("entity_type").notNull(),
-    entityId: text("entity_id").notNull(),
-    before: jsonb(),
-    after: jsonb(),
+    ...auditColumns(),
     organisationId: uuid("organisation_id"),
     /** Write order: events of one transaction can share a timestamp, so the trail is ordered by this. */
     seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity(),
