@@ -1,10 +1,12 @@
 import { RemoteGraphQLDataSource } from "@apollo/gateway";
-import { IDENTITY_HEADER, type Identity, SECRET_HEADER } from "@sfe/kit";
+import { CLIENT_ADDRESS_HEADER, IDENTITY_HEADER, type Identity, SECRET_HEADER } from "@sfe/kit";
 import { GraphQLError } from "graphql";
 import { Agent, fetch as undiciFetch } from "undici";
 
 export interface GatewayContext {
   identity: Identity | null;
+  /** The caller's network address, forwarded so the subgraphs can throttle per source. */
+  clientAddress: string | null;
 }
 
 export interface DataSourceOptions {
@@ -35,6 +37,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!headers) return;
     if (this.options.secret) headers.set(SECRET_HEADER, this.options.secret);
     if (context.identity) headers.set(IDENTITY_HEADER, JSON.stringify(context.identity));
+    if (context.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
   }
 
   /**

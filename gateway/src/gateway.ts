@@ -118,7 +118,10 @@ export function createGateway(options: GatewayOptions = {}) {
     ],
     supergraph,
     /** Each request's context: who is calling, forwarded to every subgraph. */
-    context: async (req: IncomingMessage): Promise<GatewayContext> => ({ identity: await authenticator.authenticate(req) }),
+    context: async (req: IncomingMessage): Promise<GatewayContext> => ({
+      identity: await authenticator.authenticate(req),
+      clientAddress: req.socket.remoteAddress ?? null,
+    }),
     async stop() {
       await apollo.stop();
       await agent.close();

@@ -8,14 +8,15 @@ import {
   type HttpRoute,
   type Identity,
   isUuid,
+  quote,
+  readBodyBytes,
   readIdentity,
+  refuseTooLarge,
   type Rule,
   SECRET_HEADER,
-  SfeError,
-  readBodyBytes,
-  refuseTooLarge,
   sendError,
   sendJson,
+  SfeError,
 } from "@sfe/kit";
 // Not (yet) exported by @sfe/kit: records the caller so the owner lookup sees what the caller may see, as it
 // does for registerAsset (kit/http.ts opens the request scope for every route; only GraphQL requests fill it).
@@ -81,7 +82,7 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
         guarded(req, res, deps.secret, mayRegister, async (identity) => {
           const mode = url.searchParams.get("mode") ?? "partial";
           if (!(IMPORT_MODES as readonly string[]).includes(mode)) {
-            return sendError(res, 400, "BAD_USER_INPUT", `mode must be ${IMPORT_MODES.join(" or ")}, got ${JSON.stringify(mode)}`);
+            return sendError(res, 400, "BAD_USER_INPUT", `mode must be ${IMPORT_MODES.join(" or ")}, got ${quote(mode)}`);
           }
           const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
           if (type && !CSV_TYPES.includes(type)) {
@@ -128,7 +129,7 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
         guarded(req, res, deps.secret, mayList, async (identity) => {
           const ownerId = url.searchParams.get("ownerId") || null;
           if (ownerId !== null && !isUuid(ownerId)) {
-            return sendError(res, 400, "BAD_USER_INPUT", `ownerId must be an id (UUID), got ${JSON.stringify(ownerId)}`);
+            return sendError(res, 400, "BAD_USER_INPUT", `ownerId must be an id (UUID), got ${quote(ownerId)}`);
           }
           const categoryCode = url.searchParams.get("categoryCode")?.trim().toUpperCase() || null;
           const gspGroup = url.searchParams.get("gspGroup") || null;

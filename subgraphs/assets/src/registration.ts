@@ -1,4 +1,4 @@
-import { badInput, type Identity, requireUuid } from "@sfe/kit";
+import { badInput, type Identity, quote, requireUuid } from "@sfe/kit";
 import { canSeeAsset, requireMayRegisterFor } from "./access.js";
 import type { AttributeType } from "./db/schema.js";
 import type { AssetRow, NewAsset } from "./repositories/assets.js";
@@ -45,7 +45,7 @@ export function registrationValues(
   requireMayRegisterFor(identity, ownerId);
   const name = assetName(input.name);
   const category = categoryOf(input.categoryCode.trim().toUpperCase());
-  if (!category) throw badInput(`categoryCode: unknown asset category ${JSON.stringify(input.categoryCode)}`, "categoryCode");
+  if (!category) throw badInput(`categoryCode: unknown asset category ${quote(input.categoryCode)}`, "categoryCode");
   const importCapacityKw = capacity(input.importCapacityKw, "importCapacityKw");
   const exportCapacityKw = capacity(input.exportCapacityKw, "exportCapacityKw");
   const energyCapacityKwh = optionalCapacity(input.energyCapacityKwh, "energyCapacityKwh");
@@ -102,7 +102,7 @@ function numberCell(text: string, field: string, required: boolean): number | nu
     if (required) throw badInput(`${field} must not be empty`, field);
     return null;
   }
-  if (!NUMBER.test(text)) throw badInput(`${field} must be a number, got ${JSON.stringify(text)}`, field);
+  if (!NUMBER.test(text)) throw badInput(`${field} must be a number, got ${quote(text)}`, field);
   return Number(text);
 }
 

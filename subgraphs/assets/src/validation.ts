@@ -1,4 +1,4 @@
-import { badInput, isUuid, requireNonEmpty, requireNonNegative, requireText } from "@sfe/kit";
+import { badInput, isUuid, quote, requireNonEmpty, requireNonNegative, requireText } from "@sfe/kit";
 import type { AssetStatus, AttributeType, MarketUnitStatus, MarketUnitType, StoredAttribute, TransferStatus } from "./db/schema.js";
 
 /** A GB distribution licence area: its MPAN distributor id, GSP group, name and DNO group. */
@@ -68,7 +68,7 @@ export function normaliseGspGroup(value: string): string | null {
 export function gspGroup(value: string, field = "gspGroup"): LicenceArea {
   const group = normaliseGspGroup(value);
   const area = group ? BY_GSP_GROUP.get(group) : undefined;
-  if (!area) throw badInput(`${field} must be a GB GSP group (_A to _P, e.g. _C), got ${JSON.stringify(value)}`, field);
+  if (!area) throw badInput(`${field} must be a GB GSP group (_A to _P, e.g. _C), got ${quote(value)}`, field);
   return area;
 }
 
@@ -78,7 +78,7 @@ const POSTCODE = /^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$/;
 export function postcode(value: string | null | undefined, field = "postcode"): string | null {
   if (value === null || value === undefined) return null;
   const match = POSTCODE.exec(value.trim().toUpperCase());
-  if (!match) throw badInput(`${field} must be a UK postcode such as NW3 6DS, got ${JSON.stringify(value)}`, field);
+  if (!match) throw badInput(`${field} must be a UK postcode such as NW3 6DS, got ${quote(value)}`, field);
   return `${match[1]} ${match[2]}`;
 }
 
@@ -134,7 +134,7 @@ export const externalId = (value: string | null | undefined) =>
 export function carId(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const id = value.trim().toUpperCase();
-  if (!/^[A-Z0-9][A-Z0-9-]{2,39}$/.test(id)) throw badInput(`carId ${JSON.stringify(value)} is not a Central Asset Register id`, "carId");
+  if (!/^[A-Z0-9][A-Z0-9-]{2,39}$/.test(id)) throw badInput(`carId ${quote(value)} is not a Central Asset Register id`, "carId");
   return id;
 }
 
@@ -181,10 +181,7 @@ const RESERVED_ATTRIBUTE_KEYS = new Set([
 export function categoryCode(value: string, field = "code"): string {
   const code = value.trim().toUpperCase();
   if (!CATEGORY_CODE.test(code)) {
-    throw badInput(
-      `${field} must be 2–32 characters: a letter, then letters, digits or _ (e.g. V2G_CHARGER), got ${JSON.stringify(value)}`,
-      field,
-    );
+    throw badInput(`${field} must be 2–32 characters: a letter, then letters, digits or _ (e.g. V2G_CHARGER), got ${quote(value)}`, field);
   }
   return code;
 }
@@ -222,7 +219,7 @@ export function categoryAttributes(
     const key = attribute.key.trim();
     if (!ATTRIBUTE_KEY.test(key)) {
       throw badInput(
-        `${at}.key must be camelCase (a lower-case letter, then letters and digits), got ${JSON.stringify(attribute.key)}`,
+        `${at}.key must be camelCase (a lower-case letter, then letters and digits), got ${quote(attribute.key)}`,
         `${at}.key`,
       );
     }
@@ -348,8 +345,7 @@ export const marketUnitName = (value: string) => requireText(value, "name");
 export function assetIdList(values: readonly string[], field = "assetIds"): string[] {
   const ids = [...new Set(requireNonEmpty(values, field).map((id) => id.trim().toLowerCase()))];
   const malformed = ids.filter((id) => !isUuid(id));
-  if (malformed.length > 0)
-    throw badInput(`${field} must be ids (UUIDs), got ${malformed.map((id) => JSON.stringify(id)).join(", ")}`, field);
+  if (malformed.length > 0) throw badInput(`${field} must be ids (UUIDs), got ${malformed.map((id) => quote(id)).join(", ")}`, field);
   return ids;
 }
 

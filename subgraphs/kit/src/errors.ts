@@ -26,12 +26,18 @@ export const conflict = (message: string, details: Record<string, unknown> = {})
 export const forbidden = (message = "You are not allowed to do this") => new SfeError("FORBIDDEN", message);
 export const unauthenticated = (message = "Sign in first") => new SfeError("UNAUTHENTICATED", message);
 
+/** Quotes a client's value for an error message, cut to a short prefix (a 4 MB id never comes back whole). */
+export function quote(value: unknown, max = 40): string {
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID.test(value);
 
 /** Throws BAD_USER_INPUT unless `value` is a well-formed id. */
 export function requireUuid(value: string, field: string): string {
-  if (!isUuid(value)) throw badInput(`${field} must be an id (UUID), got ${JSON.stringify(value)}`, field);
+  if (!isUuid(value)) throw badInput(`${field} must be an id (UUID), got ${quote(value)}`, field);
   return value;
 }
 

@@ -30,6 +30,15 @@ export const IDENTITY_HEADER = "x-sfe-identity";
 /** The header carrying the gateway's shared secret, when one is configured. */
 export const SECRET_HEADER = "x-sfe-gateway-secret";
 
+/** The header the gateway forwards the caller's network address in. */
+export const CLIENT_ADDRESS_HEADER = "x-sfe-client-address";
+
+/** The forwarded client address, or null. */
+export function readClientAddress(headers: IncomingHttpHeaders | Headers): string | null {
+  const raw = headers instanceof Headers ? headers.get(CLIENT_ADDRESS_HEADER) : headers[CLIENT_ADDRESS_HEADER];
+  return typeof raw === "string" && raw !== "" && raw.length <= 64 ? raw : null;
+}
+
 /** Reads the forwarded identity; absent or malformed means anonymous. */
 export function readIdentity(headers: IncomingHttpHeaders | Headers): Identity | null {
   const raw = headers instanceof Headers ? headers.get(IDENTITY_HEADER) : headers[IDENTITY_HEADER];

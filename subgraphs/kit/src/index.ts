@@ -11,3 +11,6 @@ export * from "./references.js";
 export * from "./request-scope.js";
 export * from "./subgraph.js";
 export * from "./validate.js";
+export * from "./anonymity.js";
+export * from "./lifecycle.js";
+export * from "./throttle.js";

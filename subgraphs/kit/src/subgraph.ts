@@ -10,7 +10,7 @@ import { ConfigError, parseConfig, subgraphEnv } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./database.js";
 import { formatError, unauthenticated } from "./errors.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
-import { type Identity, readIdentity, SECRET_HEADER } from "./identity.js";
+import { type Identity, readClientAddress, readIdentity, SECRET_HEADER } from "./identity.js";
 import { migrateSubgraph } from "./migrate.js";
 import { setScopeIdentity } from "./request-scope.js";
 import { applyPolicy, type Policy } from "./policy.js";
@@ -19,6 +19,8 @@ import { createEntityReferences, type EntityReferences } from "./references.js";
 /** What every resolver receives: who is calling and this request's dataloaders. */
 export interface SubgraphContext<TLoaders = unknown> {
   identity: Identity | null;
+  /** The address the caller reached the gateway from (throttles count per source); null when unknown. */
+  clientAddress: string | null;
   loaders: TLoaders;
 }
 
@@ -120,7 +122,8 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
       // A forwarded identity is believed only from a caller proven to be the gateway (the secret).
       const identity = options.secret ? readIdentity(req.headers) : null;
       setScopeIdentity(identity);
-      return { identity, loaders: subgraph.createLoaders() };
+      const clientAddress = options.secret ? readClientAddress(req.headers) : null;
+      return { identity, clientAddress, loaders: subgraph.createLoaders() };
     },
   });
   const url = `${await listen(server, options.port, options.host)}/graphql`;

@@ -55,10 +55,11 @@ export async function execute<TData = Record<string, any>>(
   query: string,
   variables: Record<string, unknown> = {},
   identity: Identity | null = null,
+  options: { clientAddress?: string | null } = {},
 ): Promise<OperationResult<TData>> {
   const response = await subgraph.apollo.executeOperation(
     { query, variables },
-    { contextValue: { identity, loaders: subgraph.createLoaders() } },
+    { contextValue: { identity, clientAddress: options.clientAddress ?? null, loaders: subgraph.createLoaders() } },
   );
   if (response.body.kind !== "single") throw new Error("expected a single result");
   return response.body.singleResult as OperationResult<TData>;

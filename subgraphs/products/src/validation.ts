@@ -1,4 +1,4 @@
-import { badInput, requireNonEmpty, requireNonNegative, requireText } from "@sfe/kit";
+import { badInput, quote, requireNonEmpty, requireNonNegative, requireText } from "@sfe/kit";
 import type { Direction, ProductStatus, ServiceWindow } from "./db/schema.js";
 
 /** What a client sends for a window (GraphQL `ServiceWindowInput`). */
@@ -45,10 +45,7 @@ export function eligibleTechnologies(values: readonly string[] | null | undefine
   const codes = (values ?? []).map((value) => value.trim());
   for (const code of codes) {
     if (!TECHNOLOGY.test(code)) {
-      throw badInput(
-        `eligibleTechnologies: ${JSON.stringify(code)} is not an asset category code (e.g. BESS, EV_CHARGER)`,
-        "eligibleTechnologies",
-      );
+      throw badInput(`eligibleTechnologies: ${quote(code)} is not an asset category code (e.g. BESS, EV_CHARGER)`, "eligibleTechnologies");
     }
   }
   return [...new Set(codes)];
@@ -94,7 +91,7 @@ function date(value: string | null | undefined, field: string): string | null {
   const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
   const parsed = new Date(Date.UTC(year, month - 1, day));
   if (!match || parsed.getUTCFullYear() !== year || parsed.getUTCMonth() !== month - 1 || parsed.getUTCDate() !== day) {
-    throw badInput(`${field} must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`, field);
+    throw badInput(`${field} must be a date YYYY-MM-DD, got ${quote(value)}`, field);
   }
   return text;
 }

@@ -1,4 +1,4 @@
-import { badInput, type EntityReferences, requireNonNegative, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
+import { badInput, type EntityReferences, quote, requireNonNegative, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
 
 /** £ amounts as exact decimals: numeric(12,4), so up to 8 integer digits and 4 decimals; may be negative. */
 const PRICE = /^-?\d{1,8}(\.\d{1,4})?$/;
@@ -7,10 +7,7 @@ export function price(value: string | null | undefined, field: string): string |
   if (value === null || value === undefined) return null;
   const text = value.trim();
   if (!PRICE.test(text)) {
-    throw badInput(
-      `${field} must be a decimal with at most 8 digits and 4 decimal places (e.g. "15.03"), got ${JSON.stringify(value)}`,
-      field,
-    );
+    throw badInput(`${field} must be a decimal with at most 8 digits and 4 decimal places (e.g. "15.03"), got ${quote(value)}`, field);
   }
   return text;
 }

@@ -1,3 +1,4 @@
+import { quote } from "@sfe/kit";
 import { CsvError, parse } from "csv-parse/sync";
 
 /**
@@ -65,7 +66,7 @@ export function readHeader(names: readonly string[] | undefined, attributeKeys: 
   for (const [index, raw] of names.entries()) {
     const name = raw.trim();
     if (seen.has(name)) {
-      problems.push(`column ${JSON.stringify(name)} appears more than once`);
+      problems.push(`column ${quote(name)} appears more than once`);
       continue;
     }
     seen.add(name);
@@ -73,10 +74,10 @@ export function readHeader(names: readonly string[] | undefined, attributeKeys: 
     else if (name.startsWith(ATTRIBUTE_PREFIX)) {
       const key = name.slice(ATTRIBUTE_PREFIX.length);
       if (attributeKeys.has(key)) header.attributes.push({ key, index });
-      else problems.push(`column ${JSON.stringify(name)}: no asset category has an attribute ${JSON.stringify(key)}`);
+      else problems.push(`column ${quote(name)}: no asset category has an attribute ${quote(key)}`);
     } else if ((EXPORT_ONLY_COLUMNS as readonly string[]).includes(name)) {
-      problems.push(`column ${JSON.stringify(name)} is exported but cannot be imported (the hub sets it): remove it`);
-    } else problems.push(`unknown column ${JSON.stringify(name)}`);
+      problems.push(`column ${quote(name)} is exported but cannot be imported (the hub sets it): remove it`);
+    } else problems.push(`unknown column ${quote(name)}`);
   }
   const missing = REQUIRED_COLUMNS.filter((column) => header.columns[column] === undefined);
   if (missing.length > 0) problems.push(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);

@@ -1,4 +1,4 @@
-import { conflict, type EntityReferences, notFound, requireReferences, requireUuid } from "@sfe/kit";
+import { conflict, type EntityReferences, notFound, quote, requireReferences, requireUuid } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import {
   awardStatusRefusal,
@@ -24,7 +24,7 @@ import {
 
 /** A second record with the same provenance: re-ingesting is refused, never duplicated. */
 const alreadyRecorded = (entity: string, { source, externalId }: { source: string; externalId: string | null }) =>
-  conflict(`A ${entity} from ${source} with externalId ${JSON.stringify(externalId)} is already recorded`, {
+  conflict(`A ${entity} from ${source} with externalId ${quote(externalId)} is already recorded`, {
     entity,
     source,
     externalId,
