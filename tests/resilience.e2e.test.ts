@@ -3,7 +3,7 @@
  */
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { ApolloServer } from "@apollo/server";
-import { close, createHttpServer, listen } from "@sfe/kit";
+import { close, createHttpServer, createIdentityVerifier, IDENTITY_HEADER, listen } from "@sfe/kit";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, gql as gqlAs, gqlOk as gqlOkAs, startTestStack } from "./helpers.js";
@@ -15,14 +15,21 @@ const asAdmin = (stack: Stack) => ({
   gqlOk: (query: string, variables: Record<string, unknown> = {}) => gqlOkAs(stack.url, query, variables, stack.admin),
 });
 
-/** A System Operator's own subgraph: a real Apollo subgraph on a free port. */
+/** A System Operator's own subgraph: a real Apollo subgraph on a free port, recording what it is sent. */
 async function startSoSubgraph(sdl: string, resolvers: Record<string, any>) {
   const apollo = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers }) });
   await apollo.start();
-  const server = createHttpServer(apollo, { context: async () => ({}) });
+  const identityTokens: string[] = [];
+  const server = createHttpServer(apollo, {
+    context: async (req) => {
+      identityTokens.push(String(req.headers[IDENTITY_HEADER]));
+      return {};
+    },
+  });
   const url = `${await listen(server, 0, "127.0.0.1")}/graphql`;
   return {
     url,
+    identityTokens,
     stop: async () => {
       await close(server);
       await apollo.stop();
@@ -84,6 +91,36 @@ describe("adding a subgraph by configuration", () => {
       ukpnFlexibilityZones: [{ name: "Hendon Way" }],
       product: { name: "Peak Reduction", ukpnTenderRound: "2025-H2" },
     });
+  });
+
+  it("gives an SO's subgraph an identity token it can verify and no hub subgraph accepts", async () => {
+    const received = ukpn.identityTokens.filter((t) => t !== "undefined");
+    expect(received.length).toBeGreaterThan(0);
+    // The SO verifies who is calling against the gateway's published JWKS.
+    const jwks = new URL(stack.url.replace(/graphql$/, ".well-known/jwks.json"));
+    const soVerifier = createIdentityVerifier({ audience: "so_ukpn", jwks });
+    const caller = await soVerifier.verify({ [IDENTITY_HEADER]: received.at(-1)! });
+    expect(caller.identity).toMatchObject({ roles: ["ADMIN"] });
+    // Replayed against every hub subgraph, what the SO received is worth nothing.
+    for (const [name, subgraph] of stack.subgraphs) {
+      const response = await fetch(subgraph.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", [IDENTITY_HEADER]: received.at(-1)! },
+        body: JSON.stringify({ query: "{ _service { sdl } }" }),
+      });
+      expect([name, response.status]).toEqual([name, 401]);
+      expect((await response.json()).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    }
+    const assets = stack.subgraphs.get("assets")!.url;
+    // Nor does the old plain identity header, or none at all.
+    for (const header of [{ [IDENTITY_HEADER]: JSON.stringify(caller.identity) }, {}]) {
+      const response = await fetch(assets, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...header },
+        body: JSON.stringify({ query: "{ assets { id } }" }),
+      });
+      expect(response.status).toBe(401);
+    }
   });
 
   it("refuses a subgraph that breaks composition, naming the conflict, and keeps serving the last good supergraph", async () => {

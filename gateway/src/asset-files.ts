@@ -4,9 +4,7 @@ import {
   BodyTooLargeError,
   type ErrorCode,
   type HttpRoute,
-  IDENTITY_HEADER,
   type Identity,
-  SECRET_HEADER,
   SfeError,
   readBodyBytes,
   refuseTooLarge,
@@ -25,8 +23,8 @@ export interface AssetFileOptions {
   assetsUrl: () => string;
   /** Who is calling, exactly as for GraphQL requests (the gateway's authenticator). */
   authenticate: (req: IncomingMessage) => Promise<Identity | null>;
-  /** The shared secret the subgraphs require. */
-  secret?: string | undefined;
+  /** The identity-token header for the assets subgraph, naming the caller. */
+  identityHeaders: (identity: Identity) => Promise<Record<string, string>>;
   /** How long the subgraph may take to answer (a 20,000-row import takes seconds). Default 120 s. */
   timeoutMs?: number;
   maxBytes?: number;
@@ -40,7 +38,7 @@ const PASSED_HEADERS = ["content-type", "content-disposition", "cache-control"];
  * `POST /assets/import` (CSV upload, ?mode=partial|all-or-nothing) and `GET /assets/export.csv` on the
  * gateway: the caller is authenticated as GraphQL callers are (Bearer access token or API key; a bad
  * credential, or none, is 401 before anything is forwarded), then the request goes to the assets subgraph
- * with the caller's identity and the gateway's secret, and its answer (status, type, body) streams back.
+ * with an identity token naming the caller, and its answer (status, type, body) streams back.
  * Uploads over 10 MB are refused (413) without being forwarded.
  */
 export function assetFileRoutes(options: AssetFileOptions): HttpRoute[] {
@@ -83,8 +81,7 @@ export function assetFileRoutes(options: AssetFileOptions): HttpRoute[] {
         method: req.method === "POST" ? "POST" : "GET",
         headers: {
           ...(body && { "content-type": req.headers["content-type"] ?? "text/csv" }),
-          [IDENTITY_HEADER]: JSON.stringify(identity),
-          ...(options.secret && { [SECRET_HEADER]: options.secret }),
+          ...(await options.identityHeaders(identity)),
         },
         body,
         headersTimeout: timeoutMs,

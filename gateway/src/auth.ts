@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { type Identity, ROLES, type Role, SECRET_HEADER, SfeError } from "@sfe/kit";
+import { type Identity, ROLES, type Role, SfeError } from "@sfe/kit";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
 import { request } from "undici";
 
@@ -12,8 +12,8 @@ export interface AuthOptions {
   jwksUrl: string;
   /** The users subgraph's API-key verification route (its /internal/api-keys/verify). */
   apiKeyVerifyUrl: string;
-  /** The gateway's shared secret: the verification route answers nobody else. */
-  secret?: string | undefined;
+  /** The gateway's identity token for the users subgraph: the verification route answers nobody else. */
+  identityHeaders?: () => Promise<Record<string, string>>;
 }
 
 const unauthenticated = (message: string, reason: string) => new SfeError("UNAUTHENTICATED", message, { reason, http: { status: 401 } });
@@ -55,7 +55,7 @@ export function createAuthenticator(options: AuthOptions) {
     try {
       const response = await request(options.apiKeyVerifyUrl, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(options.secret && { [SECRET_HEADER]: options.secret }) },
+        headers: { "content-type": "application/json", ...(await options.identityHeaders?.()) },
         body: JSON.stringify({ key }),
         headersTimeout: 5_000,
         bodyTimeout: 5_000,

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource } from "@apollo/gateway";
-import { CLIENT_ADDRESS_HEADER, IDENTITY_HEADER, type Identity, SECRET_HEADER } from "@sfe/kit";
+import { IDENTITY_HEADER, type Identity, type IdentitySigner } from "@sfe/kit";
 import { GraphQLError } from "graphql";
 import { Agent, fetch as undiciFetch } from "undici";
 
@@ -12,7 +12,8 @@ export interface GatewayContext {
 export interface DataSourceOptions {
   name: string;
   url: string;
-  secret?: string | undefined;
+  /** Signs the caller's identity for this subgraph's audience (its name); without it nothing is sent. */
+  signer?: IdentitySigner | undefined;
   timeoutMs: number;
   agent: Agent;
 }
@@ -21,8 +22,8 @@ export interface DataSourceOptions {
 export const createAgent = () => new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 64 });
 
 /**
- * Sends subgraph requests over undici with a per-subgraph timeout, forwards the caller's identity and
- * the gateway's shared secret, and retries an idempotent fetch once when a kept-alive socket was reset.
+ * Sends subgraph requests over undici with a per-subgraph timeout, forwards the caller's identity as a
+ * token signed for this subgraph alone (an SO's subgraph cannot replay it against the hub's), and retries an idempotent fetch once when a kept-alive socket was reset.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(private readonly options: DataSourceOptions) {
@@ -32,12 +33,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     });
   }
 
-  override willSendRequest({ request, context }: Parameters<RemoteGraphQLDataSource<GatewayContext>["willSendRequest"] & {}>[0]) {
+  override async willSendRequest({ request, context }: Parameters<RemoteGraphQLDataSource<GatewayContext>["willSendRequest"] & {}>[0]) {
     const headers = request.http?.headers;
-    if (!headers) return;
-    if (this.options.secret) headers.set(SECRET_HEADER, this.options.secret);
-    if (context.identity) headers.set(IDENTITY_HEADER, JSON.stringify(context.identity));
-    if (context.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
+    if (!headers || !this.options.signer) return;
+    headers.set(
+      IDENTITY_HEADER,
+      await this.options.signer.sign(this.options.name, context.identity ?? null, context.clientAddress ?? null),
+    );
   }
 
   /**

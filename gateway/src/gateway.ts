@@ -5,7 +5,7 @@ import type { QueryPlan } from "@apollo/query-planner";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { formatError, type HttpRoute, sendJson } from "@sfe/kit";
+import { createIdentitySigner, formatError, type HttpRoute, IDENTITY_HEADER, type Identity, type IdentityKey, sendJson } from "@sfe/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { assetFileRoutes } from "./asset-files.js";
 import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
@@ -33,8 +33,11 @@ export interface GatewayOptions {
   /** Subgraphs added by configuration (name + URL), read at start and at each poll. */
   extraSubgraphs?: () => Promise<SubgraphRef[]> | SubgraphRef[];
   pollIntervalMs?: number;
-  /** Shared secret the subgraphs require (x-sfe-gateway-secret). */
-  subgraphSecret?: string | undefined;
+  /**
+   * Signs the identity tokens the subgraphs require (one per subgraph audience); its public half is served at
+   * `/.well-known/jwks.json` for SO subgraphs to verify with. Without it the subgraphs see every caller as anonymous.
+   */
+  identityKey?: IdentityKey | undefined;
   subgraphTimeoutMs?: number;
   /** Production hides introspection and the landing page. */
   production?: boolean;
@@ -48,17 +51,21 @@ export interface GatewayOptions {
 /** Builds the gateway; never listens (index.ts and tests do). */
 export function createGateway(options: GatewayOptions = {}) {
   const agent = createAgent();
+  const signer = options.identityKey && createIdentitySigner(options.identityKey);
+  /** The identity-token header for one subgraph's audience (none without a key). */
+  const identityHeaders = async (audience: string, identity: Identity | null = null): Promise<Record<string, string>> =>
+    signer ? { [IDENTITY_HEADER]: await signer.sign(audience, identity) } : {};
   const supergraph = createSupergraphSource({
     baseSupergraphSdl: options.supergraphSdl ?? readFileSync(COMMITTED_SUPERGRAPH, "utf8"),
     extraSubgraphs: options.extraSubgraphs ?? (() => []),
     pollIntervalMs: options.pollIntervalMs,
-    headers: options.subgraphSecret ? { "x-sfe-gateway-secret": options.subgraphSecret } : {},
+    headers: (name) => identityHeaders(name),
     log: options.log,
   });
   const urlOf = (name: string) => options.subgraphUrls?.[name] ?? supergraph.baseUrls[name];
   const authenticator = createAuthenticator({
     ...usersAuthEndpoints(urlOf("users") ?? "http://127.0.0.1:4001/graphql"),
-    secret: options.subgraphSecret,
+    identityHeaders: () => identityHeaders("users"),
   });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
@@ -67,7 +74,7 @@ export function createGateway(options: GatewayOptions = {}) {
       new SubgraphDataSource({
         name,
         url: urlOf(name) ?? url ?? "",
-        secret: options.subgraphSecret,
+        signer,
         timeoutMs: options.subgraphTimeoutMs ?? 10_000,
         agent,
       }),
@@ -109,11 +116,13 @@ export function createGateway(options: GatewayOptions = {}) {
     gateway,
     routes: [
       readiness,
+      // The public key of the identity tokens, for SO subgraphs to verify who is calling.
+      ...(options.identityKey ? [jwksRoute(options.identityKey)] : []),
       // CSV import and export of assets: authenticated here like GraphQL, then forwarded to the assets subgraph.
       ...assetFileRoutes({
         assetsUrl: () => urlOf("assets") ?? "http://127.0.0.1:4002/graphql",
         authenticate: (req) => authenticator.authenticate(req),
-        secret: options.subgraphSecret,
+        identityHeaders: (identity) => identityHeaders("assets", identity),
       }),
     ],
     supergraph,
@@ -130,6 +139,18 @@ export function createGateway(options: GatewayOptions = {}) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** Where the gateway publishes the public key its identity tokens are signed with. */
+export const GATEWAY_JWKS_PATH = "/.well-known/jwks.json";
+
+const jwksRoute = (key: IdentityKey): HttpRoute => ({
+  method: "GET",
+  path: GATEWAY_JWKS_PATH,
+  handle: (_req, res) => {
+    res.setHeader("cache-control", "public, max-age=300");
+    sendJson(res, 200, key.jwks);
+  },
+});
 
 /** Keeps subgraph error codes (UPSTREAM_UNAVAILABLE names an unreachable subgraph) and masks the rest. */
 export const formatGatewayError = (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createHttpServer, exitWith, listen, onShutdown, parseConfig, port, z } from "@sfe/kit";
+import { createHttpServer, exitWith, identitySigningKey, listen, loadIdentityKey, onShutdown, parseConfig, port, z } from "@sfe/kit";
 import { createGateway } from "./gateway.js";
 import { parseSubgraphList, subgraphUrlsFromEnv } from "./config.js";
 
@@ -12,7 +12,7 @@ try {
       EXTRA_SUBGRAPHS: z.string().default(""),
       EXTRA_SUBGRAPHS_FILE: z.string().optional(),
       POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
-      SUBGRAPH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+      IDENTITY_SIGNING_KEY: identitySigningKey,
       SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     },
     process.env,
@@ -24,7 +24,7 @@ try {
       ...(config.EXTRA_SUBGRAPHS_FILE ? parseSubgraphList(readFileSync(config.EXTRA_SUBGRAPHS_FILE, "utf8")) : []),
     ],
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    subgraphSecret: config.SUBGRAPH_SECRET,
+    identityKey: config.IDENTITY_SIGNING_KEY ? loadIdentityKey(config.IDENTITY_SIGNING_KEY) : undefined,
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     production: config.NODE_ENV === "production",
   });

@@ -24,7 +24,8 @@ export interface SupergraphSourceOptions {
   /** Extra subgraphs, read afresh at each refresh (environment, or a file an operator edits). */
   extraSubgraphs: () => Promise<SubgraphRef[]> | SubgraphRef[];
   pollIntervalMs?: number;
-  headers?: Record<string, string>;
+  /** Headers for a subgraph's SDL fetch (the gateway's identity token for its audience). */
+  headers?: (subgraph: string) => Promise<Record<string, string>>;
   log?: (message: string) => void;
 }
 
@@ -48,7 +49,7 @@ export function createSupergraphSource(options: SupergraphSourceOptions) {
   async function fetchSdl(ref: SubgraphRef): Promise<string> {
     const response = await request(ref.url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...options.headers },
+      headers: { "content-type": "application/json", ...(await options.headers?.(ref.name)) },
       body: JSON.stringify({ query: "{ _service { sdl } }" }),
       headersTimeout: 5_000,
       bodyTimeout: 5_000,

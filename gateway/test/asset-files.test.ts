@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
-import { close, createHttpServer, IDENTITY_HEADER, type Identity, listen, SECRET_HEADER } from "@sfe/kit";
+import { close, createHttpServer, IDENTITY_HEADER, type Identity, listen } from "@sfe/kit";
+import { testGateway } from "@sfe/kit/testing";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ASSET_EXPORT_PATH, ASSET_IMPORT_PATH, assetFileRoutes } from "../src/asset-files.js";
 import { createAuthenticator, TOKEN_AUDIENCE, TOKEN_ISSUER, usersAuthEndpoints } from "../src/auth.js";
 
-const SECRET = "asset-files-gateway-secret-0123456789";
 const ORG = "a0000000-0000-4000-8000-00000000000a";
 const GOOD_KEY = "sfe_abcdefgh_good";
 const keyIdentity: Identity = {
@@ -45,7 +45,13 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
   users = createServer(async (req, res) => {
     if (req.url === "/.well-known/jwks.json") return res.end(JSON.stringify({ keys: [jwk] }));
-    if (req.url === "/internal/api-keys/verify" && req.headers[SECRET_HEADER] === SECRET) {
+    if (
+      req.url === "/internal/api-keys/verify" &&
+      (await testGateway
+        .verifier("users")
+        .verify(req.headers)
+        .catch(() => null))
+    ) {
       let body = "";
       for await (const chunk of req) body += chunk;
       const good = JSON.parse(body).key === GOOD_KEY;
@@ -76,13 +82,16 @@ beforeAll(async () => {
   assetsUrl = `${await listen(assets, 0, "127.0.0.1")}/graphql`;
 
   // The gateway's HTTP server, with only these routes beside a trivial GraphQL schema.
-  const authenticator = createAuthenticator({ ...usersAuthEndpoints(`${usersUrl}/graphql`), secret: SECRET });
+  const authenticator = createAuthenticator({
+    ...usersAuthEndpoints(`${usersUrl}/graphql`),
+    identityHeaders: () => testGateway.headers("users"),
+  });
   apollo = new ApolloServer({ typeDefs: "type Query { ok: Boolean }" });
   await apollo.start();
   const routes = assetFileRoutes({
     assetsUrl: () => assetsUrl,
     authenticate: (req) => authenticator.authenticate(req),
-    secret: SECRET,
+    identityHeaders: (identity) => testGateway.headers("assets", identity),
     maxBytes: 64 * 1024,
   });
   gateway = createHttpServer(apollo, { context: async () => ({}), routes });
@@ -115,7 +124,7 @@ const upload = (
 ) => fetch(`${gatewayUrl}${ASSET_IMPORT_PATH}${query}`, { method: "POST", headers: { "content-type": "text/csv", ...headers }, body });
 
 describe("the gateway's asset file routes", () => {
-  it("forward an import with the caller's identity and the secret, and pass the subgraph's status and body back", async () => {
+  it("forward an import with the caller's identity signed for the assets subgraph, and pass the subgraph's status and body back", async () => {
     const response = await upload({ authorization: `Bearer ${await token()}` });
     expect(response.status).toBe(422);
     expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
@@ -128,9 +137,8 @@ describe("the gateway's asset file routes", () => {
       url: `${ASSET_IMPORT_PATH}?mode=all-or-nothing`,
       body: "name,categoryCode\nx,BESS\n",
     });
-    expect(forwarded!.headers[SECRET_HEADER]).toBe(SECRET);
     expect(forwarded!.headers["content-type"]).toBe("text/csv");
-    expect(JSON.parse(forwarded!.headers[IDENTITY_HEADER] as string)).toEqual({
+    expect((await testGateway.verifier("assets").verify(forwarded!.headers)).identity).toEqual({
       kind: "user",
       userId: "user-1",
       organisationId: ORG,
@@ -145,11 +153,9 @@ describe("the gateway's asset file routes", () => {
     const response = await upload({
       "x-api-key": GOOD_KEY,
       [IDENTITY_HEADER]: JSON.stringify({ roles: ["ADMIN"] }),
-      [SECRET_HEADER]: "forged",
     });
     expect(response.status).toBe(422);
-    expect(JSON.parse(received[0]!.headers[IDENTITY_HEADER] as string)).toEqual(keyIdentity);
-    expect(received[0]!.headers[SECRET_HEADER]).toBe(SECRET);
+    expect((await testGateway.verifier("assets").verify(received[0]!.headers)).identity).toEqual(keyIdentity);
   });
 
   it("stream an export back with its query, type and file name", async () => {

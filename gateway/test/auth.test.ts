@@ -10,7 +10,7 @@ let base: string;
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
 let signingKey: PrivateKey;
 let foreignKey: PrivateKey;
-const SECRET = "a-gateway-secret-of-32-characters";
+const SERVICE_TOKEN = "the-gateway-identity-token-for-users";
 const GOOD_KEY = "sfe_abcdefgh_good";
 const identityOfKey = {
   kind: "apiKey",
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
   server = createServer(async (req, res) => {
     if (req.url === "/.well-known/jwks.json") return res.end(JSON.stringify({ keys: [jwk] }));
-    if (req.url === "/internal/api-keys/verify" && req.headers["x-sfe-gateway-secret"] === SECRET) {
+    if (req.url === "/internal/api-keys/verify" && req.headers["x-sfe-identity"] === SERVICE_TOKEN) {
       let body = "";
       for await (const chunk of req) body += chunk;
       const good = JSON.parse(body).key === GOOD_KEY;
@@ -43,7 +43,11 @@ beforeAll(async () => {
 afterAll(() => close(server));
 
 const authenticator = () =>
-  createAuthenticator({ jwksUrl: `${base}/.well-known/jwks.json`, apiKeyVerifyUrl: `${base}/internal/api-keys/verify`, secret: SECRET });
+  createAuthenticator({
+    jwksUrl: `${base}/.well-known/jwks.json`,
+    apiKeyVerifyUrl: `${base}/internal/api-keys/verify`,
+    identityHeaders: async () => ({ "x-sfe-identity": SERVICE_TOKEN }),
+  });
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const token = (claims: Record<string, unknown>, options: { key?: PrivateKey; issuer?: string; expires?: string | number } = {}) =>
   new SignJWT({ org: "org-1", roles: ["FSP", "KING"], adm: true, ...claims })

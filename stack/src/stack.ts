@@ -1,8 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { createGateway, type GatewayOptions } from "@sfe/gateway";
 import {
   close,
   createEntityReferences,
+  createIdentitySigner,
+  createIdentityVerifier,
+  generateIdentityKeyPem,
+  type IdentityKey,
+  loadIdentityKey,
   createHttpServer,
   type DatabaseHandle,
   listen,
@@ -25,7 +29,9 @@ export interface StackOptions {
   /** Loads the demo data set after migrating (idempotent). */
   seed?: (database: DatabaseHandle) => Promise<unknown>;
   /** Everything the gateway accepts beyond URLs (extra subgraphs, polling, production). */
-  gateway?: Omit<GatewayOptions, "subgraphUrls" | "subgraphSecret">;
+  gateway?: Omit<GatewayOptions, "subgraphUrls" | "identityKey">;
+  /** The identity-token key shared by the gateway and the subgraphs; default: a fresh one per start. */
+  identityKey?: IdentityKey;
   modules?: SubgraphModule[];
   /** Settings the subgraphs read beyond the database (SMTP_URL, OUTBOX_DIR, OIDC_ISSUERS, …). */
   env?: Record<string, string | undefined>;
@@ -51,8 +57,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const ownsDatabase = !options.database;
   const database = options.database ?? (await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir ?? ".data/pglite" }));
   const subgraphs = new Map<string, RunningSubgraph>();
-  // Only the gateway (and sibling subgraphs checking references) may call the subgraphs.
-  const secret = randomBytes(24).toString("hex");
+  // Only the gateway (and sibling subgraphs checking references) may call the subgraphs: they accept only
+  // tokens signed with this key for their own name.
+  const identityKey = options.identityKey ?? loadIdentityKey(generateIdentityKeyPem());
   const stopAll = async () => {
     for (const running of subgraphs.values()) await running.stop();
     if (ownsDatabase) await database.close();
@@ -61,16 +68,17 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     for (const module of modules) await migrateSubgraph(database, module.name, module.migrationsFolder);
     log(`migrations applied (${database.kind})`);
     if (options.seed) await options.seed(database);
-    const references = createEntityReferences({ urlOf: (name) => subgraphs.get(name)?.url, secret });
+    const references = createEntityReferences({ urlOf: (name) => subgraphs.get(name)?.url, signer: createIdentitySigner(identityKey) });
     for (const module of modules) {
       const port = options.port === 0 ? 0 : module.defaultPort;
-      const subgraph = module.create({ db: database.db, references, secret, env: options.env ?? {} });
-      subgraphs.set(module.name, await startSubgraph(subgraph, { port, host, secret }));
+      const verifier = createIdentityVerifier({ audience: module.name, jwks: identityKey.jwks });
+      const subgraph = module.create({ db: database.db, references, verifier, env: options.env ?? {} });
+      subgraphs.set(module.name, await startSubgraph(subgraph, { port, host, verifier }));
     }
     const gateway = createGateway({
       ...options.gateway,
       subgraphUrls: Object.fromEntries([...subgraphs].map(([name, running]) => [name, running.url])),
-      subgraphSecret: secret,
+      identityKey,
       log: options.gateway?.log ?? log,
     });
     await gateway.apollo.start();

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   BodyTooLargeError,
@@ -10,10 +9,10 @@ import {
   isUuid,
   quote,
   readBodyBytes,
-  readIdentity,
+  gatewayCaller,
   refuseTooLarge,
   type Rule,
-  SECRET_HEADER,
+  type IdentityVerifier,
   sendError,
   sendJson,
   SfeError,
@@ -43,8 +42,8 @@ export interface BulkDeps {
   references: EntityReferences;
   /** The Central Asset Register, where a row's carId must exist (as for registerAsset). */
   car: CarClient;
-  /** The gateway's shared secret: without one the routes do not exist (404). */
-  secret?: string | undefined;
+  /** Checks the gateway's identity tokens: without one the routes do not exist (404). */
+  verifier?: IdentityVerifier | undefined;
   repos?: Repositories;
 }
 
@@ -57,8 +56,9 @@ const mayRegister = policy["Mutation.registerAsset"] ?? deny;
 const mayList = policy["Query.assets"] ?? deny;
 
 /**
- * Bulk registration and export of assets, beside GraphQL, for the gateway only (x-sfe-gateway-secret; 404
- * when the subgraph has no secret, 403 for a wrong one) acting for the identity it forwards (x-sfe-identity):
+ * Bulk registration and export of assets, beside GraphQL, for the gateway only (its identity token for
+ * `assets` in x-sfe-identity; 404 when the subgraph has no gateway key, 401 for a missing or bad token),
+ * acting for the caller the token names:
  *
  * - `POST /assets/import?mode=partial|all-or-nothing` (default partial), body `text/csv` (UTF-8, optional BOM,
  *   header row, at most 20,000 rows and 10 MB): each row checked as registerAsset checks its input (same rules,
@@ -79,7 +79,7 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
       method: "POST",
       path: IMPORT_PATH,
       handle: (req, res, url) =>
-        guarded(req, res, deps.secret, mayRegister, async (identity) => {
+        guarded(req, res, deps.verifier, mayRegister, async (identity) => {
           const mode = url.searchParams.get("mode") ?? "partial";
           if (!(IMPORT_MODES as readonly string[]).includes(mode)) {
             return sendError(res, 400, "BAD_USER_INPUT", `mode must be ${IMPORT_MODES.join(" or ")}, got ${quote(mode)}`);
@@ -126,7 +126,7 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
       method: "GET",
       path: EXPORT_PATH,
       handle: (req, res, url) =>
-        guarded(req, res, deps.secret, mayList, async (identity) => {
+        guarded(req, res, deps.verifier, mayList, async (identity) => {
           const ownerId = url.searchParams.get("ownerId") || null;
           if (ownerId !== null && !isUuid(ownerId)) {
             return sendError(res, 400, "BAD_USER_INPUT", `ownerId must be an id (UUID), got ${quote(ownerId)}`);
@@ -167,14 +167,13 @@ export function createBulkRoutes(deps: BulkDeps): HttpRoute[] {
 async function guarded(
   req: IncomingMessage,
   res: ServerResponse,
-  secret: string | undefined,
+  verifier: IdentityVerifier | undefined,
   rule: Rule,
   serve: (identity: Identity) => Promise<void>,
 ): Promise<void> {
-  // Without a secret nothing proves a caller is the gateway: the route is not there (as kit answers 404).
-  if (!secret) return sendJson(res, 404, { error: "not found" });
-  if (!secretMatches(req.headers[SECRET_HEADER], secret)) return sendError(res, 403, "FORBIDDEN", "This route answers only the gateway");
-  const identity = readIdentity(req.headers);
+  const caller = await gatewayCaller(verifier, req, res);
+  if (!caller) return;
+  const { identity } = caller;
   setScopeIdentity(identity);
   const refusal = rule(identity);
   if (refusal || !identity) {
@@ -203,9 +202,3 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TOO_MANY_REQUESTS: 429,
   UPSTREAM_UNAVAILABLE: 503,
 };
-
-function secretMatches(given: string | string[] | undefined, secret: string): boolean {
-  const actual = Buffer.from(typeof given === "string" ? given : "");
-  const expected = Buffer.from(secret);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}

@@ -28,8 +28,8 @@ export function createAssetsSubgraph({
   references,
   repos = createRepositories(db),
   car = assetsSettings({}).car,
-  secret,
-}: Pick<SubgraphDeps, "db" | "references" | "secret"> & { repos?: Repositories; car?: CarClient }) {
+  verifier,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; car?: CarClient }) {
   return createSubgraph({
     name: "assets",
     typeDefs,
@@ -45,7 +45,7 @@ export function createAssetsSubgraph({
     },
     policy,
     createLoaders: () => createLoaders(repos, car),
-    routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, secret })],
+    routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
     close: () => car.close(),
   });
 }

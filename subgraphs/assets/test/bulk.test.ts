@@ -3,14 +3,14 @@ import {
   type Database,
   type DatabaseHandle,
   type EntityReferences,
+  type IdentityVerifier,
   IDENTITY_HEADER,
   type Identity,
   type RunningSubgraph,
-  SECRET_HEADER,
   startSubgraph,
   staticReferences,
 } from "@sfe/kit";
-import { countRows, createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
+import { countRows, createMigratedDatabase, execute, testGateway, testIdentity } from "@sfe/kit/testing";
 import { parse } from "csv-parse/sync";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ import type { NewAsset } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { mpan } from "./helpers.js";
 
-const SECRET = "bulk-routes-test-secret-0123456789";
+const verifier = testGateway.verifier("assets");
 const ORG_A = "a0000000-0000-4000-8000-00000000000a";
 const ORG_B = "b0000000-0000-4000-8000-00000000000b";
 const ORG_HUB = "d0000000-0000-4000-8000-00000000000d";
@@ -125,10 +125,10 @@ function racingDatabase(db: Database): Database {
 }
 
 /** The subgraph with the bulk routes first (the ones under test, whatever server.ts already has). */
-async function start(secret: string | undefined): Promise<RunningSubgraph> {
+async function start(verifier: IdentityVerifier | undefined): Promise<RunningSubgraph> {
   const built = createAssetsSubgraph({ db: handle.db, references, repos, car });
-  const routes = [...createBulkRoutes({ db: racingDatabase(handle.db), references, repos, car, secret }), ...built.routes];
-  return startSubgraph({ ...built, routes }, { port: 0, host: "127.0.0.1", secret });
+  const routes = [...createBulkRoutes({ db: racingDatabase(handle.db), references, repos, car, verifier }), ...built.routes];
+  return startSubgraph({ ...built, routes }, { port: 0, host: "127.0.0.1", verifier });
 }
 
 beforeAll(async () => {
@@ -146,7 +146,7 @@ beforeAll(async () => {
     close: async () => {},
   };
   subgraph = createAssetsSubgraph({ db: handle.db, references, repos, car });
-  guarded = await start(SECRET);
+  guarded = await start(verifier);
   open = await start(undefined);
 });
 afterAll(async () => {
@@ -162,17 +162,14 @@ const count = (table: string) => countRows(handle, `assets.${table}`);
 
 interface CallOptions {
   mode?: string;
-  secret?: string | null;
+  /** The identity header to send instead of the gateway's token for `as` (null: none). */
+  token?: string | null;
   server?: RunningSubgraph;
   headers?: Record<string, string>;
 }
-function headersFor(as: Identity | null, options: CallOptions): Record<string, string> {
-  const secret = options.secret === undefined ? SECRET : options.secret;
-  return {
-    ...(secret !== null && { [SECRET_HEADER]: secret }),
-    ...(as && { [IDENTITY_HEADER]: JSON.stringify(as) }),
-    ...options.headers,
-  };
+async function headersFor(as: Identity | null, options: CallOptions): Promise<Record<string, string>> {
+  const token = options.token === undefined ? (await testGateway.headers("assets", as))[IDENTITY_HEADER] : options.token;
+  return { ...(token !== null && { [IDENTITY_HEADER]: token }), ...options.headers };
 }
 
 type ErrorBody = { errors: { message: string; extensions: { code: string } }[] };
@@ -181,14 +178,14 @@ async function importCsv(body: string | Uint8Array, as: Identity | null, options
   const query = options.mode ? `?mode=${options.mode}` : "";
   const response = await fetch(`${baseOf(options.server ?? guarded)}${IMPORT_PATH}${query}`, {
     method: "POST",
-    headers: { "content-type": "text/csv", ...headersFor(as, options) },
+    headers: { "content-type": "text/csv", ...(await headersFor(as, options)) },
     body,
   });
   return { status: response.status, body: (await response.json()) as ImportReport & ErrorBody };
 }
 
 async function exportCsv(as: Identity | null, query = "", options: CallOptions = {}) {
-  const response = await fetch(`${baseOf(options.server ?? guarded)}${EXPORT_PATH}${query}`, { headers: headersFor(as, options) });
+  const response = await fetch(`${baseOf(options.server ?? guarded)}${EXPORT_PATH}${query}`, { headers: await headersFor(as, options) });
   const text = await response.text();
   return { status: response.status, type: response.headers.get("content-type"), text };
 }
@@ -756,19 +753,24 @@ describe("POST /assets/import", () => {
   describe("who may import", () => {
     const file = () => csv([battery()]);
 
-    it("exists only where a gateway secret is configured (404 without one)", async () => {
+    it("exists only where a gateway key is configured (404 without one)", async () => {
       const { status } = await importCsv(file(), fspA, { server: open });
       expect(status).toBe(404);
       expect((await exportCsv(fspA, "", { server: open })).status).toBe(404);
     });
 
     it.each([
-      ["a wrong secret", "wrong-secret-wrong-secret-wrong-se"],
-      ["no secret", null],
-    ])("answers only the gateway: %s is 403", async (_what, secret) => {
-      const { status, body } = await importCsv(file(), fspA, { secret });
-      expect([status, body.errors[0]!.extensions.code]).toEqual([403, "FORBIDDEN"]);
-      expect((await exportCsv(fspA, "", { secret })).status).toBe(403);
+      ["a forged token", "eyJhbGciOiJub25lIn0.eyJpZG4iOnsicm9sZXMiOlsiQURNSU4iXX19."],
+      ["no token", null],
+    ])("answers only the gateway: %s is 401", async (_what, token) => {
+      const { status, body } = await importCsv(file(), fspA, { token });
+      expect([status, body.errors[0]!.extensions.code]).toEqual([401, "UNAUTHENTICATED"]);
+      expect((await exportCsv(fspA, "", { token })).status).toBe(401);
+    });
+
+    it("refuses a token the gateway signed for another subgraph (an SO's own)", async () => {
+      const token = (await testGateway.headers("so_ukpn", fspA))[IDENTITY_HEADER];
+      expect((await importCsv(file(), fspA, { token })).status).toBe(401);
     });
 
     it.each([

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { loadIdentityKey } from "./identity-token.js";
 
 /** A configuration value is wrong: start-up stops with one line naming the variable. */
 export class ConfigError extends Error {
@@ -19,6 +20,19 @@ export function parseConfig<S extends z.ZodRawShape>(shape: S, env: Record<strin
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** The gateway's identity-token key (PKCS#8 PEM, P-256), shared by the gateway and the hub's subgraphs. */
+export const identitySigningKey = z
+  .string()
+  .refine((pem) => {
+    try {
+      loadIdentityKey(pem);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be a PKCS#8 PEM P-256 private key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)")
+  .optional();
+
 /** The variables every subgraph reads. Defaults run the embedded setup. */
 export const subgraphEnv = (defaultPort: number) => ({
   PORT: port(defaultPort),
@@ -28,7 +42,7 @@ export const subgraphEnv = (defaultPort: number) => ({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .optional(),
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
-  SUBGRAPH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  IDENTITY_SIGNING_KEY: identitySigningKey,
 });
 
 export { port, z };

@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
-
 /** Roles an organisation (and so its users) may hold: ARCHITECTURE.md, "Entities and who owns them". */
 export const ROLES = ["FSP", "SYSTEM_OPERATOR", "INVESTOR", "THIRD_PARTY", "ADMIN", "REGULATOR"] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,39 +23,22 @@ export interface Identity {
   areas: string[];
 }
 
-/** The header the gateway forwards the caller's identity in (JSON). */
+/** The header the gateway (and a subgraph looking up another's entities) sends its identity token in. */
 export const IDENTITY_HEADER = "x-sfe-identity";
-/** The header carrying the gateway's shared secret, when one is configured. */
-export const SECRET_HEADER = "x-sfe-gateway-secret";
 
-/** The header the gateway forwards the caller's network address in. */
-export const CLIENT_ADDRESS_HEADER = "x-sfe-client-address";
-
-/** The forwarded client address, or null. */
-export function readClientAddress(headers: IncomingHttpHeaders | Headers): string | null {
-  const raw = headers instanceof Headers ? headers.get(CLIENT_ADDRESS_HEADER) : headers[CLIENT_ADDRESS_HEADER];
-  return typeof raw === "string" && raw !== "" && raw.length <= 64 ? raw : null;
-}
-
-/** Reads the forwarded identity; absent or malformed means anonymous. */
-export function readIdentity(headers: IncomingHttpHeaders | Headers): Identity | null {
-  const raw = headers instanceof Headers ? headers.get(IDENTITY_HEADER) : headers[IDENTITY_HEADER];
-  if (typeof raw !== "string" || raw === "") return null;
-  try {
-    const value = JSON.parse(raw) as Partial<Identity>;
-    const roles = (value.roles ?? []).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
-    return {
-      kind: value.kind === "apiKey" ? "apiKey" : "user",
-      userId: value.userId ?? null,
-      organisationId: value.organisationId ?? null,
-      roles,
-      orgAdmin: value.orgAdmin === true,
-      scopes: strings(value.scopes),
-      areas: strings(value.areas),
-    };
-  } catch {
-    return null;
-  }
+/** An identity from a verified token's claim; anything malformed in it is dropped, never trusted. */
+export function parseIdentity(raw: unknown): Identity {
+  const value = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<Identity>;
+  const roles = strings(value.roles).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  return {
+    kind: value.kind === "apiKey" ? "apiKey" : "user",
+    userId: typeof value.userId === "string" ? value.userId : null,
+    organisationId: typeof value.organisationId === "string" ? value.organisationId : null,
+    roles,
+    orgAdmin: value.orgAdmin === true,
+    scopes: strings(value.scopes),
+    areas: strings(value.areas),
+  };
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === "string") : []);

@@ -4,6 +4,7 @@ export * from "./database.js";
 export * from "./errors.js";
 export * from "./http.js";
 export * from "./identity.js";
+export * from "./identity-token.js";
 export * from "./loaders.js";
 export * from "./migrate.js";
 export * from "./policy.js";

@@ -1,5 +1,6 @@
 import { Agent, request } from "undici";
-import { IDENTITY_HEADER, SECRET_HEADER } from "./identity.js";
+import { IDENTITY_HEADER } from "./identity.js";
+import type { IdentitySigner } from "./identity-token.js";
 import { scopeIdentity } from "./request-scope.js";
 import { badInput, SfeError } from "./errors.js";
 
@@ -39,7 +40,8 @@ export const ENTITY_OWNERS: Record<string, string> = {
 export interface ReferenceOptions {
   /** The owning subgraph's GraphQL URL, looked up at call time (ports may be chosen at start). */
   urlOf(subgraph: string): string | undefined;
-  secret?: string | undefined;
+  /** Signs the caller's identity for the owning subgraph's audience; without it lookups go anonymous. */
+  signer?: IdentitySigner | undefined;
   timeoutMs?: number;
 }
 
@@ -64,9 +66,8 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
         dispatcher: agent,
         headers: {
           "content-type": "application/json",
-          ...(options.secret && { [SECRET_HEADER]: options.secret }),
           // The lookup sees what the caller may see, no more: the owner applies its own access rules.
-          ...(identity && { [IDENTITY_HEADER]: JSON.stringify(identity) }),
+          ...(options.signer && { [IDENTITY_HEADER]: await options.signer.sign(owner, identity) }),
         },
         body,
         headersTimeout: options.timeoutMs ?? 5_000,

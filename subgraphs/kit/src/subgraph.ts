@@ -1,5 +1,4 @@
-import type { IncomingMessage, Server } from "node:http";
-import { timingSafeEqual } from "node:crypto";
+import type { Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
@@ -8,9 +7,16 @@ import type { DocumentNode } from "graphql";
 import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import { ConfigError, parseConfig, subgraphEnv } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./database.js";
-import { formatError, unauthenticated } from "./errors.js";
+import { formatError } from "./errors.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
-import { type Identity, readClientAddress, readIdentity, SECRET_HEADER } from "./identity.js";
+import type { Identity } from "./identity.js";
+import {
+  createIdentitySigner,
+  createIdentityVerifier,
+  type IdentityVerifier,
+  loadIdentityKey,
+  type VerifiedCaller,
+} from "./identity-token.js";
 import { migrateSubgraph } from "./migrate.js";
 import { setScopeIdentity } from "./request-scope.js";
 import { applyPolicy, type Policy } from "./policy.js";
@@ -79,8 +85,11 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
 export interface SubgraphDeps {
   db: Database;
   references: EntityReferences;
-  /** The gateway's shared secret, when one is configured (guards internal routes too). */
-  secret?: string | undefined;
+  /**
+   * Checks the gateway's identity tokens for this subgraph's audience (internal routes use it too).
+   * Without one no identity is believed and internal routes do not exist.
+   */
+  verifier?: IdentityVerifier | undefined;
   /**
    * The environment, for a subgraph's own settings (parsed by the subgraph with parseConfig). Only
    * index.ts and the stack's start script pass process.env; tests pass what they need.
@@ -107,8 +116,8 @@ export interface RunningSubgraph {
 export interface StartOptions {
   port: number;
   host: string;
-  /** When set, only requests carrying it (the gateway's) are served. */
-  secret?: string | undefined;
+  /** When set, only requests carrying a valid identity token for this subgraph are served. */
+  verifier?: IdentityVerifier | undefined;
 }
 
 export async function startSubgraph(subgraph: Subgraph, options: StartOptions): Promise<RunningSubgraph> {
@@ -118,12 +127,10 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
     routes: subgraph.routes,
     onGraphQLRequest: () => void requests++,
     context: async (req) => {
-      if (options.secret && !secretMatches(req, options.secret)) throw unauthenticated("This subgraph answers only the gateway");
-      // A forwarded identity is believed only from a caller proven to be the gateway (the secret).
-      const identity = options.secret ? readIdentity(req.headers) : null;
-      setScopeIdentity(identity);
-      const clientAddress = options.secret ? readClientAddress(req.headers) : null;
-      return { identity, clientAddress, loaders: subgraph.createLoaders() };
+      // Who is calling is believed only from a token the gateway signed for this subgraph.
+      const caller: VerifiedCaller = options.verifier ? await options.verifier.verify(req.headers) : ANONYMOUS;
+      setScopeIdentity(caller.identity);
+      return { identity: caller.identity, clientAddress: caller.clientAddress, loaders: subgraph.createLoaders() };
     },
   });
   const url = `${await listen(server, options.port, options.host)}/graphql`;
@@ -141,11 +148,7 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
   };
 }
 
-function secretMatches(req: IncomingMessage, secret: string): boolean {
-  const given = Buffer.from(String(req.headers[SECRET_HEADER] ?? ""));
-  const expected = Buffer.from(secret);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+const ANONYMOUS: VerifiedCaller = { identity: null, clientAddress: null };
 
 /**
  * `index.ts` of every subgraph: read the environment, open the database, migrate, serve, and shut
@@ -157,14 +160,16 @@ export async function runSubgraph(module: SubgraphModule, env: Record<string, st
     const config = parseConfig(subgraphEnv(module.defaultPort), env);
     handle = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
     await migrateSubgraph(handle, module.name, module.migrationsFolder);
+    const key = config.IDENTITY_SIGNING_KEY ? loadIdentityKey(config.IDENTITY_SIGNING_KEY) : undefined;
+    const verifier = key && createIdentityVerifier({ audience: module.name, jwks: key.jwks });
     const references = createEntityReferences({
       urlOf: (name) => env[`SUBGRAPH_URL_${name.toUpperCase()}`],
-      secret: config.SUBGRAPH_SECRET,
+      signer: key && createIdentitySigner(key),
     });
-    const running = await startSubgraph(module.create({ db: handle.db, references, secret: config.SUBGRAPH_SECRET, env }), {
+    const running = await startSubgraph(module.create({ db: handle.db, references, verifier, env }), {
       port: config.PORT,
       host: config.HOST,
-      secret: config.SUBGRAPH_SECRET,
+      verifier,
     });
     console.log(`${module.name} subgraph ready at ${running.url}`);
     onShutdown(async () => {

@@ -3,7 +3,8 @@ import type { GraphQLFormattedError } from "graphql";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type DatabaseHandle, openDatabase } from "./database.js";
-import type { Identity } from "./identity.js";
+import { IDENTITY_HEADER, type Identity } from "./identity.js";
+import { createIdentitySigner, createIdentityVerifier, generateIdentityKeyPem, loadIdentityKey } from "./identity-token.js";
 import { migrateSubgraph } from "./migrate.js";
 import type { Subgraph, SubgraphModule } from "./subgraph.js";
 
@@ -80,3 +81,17 @@ export async function countRows(handle: DatabaseHandle, table: string): Promise<
 export function testIdentity(overrides: Partial<Identity> & Pick<Identity, "roles">): Identity {
   return { kind: "user", userId: randomUUID(), organisationId: randomUUID(), orgAdmin: false, scopes: ["*"], areas: [], ...overrides };
 }
+
+/** A gateway key for tests: verifiers per audience, and the identity header a gateway would send. */
+export const testGateway = (() => {
+  const key = loadIdentityKey(generateIdentityKeyPem());
+  const signer = createIdentitySigner(key);
+  return {
+    key,
+    signer,
+    verifier: (audience: string) => createIdentityVerifier({ audience, jwks: key.jwks }),
+    headers: async (audience: string, identity: Identity | null = null, clientAddress: string | null = null) => ({
+      [IDENTITY_HEADER]: await signer.sign(audience, identity, clientAddress),
+    }),
+  };
+})();

@@ -17,7 +17,7 @@ describe("configuration", () => {
   it.each([
     [{ PORT: "eighty" }, /^Invalid configuration: PORT="eighty": /],
     [{ DATABASE_URL: "mysql://x" }, /^Invalid configuration: DATABASE_URL="mysql:\/\/x": must be a postgres:\/\/ URL$/],
-    [{ SUBGRAPH_SECRET: "short" }, /^Invalid configuration: SUBGRAPH_SECRET=/],
+    [{ IDENTITY_SIGNING_KEY: "not a key" }, /^Invalid configuration: IDENTITY_SIGNING_KEY=/],
   ])("names the variable in one line: %j", (env, message) => {
     expect(() => parseConfig(subgraphEnv(4001), env)).toThrow(ConfigError);
     expect(() => parseConfig(subgraphEnv(4001), env)).toThrow(message);

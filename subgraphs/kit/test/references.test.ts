@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { close, createEntityReferences, IDENTITY_HEADER, listen, SECRET_HEADER } from "../src/index.js";
+import { close, createEntityReferences, IDENTITY_HEADER, listen } from "../src/index.js";
 import { runInRequestScope, setScopeIdentity } from "../src/request-scope.js";
-import { testIdentity } from "../src/testing.js";
+import { testGateway, testIdentity } from "../src/testing.js";
 
 /** A stand-in owning subgraph: answers _entities for ids it knows and records what it was sent. */
 const seen: { headers: IncomingHttpHeaders; body: { variables: { r: { id: string }[] } } }[] = [];
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => close(server));
 
-const references = () => createEntityReferences({ urlOf: () => url, secret: "s".repeat(24) });
+const references = () => createEntityReferences({ urlOf: () => url, signer: testGateway.signer });
 
 it("looks up many entities in one request, in order, duplicates collapsed, unknown as null", async () => {
   seen.length = 0;
@@ -37,7 +37,7 @@ it("looks up many entities in one request, in order, duplicates collapsed, unkno
   expect(await references().missing("Asset", ["known-1", "nope", "nope"])).toEqual(["nope"]);
 });
 
-it("forwards the identity of the request being served, and the gateway secret", async () => {
+it("forwards the identity of the request being served, signed for the owning subgraph alone", async () => {
   seen.length = 0;
   const caller = testIdentity({ roles: ["FSP"] });
   await runInRequestScope(async () => {
@@ -45,9 +45,10 @@ it("forwards the identity of the request being served, and the gateway secret", 
     await references().missing("Asset", ["known-1"]);
   });
   await references().missing("Asset", ["known-1"]); // outside any request: anonymous
-  expect(JSON.parse(String(seen[0]!.headers[IDENTITY_HEADER]))).toEqual(caller);
-  expect(seen[0]!.headers[SECRET_HEADER]).toBe("s".repeat(24));
-  expect(seen[1]!.headers[IDENTITY_HEADER]).toBeUndefined();
+  const sent = (i: number) => ({ [IDENTITY_HEADER]: String(seen[i]!.headers[IDENTITY_HEADER]) });
+  expect(await testGateway.verifier("assets").verify(sent(0))).toMatchObject({ identity: caller });
+  await expect(testGateway.verifier("users").verify(sent(0))).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+  expect(await testGateway.verifier("assets").verify(sent(1))).toMatchObject({ identity: null }); // anonymous
 });
 
 it("says UPSTREAM_UNAVAILABLE when the owner cannot be reached", async () => {

@@ -1,5 +1,4 @@
-import { BodyTooLargeError, type HttpRoute, readBody, SECRET_HEADER, sendJson } from "@sfe/kit";
-import { safeEqual } from "./crypto.js";
+import { BodyTooLargeError, gatewayCaller, type HttpRoute, type IdentityVerifier, readBody, sendJson } from "@sfe/kit";
 import type { Services } from "./services/index.js";
 import type { TokenIssuer } from "./tokens.js";
 
@@ -9,11 +8,10 @@ export const VERIFY_API_KEY_PATH = "/internal/api-keys/verify";
 /**
  * - `GET /.well-known/jwks.json`: the public keys access tokens are signed with (the gateway verifies with them).
  * - `POST /internal/api-keys/verify` `{ "key": "sfe_…" }` → 200 `{ identity }` or 401 `{ error }`: for the gateway
- *   only. It answers callers presenting `x-sfe-gateway-secret` (403 otherwise), and 404 when no secret is
- *   configured, so key verification is never open to anyone.
+ *   only. It answers callers presenting an identity token the gateway signed for `users` (401 otherwise), and
+ *   404 when no gateway key is configured, so key verification is never open to anyone.
  */
-export function createRoutes(options: { tokens: TokenIssuer; services: Services; secret?: string | undefined }): HttpRoute[] {
-  const { secret } = options;
+export function createRoutes(options: { tokens: TokenIssuer; services: Services; verifier?: IdentityVerifier | undefined }): HttpRoute[] {
   return [
     {
       method: "GET",
@@ -28,10 +26,7 @@ export function createRoutes(options: { tokens: TokenIssuer; services: Services;
       method: "POST",
       path: VERIFY_API_KEY_PATH,
       async handle(req, res) {
-        if (!secret) return sendJson(res, 404, { error: "not found" });
-        const given = req.headers[SECRET_HEADER];
-        if (typeof given !== "string" || !safeEqual(given, secret))
-          return sendJson(res, 403, { error: "This route answers only the gateway" });
+        if (!(await gatewayCaller(options.verifier, req, res))) return;
         let text: string;
         try {
           text = await readBody(req, 16 * 1024);

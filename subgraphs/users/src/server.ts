@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { usersSettings } from "./config.js";
-import { createSubgraph, type Database, type SubgraphModule } from "@sfe/kit";
+import { createSubgraph, type Database, type IdentityVerifier, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import type { OidcIssuer } from "./clients/oidc.js";
 import { createLoaders } from "./loaders.js";
@@ -30,8 +30,8 @@ export interface UsersDeps {
   publicUrl?: string;
   /** The clock (tests move it). */
   now?: () => Date;
-  /** The gateway's shared secret: without it, `POST /internal/api-keys/verify` answers 404. */
-  secret?: string | undefined;
+  /** Checks the gateway's identity tokens: without it, `POST /internal/api-keys/verify` answers 404. */
+  verifier?: IdentityVerifier | undefined;
   auth?: {
     /** OpenID Connect issuers whose ID tokens `signInWithIdToken` accepts. Default: none. */
     oidcIssuers?: OidcIssuer[];
@@ -45,7 +45,7 @@ export function createUsersSubgraph({
   mailer = outboxMailer(".data/outbox"),
   publicUrl = "http://127.0.0.1:4000",
   now = () => new Date(),
-  secret,
+  verifier,
   auth = {},
 }: UsersDeps) {
   const tokens = createTokenIssuer(repos.sessions);
@@ -59,7 +59,7 @@ export function createUsersSubgraph({
     typeDefs,
     resolvers,
     createLoaders: () => createLoaders(repos),
-    routes: createRoutes({ tokens, services, secret }),
+    routes: createRoutes({ tokens, services, verifier }),
   });
 }
 

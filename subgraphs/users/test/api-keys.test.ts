@@ -1,19 +1,19 @@
-import { type Identity, type RunningSubgraph, SECRET_HEADER, startSubgraph } from "@sfe/kit";
-import { errorCodes } from "@sfe/kit/testing";
+import { type Identity, IDENTITY_HEADER, type RunningSubgraph, startSubgraph } from "@sfe/kit";
+import { errorCodes, testGateway } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUsersSubgraph } from "../src/server.js";
 import { account, hubAdmin, member, MINUTE, type Setup, setUp } from "./helpers.js";
 
-const SECRET = "gateway-secret-for-tests-0123456789";
+const verifier = testGateway.verifier("users");
 
 let t: Setup;
 let http: RunningSubgraph;
 let open: RunningSubgraph;
 beforeAll(async () => {
-  t = await setUp({ secret: SECRET });
-  // The same subgraph over HTTP, as the gateway reaches it; and one configured without a secret.
-  http = await startSubgraph(createUsersSubgraph({ ...t.deps }), { port: 0, host: "127.0.0.1", secret: SECRET });
-  open = await startSubgraph(createUsersSubgraph({ ...t.deps, secret: undefined }), { port: 0, host: "127.0.0.1" });
+  t = await setUp({ verifier });
+  // The same subgraph over HTTP, as the gateway reaches it; and one configured without a gateway key.
+  http = await startSubgraph(createUsersSubgraph({ ...t.deps }), { port: 0, host: "127.0.0.1", verifier });
+  open = await startSubgraph(createUsersSubgraph({ ...t.deps, verifier: undefined }), { port: 0, host: "127.0.0.1" });
 });
 afterAll(async () => {
   await http.stop();
@@ -28,12 +28,13 @@ const CREATE = /* GraphQL */ `
 const LIST = /* GraphQL */ `query ($o: ID!) { apiKeys(organisationId: $o) { id name prefix scopes lastUsedAt revokedAt } }`;
 const REVOKE = /* GraphQL */ `mutation ($id: ID!) { revokeApiKey(id: $id) { apiKey { id revokedAt } } }`;
 
-async function verify(key: unknown, options: { server?: RunningSubgraph; secret?: string | null; body?: string } = {}) {
+/** The gateway's identity token for the users subgraph, unless a test sends another (null: none). */
+async function verify(key: unknown, options: { server?: RunningSubgraph; token?: string | null; body?: string } = {}) {
   const server = options.server ?? http;
-  const secret = options.secret === undefined ? SECRET : options.secret;
+  const token = options.token === undefined ? (await testGateway.headers("users"))[IDENTITY_HEADER] : options.token;
   const response = await fetch(server.url.replace(/\/graphql$/, "/internal/api-keys/verify"), {
     method: "POST",
-    headers: { "content-type": "application/json", ...(secret !== null && { [SECRET_HEADER]: secret }) },
+    headers: { "content-type": "application/json", ...(token !== null && { [IDENTITY_HEADER]: token }) },
     body: options.body ?? JSON.stringify({ key }),
   });
   return { status: response.status, body: (await response.json()) as { identity?: Identity; error?: string } };
@@ -168,13 +169,16 @@ describe("API keys", () => {
     expect((await verify(null, { body: "{not json" })).status).toBe(400);
   });
 
-  it("answers only the gateway: 403 without the right secret, 404 when no secret is configured", async () => {
+  it("answers only the gateway: 401 without its token for this audience, 404 when no gateway key is configured", async () => {
     const { secret } = (
       await t.ok(CREATE, { input: { organisationId: admin.organisationId, name: "guarded", scopes: ["assets:read"] } }, admin.identity)
     ).createApiKey;
-    expect((await verify(secret, { secret: null })).status).toBe(403);
-    expect((await verify(secret, { secret: `${SECRET}x` })).status).toBe(403);
-    expect((await verify(secret, { server: open, secret: null })).status).toBe(404);
+    expect((await verify(secret, { token: null })).status).toBe(401);
+    expect((await verify(secret, { token: "not-a-token" })).status).toBe(401);
+    // A token the gateway signed for another subgraph (an SO's own, say) is worth nothing here.
+    const elsewhere = (await testGateway.headers("so_ukpn"))[IDENTITY_HEADER];
+    expect((await verify(secret, { token: elsewhere })).status).toBe(401);
+    expect((await verify(secret, { server: open, token: null })).status).toBe(404);
     expect((await verify(secret, { server: open })).status).toBe(404);
   });
 

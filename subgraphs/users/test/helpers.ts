@@ -1,4 +1,4 @@
-import type { DatabaseHandle, Identity, Role } from "@sfe/kit";
+import type { DatabaseHandle, Identity, IdentityVerifier, Role } from "@sfe/kit";
 import { countRows, createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
@@ -55,7 +55,7 @@ export function testClock(start = Date.now()) {
 }
 
 /** Everything a test file needs: a fresh migrated database, the subgraph with a recording mailer and a test clock. */
-export async function setUp(options: { oidcIssuers?: OidcIssuer[]; secret?: string } = {}) {
+export async function setUp(options: { oidcIssuers?: OidcIssuer[]; verifier?: IdentityVerifier } = {}) {
   const handle: DatabaseHandle = await createMigratedDatabase(usersModule);
   const repos = createRepositories(handle.db);
   const mailer = recordingMailer();
@@ -66,7 +66,7 @@ export async function setUp(options: { oidcIssuers?: OidcIssuer[]; secret?: stri
     mailer,
     now: clock.now,
     publicUrl: PUBLIC_URL,
-    secret: options.secret,
+    verifier: options.verifier,
     auth: { oidcIssuers: options.oidcIssuers ?? [] },
   };
   const subgraph = createUsersSubgraph(deps);
