@@ -1,4 +1,4 @@
-import { allow, areaCovers, forbidden, type Identity, seesEveryOrganisation } from "@sfe/kit";
+import { ANONYMITY_RULE, allow, areaCovers, forbidden, type Identity, seesEveryOrganisation } from "@sfe/kit";
 import type { AssetRow, AssetVisibility } from "./repositories/assets.js";
 import type { TransferRow, TransferVisibility } from "./repositories/lifecycle.js";
 import type { MarketUnitRow, UnitVisibility } from "./repositories/market-units.js";
@@ -13,8 +13,15 @@ import type { DescribeUnit } from "./validation.js";
  * An API key sees what its organisation's roles see, and only with the assets:read (or :write) scope.
  */
 
-/** Groups of fewer assets are never reported by `assetStatistics` (anonymisation threshold). */
-export const ASSET_STATISTICS_MIN_GROUP_SIZE = 3;
+/**
+ * Which groups `assetStatistics` reports (kit/anonymity.ts): at least 3 distinct owners besides the caller's
+ * organisation, none of them holding more than 50% of the group's import, export or energy capacity (the
+ * caller's assets left out). Stated in schema.graphql.
+ */
+export const ASSET_STATISTICS_RULE = ANONYMITY_RULE;
+
+/** The organisation whose assets `assetStatistics` leaves out of the rule for `identity`: its own. */
+export const statisticsCaller = (identity: Identity | null): string | null => identity?.organisationId?.toLowerCase() ?? null;
 
 const NOTHING: AssetVisibility = { all: false, ownerIds: [], gspGroups: [] };
 

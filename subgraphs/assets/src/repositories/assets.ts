@@ -1,5 +1,5 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, getTableColumns, gt, gte, inArray, lte, ne, or, type SQL, sql } from "drizzle-orm";
+import { type AnonymityRule, anonymityHaving, appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { and, asc, eq, getTableColumns, gt, inArray, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { assetCategories, assets, auditEvents } from "../db/schema.js";
 import { needsAttention } from "./attention.js";
 
@@ -45,8 +45,10 @@ export interface AttentionFilter {
 export interface StatisticsFilter {
   categoryCode?: string | null;
   gspGroup?: string | null;
-  /** Groups of fewer assets are left out (the anonymisation threshold). */
-  minAssets: number;
+  /** Which groups may be reported (kit/anonymity.ts): distinct owners and dominance, judged without `callerOrganisationId`. */
+  rule: AnonymityRule;
+  /** The caller's organisation, whose assets never count towards the rule (null: nothing left out). */
+  callerOrganisationId: string | null;
 }
 
 /** Totals of one category in one GSP group. */
@@ -145,28 +147,49 @@ export function createAssetRepository(db: Database) {
     },
 
     /**
-     * Totals by category × GSP group over every asset not DEREGISTERED, computed by the database
-     * (GROUP BY … HAVING count ≥ minAssets), ordered by category code then GSP group (unknown last).
+     * Totals by category × GSP group over every asset not DEREGISTERED, computed by the database: per-owner
+     * partial sums in a subquery, the group totals over them, and the anonymisation rule (`filter.rule`, judged
+     * without the caller's organisation) in HAVING, so a suppressed group never leaves the database. Ordered by
+     * category code then GSP group (unknown last).
      */
     async statistics(filter: StatisticsFilter): Promise<AssetStatisticRow[]> {
       const conditions: SQL[] = [ne(assets.status, "DEREGISTERED")];
       if (filter.categoryCode != null) conditions.push(eq(assets.categoryCode, filter.categoryCode));
       if (filter.gspGroup != null) conditions.push(eq(assets.gspGroup, filter.gspGroup));
-      const assetCount = sql<number>`count(*)::int`.mapWith(Number);
-      return db
+      const perOwner = db
         .select({
           categoryCode: assets.categoryCode,
           gspGroup: assets.gspGroup,
-          assetCount,
-          totalImportCapacityKw: sql<number>`sum(${assets.importCapacityKw})`.mapWith(Number),
-          totalExportCapacityKw: sql<number>`sum(${assets.exportCapacityKw})`.mapWith(Number),
-          totalEnergyCapacityKwh: sql<number | null>`sum(${assets.energyCapacityKwh})`.mapWith(Number),
+          ownerId: assets.ownerId,
+          assets: sql<number>`count(*)`.as("assets"),
+          importKw: sql<number>`sum(${assets.importCapacityKw})`.as("import_kw"),
+          exportKw: sql<number>`sum(${assets.exportCapacityKw})`.as("export_kw"),
+          energyKwh: sql<number | null>`sum(${assets.energyCapacityKwh})`.as("energy_kwh"),
         })
         .from(assets)
         .where(and(...conditions))
-        .groupBy(assets.categoryCode, assets.gspGroup)
-        .having(gte(sql`count(*)`, filter.minAssets))
-        .orderBy(asc(assets.categoryCode), sql`${assets.gspGroup} asc nulls last`);
+        .groupBy(assets.categoryCode, assets.gspGroup, assets.ownerId)
+        .as("per_owner");
+      return db
+        .select({
+          categoryCode: perOwner.categoryCode,
+          gspGroup: perOwner.gspGroup,
+          assetCount: sql<number>`sum(${perOwner.assets})::int`.mapWith(Number),
+          totalImportCapacityKw: sql<number>`sum(${perOwner.importKw})`.mapWith(Number),
+          totalExportCapacityKw: sql<number>`sum(${perOwner.exportKw})`.mapWith(Number),
+          totalEnergyCapacityKwh: sql<number | null>`sum(${perOwner.energyKwh})`.mapWith(Number),
+        })
+        .from(perOwner)
+        .groupBy(perOwner.categoryCode, perOwner.gspGroup)
+        .having(
+          anonymityHaving({
+            owner: perOwner.ownerId,
+            measures: [perOwner.importKw, perOwner.exportKw, sql`coalesce(${perOwner.energyKwh}, 0)`],
+            excludeOwner: filter.callerOrganisationId,
+            rule: filter.rule,
+          }),
+        )
+        .orderBy(asc(perOwner.categoryCode), sql`${perOwner.gspGroup} asc nulls last`);
     },
 
     /** The asset already registered with any of these keys (the unique ones), if any. */

@@ -1,6 +1,13 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
-import { ASSET_STATISTICS_MIN_GROUP_SIZE, visibleAsset, visibleAssetFilter, visibleTransferFilter, visibleUnitFilter } from "../access.js";
+import {
+  ASSET_STATISTICS_RULE,
+  statisticsCaller,
+  visibleAsset,
+  visibleAssetFilter,
+  visibleTransferFilter,
+  visibleUnitFilter,
+} from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import { normaliseGspGroup } from "../validation.js";
 
@@ -17,11 +24,12 @@ export const Query = (repos: Repositories): QueryResolvers => ({
       gspGroup: gspGroupFilter(gspGroup),
       ...page(first, offset, 1000),
     }),
-  assetStatistics: (_, { categoryCode, gspGroup }) =>
+  assetStatistics: (_, { categoryCode, gspGroup }, { identity }) =>
     repos.assets.statistics({
       categoryCode: categoryFilter(categoryCode),
       gspGroup: gspGroupFilter(gspGroup),
-      minAssets: ASSET_STATISTICS_MIN_GROUP_SIZE,
+      rule: ASSET_STATISTICS_RULE,
+      callerOrganisationId: statisticsCaller(identity),
     }),
   assetCategories: () => repos.categories.categories(),
   assetsNeedingAttention: (_, { categoryCode, first, offset }, { identity }) =>
