@@ -13,6 +13,5 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    env: { APOLLO_TELEMETRY_DISABLED: "1" },
   },
 });

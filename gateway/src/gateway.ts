@@ -4,7 +4,11 @@ import { ApolloGateway } from "@apollo/gateway";
 import type { QueryPlan } from "@apollo/query-planner";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { createIdentitySigner, formatError, type HttpRoute, IDENTITY_HEADER, type Identity, type IdentityKey, sendJson } from "@sfe/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { assetFileRoutes } from "./asset-files.js";
@@ -44,6 +48,11 @@ export interface GatewayOptions {
   log?: (message: string) => void;
   /** Query limits; the defaults allow the largest legitimate operations the hub's clients send. */
   limits?: Partial<QueryLimits>;
+  /**
+   * Apollo's own telemetry (cloud-metadata detectors and a usage exporter to Apollo): off unless this is true.
+   * `SFE_APOLLO_TELEMETRY=on` sets it; nothing else, not even a missing APOLLO_TELEMETRY_DISABLED, turns it on.
+   */
+  apolloTelemetry?: boolean;
   /** Called with each query plan (tests compare subgraph request counts against it). */
   onQueryPlan?: (plan: QueryPlan) => void;
 }
@@ -67,6 +76,8 @@ export function createGateway(options: GatewayOptions = {}) {
     ...usersAuthEndpoints(urlOf("users") ?? "http://127.0.0.1:4001/graphql"),
     identityHeaders: () => identityHeaders("users"),
   });
+  // @apollo/gateway reads this once, in its constructor: nothing leaves the machine that nobody asked for.
+  if (options.apolloTelemetry !== true) process.env.APOLLO_TELEMETRY_DISABLED = "1";
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     experimental_didResolveQueryPlan: options.onQueryPlan && (({ queryPlan }) => options.onQueryPlan?.(queryPlan)),
@@ -97,6 +108,8 @@ export function createGateway(options: GatewayOptions = {}) {
     // Armor is typed against the CommonJS build of @apollo/server; at runtime the plugin shape is the same.
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

@@ -14,6 +14,7 @@ try {
       POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
       IDENTITY_SIGNING_KEY: identitySigningKey,
       SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+      SFE_APOLLO_TELEMETRY: z.enum(["on", "off"]).default("off"),
     },
     process.env,
   );
@@ -27,6 +28,7 @@ try {
     identityKey: config.IDENTITY_SIGNING_KEY ? loadIdentityKey(config.IDENTITY_SIGNING_KEY) : undefined,
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     production: config.NODE_ENV === "production",
+    apolloTelemetry: config.SFE_APOLLO_TELEMETRY === "on",
   });
   await gateway.apollo.start();
   const server = createHttpServer(gateway.apollo, { context: gateway.context, routes: gateway.routes });

@@ -6,9 +6,19 @@ import { createCarRegistry, demoRegister } from "@sfe/car-registry";
 
 try {
   const { DATABASE_URL, PGLITE_DIR, HOST } = parseConfig(subgraphEnv(4000), process.env);
-  const config = parseConfig({ PORT: port(4000), DEMO_DATA: z.enum(["true", "false"]).default("true") }, process.env);
+  const config = parseConfig(
+    {
+      PORT: port(4000),
+      DEMO_DATA: z.enum(["true", "false"]).default("true"),
+      NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+      SFE_APOLLO_TELEMETRY: z.enum(["on", "off"]).default("off"),
+    },
+    process.env,
+  );
   // The stand-in Central Asset Register, unless CAR_URL points at a real one.
-  const car = process.env.CAR_URL ? null : await createCarRegistry({ records: demoRegister(), port: 4100, host: HOST });
+  const car = process.env.CAR_URL
+    ? null
+    : await createCarRegistry({ records: demoRegister(), port: config.PORT === 0 ? 0 : 4100, host: HOST });
   const stack = await startStack({
     databaseUrl: DATABASE_URL,
     dataDir: PGLITE_DIR,
@@ -17,6 +27,7 @@ try {
     seed: config.DEMO_DATA === "true" ? (db) => seedDemoData(db, { log: console.log }) : undefined,
     env: { PUBLIC_URL: `http://${HOST}:${config.PORT}`, ...(car && { CAR_URL: car.url }), ...process.env },
     log: console.log,
+    gateway: { production: config.NODE_ENV === "production", apolloTelemetry: config.SFE_APOLLO_TELEMETRY === "on" },
   });
   for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);
   if (car) console.log(`  ${"CAR stand-in".padEnd(13)} ${car.url}/v1/assets`);
