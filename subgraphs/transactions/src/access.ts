@@ -1,4 +1,4 @@
-import { allow, forbidden, type Identity, type SfeError, seesEveryOrganisation } from "@sfe/kit";
+import { ANONYMITY_RULE, allow, forbidden, type Identity, type SfeError, seesEveryOrganisation } from "@sfe/kit";
 import type { BidStatus, DispatchStatus } from "./db/schema.js";
 
 /**
@@ -121,7 +121,14 @@ export function dispatchStatusRefusal(
 // ------------------------------------------------------------------------------------------ aggregates
 
 /**
- * The anonymisation threshold of `awardStatistics` (stated in schema.graphql): a product-month is
- * reported only when its awards went to at least this many distinct providers.
+ * The anonymisation rule of `awardStatistics` (kit/anonymity.ts, stated in schema.graphql): a product-month is
+ * reported only when, without the caller's organisation's awards, its awards went to at least 3 distinct
+ * providers and no provider holds more than 50% of its awarded MW or of its MW-weighted availability or
+ * utilisation amounts.
  */
-export const MIN_PROVIDERS_PER_STATISTIC = 3;
+export const AWARD_STATISTICS_RULE = ANONYMITY_RULE;
+/** Distinct providers (besides the caller's organisation) every reported product-month has. */
+export const MIN_PROVIDERS_PER_STATISTIC = AWARD_STATISTICS_RULE.minOwners;
+
+/** The organisation whose awards `awardStatistics` leaves out of the rule for `identity`: its own. */
+export const statisticsCaller = (identity: Identity | null): string | null => identity?.organisationId?.toLowerCase() ?? null;

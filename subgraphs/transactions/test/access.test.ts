@@ -1,9 +1,7 @@
 import { type DatabaseHandle, type Identity, staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
-import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { MIN_PROVIDERS_PER_STATISTIC } from "../src/access.js";
-import { createRepositories, createTransactionsSubgraph, transactionsModule, typeDefs } from "../src/server.js";
+import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
 
 // Organisations: two FSPs that own assets, a third for the statistics, two system operators that own products.
 const fspA = "0f5a0000-0000-4000-8000-00000000000a";
@@ -376,109 +374,7 @@ describe("entity references (_entities)", () => {
   });
 });
 
-// ------------------------------------------------------------------------------------------ statistics
-
-describe("awardStatistics", () => {
-  const MARCH = (day: number) => ({
-    start: `2030-03-${String(day).padStart(2, "0")}T00:00:00Z`,
-    end: `2030-03-${String(day).padStart(2, "0")}T04:00:00Z`,
-  });
-  const STATS = `query ($p: ID, $from: DateTime, $to: DateTime) { awardStatistics(productId: $p, from: $from, to: $to) {
-    product { id } month awardCount providerCount totalAwardedMw averageAvailabilityPriceGbpPerMwH
-    minimumAvailabilityPriceGbpPerMwH maximumAvailabilityPriceGbpPerMwH averageUtilisationPriceGbpPerMwh } }`;
-  const year2030 = { from: "2030-01-01T00:00:00Z", to: "2031-01-01T00:00:00Z" };
-  const threeProviders = {
-    product: { id: productThree },
-    month: "2030-03",
-    awardCount: 4,
-    providerCount: 3,
-    totalAwardedMw: 50,
-    // (10 × 10.0001 + 30 × 20 + 7 × 5.5) / 47, weighted by MW over the awards that have the price
-    averageAvailabilityPriceGbpPerMwH: "15.7128",
-    minimumAvailabilityPriceGbpPerMwH: "5.5000",
-    maximumAvailabilityPriceGbpPerMwH: "20.0000",
-    // (7 × 3.25 + 3 × 1) / 10
-    averageUtilisationPriceGbpPerMwh: "2.5750",
-  };
-
-  beforeAll(async () => {
-    const award = async (assetId: string, productId: string, extra: Record<string, unknown>) =>
-      (await write("SO A", RECORD_AWARD, awardInput(assetId, productId, { availabilityPriceGbpPerMwH: null, ...extra }))).award!.id;
-    // Three providers in March 2030: reported.
-    await award(assetA, productThree, { awardedMw: 10, availabilityPriceGbpPerMwH: "10.0001", ...MARCH(3) });
-    await award(assetB, productThree, { awardedMw: 30, availabilityPriceGbpPerMwH: "20", ...MARCH(10) });
-    await award(assetC, productThree, { awardedMw: 7, availabilityPriceGbpPerMwH: "5.5", utilisationPriceGbpPerMwh: "3.25", ...MARCH(20) });
-    await award(assetA, productThree, { awardedMw: 3, utilisationPriceGbpPerMwh: "1", ...MARCH(31) });
-    // A cancelled award counts for nothing.
-    const cancelled = await award(assetA, productThree, { awardedMw: 100, availabilityPriceGbpPerMwH: "999", ...MARCH(5) });
-    const result = await as("SO A", `mutation ($id: ID!) { updateAwardStatus(input: { id: $id, status: CANCELLED }) { award { id } } }`, {
-      id: cancelled,
-    });
-    expect(result.errors).toBeUndefined();
-    // One provider in April, two in March for the other product: suppressed.
-    await award(assetA, productThree, {
-      awardedMw: 1,
-      availabilityPriceGbpPerMwH: "1",
-      start: "2030-04-02T00:00:00Z",
-      end: "2030-04-02T01:00:00Z",
-    });
-    await award(assetA, productTwo, { awardedMw: 1, availabilityPriceGbpPerMwH: "7", ...MARCH(1) });
-    await award(assetA, productTwo, { awardedMw: 2, availabilityPriceGbpPerMwH: "8", ...MARCH(2) });
-    await award(assetB, productTwo, { awardedMw: 3, availabilityPriceGbpPerMwH: "9", ...MARCH(3) });
-  });
-
-  it("states its anonymisation threshold in the schema", () => {
-    expect(MIN_PROVIDERS_PER_STATISTIC).toBe(3);
-    expect(print(typeDefs)).toMatch(/at least 3 distinct\s+providers/);
-  });
-
-  it.each(CALLERS.filter((caller) => !["anonymous", "key assets:read"].includes(caller)))(
-    "answers %s per product and month, hiding groups of fewer than 3 providers",
-    async (caller) => {
-      const result = await as(caller, STATS, year2030);
-      expect(result).toEqual({ data: { awardStatistics: [threeProviders] } });
-    },
-  );
-
-  it.each([
-    ["anonymous", "UNAUTHENTICATED"],
-    ["key assets:read", "FORBIDDEN"],
-  ] as const)("refuses %s", async (caller, code) => {
-    expect(errorCodes(await as(caller, STATS, year2030))).toEqual([code]);
-  });
-
-  it("reports a month once a third provider is awarded in it, and the fixture's months never (two providers)", async () => {
-    const before = await as("INVESTOR", STATS, { p: productTwo });
-    expect(before).toEqual({ data: { awardStatistics: [] } });
-    expect((await as("INVESTOR", STATS, { p: productA })).data).toEqual({ awardStatistics: [] });
-    await write("SO A", RECORD_AWARD, awardInput(assetC, productTwo, { awardedMw: 4, availabilityPriceGbpPerMwH: "10", ...MARCH(4) }));
-    const after = await as("INVESTOR", STATS, { p: productTwo });
-    expect(after.data!.awardStatistics).toEqual([
-      {
-        product: { id: productTwo },
-        month: "2030-03",
-        awardCount: 4,
-        providerCount: 3,
-        totalAwardedMw: 10,
-        averageAvailabilityPriceGbpPerMwH: "9.0000", // (1 × 7 + 2 × 8 + 3 × 9 + 4 × 10) / 10
-        minimumAvailabilityPriceGbpPerMwH: "7.0000",
-        maximumAvailabilityPriceGbpPerMwH: "10.0000",
-        averageUtilisationPriceGbpPerMwh: null,
-      },
-    ]);
-  });
-
-  it("widens from and to to whole months, so a month cannot be split to single awards out", async () => {
-    const oneDay = await as("REGULATOR", STATS, { p: productThree, from: "2030-03-15T00:00:00Z", to: "2030-03-16T00:00:00Z" });
-    expect(oneDay).toEqual({ data: { awardStatistics: [threeProviders] } });
-    const upToMarch = await as("REGULATOR", STATS, { p: productThree, to: "2030-03-01T00:00:00Z" });
-    expect(upToMarch).toEqual({ data: { awardStatistics: [] } });
-    expect(errorCodes(await as("REGULATOR", STATS, { from: "2030-04-01T00:00:00Z", to: "2030-03-01T00:00:00Z" }))).toEqual([
-      "BAD_USER_INPUT",
-    ]);
-    expect(errorCodes(await as("REGULATOR", STATS, { p: "DCL" }))).toEqual(["BAD_USER_INPUT"]);
-  });
-});
+// awardStatistics and its anonymisation rule: test/statistics.test.ts.
 
 // ------------------------------------------------------------------------------------------ writes
 

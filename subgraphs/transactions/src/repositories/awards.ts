@@ -1,4 +1,4 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { type AnonymityRule, anonymityHaving, appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
@@ -24,8 +24,10 @@ export interface AwardStatisticsFilter {
   /** Awards starting in [from, to). */
   from?: Date | null | undefined;
   to?: Date | null | undefined;
-  /** Groups with fewer distinct providers are left out. */
-  minProviders: number;
+  /** Which groups may be reported (kit/anonymity.ts): distinct providers and dominance, judged without the caller's. */
+  rule: AnonymityRule;
+  /** The caller's organisation, whose awards never count towards the rule (null: nothing left out). */
+  callerOrganisationId: string | null;
 }
 
 export interface AwardStatisticRow {
@@ -41,11 +43,16 @@ export interface AwardStatisticRow {
   averageUtilisationPrice: string | null;
 }
 
-/** The MW-weighted mean of a price over the awards that have one, rounded to 4 places, as a decimal string. */
-function weightedAverage(price: PgColumn): SQL<string | null> {
-  const mw = sql`${awards.awardedMw}::numeric`;
-  return sql`round(sum(${mw} * ${price}) / nullif(sum(${mw}) filter (where ${price} is not null), 0), 4)::text`;
-}
+/** A price's MW-weighted sum, and the MW it weighs, over the awards that have the price (one provider's part). */
+const pricedMw = (price: PgColumn) => ({
+  value: sql<string | null>`sum(${awards.awardedMw}::numeric * ${price})`,
+  mw: sql<string | null>`sum(${awards.awardedMw}::numeric) filter (where ${price} is not null)`,
+  magnitude: sql<number>`coalesce(sum(abs(${awards.awardedMw}::numeric * ${price})), 0)`,
+});
+
+/** The MW-weighted mean of per-provider weighted sums, rounded to 4 places, as a decimal string. */
+const weightedAverage = (value: SQL.Aliased, mw: SQL.Aliased): SQL<string | null> =>
+  sql`round(sum(${value}) / nullif(sum(${mw}), 0), 4)::text`;
 
 export function createAwardRepository(db: Database) {
   return {
@@ -99,22 +106,30 @@ export function createAwardRepository(db: Database) {
     },
 
     /**
-     * Awards (other than CANCELLED) grouped by product and UTC calendar month of their start, in one
-     * GROUP BY; groups with fewer than `minProviders` distinct providers are suppressed (HAVING).
+     * Awards (other than CANCELLED) grouped by product and UTC calendar month of their start, computed by the
+     * database: per-provider partial sums in a subquery, the group's figures over them, and the anonymisation rule
+     * (`filter.rule`, judged without the caller's organisation, over awarded MW and the MW-weighted availability and
+     * utilisation amounts) in HAVING, so a suppressed group never leaves the database.
      */
     async statistics(filter: AwardStatisticsFilter): Promise<AwardStatisticRow[]> {
-      const month = sql<string>`to_char(${awards.start} at time zone 'UTC', 'YYYY-MM')`;
-      return db
+      const availability = pricedMw(awards.availabilityPriceGbpPerMwH);
+      const utilisation = pricedMw(awards.utilisationPriceGbpPerMwh);
+      const month = () => sql<string>`to_char(${awards.start} at time zone 'UTC', 'YYYY-MM')`;
+      const perProvider = db
         .select({
           productId: awards.productId,
-          month,
-          awardCount: sql<number>`count(*)::int`.mapWith(Number),
-          providerCount: sql<number>`count(distinct ${awards.providerId})::int`.mapWith(Number),
-          totalAwardedMw: sql<number>`sum(${awards.awardedMw})`.mapWith(Number),
-          averageAvailabilityPrice: weightedAverage(awards.availabilityPriceGbpPerMwH),
-          minimumAvailabilityPrice: sql<string | null>`min(${awards.availabilityPriceGbpPerMwH})::text`,
-          maximumAvailabilityPrice: sql<string | null>`max(${awards.availabilityPriceGbpPerMwH})::text`,
-          averageUtilisationPrice: weightedAverage(awards.utilisationPriceGbpPerMwh),
+          month: month().as("month"),
+          providerId: awards.providerId,
+          awards: sql<number>`count(*)`.as("awards"),
+          mw: sql<number>`sum(${awards.awardedMw})`.as("mw"),
+          availabilityValue: availability.value.as("availability_value"),
+          availabilityMw: availability.mw.as("availability_mw"),
+          availabilityMagnitude: availability.magnitude.as("availability_magnitude"),
+          minimumAvailability: sql<string | null>`min(${awards.availabilityPriceGbpPerMwH})`.as("minimum_availability"),
+          maximumAvailability: sql<string | null>`max(${awards.availabilityPriceGbpPerMwH})`.as("maximum_availability"),
+          utilisationValue: utilisation.value.as("utilisation_value"),
+          utilisationMw: utilisation.mw.as("utilisation_mw"),
+          utilisationMagnitude: utilisation.magnitude.as("utilisation_magnitude"),
         })
         .from(awards)
         .where(
@@ -125,9 +140,31 @@ export function createAwardRepository(db: Database) {
             filter.to ? lt(awards.start, filter.to) : undefined,
           ),
         )
-        .groupBy(awards.productId, month)
-        .having(sql`count(distinct ${awards.providerId}) >= ${filter.minProviders}`)
-        .orderBy(month, asc(awards.productId));
+        .groupBy(awards.productId, month(), awards.providerId)
+        .as("per_provider");
+      return db
+        .select({
+          productId: perProvider.productId,
+          month: perProvider.month,
+          awardCount: sql<number>`sum(${perProvider.awards})::int`.mapWith(Number),
+          providerCount: sql<number>`count(*)::int`.mapWith(Number),
+          totalAwardedMw: sql<number>`sum(${perProvider.mw})`.mapWith(Number),
+          averageAvailabilityPrice: weightedAverage(perProvider.availabilityValue, perProvider.availabilityMw),
+          minimumAvailabilityPrice: sql<string | null>`min(${perProvider.minimumAvailability})::text`,
+          maximumAvailabilityPrice: sql<string | null>`max(${perProvider.maximumAvailability})::text`,
+          averageUtilisationPrice: weightedAverage(perProvider.utilisationValue, perProvider.utilisationMw),
+        })
+        .from(perProvider)
+        .groupBy(perProvider.productId, perProvider.month)
+        .having(
+          anonymityHaving({
+            owner: perProvider.providerId,
+            measures: [perProvider.mw, perProvider.availabilityMagnitude, perProvider.utilisationMagnitude],
+            excludeOwner: filter.callerOrganisationId,
+            rule: filter.rule,
+          }),
+        )
+        .orderBy(perProvider.month, asc(perProvider.productId));
     },
 
     /** Inserts and audits the award; null when an award with the same (source, externalId) is already recorded. */

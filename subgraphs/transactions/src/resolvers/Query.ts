@@ -1,6 +1,6 @@
 import { page } from "@sfe/kit";
 import type { QueryResolvers } from "../__generated__/resolvers-types.js";
-import { MIN_PROVIDERS_PER_STATISTIC, visibleTransactions } from "../access.js";
+import { AWARD_STATISTICS_RULE, statisticsCaller, visibleTransactions } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import { listWindow, optionalUuid, wholeMonths } from "../validation.js";
 
@@ -40,10 +40,11 @@ export const Query = (repos: Repositories): QueryResolvers => ({
       visible: visibleTransactions(identity),
     }),
 
-  awardStatistics: (_, { productId, from, to }) =>
+  awardStatistics: (_, { productId, from, to }, { identity }) =>
     repos.awards.statistics({
       productId: optionalUuid(productId, "productId"),
       ...wholeMonths(from, to),
-      minProviders: MIN_PROVIDERS_PER_STATISTIC,
+      rule: AWARD_STATISTICS_RULE,
+      callerOrganisationId: statisticsCaller(identity),
     }),
 });
