@@ -1,6 +1,8 @@
 import { type DatabaseHandle, type Identity, staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { awardLifecycle, awards, bidLifecycle, bids, dispatchInstructions, dispatchLifecycle } from "../src/db/schema.js";
 import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
 
 // Organisations: two FSPs that own assets, a third for the statistics, two system operators that own products.
@@ -481,7 +483,7 @@ describe("changing status", () => {
     ["anonymous", "bid", "bidA", "WITHDRAWN", "UNAUTHENTICATED"],
     ["key transactions:read", "bid", "bidA", "WITHDRAWN", "FORBIDDEN"],
     ["key transactions:write", "bid", "bidA", "WITHDRAWN", null],
-    ["ADMIN", "bid", "bidB", "SUBMITTED", null],
+    ["ADMIN", "bid", "bidB", "REJECTED", null],
 
     ["SO A", "award", "awardA", "ACTIVE", null],
     ["SO A", "award", "crossAward", "DELIVERED", null],
@@ -506,8 +508,30 @@ describe("changing status", () => {
     ["ADMIN", "dispatch", "dispB", "COMPLETED", null],
   ];
 
+  /**
+   * Puts the record in a status its lifecycle lets become `status`, so that what each case shows is who may
+   * make the change (the lifecycles have their own tests, in lifecycle.test.ts).
+   */
+  async function placeBefore(kind: keyof typeof UPDATE, id: string, status: string) {
+    const place = async <S extends string>(
+      lifecycle: { states: readonly S[]; allows(from: S, to: S): boolean },
+      write: (s: S) => Promise<unknown>,
+    ) => {
+      const from = lifecycle.states.find((state) => lifecycle.allows(state, status as S));
+      if (!from) throw new Error(`nothing becomes ${status}`);
+      await write(from);
+    };
+    const { db } = handle;
+    if (kind === "bid") await place(bidLifecycle, (s) => db.update(bids).set({ status: s }).where(eq(bids.id, id)));
+    if (kind === "award") await place(awardLifecycle, (s) => db.update(awards).set({ status: s }).where(eq(awards.id, id)));
+    if (kind === "dispatch") {
+      await place(dispatchLifecycle, (s) => db.update(dispatchInstructions).set({ status: s }).where(eq(dispatchInstructions.id, id)));
+    }
+  }
+
   it.each(cases)("%s: %s %s → %s: %s", async (caller, kind, record, status, refusal) => {
     const id = ids[record]!;
+    await placeBefore(kind, id, status);
     const before = { counts: await counts(), status: await statusOf(id) };
     const result = await as(caller, UPDATE[kind](status), { id });
     if (refusal) {

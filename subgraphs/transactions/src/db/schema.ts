@@ -1,4 +1,4 @@
-import { auditEventsTable } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import { check, doublePrecision, index, numeric, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
@@ -8,6 +8,45 @@ export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN
 export type BidStatus = "SUBMITTED" | "ACCEPTED" | "PARTIALLY_ACCEPTED" | "REJECTED" | "WITHDRAWN";
 export type AwardStatus = "AWARDED" | "ACTIVE" | "DELIVERED" | "SETTLED" | "CANCELLED" | "RELEASED";
 export type DispatchStatus = "ISSUED" | "ACKNOWLEDGED" | "REJECTED" | "ACTIVE" | "COMPLETED" | "SUPERSEDED";
+
+// Lifecycles (domain digest §4.21): which status each may become. Every status change goes through
+// repositories/status.ts, which checks it against these with the row locked. Setting the status a record
+// already has is a no-op. The enums' descriptions in schema.graphql quote these tables (a test checks).
+
+/** The buyer accepts (in part) or rejects a submitted bid, or its bidder withdraws it: each outcome is final. */
+export const bidLifecycle = defineLifecycle<BidStatus>("Bid", {
+  SUBMITTED: ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "WITHDRAWN"],
+  ACCEPTED: [],
+  PARTIALLY_ACCEPTED: [],
+  REJECTED: [],
+  WITHDRAWN: [],
+});
+
+/**
+ * An award becomes active, is delivered, then settled. Until delivery it may be cancelled, or released
+ * (the SO confirms no utilisation will be needed, M-MC3).
+ */
+export const awardLifecycle = defineLifecycle<AwardStatus>("Award", {
+  AWARDED: ["ACTIVE", "CANCELLED", "RELEASED"],
+  ACTIVE: ["DELIVERED", "CANCELLED", "RELEASED"],
+  DELIVERED: ["SETTLED"],
+  SETTLED: [],
+  CANCELLED: [],
+  RELEASED: [],
+});
+
+/**
+ * The provider acknowledges or rejects an instruction; an acknowledged one becomes active, then completed.
+ * A newer instruction may supersede it until it is completed.
+ */
+export const dispatchLifecycle = defineLifecycle<DispatchStatus>("DispatchInstruction", {
+  ISSUED: ["ACKNOWLEDGED", "REJECTED", "SUPERSEDED"],
+  ACKNOWLEDGED: ["ACTIVE", "SUPERSEDED"],
+  REJECTED: [],
+  ACTIVE: ["COMPLETED", "SUPERSEDED"],
+  COMPLETED: [],
+  SUPERSEDED: [],
+});
 
 /** Money is never a float: £ amounts are exact decimals, read and written as strings. */
 const price = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "string" });

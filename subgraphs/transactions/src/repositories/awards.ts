@@ -2,7 +2,8 @@ import { type AnonymityRule, anonymityHaving, appendAudit, type Database, type I
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { type AwardStatus, auditEvents, awards } from "../db/schema.js";
+import { type AwardStatus, auditEvents, awardLifecycle, awards } from "../db/schema.js";
+import { changeStatus } from "./status.js";
 import { visibleAwards } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
@@ -181,18 +182,9 @@ export function createAwardRepository(db: Database) {
       });
     },
 
-    /** Sets the status; null when the award does not exist. */
-    async updateStatus(id: string, status: AwardStatus, actor: Identity | null): Promise<AwardRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(awards).where(eq(awards.id, id)).for("update");
-        if (!before) return null;
-        const [row] = await tx.update(awards).set({ status, updatedAt: new Date() }).where(eq(awards.id, id)).returning();
-        if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, { action: "STATUS_CHANGE", entityType: "Award", entityId: id, before, after: row });
-        return row;
-      });
-    },
+    /** Sets the status as `awardLifecycle` allows (CONFLICT otherwise); null when the award does not exist. */
+    updateStatus: (id: string, status: AwardStatus, actor: Identity | null): Promise<AwardRow | null> =>
+      changeStatus(db, awards, awardLifecycle, id, status, actor),
   };
 }
 

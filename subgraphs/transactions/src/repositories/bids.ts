@@ -1,7 +1,8 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { auditEvents, type BidStatus, bids } from "../db/schema.js";
+import { auditEvents, type BidStatus, bidLifecycle, bids } from "../db/schema.js";
+import { changeStatus } from "./status.js";
 import { visibleBids } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
@@ -74,18 +75,9 @@ export function createBidRepository(db: Database) {
       });
     },
 
-    /** Sets the status; null when the bid does not exist. */
-    async updateStatus(id: string, status: BidStatus, actor: Identity | null): Promise<BidRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(bids).where(eq(bids.id, id)).for("update");
-        if (!before) return null;
-        const [row] = await tx.update(bids).set({ status, updatedAt: new Date() }).where(eq(bids.id, id)).returning();
-        if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, { action: "STATUS_CHANGE", entityType: "Bid", entityId: id, before, after: row });
-        return row;
-      });
-    },
+    /** Sets the status as `bidLifecycle` allows (CONFLICT otherwise); null when the bid does not exist. */
+    updateStatus: (id: string, status: BidStatus, actor: Identity | null): Promise<BidRow | null> =>
+      changeStatus(db, bids, bidLifecycle, id, status, actor),
   };
 }
 

@@ -1,7 +1,8 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { auditEvents, type DispatchStatus, dispatchInstructions as dispatches } from "../db/schema.js";
+import { auditEvents, type DispatchStatus, dispatchLifecycle, dispatchInstructions as dispatches } from "../db/schema.js";
+import { changeStatus } from "./status.js";
 import { visibleDispatches } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
@@ -73,24 +74,9 @@ export function createDispatchRepository(db: Database) {
       });
     },
 
-    /** Sets the status; null when the instruction does not exist. */
-    async updateStatus(id: string, status: DispatchStatus, actor: Identity | null): Promise<DispatchInstructionRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(dispatches).where(eq(dispatches.id, id)).for("update");
-        if (!before) return null;
-        const [row] = await tx.update(dispatches).set({ status, updatedAt: new Date() }).where(eq(dispatches.id, id)).returning();
-        if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, {
-          action: "STATUS_CHANGE",
-          entityType: "DispatchInstruction",
-          entityId: id,
-          before,
-          after: row,
-        });
-        return row;
-      });
-    },
+    /** Sets the status as `dispatchLifecycle` allows (CONFLICT otherwise); null when the instruction does not exist. */
+    updateStatus: (id: string, status: DispatchStatus, actor: Identity | null): Promise<DispatchInstructionRow | null> =>
+      changeStatus(db, dispatches, dispatchLifecycle, id, status, actor),
   };
 }
 

@@ -109,7 +109,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
   },
 
   // Status changes: a record the caller cannot see is NOT_FOUND (as an unknown one), one it sees but may
-  // not change so is FORBIDDEN. Who a record concerns never changes, so reading it first is safe.
+  // not change so is FORBIDDEN. Who a record concerns never changes, so reading it first is safe. Whether
+  // its lifecycle allows the change (CONFLICT if not; the same status again is a no-op) is checked by the
+  // repository, with the row locked, in the transaction that writes it.
   async updateBidStatus(_, { input }, { identity, loaders }) {
     const id = requireUuid(input.id, "id");
     const { bid: loader } = loaders.visibleTo(identity);
