@@ -1,13 +1,31 @@
-import { badInput, type EntityReferences, quote, requireNonNegative, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
+import { badInput, conflict, type EntityReferences, quote, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
 
-/** £ amounts as exact decimals: numeric(12,4), so up to 8 integer digits and 4 decimals; may be negative. */
+// Physical bounds (stated in schema.graphql). A value beyond them is a unit or typing error, never a market fact.
+
+/**
+ * MW of one bid, award or instruction: 10 GW, several times the largest single unit or aggregation in GB
+ * (the biggest units are about 1.3 GW, DFS requirements 500 MW); a kW figure typed as MW is caught.
+ */
+export const MAX_MW = 10_000;
+/**
+ * £/MWh or £/MW/h, either sign: £100,000, well above the dearest recorded flexibility prices (UKPN peak
+ * events up to £40,000/MWh, DFS guaranteed acceptance price £3,000/MWh).
+ */
+export const MAX_PRICE_GBP = 100_000;
+
+/** £ amounts as exact decimals with at most 4 decimal places; may be negative. */
 const PRICE = /^-?\d{1,8}(\.\d{1,4})?$/;
 
-export function price(value: string | null | undefined, field: string): string | null {
+/** A price: a decimal string of at most 4 decimal places within ±MAX_PRICE_GBP, in `unit`. */
+export function price(value: string | null | undefined, field: string, unit: string): string | null {
   if (value === null || value === undefined) return null;
   const text = value.trim();
   if (!PRICE.test(text)) {
-    throw badInput(`${field} must be a decimal with at most 8 digits and 4 decimal places (e.g. "15.03"), got ${quote(value)}`, field);
+    throw badInput(`${field} must be a decimal with at most 4 decimal places (e.g. "15.03"), got ${quote(value)}`, field);
+  }
+  // Exact enough: at most 12 significant digits, so the comparison is not blurred by rounding.
+  if (Math.abs(Number(text)) > MAX_PRICE_GBP) {
+    throw badInput(`${field} must be between -${MAX_PRICE_GBP} and ${MAX_PRICE_GBP} ${unit}, got ${quote(value)}`, field);
   }
   return text;
 }
@@ -19,21 +37,27 @@ interface PriceInput {
 
 /** Both prices validated; bids and awards carry at least one. */
 export function prices(input: PriceInput) {
-  const availabilityPriceGbpPerMwH = price(input.availabilityPriceGbpPerMwH, "availabilityPriceGbpPerMwH");
-  const utilisationPriceGbpPerMwh = price(input.utilisationPriceGbpPerMwh, "utilisationPriceGbpPerMwh");
+  const availabilityPriceGbpPerMwH = price(input.availabilityPriceGbpPerMwH, "availabilityPriceGbpPerMwH", "£/MW/h");
+  const utilisationPriceGbpPerMwh = price(input.utilisationPriceGbpPerMwh, "utilisationPriceGbpPerMwh", "£/MWh");
   if (availabilityPriceGbpPerMwH === null && utilisationPriceGbpPerMwh === null) {
     throw badInput("Give availabilityPriceGbpPerMwH, utilisationPriceGbpPerMwh or both", "availabilityPriceGbpPerMwH");
   }
   return { availabilityPriceGbpPerMwH, utilisationPriceGbpPerMwh };
 }
 
-/** A number > 0 (quantities offered or awarded); the kit has only ≥ 0. */
-export function requirePositive(value: number, field: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw badInput(`${field} must be a number > 0`, field);
+/**
+ * MW of one record: finite, at most MAX_MW, and > 0 (quantities offered or awarded) or ≥ 0 (a set point,
+ * where 0 means "hold at zero").
+ */
+export function megawatts(value: number, field: string, { zero = false }: { zero?: boolean } = {}): number {
+  const low = zero ? "≥ 0" : "> 0";
+  if (!Number.isFinite(value) || (zero ? value < 0 : value <= 0) || value > MAX_MW) {
+    throw badInput(`${field} must be a number ${low} and at most ${MAX_MW} MW, got ${quote(value)}`, field);
+  }
   return value;
 }
 
-export const setPoint = (value: number) => requireNonNegative(value, "setPointMw");
+export const setPoint = (value: number) => megawatts(value, "setPointMw", { zero: true });
 
 /** The delivery window [start, end): start before end. */
 export function deliveryWindow(start: Date, end: Date) {
@@ -106,14 +130,65 @@ export async function requireAll<T extends readonly unknown[]>(checks: readonly 
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
+/** An entity another subgraph owns, as a write needs it: who owns it and where it is in its lifecycle. */
+export interface Owned {
+  typename: "Asset" | "Product";
+  id: string;
+  field: string;
+  /** The organisation that owns it (an asset's FSP, a product's SO). */
+  owner: string;
+  /** Its status in the owning subgraph (AssetStatus, ProductStatus); null if the answer lacked it. */
+  status: string | null;
+}
+
 /**
- * The organisation that owns an entity another subgraph owns (an asset's FSP, a product's SO), asked
- * of that subgraph when a record is written: BAD_USER_INPUT naming `field` when the entity is unknown.
+ * An entity another subgraph owns, asked of that subgraph when a record is written, with its owner and
+ * status in the one batched lookup per owning subgraph: BAD_USER_INPUT naming `field` when the entity is
+ * unknown (or invisible to the caller), UPSTREAM_UNAVAILABLE when the answer lacks its owner.
  */
-export async function ownerOf(references: EntityReferences, typename: "Asset" | "Product", id: string, field: string): Promise<string> {
-  const [entity] = await references.lookup<{ owner?: { id: string } | null }>(typename, [id], "owner { id }");
+export async function lookupOwned(references: EntityReferences, typename: Owned["typename"], id: string, field: string): Promise<Owned> {
+  const [entity] = await references.lookup<{ owner?: { id: string } | null; status?: string | null }>(
+    typename,
+    [id],
+    "owner { id } status",
+  );
   if (!entity) throw badInput(`${field}: ${typename} ${id} does not exist`, field);
   const owner = entity.owner?.id;
   if (!owner) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns ${typename} ${id}`, { entity: typename, id });
-  return owner;
+  return { typename, id, field, owner, status: entity.status ?? null };
+}
+
+/** CONFLICT unless `entity` is in one of `allowed`: it exists, but where it is in its lifecycle forbids the write. */
+function requireStatus(entity: Owned, allowed: readonly string[], refusal: string): void {
+  if (entity.status === null) {
+    throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell the status of ${entity.typename} ${entity.id}`, {
+      entity: entity.typename,
+      id: entity.id,
+    });
+  }
+  if (allowed.includes(entity.status)) return;
+  throw conflict(`${entity.field}: ${entity.typename} ${entity.id} is ${entity.status}: ${refusal}`, {
+    field: entity.field,
+    entity: entity.typename,
+    status: entity.status,
+  });
+}
+
+/**
+ * A bid is for a product on the market (PUBLISHED: not DRAFT, IN_CONSULTATION, SUSPENDED or RETIRED) with
+ * an asset in service (REGISTERED: not DRAFT, PENDING_VALIDATION, SUSPENDED or DEREGISTERED). Allow-lists,
+ * so a status added later is refused until someone decides otherwise.
+ */
+export function requireBiddable(asset: Owned, product: Owned): void {
+  requireStatus(product, ["PUBLISHED"], "bids are taken only while it is PUBLISHED");
+  requireStatus(asset, ["REGISTERED"], "only a REGISTERED asset may bid");
+}
+
+/**
+ * An award records a market outcome reached elsewhere (often ingested later), so the product's status is
+ * not checked; but a DEREGISTERED asset has left the market (it is de-registered only without active
+ * awards), so no new award may name it.
+ */
+export function requireAwardable(asset: Owned): void {
+  requireStatus(asset, ["DRAFT", "PENDING_VALIDATION", "REGISTERED", "SUSPENDED"], "it cannot be awarded");
 }

@@ -30,12 +30,16 @@ beforeAll(async () => {
   subgraph = createTransactionsSubgraph({
     db: handle.db,
     references: staticReferences({
-      Asset: { [assetA]: { owner: { id: fspA } }, [assetB]: { owner: { id: fspB } }, [assetC]: { owner: { id: fspC } } },
+      Asset: {
+        [assetA]: { owner: { id: fspA }, status: "REGISTERED" },
+        [assetB]: { owner: { id: fspB }, status: "REGISTERED" },
+        [assetC]: { owner: { id: fspC }, status: "REGISTERED" },
+      },
       Product: {
-        [productA]: { owner: { id: soA } },
-        [productB]: { owner: { id: soB } },
-        [productTwo]: { owner: { id: soA } },
-        [productThree]: { owner: { id: soA } },
+        [productA]: { owner: { id: soA }, status: "PUBLISHED" },
+        [productB]: { owner: { id: soB }, status: "PUBLISHED" },
+        [productTwo]: { owner: { id: soA }, status: "PUBLISHED" },
+        [productThree]: { owner: { id: soA }, status: "PUBLISHED" },
       },
       Organisation: [fspA, fspB, fspC, soA, soB],
     }),

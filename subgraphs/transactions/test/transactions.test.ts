@@ -1,4 +1,4 @@
-import { type DatabaseHandle, staticReferences } from "@sfe/kit";
+import { type DatabaseHandle, type EntityReferences, staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, errorCodes, execute as run, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
@@ -12,22 +12,48 @@ const o1 = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e01";
 /** The system operator that owns the product, records its awards and issues its instructions. */
 const so1 = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e51";
 const unknown = "00000000-0000-4000-8000-000000000000";
+/** Assets of o1 in each status but REGISTERED (a1, a2), and products of so1 in each but PUBLISHED (p1). */
+const assetsIn = {
+  DRAFT: "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a11",
+  PENDING_VALIDATION: "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a12",
+  SUSPENDED: "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a13",
+  DEREGISTERED: "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a14",
+};
+const productsIn = {
+  DRAFT: "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b11",
+  IN_CONSULTATION: "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b12",
+  SUSPENDED: "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b13",
+  RETIRED: "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b14",
+};
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createTransactionsSubgraph>;
+let references: EntityReferences;
+/** A product whose subgraph answers no status (an older products subgraph, say). */
+const pWithoutStatus = "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b20";
 
 beforeAll(async () => {
   handle = await createMigratedDatabase(transactionsModule);
   repos = createRepositories(handle.db);
+  // What `lookup(..., "owner { id } status")` answers: who each record will concern, and where the
+  // asset and the product are in their lifecycles.
+  references = staticReferences({
+    Asset: {
+      [a1]: { owner: { id: o1 }, status: "REGISTERED" },
+      [a2]: { owner: { id: o1 }, status: "REGISTERED" },
+      ...Object.fromEntries(Object.entries(assetsIn).map(([status, id]) => [id, { owner: { id: o1 }, status }])),
+    },
+    Product: {
+      [p1]: { owner: { id: so1 }, status: "PUBLISHED" },
+      ...Object.fromEntries(Object.entries(productsIn).map(([status, id]) => [id, { owner: { id: so1 }, status }])),
+      [pWithoutStatus]: { owner: { id: so1 } },
+    },
+    Organisation: [o1, so1],
+  });
   subgraph = createTransactionsSubgraph({
     db: handle.db,
-    // What `lookup(..., "owner { id }")` answers: who each record will concern.
-    references: staticReferences({
-      Asset: { [a1]: { owner: { id: o1 } }, [a2]: { owner: { id: o1 } } },
-      Product: { [p1]: { owner: { id: so1 } } },
-      Organisation: [o1, so1],
-    }),
+    references,
     repos,
   });
 });
@@ -198,9 +224,9 @@ describe("recording market transactions", () => {
   });
 
   it("defaults the source to API, allows many records without externalId, and keeps prices exact", async () => {
-    const first = await submitBid(dcBid({ availabilityPriceGbpPerMwH: "99999999.9999" }));
+    const first = await submitBid(dcBid({ availabilityPriceGbpPerMwH: "99999.9999" }));
     const second = await submitBid(dcBid({ availabilityPriceGbpPerMwH: null, utilisationPriceGbpPerMwh: "0.1" }));
-    expect(first).toMatchObject({ source: "API", externalId: null, availabilityPriceGbpPerMwH: "99999999.9999" });
+    expect(first).toMatchObject({ source: "API", externalId: null, availabilityPriceGbpPerMwH: "99999.9999" });
     expect(second).toMatchObject({
       source: "API",
       externalId: null,
@@ -254,6 +280,20 @@ describe("refused writes", () => {
     ["a negative set point", ISSUE_DISPATCH, ukpnDispatch({ setPointMw: -0.1 }), "setPointMw"],
     ["a dispatch ending before it starts", ISSUE_DISPATCH, ukpnDispatch({ end: "2025-06-23T13:00:00Z" }), "end"],
     ["a dispatch with a malformed DateTime", ISSUE_DISPATCH, ukpnDispatch({ end: "18:00" })],
+    // Physical bounds: 10,000 MW for one record, ±£100,000 per MWh or per MW/h.
+    ["a bid of more than 10,000 MW", SUBMIT_BID, dcBid({ quantityMw: 10_000.001 }), "quantityMw"],
+    ["a bid of 1e308 MW", SUBMIT_BID, dcBid({ quantityMw: 1e308 }), "quantityMw"],
+    ["an award of more than 10,000 MW", RECORD_AWARD, dcAward({ awardedMw: 1e308 }), "awardedMw"],
+    ["a set point above 10,000 MW", ISSUE_DISPATCH, ukpnDispatch({ setPointMw: 10_001 }), "setPointMw"],
+    [
+      "an availability price above £100,000",
+      SUBMIT_BID,
+      dcBid({ availabilityPriceGbpPerMwH: "100000.0001" }),
+      "availabilityPriceGbpPerMwH",
+    ],
+    ["the largest numeric(12,4) price", SUBMIT_BID, dcBid({ availabilityPriceGbpPerMwH: "99999999.9999" }), "availabilityPriceGbpPerMwH"],
+    ["a utilisation price below -£100,000", SUBMIT_BID, dcBid({ utilisationPriceGbpPerMwh: "-123456" }), "utilisationPriceGbpPerMwh"],
+    ["an award priced above £100,000", RECORD_AWARD, dcAward({ utilisationPriceGbpPerMwh: "250000" }), "utilisationPriceGbpPerMwh"],
   ];
 
   it.each(cases)("refuses %s with BAD_USER_INPUT and writes nothing", async (_case, mutation, input, field) => {
@@ -263,6 +303,33 @@ describe("refused writes", () => {
     if (field) expect(result.errors?.[0]?.extensions?.field).toBe(field);
     expect(result.data ?? null).toBeNull();
     expect(await counts()).toEqual(before);
+  });
+
+  it("names the field and the bound when a number is out of bounds", async () => {
+    const message = async (mutation: string, input: Record<string, unknown>) =>
+      (await execute(subgraph, mutation, { input })).errors?.[0]?.message;
+    expect(await message(SUBMIT_BID, dcBid({ quantityMw: 1e308 }))).toBe(
+      'quantityMw must be a number > 0 and at most 10000 MW, got "1e+308"',
+    );
+    expect(await message(ISSUE_DISPATCH, ukpnDispatch({ setPointMw: 20_000 }))).toBe(
+      'setPointMw must be a number ≥ 0 and at most 10000 MW, got "20000"',
+    );
+    expect(await message(SUBMIT_BID, dcBid({ availabilityPriceGbpPerMwH: "100000.0001" }))).toBe(
+      'availabilityPriceGbpPerMwH must be between -100000 and 100000 £/MW/h, got "100000.0001"',
+    );
+    expect(await message(RECORD_AWARD, dcAward({ utilisationPriceGbpPerMwh: "-250000" }))).toBe(
+      'utilisationPriceGbpPerMwh must be between -100000 and 100000 £/MWh, got "-250000"',
+    );
+  });
+
+  it("accepts numbers at their bounds", async () => {
+    const bid = await submitBid(dcBid({ quantityMw: 10_000, availabilityPriceGbpPerMwH: "100000", utilisationPriceGbpPerMwh: "-100000" }));
+    expect(bid).toMatchObject({ quantityMw: 10_000, availabilityPriceGbpPerMwH: "100000.0000", utilisationPriceGbpPerMwh: "-100000.0000" });
+    expect(await recordAward(dcAward({ awardedMw: 10_000, availabilityPriceGbpPerMwH: "-99999.9999" }))).toMatchObject({
+      awardedMw: 10_000,
+      availabilityPriceGbpPerMwH: "-99999.9999",
+    });
+    expect(await issueDispatch(ukpnDispatch({ setPointMw: 10_000 }))).toMatchObject({ setPointMw: 10_000 });
   });
 
   it("names the missing entity type in the message", async () => {
@@ -301,6 +368,97 @@ describe("refused writes", () => {
     // The same external id from another source is another record.
     await submitBid(dcBid({ source: "UKPN_FLEX_DISPATCHES", externalId: "DC-DUPLICATE-1" }));
     expect(await count("bids")).toBe(before.bids + 1);
+  });
+
+  it("checks bounds on re-ingest too: an out-of-bounds record is BAD_USER_INPUT, new or already recorded", async () => {
+    const provenance = { source: "NESO_DC_MASTERDATA", externalId: "DC-BOUNDS-1" };
+    await submitBid(dcBid(provenance));
+    await recordAward(dcAward(provenance));
+    await issueDispatch(ukpnDispatch(provenance));
+    const before = await counts();
+    for (const [mutation, input, field] of [
+      [SUBMIT_BID, dcBid({ ...provenance, quantityMw: 1e308 }), "quantityMw"],
+      [SUBMIT_BID, dcBid({ ...provenance, externalId: "DC-BOUNDS-2", quantityMw: 1e308 }), "quantityMw"],
+      [RECORD_AWARD, dcAward({ ...provenance, availabilityPriceGbpPerMwH: "99999999" }), "availabilityPriceGbpPerMwH"],
+      [ISSUE_DISPATCH, ukpnDispatch({ ...provenance, setPointMw: 1e308 }), "setPointMw"],
+    ] as const) {
+      const result = await execute(subgraph, mutation, { input });
+      expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0]?.extensions?.field).toBe(field);
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("what a bid or an award may refer to", () => {
+  const refusals: [string, string, Record<string, unknown>, string, string][] = [
+    ...Object.entries(productsIn).map(
+      ([status, productId]) =>
+        [
+          `a bid for a product ${status}`,
+          SUBMIT_BID,
+          dcBid({ productId }),
+          "productId",
+          `productId: Product ${productId} is ${status}: bids are taken only while it is PUBLISHED`,
+        ] as [string, string, Record<string, unknown>, string, string],
+    ),
+    ...Object.entries(assetsIn).map(
+      ([status, assetId]) =>
+        [
+          `a bid with an asset ${status}`,
+          SUBMIT_BID,
+          dcBid({ assetId }),
+          "assetId",
+          `assetId: Asset ${assetId} is ${status}: only a REGISTERED asset may bid`,
+        ] as [string, string, Record<string, unknown>, string, string],
+    ),
+    [
+      "an award to a DEREGISTERED asset",
+      RECORD_AWARD,
+      dcAward({ assetId: assetsIn.DEREGISTERED }),
+      "assetId",
+      `assetId: Asset ${assetsIn.DEREGISTERED} is DEREGISTERED: it cannot be awarded`,
+    ],
+  ];
+
+  it.each(refusals)("refuses %s with CONFLICT, writing nothing", async (_case, mutation, input, field, message) => {
+    const before = await counts();
+    const result = await execute(subgraph, mutation, { input });
+    expect(errorCodes(result)).toEqual(["CONFLICT"]);
+    expect(result.errors?.[0]?.message).toBe(message);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ field, status: expect.any(String) });
+    expect(result.data ?? null).toBeNull();
+    expect(await counts()).toEqual(before);
+  });
+
+  it("records awards whatever the product's status (outcomes are often recorded later), and for assets not de-registered", async () => {
+    for (const productId of Object.values(productsIn))
+      expect(await recordAward(dcAward({ productId }))).toMatchObject({ product: { id: productId } });
+    for (const status of ["DRAFT", "PENDING_VALIDATION", "SUSPENDED"] as const) {
+      expect(await recordAward(dcAward({ assetId: assetsIn[status] }))).toMatchObject({ asset: { id: assetsIn[status] } });
+    }
+  });
+
+  it("asks for owner and status in one lookup per owning subgraph", async () => {
+    const lookup = vi.spyOn(references, "lookup");
+    await submitBid(dcBid());
+    await recordAward(dcAward());
+    expect(lookup.mock.calls.map(([typename, ids, selection]) => [typename, ids, selection])).toEqual([
+      ["Asset", [a1], "owner { id } status"],
+      ["Product", [p1], "owner { id } status"],
+      ["Asset", [a1], "owner { id } status"],
+      ["Product", [p1], "owner { id } status"],
+    ]);
+    lookup.mockRestore();
+  });
+
+  it("answers UPSTREAM_UNAVAILABLE when the owning subgraph does not say a product's status", async () => {
+    const before = await counts();
+    const result = await execute(subgraph, SUBMIT_BID, { input: dcBid({ productId: pWithoutStatus }) });
+    expect(errorCodes(result)).toEqual(["UPSTREAM_UNAVAILABLE"]);
+    expect(await counts()).toEqual(before);
+    // An instruction does not depend on it.
+    expect(await issueDispatch(ukpnDispatch({ productId: pWithoutStatus }))).toMatchObject({ product: { id: pWithoutStatus } });
   });
 });
 

@@ -12,13 +12,15 @@ import type { Repositories } from "../repositories/index.js";
 import {
   deliveryWindow,
   dispatchTarget,
+  lookupOwned,
+  megawatts,
   optionalUuid,
-  ownerOf,
   prices,
   provenance,
   requireAll,
+  requireAwardable,
   requireAwardOfBid,
-  requirePositive,
+  requireBiddable,
   setPoint,
 } from "../validation.js";
 
@@ -46,18 +48,20 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       productId: requireUuid(input.productId, "productId"),
       bidderId: requireUuid(input.bidderId, "bidderId"),
       direction: input.direction,
-      quantityMw: requirePositive(input.quantityMw, "quantityMw"),
+      quantityMw: megawatts(input.quantityMw, "quantityMw"),
       ...prices(input),
       ...deliveryWindow(input.start, input.end),
       ...provenance(input),
     };
     requireMayBid(identity, values);
-    const [providerId, buyerId] = await requireAll([
-      ownerOf(references, "Asset", values.assetId, "assetId"),
-      ownerOf(references, "Product", values.productId, "productId"),
+    const [asset, product] = await requireAll([
+      lookupOwned(references, "Asset", values.assetId, "assetId"),
+      lookupOwned(references, "Product", values.productId, "productId"),
       requireReferences(references, "Organisation", [values.bidderId], "bidderId"),
     ]);
+    const [providerId, buyerId] = [asset.owner, product.owner];
     requireMayBid(identity, values, providerId);
+    requireBiddable(asset, product);
     const bid = await repos.bids.create({ ...values, providerId, buyerId }, identity);
     if (!bid) throw alreadyRecorded("Bid", values);
     return { bid };
@@ -68,16 +72,18 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       bidId: optionalUuid(input.bidId, "bidId"),
       assetId: requireUuid(input.assetId, "assetId"),
       productId: requireUuid(input.productId, "productId"),
-      awardedMw: requirePositive(input.awardedMw, "awardedMw"),
+      awardedMw: megawatts(input.awardedMw, "awardedMw"),
       ...prices(input),
       ...deliveryWindow(input.start, input.end),
       ...provenance(input),
     };
-    const [providerId, buyerId] = await requireAll([
-      ownerOf(references, "Asset", values.assetId, "assetId"),
-      ownerOf(references, "Product", values.productId, "productId"),
+    const [asset, product] = await requireAll([
+      lookupOwned(references, "Asset", values.assetId, "assetId"),
+      lookupOwned(references, "Product", values.productId, "productId"),
     ]);
+    const [providerId, buyerId] = [asset.owner, product.owner];
     requireMayAward(identity, buyerId);
+    requireAwardable(asset);
     // A bid the caller cannot see is, to it, a bid that does not exist.
     const { bidId } = values;
     if (bidId) requireAwardOfBid(await loaders.visibleTo(identity).bid.load(bidId), { ...values, bidId });
@@ -97,11 +103,12 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...provenance(input),
     };
     requireMayDispatch(identity, values);
-    const [providerId, buyerId] = await requireAll([
-      values.assetId ? ownerOf(references, "Asset", values.assetId, "assetId") : Promise.resolve(null),
-      ownerOf(references, "Product", values.productId, "productId"),
+    const [asset, product] = await requireAll([
+      values.assetId ? lookupOwned(references, "Asset", values.assetId, "assetId") : Promise.resolve(null),
+      lookupOwned(references, "Product", values.productId, "productId"),
       requireReferences(references, "Organisation", [values.issuedById], "issuedById"),
     ]);
+    const [providerId, buyerId] = [asset?.owner ?? null, product.owner];
     requireMayDispatch(identity, values, buyerId);
     const dispatchInstruction = await repos.dispatches.create({ ...values, providerId, buyerId }, identity);
     if (!dispatchInstruction) throw alreadyRecorded("DispatchInstruction", values);
