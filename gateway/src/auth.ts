@@ -76,8 +76,9 @@ export function createAuthenticator(options: AuthOptions) {
       const apiKey = req.headers["x-api-key"];
       if (typeof apiKey === "string" && apiKey !== "") return fromApiKey(apiKey.trim());
       if (!header) return null;
-      const [scheme, credential] = header.split(/\s+/, 2);
-      if (!credential) throw unauthenticated("The Authorization header needs a scheme and a credential", "MALFORMED");
+      const [scheme, credential, ...rest] = header.split(/\s+/);
+      if (!credential || rest.length > 0)
+        throw unauthenticated("The Authorization header must be a scheme and one credential", "MALFORMED");
       if (/^bearer$/i.test(scheme!)) return fromAccessToken(credential);
       if (/^apikey$/i.test(scheme!)) return fromApiKey(credential);
       throw unauthenticated(`Unsupported Authorization scheme ${JSON.stringify(scheme)}: use Bearer or ApiKey`, "MALFORMED");

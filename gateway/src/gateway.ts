@@ -13,6 +13,8 @@ import { createIdentitySigner, formatError, type HttpRoute, IDENTITY_HEADER, typ
 import type { GraphQLFormattedError } from "graphql";
 import { assetFileRoutes } from "./asset-files.js";
 import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
+import { costLimitPlugin } from "./cost.js";
+import { type Dispatcher, request } from "undici";
 import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
 import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
 
@@ -92,35 +94,48 @@ export function createGateway(options: GatewayOptions = {}) {
   });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth },
+    // Depth counts fields, not the fragments that name them.
+    maxDepth: { n: limits.maxDepth, flattenFragments: true },
     maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
+    // Armor's token plugin throws mid-request (a 500): graphql's own parser limit answers 400 instead.
+    maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives },
-    costLimit: { maxCost: limits.maxCost },
+    // Armor's cost grows exponentially with fragments and misses `first: $variable`: costLimitPlugin prices instead.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: options.production === true },
   }).protect();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !options.production,
+    parseOptions: { maxTokens: limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: formatGatewayError,
     validationRules: armor.validationRules,
     // Armor is typed against the CommonJS build of @apollo/server; at runtime the plugin shape is the same.
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
+      costLimitPlugin<GatewayContext>(limits.maxCost),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
 
-  /** `/readyz`: ready once the supergraph is loaded; says what it serves and any refused configuration. */
+  /**
+   * `/readyz`: ready once the supergraph is loaded and every hub subgraph answers its /healthz; says what
+   * it serves, which subgraphs are down and any refused configuration. (SO subgraphs are not probed:
+   * they need not serve /healthz, and the hub answers without them.)
+   */
   const readiness: HttpRoute = {
     method: "GET",
     path: "/readyz",
-    handle: (_req, res) => {
-      const ready = supergraph.state.lastAttemptAt !== null;
-      sendJson(res, ready ? 200 : 503, { ready, subgraphs: supergraph.state.serving, lastError: supergraph.state.lastError });
+    handle: async (_req, res) => {
+      const loaded = supergraph.state.lastAttemptAt !== null;
+      const down = (
+        await Promise.all(Object.keys(supergraph.baseUrls).map(async (name) => ((await isHealthy(urlOf(name), agent)) ? [] : [name])))
+      ).flat();
+      const ready = loaded && down.length === 0;
+      sendJson(res, ready ? 200 : 503, { ready, subgraphs: supergraph.state.serving, down, lastError: supergraph.state.lastError });
     },
   };
 
@@ -152,6 +167,22 @@ export function createGateway(options: GatewayOptions = {}) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** Whether a subgraph's /healthz answers 200 within a second. */
+async function isHealthy(graphqlUrl: string | undefined, dispatcher: Dispatcher): Promise<boolean> {
+  if (!graphqlUrl) return false;
+  try {
+    const response = await request(graphqlUrl.replace(/\/graphql\/?$/, "/healthz"), {
+      dispatcher,
+      headersTimeout: 1_000,
+      bodyTimeout: 1_000,
+    });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
 
 /** Where the gateway publishes the public key its identity tokens are signed with. */
 export const GATEWAY_JWKS_PATH = "/.well-known/jwks.json";

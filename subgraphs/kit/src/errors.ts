@@ -11,6 +11,7 @@ export type ErrorCode =
   | "RULE_VIOLATION"
   | "UPSTREAM_UNAVAILABLE"
   | "TOO_MANY_REQUESTS"
+  | "BAD_REQUEST"
   | "INTERNAL_SERVER_ERROR";
 
 /** A client-caused error with a stable `extensions.code` and a message a person can act on. */
@@ -127,7 +128,19 @@ export function formatError(
   return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }
 
+/**
+ * What a client sees of a coded error: no stack, no transport details (`http`, the gateway's `serviceName`),
+ * and a message that quotes at most a short prefix of any value it echoes.
+ */
 function strip(formatted: GraphQLFormattedError, extensions: Record<string, unknown>): GraphQLFormattedError {
-  const { stacktrace: _stack, exception: _exception, ...safe } = extensions as Record<string, unknown>;
-  return { ...formatted, extensions: safe };
+  const { stacktrace: _stack, exception: _exception, http: _http, serviceName: _service, ...safe } = extensions as Record<string, unknown>;
+  return { ...formatted, message: shortenMessage(formatted.message), extensions: safe };
+}
+
+/** Cuts quoted values longer than 40 characters (graphql-js echoes whole inputs) and the message at 500. */
+export function shortenMessage(message: string): string {
+  const head = message.length > 2_000 ? message.slice(0, 2_000) : message; // bounds the regex's work
+  // A value cut off by `head` has no closing quote: the end of the text closes it.
+  const quoted = head.replace(/"((?:[^"\\]|\\.){40})(?:[^"\\]|\\.)+(?:"|$)/g, '"$1…"');
+  return quoted.length > 500 ? `${quoted.slice(0, 500)}…` : quoted;
 }

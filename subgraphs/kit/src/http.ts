@@ -43,13 +43,18 @@ export function createHttpServer<TContext extends BaseContext>(
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
       }
+      if (Number(req.headers["content-length"]) > maxBody) return refuseBody(res, maxBody);
       const text = req.method === "POST" ? await readBody(req, maxBody) : "";
       let body: unknown = text;
       if (headers.get("content-type")?.startsWith("application/json") && text !== "") {
+        // Deep nesting would overflow the stack of whatever walks the value next (coercion, forwarding).
+        if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+          return sendError(res, 400, "BAD_REQUEST", `Request JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
+        }
         try {
           body = JSON.parse(text);
         } catch {
-          return sendJson(res, 400, { errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+          return sendError(res, 400, "BAD_REQUEST", "Request body is not valid JSON");
         }
       }
       const result = await apollo.executeHTTPGraphQLRequest({
@@ -62,7 +67,7 @@ export function createHttpServer<TContext extends BaseContext>(
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: error.message });
+      if (error instanceof BodyTooLargeError) return refuseBody(res, maxBody);
       console.error(error);
       if (!res.headersSent) sendJson(res, 500, { error: "Internal server error" });
       else res.end();
@@ -74,6 +79,33 @@ export function createHttpServer<TContext extends BaseContext>(
 }
 
 export class BodyTooLargeError extends Error {}
+
+/** How deep a request's JSON may nest: far beyond any real operation's variables. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `text` nests arrays/objects deeper than `max`, by one pass over it (strings skipped). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+/** 413 for a GraphQL body over the limit; the rest is not read, so the connection is closed, not left hanging. */
+function refuseBody(res: ServerResponse, maxBytes: number): void {
+  res.setHeader("connection", "close");
+  sendError(res, 413, "BAD_REQUEST", `The request body is larger than ${maxBytes} bytes`);
+}
 
 /** The raw request body, or BodyTooLargeError past `maxBytes` (uploads decode it themselves, strictly). */
 export async function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

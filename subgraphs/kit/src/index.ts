@@ -5,6 +5,7 @@ export * from "./errors.js";
 export * from "./http.js";
 export * from "./identity.js";
 export * from "./identity-token.js";
+export * from "./input-guard.js";
 export * from "./loaders.js";
 export * from "./migrate.js";
 export * from "./policy.js";

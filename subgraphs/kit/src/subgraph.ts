@@ -8,6 +8,7 @@ import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import { ConfigError, parseConfig, subgraphEnv } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./database.js";
 import { formatError } from "./errors.js";
+import { refuseNulPlugin } from "./input-guard.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
 import type { Identity } from "./identity.js";
 import {
@@ -68,7 +69,8 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
     schema,
     formatError: (formatted, error) => formatError(formatted, error),
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()], // no Apollo Studio: traces would only cost time
+    // No Apollo Studio (traces would only cost time); NUL characters refused in any argument.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), refuseNulPlugin()],
     // Subgraphs sit behind the gateway, which owns CSRF prevention and introspection policy.
     csrfPrevention: false,
   });
