@@ -157,6 +157,35 @@ describe("the transitions named in issue 7", () => {
   });
 });
 
+describe("awards of recorded bids", () => {
+  const RECORD = `mutation ($input: RecordAwardInput!) { recordAward(input: $input) { award { id bid { id status } } } }`;
+  const award = (bidId: string) =>
+    execute(
+      subgraph,
+      RECORD,
+      { input: { bidId, assetId: asset, productId: product, awardedMw: 5, availabilityPriceGbpPerMwH: "12.5", ...WINDOW } },
+      so,
+    );
+
+  it.each(["WITHDRAWN", "REJECTED"])("refuses to award a %s bid: CONFLICT, nothing written", async (status) => {
+    const bid = await kinds.bid.create();
+    await place("bid", bid, status);
+    const before = { audits: await audits(), awards: await countRows(handle, "transactions.awards") };
+    const result = await award(bid);
+    expect(errorCodes(result)).toEqual(["CONFLICT"]);
+    expect(result.errors?.[0]?.message).toBe(`bidId: Bid ${bid} is ${status}: it cannot be awarded`);
+    expect({ audits: await audits(), awards: await countRows(handle, "transactions.awards") }).toEqual(before);
+  });
+
+  it.each(["SUBMITTED", "ACCEPTED", "PARTIALLY_ACCEPTED"])("awards a %s bid", async (status) => {
+    const bid = await kinds.bid.create();
+    await place("bid", bid, status);
+    const result = await award(bid);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.recordAward.award.bid).toEqual({ id: bid, status });
+  });
+});
+
 describe("every transition of every lifecycle, through the graph", () => {
   const pairs = (Object.keys(kinds) as Kind[]).flatMap((kind) => {
     const { lifecycle } = kinds[kind];

@@ -22,6 +22,9 @@ export const bidLifecycle = defineLifecycle<BidStatus>("Bid", {
   WITHDRAWN: [],
 });
 
+/** The bids an award may accept: not withdrawn or rejected (checked with the bid locked, repositories/awards.ts). */
+export const AWARDABLE_BID_STATUSES: readonly BidStatus[] = ["SUBMITTED", "ACCEPTED", "PARTIALLY_ACCEPTED"];
+
 /**
  * An award becomes active, is delivered, then settled. Until delivery it may be cancelled, or released
  * (the SO confirms no utilisation will be needed, M-MC3).

@@ -1,8 +1,8 @@
-import { type AnonymityRule, anonymityHaving, appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { type AnonymityRule, anonymityHaving, appendAudit, conflict, type Database, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { type AwardStatus, auditEvents, awardLifecycle, awards } from "../db/schema.js";
+import { AWARDABLE_BID_STATUSES, type AwardStatus, auditEvents, awardLifecycle, awards, bids } from "../db/schema.js";
 import { changeStatus } from "./status.js";
 import { visibleAwards } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
@@ -168,9 +168,22 @@ export function createAwardRepository(db: Database) {
         .orderBy(perProvider.month, asc(perProvider.productId));
     },
 
-    /** Inserts and audits the award; null when an award with the same (source, externalId) is already recorded. */
+    /**
+     * Inserts and audits the award; null when an award with the same (source, externalId) is already recorded;
+     * CONFLICT (nothing written) when the bid it accepts is withdrawn or rejected.
+     */
     async create(values: NewAward, actor: Identity | null): Promise<AwardRow | null> {
       return db.transaction(async (tx) => {
+        if (values.bidId) {
+          // The bid is locked (for share) so that it cannot be withdrawn or rejected while it is awarded.
+          const [bid] = await tx.select({ status: bids.status }).from(bids).where(eq(bids.id, values.bidId)).for("share");
+          if (bid && !AWARDABLE_BID_STATUSES.includes(bid.status)) {
+            throw conflict(`bidId: Bid ${values.bidId} is ${bid.status}: it cannot be awarded`, {
+              field: "bidId",
+              currentStatus: bid.status,
+            });
+          }
+        }
         const [row] = await tx
           .insert(awards)
           .values(values)
