@@ -7,6 +7,8 @@ export interface GatewayContext {
   identity: Identity | null;
   /** The caller's network address, forwarded so the subgraphs can throttle per source. */
   clientAddress: string | null;
+  /** Refuses a write whose access token's session has ended (checked with the users subgraph). */
+  requireCurrentSession: () => Promise<void>;
 }
 
 export interface DataSourceOptions {

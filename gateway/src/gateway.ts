@@ -115,6 +115,7 @@ export function createGateway(options: GatewayOptions = {}) {
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
       costLimitPlugin<GatewayContext>(limits.maxCost),
+      currentSessionPlugin,
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -149,7 +150,11 @@ export function createGateway(options: GatewayOptions = {}) {
       // CSV import and export of assets: authenticated here like GraphQL, then forwarded to the assets subgraph.
       ...assetFileRoutes({
         assetsUrl: () => urlOf("assets") ?? "http://127.0.0.1:4002/graphql",
-        authenticate: (req) => authenticator.authenticate(req),
+        authenticate: async (req) => {
+          const identity = await authenticator.authenticate(req);
+          if (req.method === "POST") await authenticator.requireCurrentSession(req); // an import writes
+          return identity;
+        },
         identityHeaders: (identity) => identityHeaders("assets", identity),
       }),
     ],
@@ -158,6 +163,7 @@ export function createGateway(options: GatewayOptions = {}) {
     context: async (req: IncomingMessage): Promise<GatewayContext> => ({
       identity: await authenticator.authenticate(req),
       clientAddress: req.socket.remoteAddress ?? null,
+      requireCurrentSession: () => authenticator.requireCurrentSession(req),
     }),
     async stop() {
       await apollo.stop();
@@ -167,6 +173,17 @@ export function createGateway(options: GatewayOptions = {}) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** Writes need a session that is still current: a signed-out or suspended user's access token stops at once. */
+const currentSessionPlugin: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, contextValue }) {
+        if (operation?.operation === "mutation") await contextValue.requireCurrentSession();
+      },
+    };
+  },
+};
 
 /** Whether a subgraph's /healthz answers 200 within a second. */
 async function isHealthy(graphqlUrl: string | undefined, dispatcher: Dispatcher): Promise<boolean> {

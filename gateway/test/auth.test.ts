@@ -46,6 +46,7 @@ const authenticator = () =>
   createAuthenticator({
     jwksUrl: `${base}/.well-known/jwks.json`,
     apiKeyVerifyUrl: `${base}/internal/api-keys/verify`,
+    sessionVerifyUrl: `${base}/internal/sessions/verify`,
     identityHeaders: async () => ({ "x-sfe-identity": SERVICE_TOKEN }),
   });
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
@@ -106,10 +107,18 @@ describe("gateway authentication", () => {
   it("refuses malformed Authorization headers", async () => {
     expect(await failure(authenticator().authenticate(request({ authorization: "Basic abc" })))).toMatchObject({ reason: "MALFORMED" });
     expect(await failure(authenticator().authenticate(request({ authorization: "Bearer" })))).toMatchObject({ reason: "MALFORMED" });
+    const good = await token({});
+    expect(await failure(authenticator().authenticate(request({ authorization: `Bearer ${good} junk` })))).toMatchObject({
+      reason: "MALFORMED",
+    });
   });
 
   it("says UPSTREAM_UNAVAILABLE when the users subgraph cannot be reached", async () => {
-    const down = createAuthenticator({ jwksUrl: "http://127.0.0.1:9/jwks", apiKeyVerifyUrl: "http://127.0.0.1:9/verify" });
+    const down = createAuthenticator({
+      jwksUrl: "http://127.0.0.1:9/jwks",
+      apiKeyVerifyUrl: "http://127.0.0.1:9/verify",
+      sessionVerifyUrl: "http://127.0.0.1:9/sessions",
+    });
     expect(await failure(down.authenticate(request({ "x-api-key": GOOD_KEY })))).toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
     expect(await failure(down.authenticate(request({ authorization: `Bearer ${await token({})}` })))).toMatchObject({
       code: "UPSTREAM_UNAVAILABLE",
