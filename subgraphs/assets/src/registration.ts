@@ -1,5 +1,6 @@
 import { badInput, type Identity, quote, requireUuid } from "@sfe/kit";
 import { canSeeAsset, requireMayRegisterFor } from "./access.js";
+import type { CarAsset } from "./clients/car.js";
 import type { AttributeType } from "./db/schema.js";
 import type { AssetRow, NewAsset } from "./repositories/assets.js";
 import type { AssetCategoryRow } from "./repositories/categories.js";
@@ -33,8 +34,9 @@ export interface RegistrationInput {
 
 /**
  * The checks of every registration (registerAsset, importAssetFromCar, the CSV import), in one order and
- * with one set of messages: the row to insert, or the first SfeError. What it leaves to the caller: that the owner exists and the CAR id is in the CAR (lookups
- * a file makes once for all its rows), and uniqueness of the meter point, CAR id and external id.
+ * with one set of messages: the row to insert, or the first SfeError. What it leaves to the caller: that the owner
+ * exists and the CAR id is in the CAR and its record is this asset (`requireCarRecordMatches`; lookups a file makes
+ * once for all its rows), and uniqueness of the meter point, CAR id and external id.
  */
 export function registrationValues(
   input: RegistrationInput,
@@ -63,6 +65,33 @@ export function registrationValues(
     carId: carId(input.carId),
     attributes: assetAttributes(category, input.attributes),
   };
+}
+
+/**
+ * Why the CAR record `record` (found under `values.carId`) is not the asset `values` registers, or null when it
+ * is: a CAR id binds only to the asset the register holds it for, so the registration must name the record's
+ * meter point and, where the record states a technology, its category. Otherwise anyone could claim another
+ * organisation's CAR id and lock its owner out (the id is unique in the hub). The message says what differs,
+ * never what the record holds.
+ */
+export function carRecordMismatch(values: Pick<NewAsset, "carId" | "meterPointId" | "categoryCode">, record: CarAsset): string | null {
+  const id = values.carId;
+  const binds = "a CAR id binds only to the asset the Central Asset Register holds it for";
+  if (!values.meterPointId) return `carId: give the asset's meterPointId with its CAR id (${binds})`;
+  if (values.meterPointId !== record.meterPointId.replace(/\s+/g, "")) {
+    return `carId: the Central Asset Register holds ${id} for another meter point than this meterPointId (${binds})`;
+  }
+  const technology = record.technology?.trim().toUpperCase();
+  if (technology && technology !== values.categoryCode) {
+    return `carId: the Central Asset Register holds ${id} for another technology than categoryCode ${values.categoryCode} (${binds})`;
+  }
+  return null;
+}
+
+/** `carRecordMismatch` as registerAsset answers it: BAD_USER_INPUT naming carId. */
+export function requireCarRecordMatches(values: Pick<NewAsset, "carId" | "meterPointId" | "categoryCode">, record: CarAsset): void {
+  const mismatch = carRecordMismatch(values, record);
+  if (mismatch) throw badInput(mismatch, "carId");
 }
 
 /** The keys an asset is registered once by, in the order registerAsset names a clash. */
@@ -130,6 +159,15 @@ export function rowInput(
   identity: Identity | null,
   categoryOf: (code: string) => AssetCategoryRow | undefined,
 ): RegistrationInput {
+  // A NUL character cannot be stored (Postgres text refuses it): the row is refused, naming the first such cell.
+  for (const [column, index] of [
+    ...Object.entries(header.columns),
+    ...header.attributes.map(({ key, index }) => [`attributes.${key}`, index] as const),
+  ]) {
+    if (index !== undefined && cells[index]?.includes("\u0000")) {
+      throw badInput(`${column} must not contain a NUL character (U+0000)`, column);
+    }
+  }
   const cell = (column: ImportColumn) => {
     const index = header.columns[column];
     return index === undefined ? "" : (cells[index] ?? "").trim();

@@ -1,4 +1,4 @@
-import { badInput, isUuid, quote, requireNonEmpty, requireNonNegative, requireText } from "@sfe/kit";
+import { badInput, isUuid, quote, requireNonEmpty, requireText } from "@sfe/kit";
 import type { AssetStatus, AttributeType, MarketUnitStatus, MarketUnitType, StoredAttribute, TransferStatus } from "./db/schema.js";
 
 /** A GB distribution licence area: its MPAN distributor id, GSP group, name and DNO group. */
@@ -114,11 +114,34 @@ export function location(input: {
 }
 
 export const assetName = (value: string) => requireText(value, "name");
-export const capacity = (value: number, field: string) => requireNonNegative(value, field);
 
-/** An optional capacity: null stays null, anything else must be ≥ 0. */
+// ---- Physical bounds (stated in schema.graphql) ---------------------------------------------------------
+// Each number an asset states has one, so no value is absurd and no sum of them (market units, statistics)
+// can overflow: 1e308 kW is accepted by GraphQL's Float, and two of them overflow SQL's double precision.
+
+/** Import or export capacity of one asset, kW: 2 GW, above any single flexible asset's connection in GB. */
+export const MAX_CAPACITY_KW = 2_000_000;
+/** Energy capacity of one asset, kWh: 10 GWh, above GB's largest store (Dinorwig, about 9.1 GWh). */
+export const MAX_ENERGY_KWH = 10_000_000;
+/** Magnitude of a NUMBER or INTEGER attribute, and of a category attribute's minimum: 10⁹ whatever its unit. */
+export const MAX_ATTRIBUTE_MAGNITUDE = 1_000_000_000;
+
+const grouped = (n: number) => n.toLocaleString("en-GB");
+
+/** A finite number from 0 to `max` (`unit`, e.g. "kW (2 GW)"), or BAD_USER_INPUT naming the field and the bound. */
+export function bounded(value: number, field: string, max: number, unit: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
+    throw badInput(`${field} must be a number ≥ 0 and ≤ ${grouped(max)} ${unit}`, field);
+  }
+  return value;
+}
+
+/** An import or export capacity: 0 to 2,000,000 kW. */
+export const capacity = (value: number, field: string) => bounded(value, field, MAX_CAPACITY_KW, "kW (2 GW)");
+
+/** An optional energy capacity: null stays null, anything else 0 to 10,000,000 kWh. */
 export const optionalCapacity = (value: number | null | undefined, field: string) =>
-  value === null || value === undefined ? null : requireNonNegative(value, field);
+  value === null || value === undefined ? null : bounded(value, field, MAX_ENERGY_KWH, "kWh (10 GWh)");
 
 /** Storage categories must state a positive energy capacity. */
 export function requireEnergyCapacity(category: { code: string; requiresEnergyCapacity: boolean }, energyCapacityKwh: number | null): void {
@@ -229,7 +252,12 @@ export function categoryAttributes(
     const numeric = attribute.type === "NUMBER" || attribute.type === "INTEGER";
     const minimum = attribute.minimum ?? null;
     if (minimum !== null && !numeric) throw badInput(`${at}.minimum: only NUMBER and INTEGER attributes have one`, `${at}.minimum`);
-    if (minimum !== null && !Number.isFinite(minimum)) throw badInput(`${at}.minimum must be a finite number`, `${at}.minimum`);
+    if (minimum !== null && !(Number.isFinite(minimum) && Math.abs(minimum) <= MAX_ATTRIBUTE_MAGNITUDE)) {
+      throw badInput(
+        `${at}.minimum must be a finite number between -${grouped(MAX_ATTRIBUTE_MAGNITUDE)} and ${grouped(MAX_ATTRIBUTE_MAGNITUDE)}`,
+        `${at}.minimum`,
+      );
+    }
     const unit = attribute.unit == null ? null : requireText(attribute.unit, `${at}.unit`, 20);
     if (unit !== null && !numeric) throw badInput(`${at}.unit: only NUMBER and INTEGER attributes have one`, `${at}.unit`);
     const next = {
@@ -310,6 +338,14 @@ export function attributeProblems(category: CategoryRules, values: Record<string
 export function assetAttributes(category: CategoryRules, given: Record<string, unknown> | null | undefined): Record<string, unknown> {
   const values = Object.fromEntries(Object.entries(given ?? {}).filter(([, value]) => value !== null));
   const problems = attributeProblems(category, values);
+  // Written values are bounded too (stored ones are judged by attributeProblems alone, as its SQL form is).
+  for (const definition of category.attributes) {
+    const value = values[definition.key];
+    if (typeof value === "number" && Number.isFinite(value) && Math.abs(value) > MAX_ATTRIBUTE_MAGNITUDE) {
+      const bound = grouped(MAX_ATTRIBUTE_MAGNITUDE);
+      problems.push({ key: definition.key, problem: `must be between -${bound} and ${bound}`, since: definition.since });
+    }
+  }
   const [first] = problems;
   if (first) {
     const message = problems.map((p) => `attributes.${p.key} ${p.problem}${p.detail ? ` (${p.detail})` : ""}`).join("; ");

@@ -10,6 +10,7 @@ import { type CarAsset, type CarRegistry, createCarRegistry, demoRegister } from
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CarClient, createCarClient } from "../src/clients/car.js";
 import { assetsModule, createAssetsSubgraph } from "../src/server.js";
+import { mpan } from "./helpers.js";
 
 const OWNER = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
 const FSP = testIdentity({ roles: ["FSP"], organisationId: OWNER });
@@ -141,5 +142,72 @@ describe("one entry per physical asset", () => {
       expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
       expect(result.errors?.[0]?.message).toMatch(/decommissioned/);
     }
+  });
+});
+
+describe("a CAR id binds only to the asset the CAR holds it for", () => {
+  const THIEF = "7a1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
+  const thief = testIdentity({ roles: ["FSP"], organisationId: THIEF });
+  const REGISTER = /* GraphQL */ `mutation ($input: RegisterAssetInput!) { registerAsset(input: $input) {
+    asset { id carId meterPointId carRecord { carId installer } } } }`;
+  /** Both organisations exist here: the refusal is the CAR check's, not the owner lookup's. */
+  const both = () => createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [OWNER, THIEF] }), car });
+  const registration = (record: CarAsset, ownerId: string, overrides: Record<string, unknown> = {}) => ({
+    ownerId,
+    name: "Claimed battery",
+    categoryCode: "BESS",
+    importCapacityKw: 100,
+    exportCapacityKw: 100,
+    energyCapacityKwh: 200,
+    carId: record.carId,
+    meterPointId: record.meterPointId,
+    ...overrides,
+  });
+
+  /** BAD_USER_INPUT on carId, nothing written, and nothing of the CAR's record told. */
+  async function refusedClaim(input: Record<string, unknown>, message: RegExp, record: CarAsset) {
+    const before = [await countRows(handle, "assets.assets"), await countRows(handle, "assets.audit_events")];
+    const result = await execute(both(), REGISTER, { input }, thief);
+    expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    expect(result.errors?.[0]?.extensions?.field).toBe("carId");
+    expect(result.errors?.[0]?.message).toMatch(message);
+    const told = JSON.stringify(result.errors);
+    for (const secret of [record.meterPointId, record.installer, record.postcode, record.dnoCode, record.connectionDate]) {
+      expect(told).not.toContain(secret);
+    }
+    expect([await countRows(handle, "assets.assets"), await countRows(handle, "assets.audit_events")]).toEqual(before);
+  }
+
+  it("refuses another organisation's CAR id with its own meter point, and without one; the owner is not locked out", async () => {
+    const record = records[30]!;
+    const before = registry.requestCount();
+    await refusedClaim(
+      registration(record, THIEF, { meterPointId: mpan(10, 424_242) }),
+      /^carId: the Central Asset Register holds CAR-\d{6} for another meter point than this meterPointId \(a CAR id binds only to the asset the Central Asset Register holds it for\)$/,
+      record,
+    );
+    await refusedClaim(
+      registration(record, THIEF, { meterPointId: undefined }),
+      /^carId: give the asset's meterPointId with its CAR id/,
+      record,
+    );
+    expect(registry.requestCount() - before).toBe(2); // asked over HTTP, each time (the test's client caches nothing)
+    // The asset's owner registers it as the CAR holds it.
+    const owned = await execute(both(), REGISTER, { input: registration(record, OWNER) }, FSP);
+    expect(owned.errors).toBeUndefined();
+    expect(owned.data?.registerAsset.asset).toMatchObject({
+      carId: record.carId,
+      meterPointId: record.meterPointId,
+      carRecord: { carId: record.carId, installer: record.installer },
+    });
+  });
+
+  it("refuses the record's meter point under another technology than the CAR's", async () => {
+    const record = records[31]!;
+    await refusedClaim(
+      registration(record, THIEF, { categoryCode: "HEAT_PUMP", energyCapacityKwh: null }),
+      /^carId: the Central Asset Register holds CAR-\d{6} for another technology than categoryCode HEAT_PUMP/,
+      record,
+    );
   });
 });

@@ -19,12 +19,23 @@ export interface ExportFilter {
   gspGroup?: string | null;
 }
 
-/** A value as a CSV field: empty for null, ISO 8601 for a time, JSON for anything structured. */
+/** What a spreadsheet takes a cell for a formula by when it starts with it (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Text as a CSV field a spreadsheet shows as text: a cell starting with =, +, -, @, tab or CR (a name, an external
+ * id, a text attribute a client chose, e.g. `=HYPERLINK(…)`) gets a leading single quote (OWASP's advice), so
+ * opening an export never runs a formula. Only text: numbers stay numbers, -3.5 included.
+ */
+export const neutralised = (text: string): string => (FORMULA_START.test(text) ? `'${text}` : text);
+
+/** A value as a CSV field: empty for null, ISO 8601 for a time, JSON for anything structured, text neutralised. */
 function text(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "object") return neutralised(JSON.stringify(value));
+  return neutralised(String(value));
 }
 
 const fieldOf = (row: AssetRow, column: ExportColumn): unknown => row[column];
@@ -35,7 +46,9 @@ const fieldOf = (row: AssetRow, column: ExportColumn): unknown => row[column];
  * before), waiting for the client whenever the socket's buffer is full. Stops when the client goes away.
  */
 export async function writeAssetsCsv(db: Database, filter: ExportFilter, res: ServerResponse): Promise<void> {
-  const visible = visibleAssetCondition(filter.visible);
+  // A NUL character can be in no stored value (and Postgres refuses it in a parameter): such a filter matches nothing.
+  const impossible = [filter.ownerId, filter.categoryCode, filter.gspGroup].some((value) => value?.includes("\u0000"));
+  const visible = impossible ? null : visibleAssetCondition(filter.visible);
   const conditions: SQL[] = visible ? [visible] : [];
   if (filter.ownerId != null) conditions.push(eq(assets.ownerId, filter.ownerId));
   if (filter.categoryCode != null) conditions.push(eq(assets.categoryCode, filter.categoryCode));

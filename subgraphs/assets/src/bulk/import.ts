@@ -7,7 +7,7 @@ import type { AssetRow, NewAsset } from "../repositories/assets.js";
 import type { Repositories } from "../repositories/index.js";
 import { carId as carIdOf, meterPointId } from "../validation.js";
 import { type CsvHeader, CsvFileError, parseCsv, readHeader } from "./csv.js";
-import { duplicateRejection, registrationValues, rowInput, UNIQUE_FIELDS, type UniqueField } from "../registration.js";
+import { carRecordMismatch, duplicateRejection, registrationValues, rowInput, UNIQUE_FIELDS, type UniqueField } from "../registration.js";
 
 export type ImportMode = "partial" | "all-or-nothing";
 export const IMPORT_MODES: readonly ImportMode[] = ["partial", "all-or-nothing"];
@@ -111,11 +111,14 @@ export async function importAssets(
   });
   const carIds = [...new Set(candidates.flatMap((c) => (c.values.carId ? [c.values.carId] : [])))];
   const carRecords = carIds.length > 0 ? await deps.car.byIds(carIds) : [];
-  const notInCar = new Set(carIds.filter((_, i) => !carRecords[i]));
+  const recordOf = new Map(carIds.map((id, i) => [id, carRecords[i] ?? null] as const));
   candidates = candidates.filter(({ row, values }) => {
-    if (!values.carId || !notInCar.has(values.carId)) return true;
-    refuse(row, "carId", "BAD_USER_INPUT", `carId: ${values.carId} is not in the Central Asset Register`);
-    return false;
+    if (!values.carId) return true;
+    const record = recordOf.get(values.carId);
+    // registerAsset's two refusals, in its order: not in the CAR, or the CAR's record is another asset.
+    const problem = record ? carRecordMismatch(values, record) : `carId: ${values.carId} is not in the Central Asset Register`;
+    if (problem) refuse(row, "carId", "BAD_USER_INPUT", problem);
+    return problem === null;
   });
 
   // The same meter point, CAR id or external id twice in the file: the later row is refused, naming the first.

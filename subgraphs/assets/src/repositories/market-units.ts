@@ -26,6 +26,53 @@ export interface UnitAggregates {
   gspGroups: string[];
 }
 
+/** A unit as a write answers it: with the sums over its members, computed inside the writing transaction. */
+export type UnitWithAggregates = MarketUnitRow & { aggregates: UnitAggregates };
+
+const noMembers = (unitId: string): UnitAggregates => ({
+  unitId,
+  importCapacityKw: 0,
+  exportCapacityKw: 0,
+  energyCapacityKwh: null,
+  gspGroups: [],
+});
+
+/**
+ * Capacities and GSP groups of each unit's current members, summed by the database (one grouped query for every
+ * unit), on `tx` (a transaction, or the database). Units without members are absent.
+ */
+async function aggregatesOf(tx: Database, unitIds: readonly string[]): Promise<UnitAggregates[]> {
+  if (unitIds.length === 0) return [];
+  const rows = await tx
+    .select({
+      unitId: marketUnitMembers.unitId,
+      importCapacityKw: sql<number>`sum(${assets.importCapacityKw})`.mapWith(Number),
+      exportCapacityKw: sql<number>`sum(${assets.exportCapacityKw})`.mapWith(Number),
+      energyCapacityKwh: sql<number | null>`sum(${assets.energyCapacityKwh})`.mapWith(Number),
+      gspGroups: sql<
+        string[] | null
+      >`array_agg(distinct ${assets.gspGroup} order by ${assets.gspGroup}) filter (where ${assets.gspGroup} is not null)`,
+    })
+    .from(marketUnitMembers)
+    .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
+    .where(and(inArray(marketUnitMembers.unitId, [...unitIds]), current))
+    .groupBy(marketUnitMembers.unitId);
+  return rows.map((row) => ({ ...row, gspGroups: row.gspGroups ?? [] }));
+}
+
+/**
+ * `row` with its aggregates, read in the writing transaction: whatever can fail in answering a write (a sum out
+ * of range, a non-finite one) fails before the commit, so the write is rolled back rather than answered with an
+ * error after it committed.
+ */
+async function withAggregates(tx: Database, row: MarketUnitRow): Promise<UnitWithAggregates> {
+  const [aggregates = noMembers(row.id)] = await aggregatesOf(tx, [row.id]);
+  for (const value of [aggregates.importCapacityKw, aggregates.exportCapacityKw, aggregates.energyCapacityKwh ?? 0]) {
+    if (!Number.isFinite(value)) throw new Error(`market unit ${row.id}: its members' capacities sum to ${value}`);
+  }
+  return { ...row, aggregates };
+}
+
 /** One membership, current (removedAt null) or ended. */
 export interface MembershipRow {
   unitId: string;
@@ -281,36 +328,19 @@ export function createMarketUnitRepository(db: Database) {
      * Capacities and GSP groups of each unit's current members, summed by the database (one grouped query for
      * every unit). Units without members are absent.
      */
-    async aggregates(unitIds: readonly string[]): Promise<UnitAggregates[]> {
-      const valid = [...new Set(unitIds.filter(isUuid))];
-      if (valid.length === 0) return [];
-      const rows = await db
-        .select({
-          unitId: marketUnitMembers.unitId,
-          importCapacityKw: sql<number>`sum(${assets.importCapacityKw})`.mapWith(Number),
-          exportCapacityKw: sql<number>`sum(${assets.exportCapacityKw})`.mapWith(Number),
-          energyCapacityKwh: sql<number | null>`sum(${assets.energyCapacityKwh})`.mapWith(Number),
-          gspGroups: sql<
-            string[] | null
-          >`array_agg(distinct ${assets.gspGroup} order by ${assets.gspGroup}) filter (where ${assets.gspGroup} is not null)`,
-        })
-        .from(marketUnitMembers)
-        .innerJoin(assets, eq(assets.id, marketUnitMembers.assetId))
-        .where(and(inArray(marketUnitMembers.unitId, valid), current))
-        .groupBy(marketUnitMembers.unitId);
-      return rows.map((row) => ({ ...row, gspGroups: row.gspGroups ?? [] }));
-    },
+    aggregates: (unitIds: readonly string[]): Promise<UnitAggregates[]> => aggregatesOf(db, [...new Set(unitIds.filter(isUuid))]),
 
     /**
      * Creates a unit with its first members, audited, in one transaction. The members are locked first (FOR SHARE):
-     * `check` sees them as they are then and may refuse (writing nothing).
+     * `check` sees them as they are then and may refuse (writing nothing). Answers the unit with its aggregates,
+     * read before the commit.
      */
     async create(
       values: NewMarketUnit,
       assetIds: readonly string[],
       actor: Identity | null,
       check: (members: MemberAsset[]) => void = () => {},
-    ): Promise<MarketUnitRow> {
+    ): Promise<UnitWithAggregates> {
       return db.transaction(async (tx) => {
         check(await lockJoining(tx, [...new Set(assetIds)].filter(isUuid)));
         const [row] = await tx.insert(marketUnits).values(values).returning();
@@ -322,7 +352,7 @@ export function createMarketUnitRepository(db: Database) {
           entityId: row.id,
           after: { ...row, assetIds: [...assetIds].sort() },
         });
-        return row;
+        return withAggregates(tx, row);
       });
     },
 
@@ -330,9 +360,14 @@ export function createMarketUnitRepository(db: Database) {
      * Adds and ends memberships of unit `unitId` in one transaction, the unit and the joining assets locked: `check`
      * sees the current members and the next ones (as they are now: owner, status) and may refuse (writing nothing). A change to an ACTIVE unit makes it
      * REASSESSMENT_REQUIRED (domain digest §7.3). Audited with the members before and after. Null when the
-     * unit does not exist.
+     * unit does not exist; else the unit with its aggregates, read before the commit.
      */
-    async changeMembers(unitId: string, change: MemberChange, check: MemberCheck, actor: Identity | null): Promise<MarketUnitRow | null> {
+    async changeMembers(
+      unitId: string,
+      change: MemberChange,
+      check: MemberCheck,
+      actor: Identity | null,
+    ): Promise<UnitWithAggregates | null> {
       if (!isUuid(unitId)) return null;
       const add = [...new Set(change.add ?? [])].filter(isUuid);
       return db.transaction(async (tx) => {
@@ -366,7 +401,7 @@ export function createMarketUnitRepository(db: Database) {
           before: { ...before, assetIds: members.map((m) => m.id).sort() },
           after: { ...row, assetIds: next.map((m) => m.id).sort() },
         });
-        return row;
+        return withAggregates(tx, row);
       });
     },
 

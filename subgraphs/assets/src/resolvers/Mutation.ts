@@ -11,7 +11,7 @@ import {
 } from "@sfe/kit";
 import type { MutationResolvers, RegisterAssetInput } from "../__generated__/resolvers-types.js";
 import type { CarClient } from "../clients/car.js";
-import { duplicateRejection, registrationValues } from "../registration.js";
+import { duplicateRejection, registrationValues, requireCarRecordMatches } from "../registration.js";
 import {
   canAnswerTransfer,
   canCancelTransfer,
@@ -30,7 +30,7 @@ import type { AssetRow, NewAsset } from "../repositories/assets.js";
 import type { AssetCategoryChanges } from "../repositories/categories.js";
 import type { Repositories } from "../repositories/index.js";
 import type { TransferRow } from "../repositories/lifecycle.js";
-import type { MarketUnitRow } from "../repositories/market-units.js";
+import type { MarketUnitRow, UnitWithAggregates } from "../repositories/market-units.js";
 import {
   assetAttributes,
   assetIdList,
@@ -117,8 +117,10 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
     const values = registrationValues(input, identity, () => category ?? undefined);
     const ownerId = values.ownerId;
     await requireReferences(references, "Organisation", [ownerId], "ownerId");
-    if (values.carId && !(await car.byIds([values.carId]))[0]) {
-      throw badInput(`carId: ${values.carId} is not in the Central Asset Register`, "carId");
+    if (values.carId) {
+      const [record] = await car.byIds([values.carId]);
+      if (!record) throw badInput(`carId: ${values.carId} is not in the Central Asset Register`, "carId");
+      requireCarRecordMatches(values, record);
     }
     try {
       return { asset: await repos.assets.create(values, identity) };
@@ -250,7 +252,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
         context.identity,
         (locked) => requireMayJoin(ownerId, locked),
       );
-      return { marketUnit };
+      return { marketUnit: answered(context, marketUnit) };
     },
 
     async addMarketUnitMembers(_, { input }, context) {
@@ -275,7 +277,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
         context.identity,
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
-      return { marketUnit };
+      return { marketUnit: answered(context, marketUnit) };
     },
 
     async removeMarketUnitMembers(_, { input }, context) {
@@ -298,7 +300,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
         context.identity,
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
-      return { marketUnit };
+      return { marketUnit: answered(context, marketUnit) };
     },
 
     async updateMarketUnit(_, { input }, context) {
@@ -429,6 +431,16 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
     },
   };
 };
+
+/**
+ * A unit a write answers: its aggregates (read inside the write's transaction) primed into the request's loader,
+ * so answering the payload reads nothing that could fail after the commit.
+ */
+function answered({ loaders }: Context, unit: UnitWithAggregates): MarketUnitRow {
+  const { aggregates, ...row } = unit;
+  loaders.unitAggregates.clear(row.id).prime(row.id, aggregates);
+  return row;
+}
 
 /** A transfer goes to another organisation than the owner. */
 function requireOtherOwner(ownerId: string, toOrganisationId: string): void {
