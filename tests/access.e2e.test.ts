@@ -123,6 +123,25 @@ describe("one organisation cannot read or change another's data", () => {
     expect(codes(result)).toEqual(["FORBIDDEN"]);
     expect((await gqlOk(stack.url, `{ assets { id } }`, {}, stack.admin)).assets).toHaveLength(1);
   });
+
+  it("a conflict shows each party the assets it may see, not a null list (D18)", async () => {
+    const assetOfB = (await gqlOk(stack.url, REGISTER_ASSET, { o: fspB.organisationId, m: mpan(12, 4545) }, fspB.as)).registerAsset.asset
+      .id;
+    const recorded = await gqlOk(
+      stack.url,
+      `mutation ($a: [ID!]!) { recordConflict(input: { kind: OVERLAPPING_COMMITMENT, assetIds: $a,
+        overlapStart: "2025-06-01T17:00:00Z", overlapEnd: "2025-06-01T18:00:00Z" }) { conflict { id assets { id } } } }`,
+      { a: [assetOfA, assetOfB] },
+      stack.admin,
+    );
+    expect(recorded.recordConflict.conflict.assets.map((a: { id: string }) => a.id).sort()).toEqual([assetOfA, assetOfB].sort());
+    const query = `query ($id: ID!) { asset(id: $id) { conflicts { id assets { id } } } }`;
+    const seenByA = await gql(stack.url, query, { id: assetOfA }, fspA.as);
+    expect(seenByA.errors).toBeUndefined();
+    expect(seenByA.data?.asset.conflicts).toEqual([{ id: recorded.recordConflict.conflict.id, assets: [{ id: assetOfA }] }]);
+    const seenByB = await gqlOk(stack.url, query, { id: assetOfB }, fspB.as);
+    expect(seenByB.asset.conflicts[0].assets).toEqual([{ id: assetOfB }]);
+  });
 });
 
 describe("system operators", () => {

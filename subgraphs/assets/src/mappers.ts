@@ -14,6 +14,8 @@ export type AssetStatisticMapper = AssetStatisticRow;
 export type MarketUnitMapper = MarketUnitRow;
 export type MarketUnitMembershipMapper = MembershipRow;
 export type AssetTransferMapper = TransferRow;
+/** Conflict is owned by the rules subgraph: here its id and (required from rules) its asset ids. */
+export type ConflictMapper = { __typename?: "Conflict"; id: string; assetIds?: string[] };
 /** User is owned by the users subgraph: here it is only a reference by id. */
 export type UserMapper = { __typename?: "User"; id: string };
 /** What the Central Asset Register answers for an asset. */

@@ -27,6 +27,7 @@ export const policy: Policy = {
   "Query.marketUnits": allow.all(allow.signedIn(), read, seesRecords),
   // List fields on entities: filtered to what the caller may see (empty for investors).
   "Organisation.assets": allow.all(allow.signedIn(), read),
+  "Conflict.assets": allow.all(allow.signedIn(), read),
   "Organisation.marketUnits": allow.all(allow.signedIn(), read),
   "Asset.marketUnits": allow.all(allow.signedIn(), read),
   // Transfers are business between two FSPs: their accounts and hub administrators see them (access.ts says which).

@@ -12,6 +12,7 @@ import { Asset } from "./resolvers/Asset.js";
 import { AssetCategory } from "./resolvers/AssetCategory.js";
 import { AssetStatistic } from "./resolvers/AssetStatistic.js";
 import { AssetTransfer } from "./resolvers/AssetTransfer.js";
+import { Conflict } from "./resolvers/Conflict.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { MarketUnit } from "./resolvers/MarketUnit.js";
 import { Organisation } from "./resolvers/Organisation.js";
@@ -40,6 +41,7 @@ export function createAssetsSubgraph({
       AssetCategory,
       AssetStatistic,
       AssetTransfer,
+      Conflict,
       MarketUnit,
       Organisation,
     },

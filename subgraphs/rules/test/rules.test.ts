@@ -68,7 +68,7 @@ const counts = async () => ({
 
 const RULE_FIELDS = "id code name product { id } kind parameters mode status effectiveFrom createdAt updatedAt";
 const CONFLICT_FIELDS =
-  "id kind status assets { id } instructions { id } parties { id } overlapStart overlapEnd rule { id code } description resolution detectedAt updatedAt";
+  "id kind status assetIds instructions { id } parties { id } overlapStart overlapEnd rule { id code } description resolution detectedAt updatedAt";
 
 const CREATE_RULE = /* GraphQL */ `
   mutation ($input: CreateMarketRuleInput!) { createMarketRule(input: $input) { marketRule { ${RULE_FIELDS} } } }`;
@@ -93,7 +93,7 @@ type ConflictResult = {
   id: string;
   kind: string;
   status: string;
-  assets: { id: string }[];
+  assetIds: string[];
   instructions: { id: string }[];
   parties: { id: string }[];
   overlapStart: string;
@@ -317,7 +317,7 @@ describe("conflicts", () => {
     expect(conflict).toMatchObject({
       kind: "OPPOSING_INSTRUCTIONS",
       status: "OPEN",
-      assets: [{ id: battery }],
+      assetIds: [battery],
       instructions: expect.arrayContaining([{ id: ukpnExport }, { id: nesoImport }]),
       overlapStart: "2025-06-23T16:30:00.000Z",
       overlapEnd: "2025-06-23T16:45:00.000Z",
@@ -349,7 +349,7 @@ describe("conflicts", () => {
       overlapStart: "2025-06-24T10:00:00Z",
       overlapEnd: "2025-06-24T11:00:00Z",
     });
-    expect(conflict.assets.map((a) => a.id).sort()).toEqual([heatPump, evFleet].sort());
+    expect([...conflict.assetIds].sort()).toEqual([heatPump, evFleet].sort());
     expect(conflict.instructions).toEqual([]);
     expect(conflict.parties).toEqual([{ id: fsp }]); // one owner of both assets, no issuers
     expect(conflict.rule).toBeNull();
@@ -361,7 +361,7 @@ describe("conflicts", () => {
     for (const status of ["NOTIFIED", "ACKNOWLEDGED"]) {
       const moved = await moveConflict(conflict.id, status);
       expect(moved.errors).toBeUndefined();
-      expect(moved.data?.updateConflictStatus.conflict).toMatchObject({ status, assets: [{ id: battery }], rule: { code: "DSO-PRIMACY" } });
+      expect(moved.data?.updateConflictStatus.conflict).toMatchObject({ status, assetIds: [battery], rule: { code: "DSO-PRIMACY" } });
     }
     const resolved = await moveConflict(conflict.id, "RESOLVED", " DSO primacy: the UKPN export stands ");
     expect(resolved.errors).toBeUndefined();
@@ -610,9 +610,9 @@ describe("entities and batching", () => {
     try {
       const representations = [a, b, b, a, b].map(({ id }) => ({ __typename: "Conflict", id }));
       representations.push({ __typename: "Conflict", id: MISSING });
-      const result = await execute(subgraph, ENTITIES("... on Conflict { id kind rule { code } assets { id } }"), { r: representations });
+      const result = await execute(subgraph, ENTITIES("... on Conflict { id kind rule { code } assetIds }"), { r: representations });
       expect(result.errors).toBeUndefined();
-      const one = (c: ConflictResult, kind: string) => ({ id: c.id, kind, rule: { code: "REF-CONFLICT-RULE" }, assets: [{ id: battery }] });
+      const one = (c: ConflictResult, kind: string) => ({ id: c.id, kind, rule: { code: "REF-CONFLICT-RULE" }, assetIds: [battery] });
       expect(result.data?._entities).toEqual([
         one(a, "OPPOSING_INSTRUCTIONS"),
         one(b, "EXCEEDS_CAPABILITY"),

@@ -7,7 +7,6 @@ export const Conflict: ConflictResolvers = {
     const scope = visibleConflictScope(identity);
     return scope ? loaders.conflict(scope).load(id) : null;
   },
-  assets: ({ assetIds }) => assetIds.map((id) => ({ __typename: "Asset", id })),
   instructions: ({ instructionIds }) => instructionIds.map((id) => ({ __typename: "DispatchInstruction", id })),
   parties: ({ partyIds }) => partyIds.map((id) => ({ __typename: "Organisation", id })),
   rule: ({ ruleId }, _, { loaders }) => (ruleId ? loaders.marketRule.load(ruleId) : null),
