@@ -1,6 +1,6 @@
 import { allow, type Rule as IdentityRule, type Identity } from "@sfe/kit";
 import { forbidden, unauthenticated } from "@sfe/kit";
-import { type DocumentNode, Kind } from "graphql";
+import { type DocumentNode, type GraphQLResolveInfo, Kind } from "graphql";
 import { canRead, canSeeUser, isHubAdmin, isMember, isOrgAdmin, isPerson } from "./identity.js";
 import type { Context } from "./loaders.js";
 
@@ -13,7 +13,8 @@ import type { Context } from "./loaders.js";
  * "hide". Identity-only rules are the kit's `allow.*`. `applyPolicy` wraps the resolvers at build time:
  * - refused → null and UNAUTHENTICATED (anonymous) or FORBIDDEN (for a nullable field, the field is null);
  * - "hide" → null without an error (single lookups of things you may not see);
- * - `Type.__resolveReference` refused or hidden → null.
+ * - `Type.__resolveReference` refused or hidden → null;
+ * - `Type.*`: every field of Type but its key `id` that has no rule of its own.
  */
 
 export interface Call {
@@ -21,6 +22,8 @@ export interface Call {
   args: Record<string, any>;
   parent: any;
   context: Context;
+  /** The field's resolve info (absent for `__resolveReference`). */
+  info?: GraphQLResolveInfo;
 }
 export type Verdict = boolean | "hide";
 export type Rule = (call: Call) => Verdict | Promise<Verdict>;
@@ -63,6 +66,11 @@ export const policy: Record<string, Rule> = {
   "Query.auditEvents": ({ identity, args }) => isMember(identity, args.organisationId) || isHubAdmin(identity),
 
   "Organisation.users": ({ identity, parent }) => isMember(identity, parent.id) || isHubAdmin(identity),
+  // Every other field of an organisation, however it is reached (a query, `asset.owner` through
+  // `_entities`, `user.organisation`), needs the same read rule as the queries; its key `id` resolves for
+  // anyone, so federation and other subgraphs' existence checks keep working. Anonymous callers see one
+  // only in a mutation's payload: the way in (sign-up, sign-in, accepting an invitation) shows their own.
+  "Organisation.*": (call) => (call.identity === null && call.info?.operation.operation === "mutation") || readUsers(call),
   "User.__resolveReference": (call) => canRead(call.identity) && visibleUser(call, call.parent.id),
 
   // The way in, for anyone.
@@ -118,8 +126,22 @@ function fieldsOf(typeDefs: DocumentNode, typeName: string): string[] {
   );
 }
 
+/** `Type.*` stands for every field of Type but `id` (the entity key) and those with a rule of their own. */
+function expandWildcards(typeDefs: DocumentNode, rules: Record<string, Rule>): Record<string, Rule> {
+  return Object.fromEntries(
+    Object.entries(rules).flatMap(([key, rule]) => {
+      if (!key.endsWith(".*")) return [[key, rule]];
+      const type = key.slice(0, -2);
+      return fieldsOf(typeDefs, type)
+        .filter((field) => field !== "id" && !rules[`${type}.${field}`])
+        .map((field) => [`${type}.${field}`, rule]);
+    }),
+  );
+}
+
 /** Wraps `resolvers` with `rules`; throws when a root field has no rule or a rule names no field. */
-export function applyPolicy<T extends object>(resolvers: T, typeDefs: DocumentNode, rules: Record<string, Rule> = policy): T {
+export function applyPolicy<T extends object>(resolvers: T, typeDefs: DocumentNode, given: Record<string, Rule> = policy): T {
+  const rules = expandWildcards(typeDefs, given);
   for (const root of ["Query", "Mutation"]) {
     const missing = fieldsOf(typeDefs, root).filter((field) => !rules[`${root}.${field}`]);
     if (missing.length > 0) throw new Error(`policy: no rule for ${missing.map((field) => `${root}.${field}`).join(", ")}`);
@@ -139,8 +161,8 @@ export function applyPolicy<T extends object>(resolvers: T, typeDefs: DocumentNo
               .catch(() => false);
             return verdict === true ? resolve(reference, context, info) : null;
           }
-        : async (parent: any, args: Record<string, any>, context: Context, info: unknown) => {
-            const verdict = await rule({ identity: context.identity, args, parent, context });
+        : async (parent: any, args: Record<string, any>, context: Context, info: GraphQLResolveInfo) => {
+            const verdict = await rule({ identity: context.identity, args, parent, context, info });
             if (verdict === "hide") return null;
             if (!verdict) throw context.identity ? forbidden() : unauthenticated();
             return resolve(parent, args, context, info);

@@ -191,10 +191,11 @@ describe("entities", () => {
     const spy = vi.spyOn(t.repos.organisations, "byIds");
     const representations = [a, b, a, a, b].map(({ id }) => ({ __typename: "Organisation", id }));
     representations.push({ __typename: "Organisation", id: UNKNOWN_ID });
-    // Organisations are a directory: other subgraphs check references to them without an identity.
-    const result = await t.run(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`, {
-      r: representations,
-    });
+    const result = await t.run(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`,
+      { r: representations },
+      member(a.id),
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([
       { id: a.id, name: "Org A" },
@@ -207,6 +208,30 @@ describe("entities", () => {
     expect(spy).toHaveBeenCalledTimes(1);
     expect(spy.mock.calls[0]?.[0]).toHaveLength(3);
     spy.mockRestore();
+  });
+
+  it("reads an Organisation reference's fields only with the users read rule; its id resolves for anyone (D11)", async () => {
+    const org = await register("Secretive Org", "87654321");
+    const r = [{ __typename: "Organisation", id: org.id }];
+    const fields = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name companyNumber roles status } } }`;
+    const assetsOnly = member(org.id, ["FSP"], { kind: "apiKey", userId: null, scopes: ["assets:read"] });
+    for (const [caller, code] of [
+      [assetsOnly, "FORBIDDEN"],
+      [null, "UNAUTHENTICATED"],
+    ] as const) {
+      const refused = await t.run(fields, { r }, caller);
+      expect(refused.data?._entities).toEqual([null]);
+      expect(new Set(errorCodes(refused))).toEqual(new Set([code]));
+      expect(JSON.stringify(refused)).not.toContain("Secretive");
+      expect(JSON.stringify(refused)).not.toContain("87654321");
+      // What federation needs (the key) and what other subgraphs' existence checks ask for still resolves.
+      const ids = await t.run(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id } } }`, { r }, caller);
+      expect(ids).toEqual({ data: { _entities: [{ id: org.id }] } });
+    }
+    const usersRead = { ...assetsOnly, scopes: ["assets:read", "users:read"] };
+    expect((await t.ok(fields, { r }, usersRead))._entities).toEqual([
+      { id: org.id, name: "Secretive Org", companyNumber: "87654321", roles: ["FSP"], status: "ACTIVE" },
+    ]);
   });
 
   it("resolves User references only for callers who may see them, in one batched read", async () => {
