@@ -8,19 +8,27 @@ import { CLOSED_ORGANISATION, type UserRow } from "./repositories/users.js";
 /** User statuses that may sign in: e-mail verified, not suspended or deactivated. */
 const SIGN_IN_STATUSES: readonly UserRow["status"][] = ["ACTIVE", "PENDING_ROLE_VERIFICATION", "VERIFIED_SO"];
 
+export const statusMaySignIn = (status: UserRow["status"]) => SIGN_IN_STATUSES.includes(status);
+
 export const canSignIn = (user: UserRow, organisation: OrganisationRow) =>
-  SIGN_IN_STATUSES.includes(user.status) && !CLOSED_ORGANISATION.includes(organisation.status);
+  statusMaySignIn(user.status) && !CLOSED_ORGANISATION.includes(organisation.status);
 
 /** The organisation's roles, less SYSTEM_OPERATOR until a hub administrator has verified the user (R-USR-2). */
 export const effectiveRoles = (user: UserRow, organisation: OrganisationRow): Role[] =>
   organisation.roles.filter((role) => role !== "SYSTEM_OPERATOR" || user.status === "VERIFIED_SO");
 
 /**
- * An API key acts with its organisation's roles, less SYSTEM_OPERATOR unless the organisation is ACTIVE, and
- * never ADMIN (hub administration is done by people).
+ * An API key acts with no more than its creator may do now: the creator's effective roles, less ADMIN (hub
+ * administration is done by people) and less SYSTEM_OPERATOR unless the organisation is ACTIVE.
  */
-export const apiKeyRoles = (organisation: OrganisationRow): Role[] =>
-  organisation.roles.filter((role) => role !== "ADMIN" && (role !== "SYSTEM_OPERATOR" || organisation.status === "ACTIVE"));
+export const apiKeyRoles = (organisation: OrganisationRow, creator: UserRow): Role[] =>
+  effectiveRoles(creator, organisation).filter(
+    (role) => role !== "ADMIN" && (role !== "SYSTEM_OPERATOR" || organisation.status === "ACTIVE"),
+  );
+
+/** A key is usable while its creator may sign in and still belongs to the key's (open) organisation. */
+export const apiKeyUsable = (key: ApiKeyRow, organisation: OrganisationRow, creator: UserRow | null): creator is UserRow =>
+  creator !== null && creator.organisationId === key.organisationId && canSignIn(creator, organisation);
 
 /** The organisation's SO areas, for an identity acting as a (verified) system operator only. */
 const areasFor = (roles: Role[], organisation: OrganisationRow) => (roles.includes("SYSTEM_OPERATOR") ? organisation.areas : []);
@@ -38,8 +46,8 @@ export function userIdentity(user: UserRow, organisation: OrganisationRow): Iden
   };
 }
 
-export function apiKeyIdentity(key: ApiKeyRow, organisation: OrganisationRow): Identity {
-  const roles = apiKeyRoles(organisation);
+export function apiKeyIdentity(key: ApiKeyRow, organisation: OrganisationRow, creator: UserRow): Identity {
+  const roles = apiKeyRoles(organisation, creator);
   return {
     kind: "apiKey",
     userId: null,

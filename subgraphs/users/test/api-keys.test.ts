@@ -219,6 +219,64 @@ describe("API keys", () => {
     expect((await verify(secret)).status).toBe(200);
   });
 
+  it("carries no more than its creator may do: an unverified SO admin's key has no SYSTEM_OPERATOR (D2)", async () => {
+    const ed = await account(t, { email: "ed@so-members.example", role: "SYSTEM_OPERATOR", newOrganisation: { name: "SO Members" } });
+    await t.ok(
+      `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { id } } }`,
+      { input: { id: ed.organisationId, areas: ["_B"] } },
+      hubAdmin(),
+    );
+    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: ed.userId }, hubAdmin());
+    // Sue joins the (now ACTIVE) SO and is made an administrator, but nobody has verified her as an SO.
+    const sue = await account(t, {
+      email: "sue@so-members.example",
+      role: "SYSTEM_OPERATOR",
+      organisationId: ed.organisationId,
+      invitedBy: ed.identity,
+    });
+    expect(sue.status).toBe("PENDING_ROLE_VERIFICATION");
+    await t.ok(
+      `mutation ($input: ChangeMemberRoleInput!) { changeMemberRole(input: $input) { user { orgAdmin } } }`,
+      { input: { userId: sue.userId, orgAdmin: true } },
+      ed.identity,
+    );
+    const create = async (by: typeof ed.identity) =>
+      (await t.ok(CREATE, { input: { organisationId: ed.organisationId, name: "so", scopes: ["products:write"] } }, by)).createApiKey
+        .secret as string;
+    const suesKey = await create({ ...sue.identity, orgAdmin: true });
+    expect((await verify(suesKey)).body.identity).toMatchObject({ roles: [], areas: [] });
+    // The verified SO's key acts as an SO in its area, and follows its creator: verifying Sue later lifts hers.
+    expect((await verify(await create(ed.identity))).body.identity).toMatchObject({ roles: ["SYSTEM_OPERATOR"], areas: ["_B"] });
+    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: sue.userId }, hubAdmin());
+    expect((await verify(suesKey)).body.identity).toMatchObject({ roles: ["SYSTEM_OPERATOR"], areas: ["_B"] });
+  });
+
+  it("stops working while its creator is suspended or deactivated, or once they left the organisation (D21)", async () => {
+    const creator = await account(t, { email: "creator@keys.example", role: "THIRD_PARTY" });
+    const other = await account(t, { email: "other@keys.example", role: "THIRD_PARTY" });
+    const { secret } = (
+      await t.ok(CREATE, { input: { organisationId: creator.organisationId, name: "k", scopes: ["assets:read"] } }, creator.identity)
+    ).createApiKey;
+    const setStatus = (status: string) =>
+      t.ok(
+        `mutation ($input: UpdateUserInput!) { updateUser(input: $input) { user { status } } }`,
+        {
+          input: { id: creator.userId, status },
+        },
+        hubAdmin(),
+      );
+    expect((await verify(secret)).status).toBe(200);
+    for (const status of ["SUSPENDED", "DEACTIVATED"]) {
+      await setStatus(status);
+      expect(await verify(secret)).toEqual({ status: 401, body: { error: "Unknown or revoked API key" } });
+    }
+    await setStatus("ACTIVE");
+    expect((await verify(secret)).status).toBe(200);
+    // No operation moves a person between organisations; should one ever, the key stays behind, dead.
+    await t.handle.exec(`update users.users set organisation_id = '${other.organisationId}' where id = '${creator.userId}'`);
+    expect((await verify(secret)).status).toBe(401);
+  });
+
   it("refuses revocation by anyone but the organisation's administrators (or a hub administrator)", async () => {
     const { apiKey } = (
       await t.ok(CREATE, { input: { organisationId: admin.organisationId, name: "keep", scopes: ["assets:read"] } }, admin.identity)

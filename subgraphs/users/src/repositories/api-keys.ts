@@ -1,11 +1,17 @@
 import { type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
-import { apiKeys, organisations } from "../db/schema.js";
+import { apiKeys, organisations, users } from "../db/schema.js";
 import type { OrganisationRow } from "./organisations.js";
 import { recordAudit } from "./audit.js";
+import type { UserRow } from "./users.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type NewApiKey = typeof apiKeys.$inferInsert;
+export interface ApiKeyUse {
+  key: ApiKeyRow;
+  organisation: OrganisationRow;
+  creator: UserRow | null;
+}
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -62,16 +68,18 @@ export function createApiKeyRepository(db: Database) {
     },
 
     /**
-     * The unrevoked key with this hash and its organisation, or null. Stamps `last_used_at` when it is more
-     * than a minute old, so a busy key does not cost a write per request.
+     * The unrevoked key with this hash, its organisation and its creator (null when gone), when `usable` says
+     * so; else null. Stamps `last_used_at` of a usable key when it is more than a minute old, so a busy key
+     * does not cost a write per request.
      */
-    async use(secretHash: string, now: Date): Promise<{ key: ApiKeyRow; organisation: OrganisationRow } | null> {
+    async use(secretHash: string, now: Date, usable: (found: ApiKeyUse) => boolean): Promise<ApiKeyUse | null> {
       const [found] = await db
-        .select({ key: apiKeys, organisation: organisations })
+        .select({ key: apiKeys, organisation: organisations, creator: users })
         .from(apiKeys)
         .innerJoin(organisations, eq(organisations.id, apiKeys.organisationId))
+        .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
         .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)));
-      if (!found) return null;
+      if (!found || !usable(found)) return null;
       if (!found.key.lastUsedAt || now.getTime() - found.key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
         await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, found.key.id));
         found.key.lastUsedAt = now;

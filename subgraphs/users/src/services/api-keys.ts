@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { badInput, type Identity, notFound, requireUuid } from "@sfe/kit";
 import { randomToken, sha256 } from "../crypto.js";
-import { apiKeyIdentity } from "../identity.js";
+import { apiKeyIdentity, apiKeyUsable } from "../identity.js";
 import { CLOSED_ORGANISATION } from "../repositories/users.js";
 import { apiKeyName, apiKeyScopes } from "../validation.js";
 import type { ServiceDeps } from "./context.js";
@@ -36,12 +36,15 @@ export function createApiKeyService(deps: ServiceDeps) {
       return { apiKey };
     },
 
-    /** The identity a presented key acts as (stamping its last use), or null for an unknown, revoked or closed one. */
+    /**
+     * The identity a presented key acts as (stamping its last use): no more than its creator may do now. Null for
+     * an unknown or revoked key, a closed organisation, or a creator who is suspended, deactivated or gone.
+     */
     async verifyApiKey(key: string): Promise<Identity | null> {
       if (!KEY_FORMAT.test(key)) return null;
-      const found = await repos.apiKeys.use(sha256(key), deps.now());
-      if (!found || CLOSED_ORGANISATION.includes(found.organisation.status)) return null;
-      return apiKeyIdentity(found.key, found.organisation);
+      const found = await repos.apiKeys.use(sha256(key), deps.now(), (k) => apiKeyUsable(k.key, k.organisation, k.creator));
+      if (!found?.creator) return null; // usable: it has a creator
+      return apiKeyIdentity(found.key, found.organisation, found.creator);
     },
   };
 }
