@@ -22,6 +22,8 @@ export async function hashPassword(password: string): Promise<string> {
   return ["scrypt", N, R, P, salt.toString("base64"), hash.toString("base64")].join("$");
 }
 
+export type PasswordVerifier = (password: string, stored: string | null | undefined) => Promise<boolean>;
+
 /** True when `password` matches `stored`; false for a malformed or absent hash (still spending a hash's time). */
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
   const parts = stored?.split("$") ?? [];

@@ -9,7 +9,19 @@ import { SfeError } from "@sfe/kit";
 export const SIGN_IN_FAILED = "E-mail or password is wrong, or the e-mail is not verified yet";
 export const signInFailed = () => new SfeError("UNAUTHENTICATED", SIGN_IN_FAILED);
 
-export const tooManyRequests = () => new SfeError("TOO_MANY_REQUESTS", "Too many failed sign-ins for this e-mail; try again in 15 minutes");
+/** A throttled password attempt (sign-in or password change); the same for every e-mail, registered or not. */
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new SfeError(
+    "TOO_MANY_REQUESTS",
+    `Too many failed attempts; try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}`,
+    { retryAfterSeconds },
+  );
+
+/** A second sign-in or password change in one request (150 aliased signIns would be 150 guesses). */
+export const onePerRequest = () =>
+  new SfeError("BAD_USER_INPUT", "One sign-in or password change per request: send each in a request of its own", {
+    reason: "ONE_PER_REQUEST",
+  });
 
 export type TokenProblem = "EXPIRED" | "INVALID";
 

@@ -8,6 +8,8 @@ export function createLoaders(repos: Repositories) {
     user: loaderByKey(repos.users.byIds, (row) => row.id),
     usersByOrganisation: loaderOfLists(repos.users.byOrganisationIds, (row) => row.organisationId),
     apiKey: loaderByKey(repos.apiKeys.byIds, (row) => row.id),
+    /** Not a loader: this request's state (one password attempt per request, services/password-attempts.ts). */
+    request: { passwordAttempted: false },
   };
 }
 

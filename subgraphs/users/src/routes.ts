@@ -1,15 +1,20 @@
-import { BodyTooLargeError, gatewayCaller, type HttpRoute, type IdentityVerifier, readBody, sendJson } from "@sfe/kit";
+import { BodyTooLargeError, gatewayCaller, type HttpRoute, type IdentityVerifier, isUuid, readBody, sendJson } from "@sfe/kit";
 import type { Services } from "./services/index.js";
 import type { TokenIssuer } from "./tokens.js";
 
 export const JWKS_PATH = "/.well-known/jwks.json";
 export const VERIFY_API_KEY_PATH = "/internal/api-keys/verify";
+export const VERIFY_SESSION_PATH = "/internal/sessions/verify";
 
 /**
  * - `GET /.well-known/jwks.json`: the public keys access tokens are signed with (the gateway verifies with them).
  * - `POST /internal/api-keys/verify` `{ "key": "sfe_…" }` → 200 `{ identity }` or 401 `{ error }`: for the gateway
  *   only. It answers callers presenting an identity token the gateway signed for `users` (401 otherwise), and
  *   404 when no gateway key is configured, so key verification is never open to anyone.
+ * - `POST /internal/sessions/verify` `{ "userId", "sessionId": … | null, "issuedAt": <the token's iat> }` → 200
+ *   `{ "valid": true }` or `{ "valid": false, "reason": "SIGNED_OUT" | "PASSWORD_CHANGED" | "SUSPENDED" |
+ *   "ORGANISATION_CLOSED" | "UNKNOWN" }`, 400 for a malformed body: the gateway asks before every mutation
+ *   whether an access token's session is still current. Guarded like the API-key route.
  */
 export function createRoutes(options: { tokens: TokenIssuer; services: Services; verifier?: IdentityVerifier | undefined }): HttpRoute[] {
   return [
@@ -46,5 +51,40 @@ export function createRoutes(options: { tokens: TokenIssuer; services: Services;
         sendJson(res, 200, { identity });
       },
     },
+    {
+      method: "POST",
+      path: VERIFY_SESSION_PATH,
+      async handle(req, res) {
+        if (!(await gatewayCaller(options.verifier, req, res))) return;
+        let text: string;
+        try {
+          text = await readBody(req, 16 * 1024);
+        } catch (error) {
+          if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: error.message });
+          throw error;
+        }
+        const request = sessionCheckRequest(text);
+        if (!request) {
+          return sendJson(res, 400, { error: 'Send JSON { "userId": "<uuid>", "sessionId": "<uuid>" | null, "issuedAt": <seconds> }' });
+        }
+        sendJson(res, 200, await options.services.sessions.verifySession(request));
+      },
+    },
   ];
+}
+
+/** `{ userId, sessionId, issuedAt }` from a request body, or null when it is not that. */
+function sessionCheckRequest(text: string): { userId: string; sessionId: string | null; issuedAt: number } | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const { userId, sessionId, issuedAt } = body as Record<string, unknown>;
+  if (typeof userId !== "string" || !isUuid(userId)) return null;
+  if (sessionId !== null && (typeof sessionId !== "string" || !isUuid(sessionId))) return null;
+  if (typeof issuedAt !== "number" || !Number.isFinite(issuedAt) || issuedAt < 0) return null;
+  return { userId, sessionId, issuedAt };
 }

@@ -4,6 +4,7 @@ import { usersSettings } from "./config.js";
 import { createSubgraph, type Database, type IdentityVerifier, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import type { OidcIssuer } from "./clients/oidc.js";
+import { type PasswordVerifier, verifyPassword as scryptVerify } from "./crypto.js";
 import { createLoaders } from "./loaders.js";
 import { type Mailer, outboxMailer } from "./mail.js";
 import { applyPolicy } from "./policy.js";
@@ -30,12 +31,14 @@ export interface UsersDeps {
   publicUrl?: string;
   /** The clock (tests move it). */
   now?: () => Date;
-  /** Checks the gateway's identity tokens: without it, `POST /internal/api-keys/verify` answers 404. */
+  /** Checks the gateway's identity tokens: without it, `POST /internal/{api-keys,sessions}/verify` answer 404. */
   verifier?: IdentityVerifier | undefined;
   auth?: {
     /** OpenID Connect issuers whose ID tokens `signInWithIdToken` accepts. Default: none. */
     oidcIssuers?: OidcIssuer[];
   };
+  /** Checks a password against its stored hash (tests count the checks). Default: scrypt, crypto.ts. */
+  verifyPassword?: PasswordVerifier;
 }
 
 /** Builds the users subgraph: schema, resolvers behind the policy, per-request loaders, HTTP routes. No environment, no listening. */
@@ -47,9 +50,10 @@ export function createUsersSubgraph({
   now = () => new Date(),
   verifier,
   auth = {},
+  verifyPassword = scryptVerify,
 }: UsersDeps) {
   const tokens = createTokenIssuer(repos.sessions);
-  const services = createServices({ repos, mailer, publicUrl, now, tokens, oidcIssuers: auth.oidcIssuers ?? [] });
+  const services = createServices({ repos, mailer, publicUrl, now, tokens, oidcIssuers: auth.oidcIssuers ?? [], verifyPassword });
   const resolvers = applyPolicy(
     { Query: Query(repos), Mutation: Mutation(repos, services), Organisation, User, ApiKey, Invitation },
     typeDefs,

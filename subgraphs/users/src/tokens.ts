@@ -14,6 +14,8 @@ export interface AccessClaims {
   kind: "user";
   /** GSP groups a verified SO covers (["*"] nationally); [] for everyone else. */
   areas: string[];
+  /** The session (refresh-token family) the token was issued for: the gateway asks whether it is still current. */
+  sid: string;
 }
 
 export function createTokenIssuer(sessions: SessionRepository) {
@@ -46,7 +48,7 @@ export function createTokenIssuer(sessions: SessionRepository) {
   }
 
   return {
-    async accessToken(identity: Identity & { userId: string; organisationId: string }, now: Date) {
+    async accessToken(identity: Identity & { userId: string; organisationId: string }, sessionId: string, now: Date) {
       const { kid, key } = await currentKey();
       const issuedAt = Math.floor(now.getTime() / 1000);
       const expiresAt = issuedAt + ACCESS_TOKEN.ttlSeconds;
@@ -56,6 +58,7 @@ export function createTokenIssuer(sessions: SessionRepository) {
         adm: identity.orgAdmin,
         kind: "user",
         areas: identity.areas,
+        sid: sessionId,
       };
       const token = await new SignJWT({ ...claims })
         .setProtectedHeader({ alg: ACCESS_TOKEN.algorithm, kid, typ: "JWT" })

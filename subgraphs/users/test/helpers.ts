@@ -3,6 +3,7 @@ import { countRows, createMigratedDatabase, execute, testIdentity } from "@sfe/k
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import type { OidcIssuer } from "../src/clients/oidc.js";
+import { verifyPassword } from "../src/crypto.js";
 import type { Mail, Mailer } from "../src/mail.js";
 import { createRepositories, createUsersSubgraph, usersModule } from "../src/server.js";
 
@@ -60,6 +61,8 @@ export async function setUp(options: { oidcIssuers?: OidcIssuer[]; verifier?: Id
   const repos = createRepositories(handle.db);
   const mailer = recordingMailer();
   const clock = testClock();
+  /** Password checks made so far (sign-in, unknown e-mails included, and password changes). */
+  const passwordChecks = { count: 0 };
   const deps = {
     db: handle.db,
     repos,
@@ -68,10 +71,19 @@ export async function setUp(options: { oidcIssuers?: OidcIssuer[]; verifier?: Id
     publicUrl: PUBLIC_URL,
     verifier: options.verifier,
     auth: { oidcIssuers: options.oidcIssuers ?? [] },
+    verifyPassword: async (password: string, stored: string | null | undefined) => {
+      passwordChecks.count++;
+      return verifyPassword(password, stored);
+    },
   };
   const subgraph = createUsersSubgraph(deps);
-  const run = <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null) =>
-    execute<T>(subgraph, query, variables, identity);
+  /** Runs an operation as `identity`, from `clientAddress` (what the gateway forwards; null: unknown). */
+  const run = <T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    identity: Identity | null = null,
+    clientAddress: string | null = null,
+  ) => execute<T>(subgraph, query, variables, identity, { clientAddress });
   /** Runs and fails the test on any error. */
   const ok = async <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null) => {
     const result = await run<T>(query, variables, identity);
@@ -91,7 +103,7 @@ export async function setUp(options: { oidcIssuers?: OidcIssuer[]; verifier?: Id
     if (!token) throw new Error(`no link mailed to ${to}`);
     return decodeURIComponent(token);
   };
-  return { handle, repos, mailer, clock, subgraph, deps, run, ok, count, counts, tokenMailedTo };
+  return { handle, repos, mailer, clock, subgraph, deps, run, ok, count, counts, tokenMailedTo, passwordChecks };
 }
 
 export type Setup = Awaited<ReturnType<typeof setUp>>;

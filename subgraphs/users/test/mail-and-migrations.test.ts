@@ -40,6 +40,7 @@ describe("the module", () => {
       expect(subgraph.routes.map((route) => `${route.method} ${route.path}`)).toEqual([
         "GET /.well-known/jwks.json",
         "POST /internal/api-keys/verify",
+        "POST /internal/sessions/verify",
       ]);
     } finally {
       await handle.close();

@@ -1,4 +1,4 @@
-import { auditColumns, type Role } from "@sfe/kit";
+import { auditColumns, type Role, throttleTable } from "@sfe/kit";
 import { bigint, boolean, index, jsonb, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 export const usersSchema = pgSchema("users");
@@ -53,6 +53,8 @@ export const users = usersSchema.table(
     /** The OpenID Connect issuer and subject this user signs in with, once linked. */
     ssoIssuer: text("sso_issuer"),
     ssoSubject: text("sso_subject"),
+    /** Access tokens issued before this (a password change) are no longer good; null: none refused. */
+    sessionsValidAfter: at("sessions_valid_after"),
   },
   (t) => [index("users_organisation_idx").on(t.organisationId), unique("users_sso_identity_unique").on(t.ssoIssuer, t.ssoSubject)],
 );
@@ -119,17 +121,11 @@ export const refreshTokens = usersSchema.table(
   (t) => [index("refresh_tokens_family_idx").on(t.familyId), index("refresh_tokens_user_idx").on(t.userId)],
 );
 
-/** Password sign-in attempts per e-mail (SHA-256 of the normalised address), for throttling across replicas. */
-export const signInAttempts = usersSchema.table(
-  "sign_in_attempts",
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    emailHash: text("email_hash").notNull(),
-    at: at("at").notNull(),
-    succeeded: boolean().notNull(),
-  },
-  (t) => [index("sign_in_attempts_email_at_idx").on(t.emailHash, t.at)],
-);
+/**
+ * Password attempts (sign-in and password changes): the kit's atomic counters, keyed by hashes of the
+ * account's e-mail and of the caller's address (src/services/password-attempts.ts).
+ */
+export const throttleCounters = throttleTable(usersSchema);
 
 /** API keys of third-party platforms: only the SHA-256 of the whole key is kept. */
 export const apiKeys = usersSchema.table(

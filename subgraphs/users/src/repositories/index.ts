@@ -1,4 +1,5 @@
-import type { Database } from "@sfe/kit";
+import { createThrottle, type Database } from "@sfe/kit";
+import { throttleCounters } from "../db/schema.js";
 import { createApiKeyRepository } from "./api-keys.js";
 import { createAuditRepository } from "./audit.js";
 import { createInvitationRepository } from "./invitations.js";
@@ -14,6 +15,7 @@ export function createRepositories(db: Database) {
     invitations: createInvitationRepository(db),
     apiKeys: createApiKeyRepository(db),
     audit: createAuditRepository(db),
+    throttle: createThrottle(db, throttleCounters),
   };
 }
 

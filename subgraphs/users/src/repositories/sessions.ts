@@ -1,12 +1,20 @@
 import type { Database } from "@sfe/kit";
-import { and, asc, eq, gt, gte, isNull, lt, max, sql } from "drizzle-orm";
-import { refreshTokens, signInAttempts, signingKeys, users } from "../db/schema.js";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { type OrganisationStatus, organisations, refreshTokens, signingKeys, type UserStatus, users } from "../db/schema.js";
 import { recordAudit } from "./audit.js";
 import type { UserRow } from "./users.js";
 import { selfActor } from "./users.js";
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+
+export interface SessionState {
+  userStatus: UserStatus;
+  sessionsValidAfter: Date | null;
+  organisationStatus: OrganisationStatus;
+  /** true: the family holds an unrevoked token; false: all revoked; null: no such family of this user (or none asked). */
+  familyLive: boolean | null;
+}
 
 /** Any constant: serialises the first key generation across replicas. */
 const SIGNING_KEY_LOCK = 5_318_009;
@@ -20,24 +28,28 @@ export function createSessionRepository(db: Database) {
   }
 
   return {
-    /** Failed password sign-ins for this e-mail since `since`, not counting those before its last success. */
-    async recentFailures(emailHash: string, since: Date): Promise<number> {
-      const [success] = await db
-        .select({ at: max(signInAttempts.at) })
-        .from(signInAttempts)
-        .where(and(eq(signInAttempts.emailHash, emailHash), eq(signInAttempts.succeeded, true), gt(signInAttempts.at, since)));
-      const from = success?.at && success.at > since ? success.at : since;
+    /**
+     * What decides whether an access token of `userId` (for session `familyId`, or none) is still current,
+     * in one indexed query: the user's status and password-change cut-off, the organisation's status, and
+     * whether the family still holds an unrevoked token (null: no such family of this user). Null when the
+     * user does not exist.
+     */
+    async sessionState(userId: string, familyId: string | null): Promise<SessionState | null> {
+      const live = familyId
+        ? sql<boolean | null>`(select bool_or(${refreshTokens.revokedAt} is null) from ${refreshTokens}
+            where ${refreshTokens.familyId} = ${familyId} and ${refreshTokens.userId} = ${users.id})`
+        : sql<null>`null`;
       const [row] = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(signInAttempts)
-        .where(and(eq(signInAttempts.emailHash, emailHash), eq(signInAttempts.succeeded, false), gte(signInAttempts.at, from)));
-      return Number(row?.n ?? 0);
-    },
-
-    /** Records one attempt and forgets this e-mail's attempts older than `forgetBefore`. */
-    async recordAttempt(emailHash: string, at: Date, succeeded: boolean, forgetBefore: Date): Promise<void> {
-      await db.insert(signInAttempts).values({ emailHash, at, succeeded });
-      await db.delete(signInAttempts).where(and(eq(signInAttempts.emailHash, emailHash), lt(signInAttempts.at, forgetBefore)));
+        .select({
+          userStatus: users.status,
+          sessionsValidAfter: users.sessionsValidAfter,
+          organisationStatus: organisations.status,
+          familyLive: live,
+        })
+        .from(users)
+        .innerJoin(organisations, eq(organisations.id, users.organisationId))
+        .where(eq(users.id, userId));
+      return row ?? null;
     },
 
     /** Starts a session (a new refresh-token family) and audits the sign-in. */

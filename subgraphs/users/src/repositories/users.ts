@@ -279,10 +279,14 @@ export function createUserRepository(db: Database) {
       });
     },
 
-    /** Sets a new password hash and signs every session of the user out. */
+    /** Sets a new password hash and signs every session of the user out: access tokens issued before now too. */
     async changePassword(userId: string, passwordHash: string, actor: Identity, now: Date): Promise<UserRow | null> {
       return db.transaction(async (tx) => {
-        const [row] = await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).returning();
+        const [row] = await tx
+          .update(users)
+          .set({ passwordHash, sessionsValidAfter: now, updatedAt: now })
+          .where(eq(users.id, userId))
+          .returning();
         if (!row) return null;
         await tx
           .update(refreshTokens)

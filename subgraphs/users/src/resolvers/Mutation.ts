@@ -1,7 +1,9 @@
 import { badInput, type Identity, notFound, requireEmail, requireText, requireUuid } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import type { Repositories } from "../repositories/index.js";
+import type { Context } from "../loaders.js";
 import type { Services } from "../services/index.js";
+import type { AttemptSource } from "../services/password-attempts.js";
 import { companyNumber, organisationName, roles, soAreas } from "../validation.js";
 
 /** The policy (src/policy.ts) has run before any of these: `identity` is who it allowed. */
@@ -9,6 +11,9 @@ const actor = (identity: Identity | null): Identity & { userId: string } => {
   if (!identity?.userId) throw new Error("the policy let an anonymous caller through"); // never: see policy.ts
   return identity as Identity & { userId: string };
 };
+
+/** Where a password attempt comes from: the caller's address and this request (one attempt per request). */
+const attemptSource = (context: Context): AttemptSource => ({ clientAddress: context.clientAddress, request: context.loaders.request });
 
 export const Mutation = (repos: Repositories, services: Services): MutationResolvers => ({
   async registerOrganisation(_, { input }, { identity }) {
@@ -79,11 +84,11 @@ export const Mutation = (repos: Repositories, services: Services): MutationResol
   resendVerification: (_, { email }) => services.accounts.resendVerification(email),
   verifySystemOperator: (_, { userId }, { identity }) => services.accounts.verifySystemOperator(userId, actor(identity)),
 
-  signIn: (_, { input }) => services.sessions.signIn(input),
-  signInWithIdToken: (_, { idToken }) => services.sessions.signInWithIdToken(idToken),
+  signIn: (_, { input }, context) => services.sessions.signIn(input, attemptSource(context)),
+  signInWithIdToken: (_, { idToken }, context) => services.sessions.signInWithIdToken(idToken, attemptSource(context)),
   refreshSession: (_, { refreshToken }) => services.sessions.refreshSession(refreshToken),
   signOut: (_, { refreshToken }) => services.sessions.signOut(refreshToken),
-  changePassword: (_, { input }, { identity }) => services.accounts.changePassword(actor(identity), input),
+  changePassword: (_, { input }, context) => services.accounts.changePassword(actor(context.identity), input, attemptSource(context)),
 
   inviteMember: (_, { input }, { identity }) => services.members.inviteMember(actor(identity), input),
   acceptInvitation: (_, { input }) => services.members.acceptInvitation(input),

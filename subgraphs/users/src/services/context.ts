@@ -1,5 +1,6 @@
 import { SfeError } from "@sfe/kit";
 import type { OidcIssuer } from "../clients/oidc.js";
+import type { PasswordVerifier } from "../crypto.js";
 import type { Mail, Mailer } from "../mail.js";
 import type { Repositories } from "../repositories/index.js";
 import type { TokenIssuer } from "../tokens.js";
@@ -13,6 +14,8 @@ export interface ServiceDeps {
   now: () => Date;
   tokens: TokenIssuer;
   oidcIssuers: readonly OidcIssuer[];
+  /** Every password check goes through this (an unknown account's too, against no hash: the same work). */
+  verifyPassword: PasswordVerifier;
 }
 
 export const MINUTE = 60_000;

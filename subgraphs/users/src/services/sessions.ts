@@ -1,20 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { SfeError } from "@sfe/kit";
 import { verifyIdToken } from "../clients/oidc.js";
-import { dummyVerify, randomToken, sha256, verifyPassword } from "../crypto.js";
-import { badIdToken, badRefreshToken, signInFailed, tooManyRequests } from "../errors.js";
-import { canSignIn, userIdentity } from "../identity.js";
+import { randomToken, sha256 } from "../crypto.js";
+import { badIdToken, badRefreshToken, signInFailed } from "../errors.js";
+import { canSignIn, statusMaySignIn, userIdentity } from "../identity.js";
 import type { OrganisationRow } from "../repositories/organisations.js";
-import type { UserRow } from "../repositories/users.js";
-import { DAY, later, MINUTE, type ServiceDeps } from "./context.js";
+import { CLOSED_ORGANISATION, type UserRow } from "../repositories/users.js";
+import { DAY, later, type ServiceDeps } from "./context.js";
+import { type AttemptSource, createPasswordAttempts } from "./password-attempts.js";
 
-/** Throttling: after this many failed password sign-ins for one e-mail within the window, it is refused. */
-export const THROTTLE = { failures: 5, windowMs: 15 * MINUTE } as const;
 const REFRESH_TOKEN_MS = 30 * DAY;
+
+/** Why an access token no longer stands for a current session (POST /internal/sessions/verify). */
+export type SessionProblem = "SIGNED_OUT" | "PASSWORD_CHANGED" | "SUSPENDED" | "ORGANISATION_CLOSED" | "UNKNOWN";
+export type SessionCheck = { valid: true } | { valid: false; reason: SessionProblem };
 
 /** Sign-in (password or OpenID Connect), refresh-token rotation and sign-out. */
 export function createSessionService(deps: ServiceDeps) {
   const { repos } = deps;
+  const attempts = createPasswordAttempts(deps);
 
   async function organisationOf(user: UserRow): Promise<OrganisationRow> {
     const [organisation] = await repos.organisations.byIds([user.organisationId]);
@@ -22,9 +26,10 @@ export function createSessionService(deps: ServiceDeps) {
     return organisation;
   }
 
-  async function accessFor(user: UserRow, organisation: OrganisationRow, now: Date) {
+  /** An access token for the session `sessionId` (its refresh-token family). */
+  async function accessFor(user: UserRow, organisation: OrganisationRow, sessionId: string, now: Date) {
     const identity = userIdentity(user, organisation);
-    const access = await deps.tokens.accessToken({ ...identity, userId: user.id, organisationId: organisation.id }, now);
+    const access = await deps.tokens.accessToken({ ...identity, userId: user.id, organisationId: organisation.id }, sessionId, now);
     return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt };
   }
 
@@ -33,33 +38,24 @@ export function createSessionService(deps: ServiceDeps) {
     const now = deps.now();
     const refreshToken = randomToken();
     const refreshTokenExpiresAt = later(now, REFRESH_TOKEN_MS);
-    await repos.sessions.start(
-      user,
-      { familyId: randomUUID(), tokenHash: sha256(refreshToken), expiresAt: refreshTokenExpiresAt },
-      method,
-      now,
-    );
-    return { ...(await accessFor(user, organisation, now)), refreshToken, refreshTokenExpiresAt, user };
+    const familyId = randomUUID();
+    await repos.sessions.start(user, { familyId, tokenHash: sha256(refreshToken), expiresAt: refreshTokenExpiresAt }, method, now);
+    return { ...(await accessFor(user, organisation, familyId, now)), refreshToken, refreshTokenExpiresAt, user };
   }
 
   return {
     /**
      * Password sign-in. Every failure (unknown e-mail, wrong password, unverified, suspended) answers the same,
-     * after the same scrypt work; five failures for an e-mail in 15 minutes refuse it for the rest of the window.
+     * after the same scrypt work, and counts against the throttle (password-attempts.ts), which is asked first.
      */
-    async signIn(input: { email: string; password: string }) {
+    async signIn(input: { email: string; password: string }, source: AttemptSource) {
       const email = input.email.trim().toLowerCase();
-      const emailHash = sha256(email);
-      const now = deps.now();
-      const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
-      if ((await repos.sessions.recentFailures(emailHash, windowStart)) >= THROTTLE.failures) throw tooManyRequests();
-      const found = await repos.users.byEmail(email);
-      let passwordOk = false;
-      if (found) passwordOk = await verifyPassword(input.password, found.user.passwordHash);
-      else await dummyVerify(input.password);
-      const allowed = found !== null && passwordOk && canSignIn(found.user, found.organisation);
-      await repos.sessions.recordAttempt(emailHash, now, allowed, windowStart);
-      if (!found || !allowed) throw signInFailed();
+      const found = await attempts.guard(sha256(email), source, async () => {
+        const row = await repos.users.byEmail(email);
+        const passwordOk = await deps.verifyPassword(input.password, row?.user.passwordHash);
+        return row && passwordOk && canSignIn(row.user, row.organisation) ? row : null;
+      });
+      if (!found) throw signInFailed();
       return start(found.user, found.organisation, "PASSWORD");
     },
 
@@ -67,7 +63,8 @@ export function createSessionService(deps: ServiceDeps) {
      * Sign-in with an ID token from a configured OpenID Connect issuer. Links the account by (issuer, subject),
      * or on first use by the verified e-mail; never creates one.
      */
-    async signInWithIdToken(idToken: string) {
+    async signInWithIdToken(idToken: string, source: AttemptSource) {
+      attempts.once(source);
       const verified = await verifyIdToken(idToken, deps.oidcIssuers, deps.now());
       let user = await repos.users.bySso(verified.issuer, verified.subject);
       if (!user) {
@@ -99,13 +96,34 @@ export function createSessionService(deps: ServiceDeps) {
         await repos.sessions.revokeFamily(rotated.familyId, now);
         throw badRefreshToken("INVALID");
       }
-      return { ...(await accessFor(user, organisation, now)), refreshToken: next, refreshTokenExpiresAt, user };
+      return { ...(await accessFor(user, organisation, rotated.familyId, now)), refreshToken: next, refreshTokenExpiresAt, user };
     },
 
     /** Revokes the token's whole family; answers the same for unknown tokens. */
     async signOut(refreshToken: string) {
       await repos.sessions.revokeFamilyOf(sha256(refreshToken), deps.now());
       return { signedOut: true };
+    },
+
+    /**
+     * Whether an access token (its user, session and issue time, seconds) still stands for a current session:
+     * the user may sign in, the organisation is open, the session was not signed out (or revoked on reuse),
+     * and the token is not older than the last password change. Tokens without a session id (issued before
+     * they carried one) are checked without the session.
+     */
+    async verifySession(input: { userId: string; sessionId: string | null; issuedAt: number }): Promise<SessionCheck> {
+      const state = await repos.sessions.sessionState(input.userId, input.sessionId);
+      const invalid = (reason: SessionProblem): SessionCheck => ({ valid: false, reason });
+      if (!state) return invalid("UNKNOWN");
+      if (CLOSED_ORGANISATION.includes(state.organisationStatus)) return invalid("ORGANISATION_CLOSED");
+      if (!statusMaySignIn(state.userStatus)) return invalid("SUSPENDED");
+      // iat has whole seconds: a token of the very second of the change still passes here, but its session
+      // was revoked by the change, so only a token without a session id could slip through, for that second.
+      if (state.sessionsValidAfter && input.issuedAt < Math.floor(state.sessionsValidAfter.getTime() / 1000)) {
+        return invalid("PASSWORD_CHANGED");
+      }
+      if (input.sessionId !== null && state.familyLive !== true) return invalid(state.familyLive === false ? "SIGNED_OUT" : "UNKNOWN");
+      return { valid: true };
     },
   };
 }
