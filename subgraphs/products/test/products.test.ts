@@ -2,7 +2,8 @@ import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createProductsSubgraph, createRepositories, productsModule } from "../src/server.js";
+import { print } from "graphql";
+import { createProductsSubgraph, createRepositories, productsModule, typeDefs } from "../src/server.js";
 
 // Organisations the (stubbed) users subgraph knows.
 const UKPN = "6f1c2a0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
@@ -124,6 +125,10 @@ describe("createProduct", () => {
     ["a negative capacity", { minimumCapacityKw: -1 }],
     ["a negative response time", { responseTimeSeconds: -0.5 }],
     ["a zero duration", { durationMinutes: 0 }],
+    ["a capacity over 2 GW", { minimumCapacityKw: 2_000_000.5 }],
+    ["a capacity of 1e308", { minimumCapacityKw: 1e308 }],
+    ["a response time over a day", { responseTimeSeconds: 86_401 }],
+    ["a duration over a day", { durationMinutes: 1_441 }],
     ["a malformed window time", { serviceWindows: [{ ...window, startLocal: "4pm" }] }],
     ["an hour past 23", { serviceWindows: [{ ...window, startLocal: "24:00", endLocal: "24:00" }] }],
     ["a window ending before it starts", { serviceWindows: [{ ...window, startLocal: "19:00", endLocal: "16:00" }] }],
@@ -149,6 +154,27 @@ describe("createProduct", () => {
     expect(result.data ?? null).toBeNull();
     expect(await count("products")).toBe(products);
     expect(await count("audit_events")).toBe(audits);
+  });
+
+  it.each([
+    ["minimumCapacityKw", 1e308, "minimumCapacityKw must be a number ≥ 0 and ≤ 2,000,000 kW (2 GW)"],
+    ["responseTimeSeconds", 1e9, "responseTimeSeconds must be a number ≥ 0 and ≤ 86,400 seconds (a day)"],
+    ["durationMinutes", 100_000, "durationMinutes must be a whole number of minutes > 0 and ≤ 1,440 (a day)"],
+  ] as const)("names the field and its bound: %s = %s", async (field, value, message) => {
+    const result = await execute(subgraph, CREATE, { input: saou({ code: "SAOU-BOUND", [field]: value }) }, ADMIN);
+    expect(result.errors?.[0]).toMatchObject({ message, extensions: { code: "BAD_USER_INPUT", field } });
+  });
+
+  it("takes the bounds themselves, and states them in the schema", async () => {
+    const result = await execute(
+      subgraph,
+      CREATE,
+      { input: saou({ code: "SAOU-MAX", minimumCapacityKw: 2_000_000, responseTimeSeconds: 86_400, durationMinutes: 1_440 }) },
+      ADMIN,
+    );
+    expect(result.errors).toBeUndefined();
+    const sdl = print(typeDefs);
+    for (const bound of ["0 to 2,000,000 (2 GW)", "0 to 86,400 (a day)", "1 to 1,440 (a day)"]) expect(sdl).toContain(bound);
   });
 
   it("names the field and the missing organisation", async () => {
@@ -252,6 +278,9 @@ describe("updateProduct", () => {
     for (const input of [
       { name: "" },
       { minimumCapacityKw: -5 },
+      { minimumCapacityKw: 1e308 },
+      { responseTimeSeconds: 1e308 },
+      { durationMinutes: 2_000_000 },
       { serviceWindows: [{ daysOfWeek: [1], startLocal: "19:00", endLocal: "16:00" }] },
       { eligibleTechnologies: ["bess"] },
     ]) {
