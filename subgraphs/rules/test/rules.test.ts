@@ -11,7 +11,8 @@ import {
 } from "@sfe/kit/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRepositories, createRulesSubgraph, rulesModule } from "../src/server.js";
+import { print } from "graphql";
+import { createRepositories, createRulesSubgraph, rulesModule, typeDefs } from "../src/server.js";
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
 
@@ -271,6 +272,42 @@ describe("market rules", () => {
     const result = await execute(subgraph, CREATE_RULE, { input });
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(await counts()).toEqual(before);
+  });
+
+  let bounded: { id: string } | undefined;
+  beforeAll(async () => {
+    bounded = await createRule({ code: "BOUNDED-UPD", name: "Bounded", parameters: { maxOverlapMinutes: 0 } });
+  });
+
+  it.each([
+    ["a capacity over 2 GW", { minimumCapacityKw: 2_000_001 }, "parameters.minimumCapacityKw", "from -2,000,000 to 2,000,000 kW (2 GW)"],
+    ["1e308 MW", { maxDeliveryMw: 1e308 }, "parameters.maxDeliveryMw", "from -10,000 to 10,000 MW (10 GW)"],
+    ["a percentage over 100", { maxSharePct: 100.5 }, "parameters.maxSharePct", "from 0 to 100 %"],
+    ["a negative percentage", { scope: { thresholdPercent: -1 } }, "parameters.scope.thresholdPercent", "from 0 to 100 %"],
+    ["a price beyond £100,000", { capGbpPerMwh: 250_000 }, "parameters.capGbpPerMwh", "from -100,000 to 100,000 £ (£100,000)"],
+    ["minutes beyond a year", { maxOverlapMinutes: 600_000 }, "parameters.maxOverlapMinutes", "from -527,040 to 527,040 minutes (a year)"],
+    ["a unitless number beyond 10⁹", { limits: [1, 1e12] }, "parameters.limits[1]", "from -1,000,000,000 to 1,000,000,000"],
+  ])("bounds the numbers in parameters: refuses %s, naming it and its bound", async (_case, parameters, field, bound) => {
+    for (const write of [
+      () => execute(subgraph, CREATE_RULE, { input: { ...valid, code: "BOUNDED", parameters } }),
+      () => execute(subgraph, UPDATE_RULE, { input: { id: bounded!.id, parameters } }),
+    ]) {
+      const before = await counts();
+      const result = await write();
+      expect(result.errors?.[0]).toMatchObject({
+        message: `${field} must be a finite number ${bound}`,
+        extensions: { code: "BAD_USER_INPUT", field },
+      });
+      expect(await counts()).toEqual(before);
+    }
+  });
+
+  it("takes numbers at their bounds, and states the bounds in the schema", async () => {
+    const parameters = { minimumCapacityKw: 2_000_000, maxSharePct: 100, maxDeliveryMw: -10_000, capGbpPerMwh: 100_000, n: 1e9 };
+    const rule = await createRule({ code: "AT-BOUNDS", name: "At bounds", parameters });
+    expect(rule.parameters).toEqual(parameters);
+    const sdl = print(typeDefs);
+    for (const bound of ["0 to 100", "±100,000", "±2,000,000 (2 GW)", "±10,000 (10 GW)", "±1,000,000,000"]) expect(sdl).toContain(bound);
   });
 
   it("names the field in BAD_USER_INPUT errors", async () => {
