@@ -140,7 +140,10 @@ function strip(formatted: GraphQLFormattedError, extensions: Record<string, unkn
 /** Cuts quoted values longer than 40 characters (graphql-js echoes whole inputs) and the message at 500. */
 export function shortenMessage(message: string): string {
   const head = message.length > 2_000 ? message.slice(0, 2_000) : message; // bounds the regex's work
-  // A value cut off by `head` has no closing quote: the end of the text closes it.
-  const quoted = head.replace(/"((?:[^"\\]|\\.){40})(?:[^"\\]|\\.)+(?:"|$)/g, '"$1…"');
+  // Every quoted value is matched whole, left to right, so a closing quote never opens one; a value cut off
+  // by `head` has no closing quote: the end of the text closes it.
+  const quoted = head.replace(/"((?:[^"\\]|\\.)*)(?:"|$)/g, (whole, inner: string) =>
+    inner.length > 40 ? `"${inner.slice(0, 40)}…"` : whole,
+  );
   return quoted.length > 500 ? `${quoted.slice(0, 500)}…` : quoted;
 }

@@ -22,5 +22,8 @@ describe("input guards", () => {
     expect(message).toBe(`ID cannot represent value: "${"x".repeat(40)}…"`);
     expect(shortenMessage("y".repeat(1_000)).length).toBe(501);
     expect(shortenMessage('short "value" stays')).toBe('short "value" stays');
+    const prose = `cannot leave market unit "Alone's SPU" (id): ${"it is the last member of an active unit ".repeat(2)}"x"`;
+    expect(shortenMessage(prose)).toBe(prose); // a closing quote never opens a value
+    expect(shortenMessage(`a "${"y".repeat(41)}" and "b"`)).toBe(`a "${"y".repeat(40)}…" and "b"`);
   });
 });
