@@ -109,11 +109,13 @@ describe("adding a subgraph by configuration", () => {
         body: JSON.stringify({ query: "{ _service { sdl } }" }),
       });
       expect([name, response.status]).toEqual([name, 401]);
-      expect((await response.json()).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe("UNAUTHENTICATED");
     }
     const assets = stack.subgraphs.get("assets")!.url;
     // Nor does the old plain identity header, or none at all.
-    for (const header of [{ [IDENTITY_HEADER]: JSON.stringify(caller.identity) }, {}]) {
+    const headers: Record<string, string>[] = [{ [IDENTITY_HEADER]: JSON.stringify(caller.identity) }, {}];
+    for (const header of headers) {
       const response = await fetch(assets, {
         method: "POST",
         headers: { "content-type": "application/json", ...header },
