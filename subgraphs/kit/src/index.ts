@@ -16,3 +16,5 @@ export * from "./validate.js";
 export * from "./anonymity.js";
 export * from "./lifecycle.js";
 export * from "./throttle.js";
+export * from "./post-json.js";
+export * from "./registry-client.js";
