@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import { type Identity, ROLES, type Role, SfeError } from "@sfe/kit";
+import { type Identity, postJson, ROLES, type Role, SfeError } from "@sfe/kit";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
-import { request } from "undici";
 
 /** Issuer and audience of the hub's own access tokens (minted by the users subgraph). */
 export const TOKEN_ISSUER = "sfe-hub";
@@ -60,18 +59,13 @@ export function createAuthenticator(options: AuthOptions) {
 
   /** POSTs JSON to one of the users subgraph's gateway-only routes: its status and body. */
   async function askUsers<T>(url: string, payload: unknown, what: string): Promise<{ status: number; body: T }> {
-    try {
-      const response = await request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(await options.identityHeaders?.()) },
-        body: JSON.stringify(payload),
-        headersTimeout: 5_000,
-        bodyTimeout: 5_000,
-      });
-      return { status: response.statusCode, body: (await response.body.json().catch(() => ({}))) as T };
-    } catch {
-      throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot check the ${what}: the users subgraph is unavailable`, { subgraph: "users" });
-    }
+    const { status, body } = await postJson<T | undefined>(url, payload, {
+      upstream: { subgraph: "users" },
+      unavailable: `Cannot check the ${what}: the users subgraph is unavailable`,
+      headers: await options.identityHeaders?.(),
+      invalidBody: "undefined", // judged by the status below
+    });
+    return { status, body: body ?? ({} as T) };
   }
 
   async function fromApiKey(key: string): Promise<Identity> {

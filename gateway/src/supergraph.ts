@@ -1,8 +1,8 @@
 import { compose } from "@apollo/composition";
 import { buildSubgraph, Supergraph } from "@apollo/federation-internals";
 import type { SupergraphManager } from "@apollo/gateway";
+import { postJson } from "@sfe/kit";
 import { parse } from "graphql";
-import { request } from "undici";
 
 /** A subgraph added by configuration alone: a name and a URL (an SO's own subgraph, say). */
 export interface SubgraphRef {
@@ -47,16 +47,17 @@ export function createSupergraphSource(options: SupergraphSourceOptions) {
   let timer: NodeJS.Timeout | undefined;
 
   async function fetchSdl(ref: SubgraphRef): Promise<string> {
-    const response = await request(ref.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(await options.headers?.(ref.name)) },
-      body: JSON.stringify({ query: "{ _service { sdl } }" }),
-      headersTimeout: 5_000,
-      bodyTimeout: 5_000,
-    });
-    const json = (await response.body.json()) as { data?: { _service?: { sdl?: string } } };
-    const sdl = json.data?._service?.sdl;
-    if (!sdl) throw new Error(`subgraph "${ref.name}" at ${ref.url} did not return its SDL (HTTP ${response.statusCode})`);
+    const { status, body } = await postJson<{ data?: { _service?: { sdl?: string } } } | null>(
+      ref.url,
+      { query: "{ _service { sdl } }" },
+      {
+        upstream: { subgraph: ref.name },
+        unavailable: (cause) => `cannot fetch the SDL of subgraph "${ref.name}" at ${ref.url}: ${(cause as Error).message}`,
+        headers: await options.headers?.(ref.name),
+      },
+    );
+    const sdl = body?.data?._service?.sdl;
+    if (!sdl) throw new Error(`subgraph "${ref.name}" at ${ref.url} did not return its SDL (HTTP ${status})`);
     return sdl;
   }
 

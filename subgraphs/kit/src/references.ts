@@ -1,8 +1,9 @@
-import { Agent, request } from "undici";
+import { Agent } from "undici";
 import { IDENTITY_HEADER } from "./identity.js";
 import type { IdentitySigner } from "./identity-token.js";
 import { scopeIdentity } from "./request-scope.js";
 import { badInput, SfeError } from "./errors.js";
+import { postJson } from "./post-json.js";
 
 /**
  * Checks that entities owned by another subgraph exist, before a write refers to them. One batched
@@ -55,31 +56,22 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
     const url = owner && options.urlOf(owner);
     if (!owner || !url) throw new Error(`no subgraph URL configured for ${typename}`);
     const identity = scopeIdentity();
-    const body = JSON.stringify({
-      query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id ${selection} } } }`,
-      variables: { r: unique.map((id) => ({ __typename: typename, id })) },
-    });
-    let json: { data?: { _entities?: ({ id: string } | null)[] }; errors?: unknown[] };
-    try {
-      const response = await request(url, {
-        method: "POST",
+    const { body: json } = await postJson<{ data?: { _entities?: ({ id: string } | null)[] }; errors?: unknown[] } | null>(
+      url,
+      {
+        query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id ${selection} } } }`,
+        variables: { r: unique.map((id) => ({ __typename: typename, id })) },
+      },
+      {
+        upstream: { subgraph: owner },
+        unavailable: `Cannot check ${typename} references: the ${owner} subgraph is unavailable`,
         dispatcher: agent,
-        headers: {
-          "content-type": "application/json",
-          // The lookup sees what the caller may see, no more: the owner applies its own access rules.
-          ...(options.signer && { [IDENTITY_HEADER]: await options.signer.sign(owner, identity) }),
-        },
-        body,
-        headersTimeout: options.timeoutMs ?? 5_000,
-        bodyTimeout: options.timeoutMs ?? 5_000,
-      });
-      json = (await response.body.json()) as typeof json;
-    } catch {
-      throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot check ${typename} references: the ${owner} subgraph is unavailable`, {
-        subgraph: owner,
-      });
-    }
-    const found = json.data?._entities;
+        // The lookup sees what the caller may see, no more: the owner applies its own access rules.
+        headers: options.signer && { [IDENTITY_HEADER]: await options.signer.sign(owner, identity) },
+        timeoutMs: options.timeoutMs,
+      },
+    );
+    const found = json?.data?._entities;
     if (!found)
       throw new SfeError("UPSTREAM_UNAVAILABLE", `The ${owner} subgraph could not check ${typename} references`, { subgraph: owner });
     const byId = new Map(unique.map((id, i) => [id, found[i] ?? null]));
