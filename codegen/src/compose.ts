@@ -1,11 +1,12 @@
 /**
- * Composes the subgraphs' schema.graphql files into gateway/supergraph.graphql (committed; a test
+ * Composes the subgraphs' SDL (schema.graphql and their modules' fragments) into gateway/supergraph.graphql (committed; a test
  * fails when it is stale). `npm run codegen` runs this after generating resolver types.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { composeServices } from "@apollo/composition";
 import { SUBGRAPH_MODULES } from "@sfe/stack/modules";
+import { readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 
 /** The hub's own subgraphs with the URLs they listen on by default (the gateway overrides them by name). */
@@ -23,7 +24,7 @@ export function composeSupergraph(): string {
     SUBGRAPHS.map(({ name, url }) => ({
       name,
       url,
-      typeDefs: parse(readFileSync(new URL(`subgraphs/${name}/schema.graphql`, root), "utf8")),
+      typeDefs: parse(readSubgraphSdl(new URL(`subgraphs/${name}/`, root))),
     })),
   );
   if (result.errors) throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join("\n")}`);

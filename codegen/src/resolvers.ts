@@ -1,11 +1,12 @@
 /**
- * Generates a subgraph's resolver types from its schema.graphql (GraphQL Code Generator, federation
+ * Generates a subgraph's resolver types from its SDL (schema.graphql and module fragments) (GraphQL Code Generator, federation
  * mode). Run in the subgraph's folder: `tsx ../../codegen/src/resolvers.ts` (turbo's `codegen` task).
- * Mappers come from `src/mappers.ts` (every exported `XMapper` maps GraphQL type `X`); the context
+ * Mappers come from `src/mappers.ts` and modules' `mappers.ts` (every exported `XMapper` maps `X`); the context
  * type is `Context` from `src/loaders.ts`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { moduleFiles, readSubgraphSdl } from "@sfe/kit";
 import { codegen } from "@graphql-codegen/core";
 import * as typescript from "@graphql-codegen/typescript";
 import * as typescriptResolvers from "@graphql-codegen/typescript-resolvers";
@@ -28,11 +29,15 @@ const FEDERATION_DIRECTIVES = `
 `;
 
 export async function generateResolverTypes(dir: string): Promise<string> {
-  const sdl = readFileSync(join(dir, "schema.graphql"), "utf8");
+  const sdl = readSubgraphSdl(dir);
   const schema = buildASTSchema(parse(`${FEDERATION_DIRECTIVES}\n${sdl}`), { assumeValidSDL: true });
-  const mapperSource = readFileSync(join(dir, "src/mappers.ts"), "utf8");
+  // Every exported `XMapper` of src/mappers.ts or a module's mappers.ts maps GraphQL type `X`.
+  const mapperFiles = [join(dir, "src/mappers.ts"), ...moduleFiles(dir, "mappers.ts")].filter((file) => existsSync(file));
   const mappers = Object.fromEntries(
-    [...mapperSource.matchAll(/export type (\w+)Mapper\b/g)].map(([, type]) => [type, `../mappers.js#${type}Mapper`]),
+    mapperFiles.flatMap((file) => {
+      const from = `../${relative(join(dir, "src"), file).replace(/\.ts$/, ".js")}`;
+      return [...readFileSync(file, "utf8").matchAll(/export type (\w+)Mapper\b/g)].map(([, type]) => [type, `${from}#${type}Mapper`]);
+    }),
   );
   const output = await codegen({
     filename: "resolvers-types.ts",

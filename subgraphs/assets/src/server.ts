@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type HttpRoute, sendJson, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { createSubgraph, type HttpRoute, sendJson, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import type { CarClient } from "./clients/car.js";
 import { createBulkRoutes } from "./bulk.js";
 import { assetsSettings } from "./config.js";
@@ -18,7 +17,7 @@ import { MarketUnit } from "./resolvers/MarketUnit.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Query } from "./resolvers/Query.js";
 
-export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
 
 /**
  * Builds the assets subgraph: schema, resolvers guarded by `policy` (who may call what) and access.ts

@@ -18,3 +18,5 @@ export * from "./lifecycle.js";
 export * from "./throttle.js";
 export * from "./post-json.js";
 export * from "./registry-client.js";
+export * from "./audit-chain.js";
+export * from "./schema-files.js";

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
 import { policy } from "./policy.js";
@@ -14,7 +13,7 @@ import { Mutation } from "./resolvers/Mutation.js";
 import { Product } from "./resolvers/Product.js";
 import { Query } from "./resolvers/Query.js";
 
-export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
 
 /**
  * Builds the transactions subgraph: schema, resolvers guarded by `policy`, per-request loaders. No

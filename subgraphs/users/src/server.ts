@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { usersSettings } from "./config.js";
-import { createSubgraph, type Database, type IdentityVerifier, type SubgraphModule } from "@sfe/kit";
+import { createSubgraph, type Database, type IdentityVerifier, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import type { OidcIssuer } from "./clients/oidc.js";
 import { type PasswordVerifier, verifyPassword as scryptVerify } from "./crypto.js";
@@ -19,7 +18,7 @@ import { createRoutes } from "./routes.js";
 import { createServices } from "./services/index.js";
 import { createTokenIssuer } from "./tokens.js";
 
-export const typeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
 
 /** What the users subgraph is built from; everything but `db` has a default that reads no environment. */
 export interface UsersDeps {
