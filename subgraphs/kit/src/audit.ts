@@ -1,10 +1,11 @@
-import { jsonb, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, jsonb, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Database } from "./database.js";
 import type { Identity } from "./identity.js";
 
 /**
  * The append-only audit trail each subgraph keeps in its own schema (who, when, what, before/after).
- * No resolver updates or deletes it; writes append to it in the same transaction as the change.
+ * Writes append to it in the same transaction as the change; the database refuses to update or delete
+ * it and hash-chains every event (audit-chain.ts, installed by the migrator).
  */
 export const auditEventsTable = (schema: PgSchema) => schema.table("audit_events", auditColumns());
 
@@ -19,6 +20,10 @@ export const auditColumns = () => ({
   entityId: text("entity_id").notNull(),
   before: jsonb(),
   after: jsonb(),
+  /** The event's place in the subgraph's hash chain and the chain's hashes: set by the database, never by code. */
+  chainIndex: bigint("chain_index", { mode: "number" }),
+  prevHash: text("prev_hash"),
+  hash: text(),
 });
 
 export type AuditEventsTable = ReturnType<typeof auditEventsTable>;

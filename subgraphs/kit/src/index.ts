@@ -20,3 +20,4 @@ export * from "./post-json.js";
 export * from "./registry-client.js";
 export * from "./audit-chain.js";
 export * from "./schema-files.js";
+export * from "./audit-chain.js";

@@ -1,0 +1,80 @@
+import { sql } from "drizzle-orm";
+import { pgSchema } from "drizzle-orm/pg-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAudit, auditEventsTable, type DatabaseHandle, installAuditGuard, verifyAuditChain } from "../src/index.js";
+import { createTestDatabase, testIdentity } from "../src/testing.js";
+
+const table = auditEventsTable(pgSchema("chained"));
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  await handle.db.execute(sql.raw(`create schema chained`));
+  await handle.db.execute(
+    sql.raw(`create table chained.audit_events (id uuid primary key default gen_random_uuid(),
+      occurred_at timestamptz not null default now(), actor_user_id uuid, actor_organisation_id uuid, action text not null,
+      entity_type text not null, entity_id text not null, before jsonb, after jsonb, chain_index bigint, prev_hash text, hash text)`),
+  );
+  // Two events from before the guard existed: they join the chain when it is installed.
+  for (const id of ["a", "b"]) await appendAudit(handle.db, table, null, { action: "CREATE", entityType: "Thing", entityId: id });
+  await installAuditGuard(handle.db, "chained");
+  await installAuditGuard(handle.db, "chained"); // idempotent: every start runs it
+});
+afterAll(() => handle.close());
+
+const actor = testIdentity({ roles: ["FSP"] });
+const execute = (statement: string) => handle.db.execute(sql.raw(statement));
+
+describe("the audit trail", () => {
+  it("chains every event, those written concurrently too, and the chain checks out", async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        handle.db.transaction((tx) =>
+          appendAudit(tx, table, actor, { action: "UPDATE", entityType: "Thing", entityId: `t${i}`, after: { i } }),
+        ),
+      ),
+    );
+    expect(await verifyAuditChain(handle.db, "chained")).toEqual({ schema: "chained", events: 22, firstBroken: null });
+    const rows = await handle.db.select().from(table).orderBy(table.chainIndex);
+    expect(rows.map((r) => r.chainIndex)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    expect(rows[0]!.prevHash).toBeNull();
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+  });
+
+  it("refuses updates, deletes and truncation in the database itself", async () => {
+    for (const statement of [
+      `update chained.audit_events set action = 'DELETE'`,
+      `delete from chained.audit_events`,
+      `truncate chained.audit_events`,
+    ]) {
+      await expect(execute(statement)).rejects.toThrow();
+    }
+    expect((await verifyAuditChain(handle.db, "chained")).events).toBe(22);
+  });
+
+  let originals: { chainIndex: number | null; after: unknown }[] = [];
+  it("finds the first event edited behind the API's back", async () => {
+    originals = (await handle.db.select().from(table)).filter((r) => r.chainIndex === 7 || r.chainIndex === 12);
+    await execute(`alter table chained.audit_events disable trigger audit_events_append_only`);
+    await execute(`update chained.audit_events set after = '{"i": 99}' where chain_index in (7, 12)`);
+    await execute(`alter table chained.audit_events enable trigger audit_events_append_only`);
+    const report = await verifyAuditChain(handle.db, "chained");
+    expect(report.firstBroken).toMatchObject({ chainIndex: 7, reason: expect.stringMatching(/changed/) });
+  });
+
+  it("finds a deleted event and a deleted end", async () => {
+    await execute(`alter table chained.audit_events disable trigger audit_events_append_only`);
+    for (const { chainIndex, after } of originals) {
+      await execute(`update chained.audit_events set after = '${JSON.stringify(after)}' where chain_index = ${chainIndex}`);
+    }
+    expect((await verifyAuditChain(handle.db, "chained")).firstBroken).toBeNull(); // restored exactly
+    await execute(`delete from chained.audit_events where chain_index = 22`);
+    expect((await verifyAuditChain(handle.db, "chained")).firstBroken).toMatchObject({
+      chainIndex: 22,
+      reason: expect.stringMatching(/end/),
+    });
+    await execute(`delete from chained.audit_events where chain_index = 3`);
+    await execute(`alter table chained.audit_events enable trigger audit_events_append_only`);
+    expect((await verifyAuditChain(handle.db, "chained")).firstBroken).toMatchObject({ chainIndex: 4 });
+  });
+});
