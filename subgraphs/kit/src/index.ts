@@ -21,3 +21,4 @@ export * from "./registry-client.js";
 export * from "./audit-chain.js";
 export * from "./schema-files.js";
 export * from "./audit-chain.js";
+export * from "./guarded-update.js";
