@@ -7,7 +7,7 @@ export type { BreakerState } from "@sfe/kit";
  * Client of the Central Asset Register (CAR), the system of record for asset identity: the assets
  * subgraph resolves CAR-owned fields (capacity of record, connection date, installer, commissioning
  * status…) on demand through it. Contract: registries/car/CONTRACT.md (the stand-in speaks it too;
- * registries/car/test/contract-fixture.json pins both sides to it).
+ * registries/car/test/contract-fixture.ts pins both sides to it).
  *
  * This file is the contract only: the two batch endpoints and the mapping of their answers. Timeouts,
  * retries, the circuit breaker, the cache, batching and UPSTREAM_UNAVAILABLE with
