@@ -9,8 +9,8 @@ export type BidStatus = "SUBMITTED" | "ACCEPTED" | "PARTIALLY_ACCEPTED" | "REJEC
 export type AwardStatus = "AWARDED" | "ACTIVE" | "DELIVERED" | "SETTLED" | "CANCELLED" | "RELEASED";
 export type DispatchStatus = "ISSUED" | "ACKNOWLEDGED" | "REJECTED" | "ACTIVE" | "COMPLETED" | "SUPERSEDED";
 
-// Lifecycles (domain digest §4.21): which status each may become. Every status change goes through
-// repositories/status.ts, which checks it against these with the row locked. Setting the status a record
+// Lifecycles (domain digest §4.21): which status each may become. Every status change goes through the
+// kit's guardedUpdate, which checks it against these with the row locked. Setting the status a record
 // already has is a no-op. The enums' descriptions in schema.graphql quote these tables (a test checks).
 
 /** The buyer accepts (in part) or rejects a submitted bid, or its bidder withdraws it: each outcome is final. */

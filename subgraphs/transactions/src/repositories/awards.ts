@@ -1,9 +1,8 @@
-import { type AnonymityRule, anonymityHaving, appendAudit, conflict, type Database, type Identity, isUuid } from "@sfe/kit";
+import { anonymityHaving, type AnonymityRule, appendAudit, conflict, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { AWARDABLE_BID_STATUSES, type AwardStatus, auditEvents, awardLifecycle, awards, bids } from "../db/schema.js";
-import { changeStatus } from "./status.js";
 import { visibleAwards } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
@@ -197,7 +196,7 @@ export function createAwardRepository(db: Database) {
 
     /** Sets the status as `awardLifecycle` allows (CONFLICT otherwise); null when the award does not exist. */
     updateStatus: (id: string, status: AwardStatus, actor: Identity | null): Promise<AwardRow | null> =>
-      changeStatus(db, awards, awardLifecycle, id, status, actor),
+      guardedUpdate(db, { table: awards, audit: auditEvents, lifecycle: awardLifecycle, id, actor, change: () => ({ status }) }),
   };
 }
 

@@ -1,8 +1,7 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { auditEvents, type BidStatus, bidLifecycle, bids } from "../db/schema.js";
-import { changeStatus } from "./status.js";
 import { visibleBids } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
@@ -77,7 +76,7 @@ export function createBidRepository(db: Database) {
 
     /** Sets the status as `bidLifecycle` allows (CONFLICT otherwise); null when the bid does not exist. */
     updateStatus: (id: string, status: BidStatus, actor: Identity | null): Promise<BidRow | null> =>
-      changeStatus(db, bids, bidLifecycle, id, status, actor),
+      guardedUpdate(db, { table: bids, audit: auditEvents, lifecycle: bidLifecycle, id, actor, change: () => ({ status }) }),
   };
 }
 

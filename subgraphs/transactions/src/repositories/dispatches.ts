@@ -1,8 +1,7 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { auditEvents, type DispatchStatus, dispatchLifecycle, dispatchInstructions as dispatches } from "../db/schema.js";
-import { changeStatus } from "./status.js";
 import { visibleDispatches } from "./visibility.js";
 import { overlaps, type Window } from "./window.js";
 
@@ -76,7 +75,7 @@ export function createDispatchRepository(db: Database) {
 
     /** Sets the status as `dispatchLifecycle` allows (CONFLICT otherwise); null when the instruction does not exist. */
     updateStatus: (id: string, status: DispatchStatus, actor: Identity | null): Promise<DispatchInstructionRow | null> =>
-      changeStatus(db, dispatches, dispatchLifecycle, id, status, actor),
+      guardedUpdate(db, { table: dispatches, audit: auditEvents, lifecycle: dispatchLifecycle, id, actor, change: () => ({ status }) }),
   };
 }
 
