@@ -120,15 +120,6 @@ function date(value: string | null | undefined, field: string): string | null {
   return text;
 }
 
-/** The statuses a product may move to from each status. */
-export const STATUS_TRANSITIONS: Record<ProductStatus, readonly ProductStatus[]> = {
-  DRAFT: ["IN_CONSULTATION", "PUBLISHED"],
-  IN_CONSULTATION: ["PUBLISHED", "DRAFT"],
-  PUBLISHED: ["SUSPENDED", "RETIRED"],
-  SUSPENDED: ["PUBLISHED", "RETIRED"],
-  RETIRED: [],
-};
-
 /** Statuses a product may be created in (suspended or retired needs a product that was published). */
 const INITIAL_STATUSES: readonly ProductStatus[] = ["DRAFT", "IN_CONSULTATION", "PUBLISHED"];
 
@@ -138,15 +129,4 @@ export function initialStatus(value: ProductStatus | null | undefined): ProductS
     throw badInput(`A new product's status must be one of ${INITIAL_STATUSES.join(", ")}, not ${status}`, "status");
   }
   return status;
-}
-
-/** Throws BAD_USER_INPUT naming both statuses unless `from → to` follows the lifecycle. */
-export function requireTransition(from: ProductStatus, to: ProductStatus): void {
-  if (!STATUS_TRANSITIONS[from].includes(to)) {
-    const allowed = STATUS_TRANSITIONS[from];
-    throw badInput(
-      `A product cannot move from ${from} to ${to}${allowed.length ? ` (allowed: ${allowed.join(", ")})` : ` (${from} is final)`}`,
-      "status",
-    );
-  }
 }

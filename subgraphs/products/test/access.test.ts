@@ -352,6 +352,6 @@ describe("updateProduct", () => {
     expect((await move(CALLERS.ADMIN, "PUBLISHED")).status).toBe("PUBLISHED");
     expect((await move(soA, "RETIRED")).status).toBe("RETIRED");
     // The lifecycle still applies to the administrator.
-    await refused(CALLERS.ADMIN, { id, status: "PUBLISHED" }, "BAD_USER_INPUT");
+    await refused(CALLERS.ADMIN, { id, status: "PUBLISHED" }, "CONFLICT");
   });
 });

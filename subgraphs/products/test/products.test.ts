@@ -2,7 +2,8 @@ import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { print } from "graphql";
+import { type EnumTypeDefinitionNode, print } from "graphql";
+import { productLifecycle } from "../src/db/schema.js";
 import { createProductsSubgraph, createRepositories, productsModule, typeDefs } from "../src/server.js";
 
 // Organisations the (stubbed) users subgraph knows.
@@ -297,8 +298,11 @@ describe("updateProduct", () => {
       execute(subgraph, UPDATE, { input: { id: product.id, status } }, status === "PUBLISHED" ? ADMIN : AS_NESO);
 
     const refused = await move("SUSPENDED");
-    expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
-    expect(refused.errors?.[0]?.message).toMatch(/from DRAFT to SUSPENDED/);
+    expect(errorCodes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors?.[0]?.message).toBe(
+      `Product ${product.id} is DRAFT: it cannot become SUSPENDED; from DRAFT it may become IN_CONSULTATION, PUBLISHED`,
+    );
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: "CONFLICT", currentStatus: "DRAFT", requestedStatus: "SUSPENDED" });
 
     for (const status of ["IN_CONSULTATION", "PUBLISHED", "SUSPENDED", "PUBLISHED", "RETIRED"]) {
       const moved = await move(status);
@@ -308,10 +312,27 @@ describe("updateProduct", () => {
 
     const audits = await count("audit_events");
     const fromRetired = await move("PUBLISHED");
-    expect(errorCodes(fromRetired)).toEqual(["BAD_USER_INPUT"]);
-    expect(fromRetired.errors?.[0]?.message).toMatch(/from RETIRED to PUBLISHED/);
+    expect(errorCodes(fromRetired)).toEqual(["CONFLICT"]);
+    expect(fromRetired.errors?.[0]?.message).toBe(`Product ${product.id} is RETIRED: it cannot become PUBLISHED (RETIRED is final)`);
     expect(await count("audit_events")).toBe(audits);
     expect((await execute(subgraph, PRODUCT, { id: product.id }, AS_NESO)).data?.product.status).toBe("RETIRED");
+  });
+
+  it("changes nothing when asked for the status the product has: no audit event", async () => {
+    const product = await create(saou({ ownerId: NESO, code: "SAME-STATUS" }));
+    const audits = await count("audit_events");
+    const again = await execute(subgraph, UPDATE, { input: { id: product.id, status: "DRAFT" } }, AS_NESO);
+    expect(again.errors).toBeUndefined();
+    expect(again.data?.updateProduct.product).toEqual(product);
+    expect(await count("audit_events")).toBe(audits);
+  });
+
+  it("states the lifecycle in the schema: ProductStatus's values and transition table", () => {
+    const node = typeDefs.definitions.find(
+      (d): d is EnumTypeDefinitionNode => d.kind === "EnumTypeDefinition" && d.name.value === "ProductStatus",
+    );
+    expect(node?.values?.map((v) => v.name.value)).toEqual([...productLifecycle.states]);
+    expect(node?.description?.value.replace(/\s+/g, " ")).toContain(`Lifecycle: ${productLifecycle.describe()}`);
   });
 
   it("answers NOT_FOUND for an unknown product and BAD_USER_INPUT for a malformed id", async () => {

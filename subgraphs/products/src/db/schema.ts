@@ -1,4 +1,4 @@
-import { auditEventsTable } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const productsSchema = pgSchema("products");
@@ -11,6 +11,21 @@ const timestamps = {
 export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN_UP" | "GENERATION_TURN_DOWN";
 export type ServiceType = "AVAILABILITY_ONLY" | "UTILISATION_ONLY" | "AVAILABILITY_AND_UTILISATION" | "CAPACITY" | "ENERGY";
 export type ProductStatus = "DRAFT" | "IN_CONSULTATION" | "PUBLISHED" | "SUSPENDED" | "RETIRED";
+
+/**
+ * Which status a product may become (domain digest: DRAFT → IN_CONSULTATION → PUBLISHED → SUSPENDED /
+ * RETIRED). Who may make each move is access.ts's: the owning SO proposes (IN_CONSULTATION) and withdraws,
+ * only a hub administrator publishes. Every change goes through the kit's guardedUpdate, checked with the
+ * row locked; the status a product already has changes nothing. schema.graphql's ProductStatus quotes
+ * this table (a test checks).
+ */
+export const productLifecycle = defineLifecycle<ProductStatus>("Product", {
+  DRAFT: ["IN_CONSULTATION", "PUBLISHED"],
+  IN_CONSULTATION: ["PUBLISHED", "DRAFT"],
+  PUBLISHED: ["SUSPENDED", "RETIRED"],
+  SUSPENDED: ["PUBLISHED", "RETIRED"],
+  RETIRED: [],
+});
 
 /** One window, as stored in `service_windows` (already validated and normalised). */
 export interface ServiceWindow {

@@ -1,8 +1,7 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, inArray, ne, or, type SQL } from "drizzle-orm";
 import type { ProductVisibility } from "../access.js";
-import { auditEvents, type ProductStatus, products } from "../db/schema.js";
-import { requireTransition } from "../validation.js";
+import { auditEvents, type ProductStatus, productLifecycle, products } from "../db/schema.js";
 
 export type ProductRow = typeof products.$inferSelect;
 export type NewProduct = typeof products.$inferInsert;
@@ -71,39 +70,30 @@ export function createProductRepository(db: Database) {
     },
 
     /**
-     * Applies `changes`; null when the product does not exist. `authorize` runs first against the
-     * locked row and throws to refuse (nothing is written). A status change must follow the
-     * lifecycle (checked against the locked row, so concurrent changes cannot skip a step).
+     * Applies `changes` to a product `visible` admits; null when there is none. `authorize` runs first
+     * against the locked row and throws to refuse (nothing is written). A status change must follow
+     * `productLifecycle` (CONFLICT otherwise, checked with the row locked, so concurrent changes cannot
+     * skip a step); the status the product already has changes nothing.
      */
-    async update(
+    update: (
       id: string,
       changes: ProductChanges,
       actor: Identity | null,
+      visible: ProductVisibility,
       authorize: (before: ProductRow) => void,
-    ): Promise<ProductRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(products).where(eq(products.id, id)).for("update");
-        if (!before) return null;
-        authorize(before);
-        const statusChanged = changes.status != null && changes.status !== before.status;
-        if (statusChanged && changes.status) requireTransition(before.status, changes.status);
-        const [row] = await tx
-          .update(products)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(products.id, id))
-          .returning();
-        if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, {
-          action: statusChanged ? "STATUS_CHANGE" : "UPDATE",
-          entityType: "Product",
-          entityId: id,
-          before,
-          after: row,
-        });
-        return row;
-      });
-    },
+    ): Promise<ProductRow | null> =>
+      guardedUpdate(db, {
+        table: products,
+        audit: auditEvents,
+        lifecycle: productLifecycle,
+        id,
+        actor,
+        visible: visibleWhere(visible),
+        change: (before) => {
+          authorize(before);
+          return changes;
+        },
+      }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
-import { requireMayCreate, requireMayUpdate } from "../access.js";
+import { requireMayCreate, requireMayUpdate, visibleProducts } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import {
   directions,
@@ -50,7 +50,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...(input.locations != null && { locations: locations(input.locations) }),
       ...(input.status != null && { status: input.status }),
     };
-    const product = await repos.products.update(requireUuid(input.id, "id"), changes, identity, (before) =>
+    const product = await repos.products.update(requireUuid(input.id, "id"), changes, identity, visibleProducts(identity), (before) =>
       requireMayUpdate(identity, before, changes.status),
     );
     if (!product) throw notFound("Product", input.id);
