@@ -7,6 +7,7 @@ import type { DocumentNode } from "graphql";
 import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import { ConfigError, parseConfig, subgraphEnv } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./database.js";
+import { type AuditTrailOptions, auditEventsRoute, auditTrailResolvers } from "./audit-read.js";
 import { formatError } from "./errors.js";
 import { refuseNulPlugin } from "./input-guard.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
@@ -51,6 +52,8 @@ export interface SubgraphDefinition<TLoaders> {
   policy?: Policy;
   createLoaders(): TLoaders;
   routes?: HttpRoute[];
+  /** The subgraph's audit trail, read through `<Type>.auditEvents` and `POST /internal/audit-events`. */
+  audit?: AuditTrailOptions;
   close?: () => Promise<void>;
 }
 
@@ -58,11 +61,18 @@ export interface SubgraphDefinition<TLoaders> {
 export const scalarResolvers = { DateTime: DateTimeResolver, JSONObject: JSONObjectResolver };
 
 export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>): Subgraph<TLoaders> {
+  const own = (
+    definition.policy ? applyPolicy(definition.typeDefs, definition.resolvers, definition.policy) : definition.resolvers
+  ) as Record<string, object>;
+  const audit = definition.audit ? auditTrailResolvers(definition.audit) : {};
   const schema = buildSubgraphSchema({
     typeDefs: definition.typeDefs,
     resolvers: {
       ...scalarResolvers,
-      ...(definition.policy ? applyPolicy(definition.typeDefs, definition.resolvers, definition.policy) : definition.resolvers),
+      ...own,
+      ...Object.fromEntries(Object.entries(audit).map(([type, fields]) => [type, { ...own[type], ...fields }])),
+      // Every subgraph's SDL holds AuditEvent (readSubgraphSdl): an event says which trail it comes from.
+      AuditEvent: { subgraph: (event: { subgraph?: string }) => event.subgraph ?? definition.name, ...own.AuditEvent },
     } as GraphQLResolverMap<unknown>,
   });
   const apollo = new ApolloServer<SubgraphContext<TLoaders>>({
@@ -78,7 +88,7 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
     name: definition.name,
     apollo,
     createLoaders: definition.createLoaders,
-    routes: definition.routes ?? [],
+    routes: [...(definition.routes ?? []), ...(definition.audit ? [auditEventsRoute(definition.audit)] : [])],
     close: definition.close ?? (async () => {}),
   };
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
+import { auditEvents } from "./db/schema.js";
 import { createLoaders } from "./loaders.js";
 import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -16,10 +17,12 @@ export function createProductsSubgraph({
   db,
   references,
   repos = createRepositories(db),
-}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  verifier,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
   return createSubgraph({
     name: "products",
     typeDefs,
+    audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product"], verifier },
     resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
     policy,
     createLoaders: () => createLoaders(repos),

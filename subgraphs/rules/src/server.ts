@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import type { Resolvers } from "./__generated__/resolvers-types.js";
+import { auditEvents } from "./db/schema.js";
 import { createLoaders } from "./loaders.js";
 import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -19,7 +20,8 @@ export function createRulesSubgraph({
   db,
   references,
   repos = createRepositories(db),
-}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  verifier,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
   const resolvers: Resolvers = {
     Query: Query(repos),
     Mutation: Mutation(repos, references),
@@ -31,6 +33,7 @@ export function createRulesSubgraph({
   return createSubgraph({
     name: "rules",
     typeDefs,
+    audit: { subgraph: "rules", db, table: auditEvents, entityTypes: ["MarketRule", "Conflict"], verifier },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),

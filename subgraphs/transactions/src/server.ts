@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
+import { auditEvents } from "./db/schema.js";
 import { createLoaders } from "./loaders.js";
 import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -23,10 +24,12 @@ export function createTransactionsSubgraph({
   db,
   references,
   repos = createRepositories(db),
-}: Pick<SubgraphDeps, "db" | "references"> & { repos?: Repositories }) {
+  verifier,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
   return createSubgraph({
     name: "transactions",
     typeDefs,
+    audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
     resolvers: {
       Query: Query(repos),
       Mutation: Mutation(repos, references),

@@ -1,0 +1,89 @@
+/**
+ * The audit trail through the graph, over real HTTP: each entity's events for whoever may see the
+ * entity, batched; and the chain in the database, which refuses changes and shows the first broken link.
+ */
+import { sql } from "drizzle-orm";
+import { verifyAuditChain } from "@sfe/kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codes, gql, gqlOk, startTestStack } from "./helpers.js";
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let productId: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const so = await gqlOk(
+    stack.url,
+    `mutation { registerOrganisation(input: { name: "UKPN", roles: [SYSTEM_OPERATOR], areas: ["_C"] }) { organisation { id } } }`,
+    {},
+    stack.admin,
+  );
+  const created = await gqlOk(
+    stack.url,
+    `mutation ($o: ID!) { createProduct(input: { ownerId: $o, code: "SUSTAIN", name: "Sustain", serviceType: UTILISATION_ONLY,
+      directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 10 }) { product { id } } }`,
+    { o: so.registerOrganisation.organisation.id },
+    stack.admin,
+  );
+  productId = created.createProduct.product.id;
+  await gqlOk(
+    stack.url,
+    `mutation ($id: ID!) { updateProduct(input: { id: $id, name: "Sustain Peak" }) { product { id } } }`,
+    { id: productId },
+    stack.admin,
+  );
+  await gqlOk(
+    stack.url,
+    `mutation ($p: ID!) { createMarketRule(input: { code: "MIN-SIZE", name: "Minimum size", kind: ELIGIBILITY, mode: BLOCK,
+      productId: $p, parameters: { minimumCapacityKw: 10 } }) { marketRule { id } } }`,
+    { p: productId },
+    stack.admin,
+  );
+}, 120_000);
+afterAll(() => stack?.stop());
+
+describe("reading the audit trail", () => {
+  it("answers an entity's events, oldest first, with its subgraph and place in the chain", async () => {
+    const data = await gqlOk(
+      stack.url,
+      `query ($id: ID!) { product(id: $id) { name auditEvents { action entityType subgraph chainIndex prevHash hash before after } rules { auditEvents { action subgraph } } } }`,
+      { id: productId },
+      stack.admin,
+    );
+    const events = data.product.auditEvents;
+    expect(events.map((e: { action: string }) => e.action)).toEqual(["CREATE", "UPDATE"]);
+    expect(events.every((e: { subgraph: string; entityType: string }) => e.subgraph === "products" && e.entityType === "Product")).toBe(
+      true,
+    );
+    expect(events[1].prevHash).toBe(events[0].hash);
+    expect(events[1].before.name).toBe("Sustain");
+    expect(events[1].after.name).toBe("Sustain Peak");
+    expect(data.product.rules[0].auditEvents).toEqual([{ action: "CREATE", subgraph: "rules" }]);
+  });
+
+  it("gives nothing of an entity the caller may not see", async () => {
+    const anonymous = await gql(stack.url, `query ($id: ID!) { product(id: $id) { auditEvents { action } } }`, { id: productId });
+    expect(codes(anonymous)).toEqual(["UNAUTHENTICATED"]);
+  });
+});
+
+describe("the chain in the database", () => {
+  const schemas = ["users", "assets", "products", "transactions", "rules"];
+
+  it("holds for every subgraph's trail, and no statement can change it", async () => {
+    for (const schema of schemas) expect((await verifyAuditChain(stack.database.db, schema)).firstBroken).toBeNull();
+    await expect(stack.database.db.execute(sql.raw(`update products.audit_events set action = 'DELETE'`))).rejects.toThrow();
+    await expect(stack.database.db.execute(sql.raw(`delete from rules.audit_events`))).rejects.toThrow();
+  });
+
+  it("names the first event edited behind the API's back", async () => {
+    await stack.database.db.execute(sql.raw(`alter table products.audit_events disable trigger audit_events_append_only`));
+    await stack.database.db.execute(
+      sql.raw(`update products.audit_events set after = after || '{"name": "Forged"}' where chain_index = 2`),
+    );
+    await stack.database.db.execute(sql.raw(`alter table products.audit_events enable trigger audit_events_append_only`));
+    const report = await verifyAuditChain(stack.database.db, "products");
+    expect(report.firstBroken).toMatchObject({ chainIndex: 2, reason: expect.stringMatching(/changed/) });
+    expect((await verifyAuditChain(stack.database.db, "rules")).firstBroken).toBeNull();
+  });
+});
