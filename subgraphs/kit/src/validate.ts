@@ -21,6 +21,21 @@ export function requireNonNegative(value: number, field: string): number {
   return value;
 }
 
+/**
+ * A finite number from `min` to `max` (its unit says what, e.g. "kW (2 GW)"), or BAD_USER_INPUT naming the
+ * field and the bound: every number the hub stores has a physical bound (README, "What the hub promises").
+ */
+export function requireBounded(value: number, field: string, max: number, unit: string, min = 0): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    const range = min === 0 ? `≥ 0 and ≤ ${grouped(max)}` : `from ${grouped(min)} to ${grouped(max)}`;
+    throw badInput(`${field} must be a number ${range} ${unit}`, field);
+  }
+  return value;
+}
+
+/** A number as the bounds in messages write it: 2,000,000. */
+export const grouped = (n: number) => n.toLocaleString("en-GB");
+
 /** A non-empty list. */
 export function requireNonEmpty<T>(values: readonly T[], field: string): T[] {
   if (values.length === 0) throw badInput(`${field} must list at least one value`, field);
