@@ -1,4 +1,4 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { auditEvents, marketRules, type RuleKind, type RuleStatus } from "../db/schema.js";
 
@@ -53,22 +53,9 @@ export function createMarketRuleRepository(db: Database) {
       });
     },
 
-    /** Applies `changes`; null when the rule does not exist. */
-    async update(id: string, changes: Partial<NewMarketRule>, actor: Identity | null): Promise<MarketRuleRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(marketRules).where(eq(marketRules.id, id)).for("update");
-        if (!before) return null;
-        const [row] = await tx
-          .update(marketRules)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(marketRules.id, id))
-          .returning();
-        if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, { action: "UPDATE", entityType: "MarketRule", entityId: id, before, after: row });
-        return row;
-      });
-    },
+    /** Applies `changes` (audited as UPDATE; none changes nothing); null when the rule does not exist. */
+    update: (id: string, changes: Partial<NewMarketRule>, actor: Identity | null): Promise<MarketRuleRow | null> =>
+      guardedUpdate(db, { table: marketRules, audit: auditEvents, entityType: "MarketRule", id, actor, change: () => changes }),
   };
 }
 
