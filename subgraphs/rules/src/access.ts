@@ -1,6 +1,6 @@
 import { type Identity, isUuid, seesEveryOrganisation } from "@sfe/kit";
 import { readRules } from "./policy.js";
-import type { ConflictRecord, ConflictScope } from "./repositories/conflicts.js";
+import type { ConflictScope } from "./repositories/conflicts.js";
 
 /**
  * Row visibility in the rules subgraph. Market rules are public to every signed-in caller; a conflict
@@ -27,18 +27,12 @@ export function visibleConflictScope(identity: Identity | null): ConflictScope |
   return takesPart && organisationId && isUuid(organisationId) ? { partyId: organisationId } : null;
 }
 
-/** Whether the caller may see `conflict` (the row-level twin of visibleConflictScope). */
-export function canSeeConflict(identity: Identity | null, conflict: Pick<ConflictRecord, "partyIds">): boolean {
-  const scope = visibleConflictScope(identity);
-  return scope !== null && (scope.partyId === undefined || conflict.partyIds.includes(scope.partyId));
-}
-
 /**
- * How the caller may move a conflict it can see: any valid move (ADMIN, or a verified SO among its
- * parties), only to ACKNOWLEDGED (an FSP party), or none.
+ * How the caller may move a conflict within its `visibleConflictScope` (the repository locks only those):
+ * any valid move (ADMIN, or a verified SO among its parties), only to ACKNOWLEDGED (an FSP party), or none.
  */
-export function conflictMoves(identity: Identity | null, conflict: Pick<ConflictRecord, "partyIds">): "any" | "acknowledge" | "none" {
-  if (!identity || !canSeeConflict(identity, conflict)) return "none";
+export function conflictMoves(identity: Identity | null): "any" | "acknowledge" | "none" {
+  if (!identity || visibleConflictScope(identity) === null) return "none";
   if (seesEveryOrganisation(identity) || identity.roles.includes("SYSTEM_OPERATOR")) return "any";
   return identity.roles.includes("FSP") ? "acknowledge" : "none";
 }

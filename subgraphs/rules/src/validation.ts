@@ -79,22 +79,6 @@ export function idList(values: readonly string[] | null | undefined, field: stri
 export const optionalText = (value: string | null | undefined, field: string, max = 2000): string | null =>
   value == null || value.trim() === "" ? null : requireText(value, field, max);
 
-/** Which statuses a conflict may move to from each status; RESOLVED and DISMISSED are final. */
-const TRANSITIONS: Record<ConflictStatus, readonly ConflictStatus[]> = {
-  OPEN: ["NOTIFIED", "ACKNOWLEDGED", "RESOLVED", "ESCALATED", "DISMISSED"],
-  NOTIFIED: ["ACKNOWLEDGED", "RESOLVED", "ESCALATED", "DISMISSED"],
-  ACKNOWLEDGED: ["RESOLVED", "ESCALATED", "DISMISSED"],
-  ESCALATED: ["RESOLVED", "DISMISSED"],
-  RESOLVED: [],
-  DISMISSED: [],
-};
-
-export function requireTransition(from: ConflictStatus, to: ConflictStatus): void {
-  if (!TRANSITIONS[from].includes(to)) {
-    throw badInput(`A conflict cannot move from ${from} to ${to}`, "status");
-  }
-}
-
 /** The resolution note: required (non-empty) to resolve a conflict, optional otherwise. */
 export function resolution(status: ConflictStatus, value: string | null | undefined): string | null {
   if (status === "RESOLVED" && (value == null || value.trim() === "")) {

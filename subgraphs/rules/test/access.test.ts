@@ -513,8 +513,13 @@ describe("updateConflictStatus", () => {
     expect(hidden.errors?.[0]?.message).toBe(missing.errors?.[0]?.message.replace(MISSING, id));
   });
 
-  it("still checks the transition for an allowed caller (FSP A acknowledging twice)", async () => {
-    const id = await fresh("ACKNOWLEDGED");
-    expect(errorCodes(await run(fspAUser, UPDATE_STATUS, { input: { id, status: "ACKNOWLEDGED" } }))).toEqual(["BAD_USER_INPUT"]);
+  it("still checks the transition for an allowed caller: FSP A acknowledging a resolved conflict is CONFLICT, twice changes nothing", async () => {
+    const resolved = await fresh("RESOLVED");
+    const acknowledged = await fresh("ACKNOWLEDGED");
+    const before = await counts();
+    expect(errorCodes(await run(fspAUser, UPDATE_STATUS, { input: { id: resolved, status: "ACKNOWLEDGED" } }))).toEqual(["CONFLICT"]);
+    const again = await run(fspAUser, UPDATE_STATUS, { input: { id: acknowledged, status: "ACKNOWLEDGED" } });
+    expect(again.data?.updateConflictStatus.conflict).toEqual({ id: acknowledged, status: "ACKNOWLEDGED" });
+    expect(await counts()).toEqual(before);
   });
 });

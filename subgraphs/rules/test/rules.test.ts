@@ -427,19 +427,33 @@ describe("conflicts", () => {
     [["NOTIFIED"], "OPEN"],
     [["ACKNOWLEDGED"], "NOTIFIED"],
     [["ESCALATED"], "ACKNOWLEDGED"],
-    [[], "OPEN"],
-  ])("refuses an invalid transition after %j to %s with BAD_USER_INPUT naming both, writing nothing", async (path, to) => {
+    [["ESCALATED"], "NOTIFIED"],
+  ])("refuses an invalid transition after %j to %s with CONFLICT naming both, writing nothing", async (path, to) => {
     const conflict = await recordConflict(opposing());
     for (const status of path) expect((await moveConflict(conflict.id, status, "done")).errors).toBeUndefined();
     const from = path.at(-1) ?? "OPEN";
     const before = await counts();
     const result = await moveConflict(conflict.id, to, "done");
-    expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
-    expect(result.errors?.[0]?.message).toContain(from);
-    expect(result.errors?.[0]?.message).toContain(to);
+    expect(errorCodes(result)).toEqual(["CONFLICT"]);
+    expect(result.errors?.[0]?.message).toMatch(new RegExp(`^Conflict ${conflict.id} is ${from}: it cannot become ${to}[ ;]`));
+    expect(result.errors?.[0]?.extensions).toEqual({ code: "CONFLICT", currentStatus: from, requestedStatus: to });
     expect(await counts()).toEqual(before);
     const found = await execute(subgraph, `query ($id: ID!) { conflict(id: $id) { status } }`, { id: conflict.id });
     expect(found.data?.conflict).toEqual({ status: from });
+  });
+
+  it.each([
+    [[], "OPEN"],
+    [["ACKNOWLEDGED"], "ACKNOWLEDGED"],
+    [["RESOLVED"], "RESOLVED"],
+  ])("after %j, asking for %s changes nothing, its resolution note neither: no audit event", async (path, status) => {
+    const conflict = await recordConflict(opposing());
+    for (const step of path) expect((await moveConflict(conflict.id, step, "done")).errors).toBeUndefined();
+    const before = await counts();
+    const again = await moveConflict(conflict.id, status, "a different note");
+    expect(again.errors).toBeUndefined();
+    expect(again.data?.updateConflictStatus.conflict).toMatchObject({ status, resolution: path.length > 0 ? "done" : null });
+    expect(await counts()).toEqual(before);
   });
 
   it("refuses RESOLVED without a resolution, writing nothing", async () => {

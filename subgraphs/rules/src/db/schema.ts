@@ -1,4 +1,4 @@
-import { auditEventsTable } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import { check, index, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
@@ -14,6 +14,21 @@ export type ConflictKind =
   | "EXCEEDS_CAPABILITY"
   | "CONNECTION_LIMIT";
 export type ConflictStatus = "OPEN" | "NOTIFIED" | "ACKNOWLEDGED" | "RESOLVED" | "ESCALATED" | "DISMISSED";
+
+/**
+ * Which status a conflict may become: it is notified, acknowledged, then resolved, escalated or dismissed
+ * (an escalated one resolved or dismissed); RESOLVED and DISMISSED are final. Who may make each move is
+ * access.ts's (an FSP party only acknowledges). Every change goes through the kit's guardedUpdate, checked
+ * with the row locked; the status a conflict already has changes nothing.
+ */
+export const conflictLifecycle = defineLifecycle<ConflictStatus>("Conflict", {
+  OPEN: ["NOTIFIED", "ACKNOWLEDGED", "RESOLVED", "ESCALATED", "DISMISSED"],
+  NOTIFIED: ["ACKNOWLEDGED", "RESOLVED", "ESCALATED", "DISMISSED"],
+  ACKNOWLEDGED: ["RESOLVED", "ESCALATED", "DISMISSED"],
+  ESCALATED: ["RESOLVED", "DISMISSED"],
+  RESOLVED: [],
+  DISMISSED: [],
+});
 
 /** A market rule held as data. `productId` refers to the products subgraph (null = market-wide). */
 export const marketRules = rulesSchema.table(

@@ -1,4 +1,4 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import {
   auditEvents,
@@ -6,6 +6,7 @@ import {
   type ConflictStatus,
   conflictAssets,
   conflictInstructions,
+  conflictLifecycle,
   conflictParties,
   conflicts,
 } from "../db/schema.js";
@@ -125,29 +126,28 @@ export function createConflictRepository(db: Database) {
     },
 
     /**
-     * Moves a conflict on: `decide` sees the locked current record (parties included) and returns the
-     * changes, or throws (and nothing is written). Null when the conflict does not exist.
+     * Moves a conflict within `scope` on: `decide` sees the locked row and returns the changes, or throws
+     * (and nothing is written); a status change must follow `conflictLifecycle` (CONFLICT otherwise).
+     * Null when no conflict within `scope` has the id.
      */
     async updateStatus(
       id: string,
-      decide: (before: ConflictRecord) => Pick<Partial<NewConflict>, "status" | "resolution">,
+      scope: ConflictScope,
+      decide: (before: ConflictRow) => Pick<Partial<NewConflict>, "status" | "resolution">,
       actor: Identity | null,
     ): Promise<ConflictRecord | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select(recordColumns).from(conflicts).where(eq(conflicts.id, id)).for("update");
-        if (!before) return null;
-        const changes = decide(before);
-        const [row] = await tx
-          .update(conflicts)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(conflicts.id, id))
-          .returning();
-        if (!row) return null;
-        await appendAudit(tx, auditEvents, actor, { action: "STATUS_CHANGE", entityType: "Conflict", entityId: id, before, after: row });
-        const [record] = await tx.select(recordColumns).from(conflicts).where(eq(conflicts.id, id));
-        return record ?? null;
+      const row = await guardedUpdate(db, {
+        table: conflicts,
+        audit: auditEvents,
+        lifecycle: conflictLifecycle,
+        id,
+        actor,
+        visible: within(scope),
+        change: decide,
       });
+      if (!row) return null;
+      const [record] = await select(eq(conflicts.id, id)); // its links never change: read after the write
+      return record ?? null;
     },
   };
 }

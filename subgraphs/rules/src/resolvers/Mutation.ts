@@ -1,8 +1,10 @@
 import { badInput, type EntityReferences, forbidden, notFound, requireUuid, requireWindow, seesEveryOrganisation } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
-import { canRecordConflict, canWriteRulesOf, conflictMoves } from "../access.js";
+import { canRecordConflict, canWriteRulesOf, conflictMoves, visibleConflictScope } from "../access.js";
+import { conflictLifecycle } from "../db/schema.js";
+import type { ConflictRow } from "../repositories/conflicts.js";
 import type { Repositories } from "../repositories/index.js";
-import { idList, optionalText, parameters, requireTransition, resolution, ruleCode, ruleName } from "../validation.js";
+import { idList, optionalText, parameters, resolution, ruleCode, ruleName } from "../validation.js";
 
 /** Who an entity another subgraph owns belongs to, as `lookup` answers it: e.g. { owner: { id } }. */
 type Owned<K extends string> = { [key in K]?: { id: string } | null };
@@ -104,20 +106,22 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
   },
 
   async updateConflictStatus(_, { input }, { identity }) {
-    const conflict = await repos.conflicts.updateStatus(
-      requireUuid(input.id, "id"),
-      (before) => {
-        const moves = conflictMoves(identity, before);
-        if (moves === "none") throw notFound("Conflict", input.id); // not a party: its existence is not revealed
-        if (moves === "acknowledge" && input.status !== "ACKNOWLEDGED") {
-          throw forbidden("An FSP may only acknowledge a conflict (ACKNOWLEDGED); its system operator settles it");
-        }
-        requireTransition(before.status, input.status);
-        const note = resolution(input.status, input.resolution);
-        return { status: input.status, ...(note !== null && { resolution: note }) };
-      },
-      identity,
-    );
+    const id = requireUuid(input.id, "id");
+    /** Decides the change against the locked conflict: who may move it so, whether the lifecycle lets it, its note. */
+    const decide = (before: ConflictRow) => {
+      const moves = conflictMoves(identity);
+      if (moves === "none") throw notFound("Conflict", input.id);
+      if (moves === "acknowledge" && input.status !== "ACKNOWLEDGED") {
+        throw forbidden("An FSP may only acknowledge a conflict (ACKNOWLEDGED); its system operator settles it");
+      }
+      // The move is checked before the note (CONFLICT first); the status it has changes nothing, its note neither.
+      if (!conflictLifecycle.check(id, before.status, input.status)) return {};
+      const note = resolution(input.status, input.resolution);
+      return { status: input.status, ...(note !== null && { resolution: note }) };
+    };
+    const scope = visibleConflictScope(identity);
+    const conflict = scope && (await repos.conflicts.updateStatus(id, scope, decide, identity));
+    // Not a party (or no such conflict): its existence is not revealed.
     if (!conflict) throw notFound("Conflict", input.id);
     return { conflict };
   },
