@@ -20,46 +20,44 @@ import { getJson, type JsonCallOptions, postJson } from "./post-json.js";
 
 /**
  * A client of an external registry (the Central Asset Register, an SO's product API…) that batch-reads
- * records by key. A registry's adapter supplies only the contract: how one batch of keys is fetched and
- * mapped (`fetchBatch`); this client supplies the machinery, per ARCHITECTURE.md "External registries":
+ * records by key. An adapter supplies the contract (`fetchBatch`: how one batch is fetched and mapped);
+ * this client supplies the machinery of ARCHITECTURE.md "External registries":
  *
- * - every attempt has a timeout (cockatiel, aggressive: the attempt is abandoned at the deadline and its
- *   request aborted, body included, so a trickling body cannot outlast it);
- * - reads are retried on network errors, timeouts, 5xx and answers that break the contract, never on 4xx
- *   nor after a POST not marked idempotent, with exponential backoff (half jitter);
- * - a consecutive-failure circuit breaker opens after `failureThreshold` failed calls: while OPEN no
- *   request is made at all; after `resetAfterMs` one trial call is let through (HALF_OPEN, no retries;
- *   other calls meanwhile fail fast), whose success closes the breaker and whose failure opens it again.
- *   A 4xx is an answer: it is not retried and counts as the registry being up;
- * - a TTL cache in front (lru-cache: found records for `cacheTtlMs`, "not in the register" for a shorter
- *   `negativeCacheTtlMs`, at most `cacheMaxEntries`, least recently used evicted first), so cache hits cost
- *   no request and are served even while the breaker is open;
- * - keys are de-duplicated, answered in the order asked, and fetched `batchSize` at a time (batches in
- *   parallel); `loader()` is a per-request DataLoader over the same.
+ * - a timeout per attempt (cockatiel, aggressive: abandoned at the deadline, its request aborted);
+ * - retries of failed reads (network errors, timeouts, 5xx, answers that break the contract), never of a
+ *   4xx, with exponential backoff (half jitter);
+ * - a consecutive-failure circuit breaker: after `failureThreshold` failed calls it is OPEN and no request
+ *   is made; after `resetAfterMs` one trial call goes (HALF_OPEN, no retries; other calls fail fast), whose
+ *   success closes it and whose failure opens it again. A 4xx is an answer: the registry is up;
+ * - a cache (lru-cache): found records for `cacheTtlMs`, "not in the register" for `negativeCacheTtlMs`, at
+ *   most `cacheMaxEntries`; hits cost no request and are served while the breaker is open;
+ * - keys de-duplicated, answered in order, fetched `batchSize` at a time (batches in parallel), and a
+ *   per-request DataLoader over the same.
  *
- * Time bound: one call (one batch) takes at most
- *   timeoutMs × (retries + 1) + backoffMs × (2^retries − 1)
- * = 800 × 3 + 50 × 3 = 2,550 ms with the defaults (the jitter only shortens a backoff), and fails in
- * well under a millisecond when the breaker is OPEN.
+ * Time bound: one call (one batch) takes at most timeoutMs × (retries + 1) + backoffMs × (2^retries − 1)
+ * = 800 × 3 + 50 × 3 = 2,550 ms with the defaults (jitter only shortens a backoff), and well under a
+ * millisecond when the breaker is OPEN.
  *
- * Every failure (timeout, connection error, 5xx or garbage after the retries, a refused request, an
- * OPEN breaker) throws SfeError UPSTREAM_UNAVAILABLE with `extensions.registry` naming the registry, so
- * resolvers can null the registry's fields and still answer with the hub's own data.
+ * Every failure (timeout, connection error, 5xx or garbage after the retries, a refused request, an OPEN
+ * breaker) throws SfeError UPSTREAM_UNAVAILABLE with `extensions.registry`, so resolvers can null the
+ * registry's fields and still answer with the hub's own data.
  */
 
 export type BreakerState = "CLOSED" | "OPEN" | "HALF_OPEN";
 
-/** JSON over HTTP to the registry, as `fetchBatch` is given it: inside the client's timeout, retries and breaker. */
+/**
+ * JSON over HTTP to the registry (`path` after the base URL), inside the client's timeout, retries and
+ * breaker: the parsed body of a 2xx answer; a 4xx refuses the call; anything else fails the attempt.
+ * Only reads: a POST is for a batch lookup, and is retried like a GET.
+ */
 export interface RegistryHttp {
-  /** GETs `path` (after the base URL): the parsed body of a 2xx answer. A 4xx refuses the call; anything else fails the attempt. */
   getJson(path: string): Promise<unknown>;
-  /** POSTs `body` as JSON, likewise. A failed attempt is retried only when `idempotent` (a batch read by POST is). */
-  postJson(path: string, body: unknown, options?: { idempotent?: boolean }): Promise<unknown>;
+  postJson(path: string, body: unknown): Promise<unknown>;
 }
 
 /**
  * Fetches one batch (at most `batchSize` distinct keys): key → record, null or absent where the registry
- * holds none. Throwing on an answer that breaks the contract fails the attempt (it is retried).
+ * holds none. Throwing on an answer that breaks the contract fails the attempt.
  */
 export type FetchBatch<V> = (keys: readonly string[], http: RegistryHttp) => Promise<Map<string, V | null>>;
 
@@ -128,25 +126,26 @@ class Refused extends Error {
   }
 }
 
-/** A failure after a non-idempotent request went out: never retried. */
-class NotRetried extends Error {}
-
 const DEFAULT_LOOKUP = "";
 
 export function createRegistryClient<V, L extends string = never>(options: RegistryClientOptions<V, L>): RegistryClient<V, L> {
   const { registry } = options;
   const title = options.title ?? `The ${registry} registry`;
-  const check = settingsCheck(registry);
+  const check = (name: string, value: number, min: 0 | 1) => {
+    if (!Number.isFinite(value) || value < min || (min === 1 && !Number.isInteger(value)))
+      throw new RangeError(`${registry} client: ${name} must be ${min ? "a positive integer" : "0 or more"}, got ${value}`);
+    return value;
+  };
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const timeoutMs = check.positive("timeoutMs", options.timeoutMs ?? 800);
-  const retries = check.atLeastZero("retries", options.retries ?? 2);
-  const backoffMs = check.atLeastZero("backoffMs", options.backoffMs ?? 50);
-  const batchSize = check.positive("batchSize", options.batchSize ?? 100);
-  const cacheTtlMs = check.atLeastZero("cacheTtlMs", options.cacheTtlMs ?? 30_000);
-  const negativeTtlMs = check.atLeastZero("negativeCacheTtlMs", options.negativeCacheTtlMs ?? Math.min(5_000, cacheTtlMs));
-  const cacheMaxEntries = check.atLeastZero("cacheMaxEntries", options.cacheMaxEntries ?? 10_000);
-  const failureThreshold = check.positive("breaker.failureThreshold", options.breaker?.failureThreshold ?? 5);
-  const resetAfterMs = check.atLeastZero("breaker.resetAfterMs", options.breaker?.resetAfterMs ?? 10_000);
+  const timeoutMs = check("timeoutMs", options.timeoutMs ?? 800, 1);
+  const retries = check("retries", options.retries ?? 2, 0);
+  const backoffMs = check("backoffMs", options.backoffMs ?? 50, 0);
+  const batchSize = check("batchSize", options.batchSize ?? 100, 1);
+  const cacheTtlMs = check("cacheTtlMs", options.cacheTtlMs ?? 30_000, 0);
+  const negativeTtlMs = check("negativeCacheTtlMs", options.negativeCacheTtlMs ?? Math.min(5_000, cacheTtlMs), 0);
+  const cacheMaxEntries = check("cacheMaxEntries", options.cacheMaxEntries ?? 10_000, 0);
+  const failureThreshold = check("breaker.failureThreshold", options.breaker?.failureThreshold ?? 5, 1);
+  const resetAfterMs = check("breaker.resetAfterMs", options.breaker?.resetAfterMs ?? 10_000, 0);
   const now = options.now ?? Date.now;
   // Idle sockets are dropped before a typical server's 5 s keep-alive, so none is reused as it closes.
   const ownAgent = options.dispatcher
@@ -187,25 +186,19 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
     openedAt = now();
   });
   const retrying = retry(
-    handleWhen((error) => !(error instanceof Refused || error instanceof NotRetried)),
+    handleWhen((error) => !(error instanceof Refused)),
     { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: backoffMs, generator: halfJitterGenerator }) },
   );
   const perAttempt = timeout(timeoutMs, TimeoutStrategy.Aggressive);
 
-  const breakerState = (): BreakerState => {
-    switch (breaker.state) {
-      case CircuitState.Closed:
-        return "CLOSED";
-      case CircuitState.HalfOpen:
-        return "HALF_OPEN";
-      case CircuitState.Open:
-        return now() - openedAt >= resetAfterMs ? "HALF_OPEN" : "OPEN";
-      default:
-        return "OPEN";
-    }
-  };
+  const breakerState = (): BreakerState =>
+    breaker.state === CircuitState.Closed
+      ? "CLOSED"
+      : breaker.state === CircuitState.HalfOpen || (breaker.state === CircuitState.Open && now() - openedAt >= resetAfterMs)
+        ? "HALF_OPEN"
+        : "OPEN";
 
-  async function send(method: "GET" | "POST", path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+  const json = (signal: AbortSignal): RegistryHttp => {
     const call: JsonCallOptions = {
       upstream: { registry },
       unavailable: `${title} is unavailable`,
@@ -215,12 +208,17 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
       signal,
       invalidBody: "undefined",
     };
-    const answer = method === "GET" ? await getJson(baseUrl + path, call) : await postJson(baseUrl + path, body, call);
-    if (answer.status >= 400 && answer.status < 500) throw new Refused(answer.status);
-    if (answer.status < 200 || answer.status >= 300) throw new Error(`HTTP ${answer.status}`);
-    if (answer.body === undefined) throw new Error(`${title} answered something that is not JSON`);
-    return answer.body;
-  }
+    const send = async (answer: Promise<{ status: number; body: unknown }>) => {
+      const { status, body } = await answer;
+      if (status >= 400 && status < 500) throw new Refused(status);
+      if (status < 200 || status >= 300 || body === undefined) throw new Error(`${title} answered HTTP ${status}, or not JSON`);
+      return body;
+    };
+    return {
+      getJson: (path) => send(getJson(baseUrl + path, call)),
+      postJson: (path, body) => send(postJson(baseUrl + path, body, call)),
+    };
+  };
 
   /** One batch: the breaker admits it (or fails fast), then up to retries + 1 attempts (1 for a HALF_OPEN trial). */
   async function call(fetchBatch: FetchBatch<V>, keys: readonly string[]): Promise<Map<string, V | null>> {
@@ -228,21 +226,7 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
     // While a trial is out every other call fails fast (cockatiel would queue it behind the trial).
     if (admitted !== CircuitState.Closed && admitted !== CircuitState.Open) throw unavailable();
     const trial = admitted === CircuitState.Open;
-    const attempt = async ({ signal }: { signal: AbortSignal }) => {
-      let unsafe = false;
-      const http: RegistryHttp = {
-        getJson: (path) => send("GET", path, undefined, signal),
-        postJson: (path, body, how) => {
-          unsafe ||= !how?.idempotent;
-          return send("POST", path, body, signal);
-        },
-      };
-      try {
-        return await fetchBatch(keys, http);
-      } catch (error) {
-        throw unsafe && !(error instanceof Refused) ? new NotRetried("not idempotent", { cause: error }) : error;
-      }
-    };
+    const attempt = ({ signal }: { signal: AbortSignal }) => fetchBatch(keys, json(signal));
     let outcome: { found: Map<string, V | null> } | { refused: number };
     try {
       outcome = await breaker.execute(async () => {
@@ -298,20 +282,6 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
     state: () => ({ breaker: breakerState(), consecutiveFailures: consecutive.state, cacheSize: cache?.size ?? 0 }),
     close: async () => {
       await ownAgent?.close();
-    },
-  };
-}
-
-function settingsCheck(registry: string) {
-  return {
-    positive(name: string, value: number): number {
-      if (!Number.isInteger(value) || value < 1)
-        throw new RangeError(`${registry} client: ${name} must be a positive integer, got ${value}`);
-      return value;
-    },
-    atLeastZero(name: string, value: number): number {
-      if (!Number.isFinite(value) || value < 0) throw new RangeError(`${registry} client: ${name} must be 0 or more, got ${value}`);
-      return value;
     },
   };
 }

@@ -42,12 +42,10 @@ afterEach(async () => {
 const keyed = (products: Product[], keyOf: (p: Product) => string) => new Map(products.map((p) => [keyOf(p), p]));
 const byIds: FetchBatch<Product> = async (ids, http) =>
   keyed(((await http.getJson(`/products?ids=${ids.join(",")}`)) as { products: Product[] }).products, (p) => p.id);
-const byCodes =
-  (idempotent: boolean): FetchBatch<Product> =>
-  async (codes, http) =>
-    keyed(((await http.postJson("/products/search", { codes }, { idempotent })) as { products: Product[] }).products, (p) => p.code);
+const byCodes: FetchBatch<Product> = async (codes, http) =>
+  keyed(((await http.postJson("/products/search", { codes })) as { products: Product[] }).products, (p) => p.code);
 
-function client(settings: Partial<RegistryClientSettings> = {}, idempotentSearch = true) {
+function client(settings: Partial<RegistryClientSettings> = {}) {
   const made = createRegistryClient<Product, "codes">({
     registry: "SO_PRODUCTS",
     title: "The product register",
@@ -55,7 +53,7 @@ function client(settings: Partial<RegistryClientSettings> = {}, idempotentSearch
     backoffMs: 1,
     fetchBatch: byIds,
     keyOf: (p) => p.id,
-    lookups: { codes: { fetchBatch: byCodes(idempotentSearch), keyOf: (p) => p.code } },
+    lookups: { codes: { fetchBatch: byCodes, keyOf: (p) => p.code } },
     ...settings,
   });
   clients.push(made);
@@ -174,11 +172,10 @@ describe("retries and timeouts (cockatiel)", () => {
     expect(await counting(() => products.byKeys(["p3"]))).toEqual({ requests: 3, value: [PRODUCTS[2]] });
   });
 
-  it("retries a POST only when the adapter marks it idempotent", async () => {
+  it("retries a POST lookup like a GET (it only reads)", async () => {
     status = 503;
-    expect((await counting(() => client({ retries: 2 }, true).byKeys(["C1"], "codes"))).requests).toBe(3);
-    const { requests, error } = await counting(() => client({ retries: 2 }, false).byKeys(["C1"], "codes"));
-    expect(requests).toBe(1);
+    const { requests, error } = await counting(() => client({ retries: 2 }).byKeys(["C1"], "codes"));
+    expect(requests).toBe(3);
     expect(error).toMatchObject(UNAVAILABLE);
   });
 
