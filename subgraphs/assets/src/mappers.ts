@@ -1,13 +1,11 @@
 import type { CarAsset } from "./clients/car.js";
-import type { assetCategories, assets, StoredAttribute } from "./db/schema.js";
+import type { assets } from "./db/schema.js";
 import type { AssetStatisticRow } from "./repositories/assets.js";
 import type { TransferRow } from "./repositories/lifecycle.js";
 import type { MarketUnitRow, MembershipRow } from "./repositories/market-units.js";
 
 /** Row types resolvers return; codegen maps the GraphQL types onto them. */
 export type AssetMapper = typeof assets.$inferSelect;
-export type AssetCategoryMapper = typeof assetCategories.$inferSelect;
-export type CategoryAttributeMapper = StoredAttribute;
 /** Organisation is owned by the users subgraph: here it is only a reference by id. */
 export type OrganisationMapper = { __typename?: "Organisation"; id: string };
 export type AssetStatisticMapper = AssetStatisticRow;

@@ -1,25 +1,21 @@
-import { allow, forbidden, type Policy, type Rule } from "@sfe/kit";
+import { allow, type Policy } from "@sfe/kit";
 
 /**
  * Who may call each operation of the assets subgraph, from the caller's identity alone (deny by
  * default: every Query and Mutation field needs a rule). Which rows a caller then sees or changes is
  * decided in access.ts. API keys need the assets:read scope to read, assets:write to write.
  */
-const read = allow.scope("assets", "read");
-const write = allow.scope("assets", "write");
-/** A signed-in person: API keys (platforms and services) never maintain the taxonomy, whatever their scopes. */
-const person: Rule = (identity) => (identity?.kind === "apiKey" ? forbidden("API keys may not maintain the asset taxonomy") : null);
+export const read = allow.scope("assets", "read");
+export const write = allow.scope("assets", "write");
 /** Roles that see individual assets and units (investors and regulators read aggregates only). */
-const seesRecords = allow.roles("ADMIN", "FSP", "SYSTEM_OPERATOR");
-const fspOrAdminWrite = allow.all(allow.signedIn(), write, allow.roles("FSP", "ADMIN"));
+export const seesRecords = allow.roles("ADMIN", "FSP", "SYSTEM_OPERATOR");
+export const fspOrAdminWrite = allow.all(allow.signedIn(), write, allow.roles("FSP", "ADMIN"));
 
 export const policy: Policy = {
-  "Query.assetCategories": allow.anyone(),
   // Single lookups: whoever may not see the asset gets null (investors and regulators always).
   "Query.asset": allow.all(allow.signedIn(), read),
   // Lists of individual assets: refused outright to roles that see none (investors, regulators, …).
   "Query.assets": allow.all(allow.signedIn(), read, seesRecords),
-  "Query.assetsNeedingAttention": allow.all(allow.signedIn(), read, seesRecords),
   // Anonymised aggregates: anyone signed in.
   "Query.assetStatistics": allow.all(allow.signedIn(), read),
   // Market units: as assets (single lookups null when invisible; lists refused to roles that see none).
@@ -36,9 +32,6 @@ export const policy: Policy = {
   "Mutation.registerAsset": fspOrAdminWrite,
   "Mutation.importAssetFromCar": fspOrAdminWrite,
   "Mutation.updateAsset": fspOrAdminWrite,
-  // The taxonomy: hub administrators, in person.
-  "Mutation.createAssetCategory": allow.all(allow.signedIn(), person, write, allow.roles("ADMIN")),
-  "Mutation.updateAssetCategory": allow.all(allow.signedIn(), person, write, allow.roles("ADMIN")),
   "Mutation.createMarketUnit": fspOrAdminWrite,
   "Mutation.addMarketUnitMembers": fspOrAdminWrite,
   "Mutation.removeMarketUnitMembers": fspOrAdminWrite,

@@ -3,17 +3,9 @@ import { canSeeAsset, requireMayRegisterFor } from "./access.js";
 import type { CarAsset } from "./clients/car.js";
 import type { AttributeType } from "./db/schema.js";
 import type { AssetRow, NewAsset } from "./repositories/assets.js";
-import type { AssetCategoryRow } from "./repositories/categories.js";
-import {
-  assetAttributes,
-  assetName,
-  capacity,
-  carId,
-  externalId,
-  location,
-  optionalCapacity,
-  requireEnergyCapacity,
-} from "./validation.js";
+import type { AssetCategoryRow } from "./modules/categories/repository.js";
+import { assetName, capacity, carId, externalId, location, optionalCapacity, requireEnergyCapacity } from "./validation.js";
+import { assetAttributes } from "./modules/categories/validation.js";
 import type { CsvHeader, ImportColumn } from "./bulk/csv.js";
 
 /** RegisterAssetInput, as registerAsset receives it once GraphQL has coerced the variables. */

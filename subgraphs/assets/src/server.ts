@@ -1,14 +1,14 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type HttpRoute, sendJson, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, type HttpRoute, mergeModules, sendJson, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import type { CarClient } from "./clients/car.js";
 import { createBulkRoutes } from "./bulk.js";
 import { assetsSettings } from "./config.js";
 import { parse } from "graphql";
 import { createLoaders } from "./loaders.js";
+import { categoriesModule } from "./modules/categories/index.js";
 import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
-import { AssetCategory } from "./resolvers/AssetCategory.js";
 import { AssetStatistic } from "./resolvers/AssetStatistic.js";
 import { AssetTransfer } from "./resolvers/AssetTransfer.js";
 import { Conflict } from "./resolvers/Conflict.js";
@@ -30,21 +30,30 @@ export function createAssetsSubgraph({
   car = assetsSettings({}).car,
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; car?: CarClient }) {
+  const deps = { repos, references, car };
+  // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields.
+  const { resolvers, policy: rules } = mergeModules([
+    {
+      name: "assets",
+      resolvers: {
+        Query: Query(repos),
+        Mutation: Mutation(repos, references, car),
+        Asset,
+        AssetStatistic,
+        AssetTransfer,
+        Conflict,
+        MarketUnit,
+        Organisation,
+      },
+      policy,
+    },
+    categoriesModule(deps),
+  ]);
   return createSubgraph({
     name: "assets",
     typeDefs,
-    resolvers: {
-      Query: Query(repos),
-      Mutation: Mutation(repos, references, car),
-      Asset,
-      AssetCategory,
-      AssetStatistic,
-      AssetTransfer,
-      Conflict,
-      MarketUnit,
-      Organisation,
-    },
-    policy,
+    resolvers,
+    policy: rules,
     createLoaders: () => createLoaders(repos, car),
     routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
     close: () => car.close(),

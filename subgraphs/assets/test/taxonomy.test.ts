@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { NewAsset } from "../src/repositories/assets.js";
 import { EVERY_ASSET } from "../src/repositories/assets.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { attributeIssues } from "../src/validation.js";
+import { attributeIssues } from "../src/modules/categories/validation.js";
 import { mpan } from "./helpers.js";
 
 const ORG_A = "a0000000-0000-4000-8000-00000000000a";

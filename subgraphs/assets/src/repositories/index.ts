@@ -1,6 +1,6 @@
 import type { Database } from "@sfe/kit";
 import { createAssetRepository } from "./assets.js";
-import { createAssetCategoryRepository } from "./categories.js";
+import { createAssetCategoryRepository } from "../modules/categories/repository.js";
 import { createLifecycleRepository } from "./lifecycle.js";
 import { createMarketUnitRepository } from "./market-units.js";
 

@@ -1,6 +1,6 @@
 import type { AssetResolvers } from "../__generated__/resolvers-types.js";
 import { visibleAsset, visibleTransferFilter, visibleUnitFilter } from "../access.js";
-import { attributeIssues } from "../validation.js";
+import { attributeIssues } from "../modules/categories/validation.js";
 
 export const Asset: AssetResolvers = {
   // Another organisation's asset is null here too: entity references are a way in like any query.

@@ -27,20 +27,14 @@ import {
 } from "../access.js";
 import type { Context } from "../loaders.js";
 import type { AssetRow, NewAsset } from "../repositories/assets.js";
-import type { AssetCategoryChanges } from "../repositories/categories.js";
 import type { Repositories } from "../repositories/index.js";
 import type { TransferRow } from "../repositories/lifecycle.js";
 import type { MarketUnitRow, UnitWithAggregates } from "../repositories/market-units.js";
 import {
-  assetAttributes,
   assetIdList,
   assetName,
   capacity,
   carId as carIdOf,
-  categoryAttributes,
-  categoryCode,
-  categoryDefinition,
-  categoryLabel,
   marketUnitName,
   optionalCapacity,
   optionalNote,
@@ -56,6 +50,7 @@ import {
   requireUnitsCanLose,
   requireUpdatableStatus,
 } from "../validation.js";
+import { assetAttributes } from "../modules/categories/validation.js";
 
 /**
  * `asset` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), FORBIDDEN when it
@@ -204,39 +199,6 @@ export const Mutation = (repos: Repositories, references: EntityReferences, car:
       });
       if (!asset) throw notFound("Asset", input.id);
       return { asset };
-    },
-
-    async createAssetCategory(_, { input }, { identity }) {
-      const code = categoryCode(input.code);
-      const category = await repos.categories.create(
-        {
-          code,
-          label: categoryLabel(input.label),
-          definition: categoryDefinition(input.definition),
-          requiresEnergyCapacity: input.requiresEnergyCapacity ?? false,
-          attributes: categoryAttributes(input.attributes ?? [], [], 1),
-        },
-        identity,
-      );
-      if (!category) throw conflict(`Asset category ${code} already exists`, { code });
-      return { category };
-    },
-
-    async updateAssetCategory(_, { input }, { identity }) {
-      const code = categoryCode(input.code);
-      // Validated against the locked row, so `since` is computed from the version this change replaces.
-      const result = await repos.categories.update(
-        code,
-        (before, version): AssetCategoryChanges => ({
-          ...(input.label != null && { label: categoryLabel(input.label) }),
-          ...(input.definition !== undefined && { definition: categoryDefinition(input.definition) }),
-          ...(input.requiresEnergyCapacity != null && { requiresEnergyCapacity: input.requiresEnergyCapacity }),
-          ...(input.attributes != null && { attributes: categoryAttributes(input.attributes, before.attributes, version) }),
-        }),
-        identity,
-      );
-      if (!result) throw notFound("AssetCategory", code);
-      return result;
     },
 
     async createMarketUnit(_, { input }, context) {

@@ -31,13 +31,6 @@ export const Query = (repos: Repositories): QueryResolvers => ({
       rule: ASSET_STATISTICS_RULE,
       callerOrganisationId: statisticsCaller(identity),
     }),
-  assetCategories: () => repos.categories.categories(),
-  assetsNeedingAttention: (_, { categoryCode, first, offset }, { identity }) =>
-    repos.assets.needingAttention({
-      visible: visibleAssetFilter(identity),
-      categoryCode: categoryFilter(categoryCode),
-      ...page(first, offset, 1000),
-    }),
   marketUnit: (_, { id }, { identity, loaders }) => loaders.marketUnit.load({ key: id, visible: visibleUnitFilter(identity) }),
   marketUnits: (_, { ownerId, first, offset }, { identity }) =>
     repos.marketUnits.list({ visible: visibleUnitFilter(identity), ownerId, ...page(first, offset, 1000) }),

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { assetCategories, assets } from "../db/schema.js";
-import { MAX_TEXT_ATTRIBUTE_LENGTH } from "../validation.js";
+import { assetCategories, assets } from "../../db/schema.js";
+import { MAX_TEXT_ATTRIBUTE_LENGTH } from "./validation.js";
 
 /**
  * The SQL form of validation.ts's `attributeIssues`: true for an asset (joined to its category) whose

@@ -1,6 +1,6 @@
 import { appendAudit, type Database, type Identity } from "@sfe/kit";
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
-import { assetCategories, assets, auditEvents } from "../db/schema.js";
+import { assetCategories, assets, auditEvents } from "../../db/schema.js";
 import { needsAttention } from "./attention.js";
 
 export type AssetCategoryRow = typeof assetCategories.$inferSelect;
