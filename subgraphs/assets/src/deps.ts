@@ -1,4 +1,5 @@
-import type { EntityReferences } from "@sfe/kit";
+import type { EntityReferences, Policy } from "@sfe/kit";
+import type { Resolvers } from "./__generated__/resolvers-types.js";
 import type { CarClient } from "./clients/car.js";
 import type { Repositories } from "./repositories/index.js";
 
@@ -9,4 +10,12 @@ export interface ModuleDeps {
   references: EntityReferences;
   /** The Central Asset Register. */
   car: CarClient;
+}
+
+/** One module (src/modules/<aggregate>/): its resolvers and the policy rules of its fields (its SDL is its schema.graphql). */
+export interface AssetsModule {
+  /** Its folder's name, for error messages. */
+  name: string;
+  resolvers: Resolvers;
+  policy: Policy;
 }

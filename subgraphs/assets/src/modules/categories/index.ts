@@ -1,7 +1,6 @@
-import type { SchemaModule } from "@sfe/kit";
-import type { ModuleDeps } from "../../deps.js";
+import type { AssetsModule, ModuleDeps } from "../../deps.js";
 import { policy } from "./policy.js";
 import { resolvers } from "./resolvers.js";
 
 /** The asset taxonomy: categories, their attributes, and the assets a change of them leaves needing attention. */
-export const categoriesModule = (deps: ModuleDeps): SchemaModule => ({ name: "categories", resolvers: resolvers(deps), policy });
+export const categoriesModule = (deps: ModuleDeps): AssetsModule => ({ name: "categories", resolvers: resolvers(deps), policy });
