@@ -10,6 +10,7 @@ export * from "./identity-token.js";
 export * from "./input-guard.js";
 export * from "./loaders.js";
 export * from "./migrate.js";
+export * from "./modules.js";
 export * from "./policy.js";
 export * from "./references.js";
 export * from "./request-scope.js";

@@ -48,3 +48,80 @@ describe("applyPolicy", () => {
     expect(guarded.Thing.secret({ secret: 7 }, {}, ctx(person(["ADMIN"])), { fieldName: "secret" })).toBe(7);
   });
 });
+
+describe("applyPolicy: arguments, rows and hiding", () => {
+  const typeDefs = parse(`
+    type Query { note(id: ID!): Note notes: [Note!]! mine: [Note!] }
+    type Mutation { rename(id: ID!): Note }
+    type Note @key(fields: "id") { id: ID! owner: ID! text: String! secret: String }
+  `);
+  const notes = [
+    { id: "1", owner: "a", text: "one", secret: "s1" },
+    { id: "2", owner: "b", text: "two", secret: "s2" },
+  ];
+  const resolvers = {
+    Query: { note: (_: unknown, { id }: { id: string }) => notes.find((n) => n.id === id) ?? null, notes: () => notes, mine: () => notes },
+    Mutation: { rename: (_: unknown, { id }: { id: string }) => notes.find((n) => n.id === id) },
+    Note: { __resolveReference: async ({ id }: { id: string }) => notes.find((n) => n.id === id) ?? null },
+  };
+  const owns = (identity: Identity | null, note: { owner: string }) => identity?.organisationId === note.owner;
+  const guarded = applyPolicy(typeDefs, resolvers, {
+    // Rows: a note you do not own is null, and left out of lists.
+    "Query.note": { call: allow.signedIn(), row: (identity, note) => owns(identity, note) || "hide" },
+    "Query.notes": { row: (identity, note) => owns(identity, note) || "hide" },
+    // Hidden before the resolver: an empty list, no error.
+    "Query.mine": (identity) => (identity ? null : "hide"),
+    // Arguments, asynchronously: false is FORBIDDEN for a person, UNAUTHENTICATED for anonymous callers.
+    "Mutation.rename": async (identity, { args }) => args.id === identity?.organisationId,
+    "Note.__resolveReference": { call: allow.signedIn(), row: (identity, note) => owns(identity, note) },
+    // Every field but the key: signed in. `secret` has a rule of its own.
+    "Note.*": allow.signedIn(),
+    "Note.secret": (identity, { parent }) => owns(identity, parent) || "hide",
+  }) as any;
+  const a = { identity: testIdentity({ roles: ["FSP"], organisationId: "a" }) };
+  const anonymous = { identity: null };
+  const info = (fieldName: string) => ({ fieldName }) as never;
+
+  it("row rules see the row: hidden single rows are null, hidden list items are dropped", async () => {
+    expect(await guarded.Query.note(null, { id: "1" }, a, info("note"))).toEqual(notes[0]);
+    expect(await guarded.Query.note(null, { id: "2" }, a, info("note"))).toBeNull();
+    expect(await guarded.Query.note(null, { id: "9" }, a, info("note"))).toBeNull();
+    expect(() => guarded.Query.note(null, { id: "1" }, anonymous, info("note"))).toThrow("Sign in first");
+    expect(await guarded.Query.notes(null, {}, a, info("notes"))).toEqual([notes[0]]);
+  });
+
+  it("hide before the resolver answers null, or [] for a list", () => {
+    expect(guarded.Query.mine(null, {}, anonymous, info("mine"))).toEqual([]);
+    expect(guarded.Query.mine(null, {}, a, info("mine"))).toBe(notes);
+    expect(guarded.Note.secret(notes[1], {}, a, info("secret"))).toBeNull();
+    expect(guarded.Note.secret(notes[0], {}, a, info("secret"))).toBe("s1");
+  });
+
+  it("rules see the arguments; false refuses with the default code", async () => {
+    await expect(guarded.Mutation.rename(null, { id: "a" }, a, info("rename"))).resolves.toBeUndefined();
+    await expect(guarded.Mutation.rename(null, { id: "1" }, a, info("rename"))).rejects.toMatchObject({
+      extensions: { code: "FORBIDDEN" },
+    });
+    await expect(guarded.Mutation.rename(null, { id: "1" }, anonymous, info("rename"))).rejects.toMatchObject({
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+  });
+
+  it("an entity reference refused or hidden is null", async () => {
+    expect(await guarded.Note.__resolveReference({ id: "1" }, a)).toEqual(notes[0]);
+    expect(await guarded.Note.__resolveReference({ id: "2" }, a)).toBeNull();
+    expect(await guarded.Note.__resolveReference({ id: "1" }, anonymous)).toBeNull();
+  });
+
+  it("Type.* guards every field but the key and those with their own rule", () => {
+    expect(guarded.Note.id).toBeUndefined();
+    expect(() => guarded.Note.text(notes[0], {}, anonymous, info("text"))).toThrow("Sign in first");
+    expect(guarded.Note.owner(notes[0], {}, a, info("owner"))).toBe("a");
+  });
+
+  it("refuses to build when a rule names a field the schema does not have", () => {
+    expect(() => applyPolicy(parse(`type Query { a: Int }`), {}, { "Query.a": allow.anyone(), "Query.b": allow.anyone() })).toThrow(
+      /Query\.b, which is not in the schema/,
+    );
+  });
+});
