@@ -1,11 +1,11 @@
-import { ANONYMITY_RULE, allow, areaCovers, forbidden, type Identity, seesEveryOrganisation } from "@sfe/kit";
-import type { AssetRow, AssetVisibility } from "./repositories/assets.js";
-import type { TransferRow, TransferVisibility } from "./repositories/lifecycle.js";
-import type { MarketUnitRow, UnitVisibility } from "./repositories/market-units.js";
-import type { DescribeUnit } from "./validation.js";
+import { ANONYMITY_RULE, allow, areaCovers, forbidden, type Identity, notFound, seesEveryOrganisation } from "@sfe/kit";
+import type { AssetRow, AssetVisibility } from "./modules/assets/repository.js";
+import type { TransferRow, TransferVisibility } from "./modules/transfers/repository.js";
+import type { MarketUnitRow, UnitVisibility } from "./modules/market-units/repository.js";
+import type { DescribeUnit } from "./modules/market-units/validation.js";
 
 /**
- * Row-level access to assets (the operation rules are in policy.ts). Who sees an asset:
+ * Row-level access to assets (the operation rules are in each module's policy.ts). Who sees an asset:
  * - a hub administrator (ADMIN): every asset;
  * - an FSP: its own organisation's assets;
  * - a system operator: the assets whose GSP group its area covers (a national SO, ["*"], all of them);
@@ -16,7 +16,7 @@ import type { DescribeUnit } from "./validation.js";
 /**
  * Which groups `assetStatistics` reports (kit/anonymity.ts): at least 3 distinct owners besides the caller's
  * organisation, none of them holding more than 50% of the group's import, export or energy capacity (the
- * caller's assets left out). Stated in schema.graphql.
+ * caller's assets left out). Stated in the schema (AssetStatistic).
  */
 export const ASSET_STATISTICS_RULE = ANONYMITY_RULE;
 
@@ -60,6 +60,16 @@ export const visibleAsset = <T extends Pick<AssetRow, "ownerId" | "gspGroup">>(i
 /** Whether `identity` may change `asset`: its owning FSP or a hub administrator. */
 export function canChangeAsset(identity: Identity | null, asset: Pick<AssetRow, "ownerId">): boolean {
   return mayWrite(identity) && (seesEveryOrganisation(identity) || ownsAsFsp(identity, asset.ownerId));
+}
+
+/**
+ * `asset` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), FORBIDDEN when it
+ * sees but does not own it. Checked on what the caller read, and again on the locked row inside the write.
+ */
+export function requireChangeableAsset(identity: Identity | null, asset: AssetRow | null | undefined, id: string): AssetRow {
+  if (!asset || !canSeeAsset(identity, asset)) throw notFound("Asset", id);
+  if (!canChangeAsset(identity, asset)) throw forbidden("Only the asset's owner or a hub administrator may change it");
+  return asset;
 }
 
 /** FORBIDDEN unless `identity` may register an asset owned by `ownerId`: an FSP for itself, an ADMIN for anyone. */

@@ -24,9 +24,9 @@ import { visibleAssetFilter } from "./access.js";
 import type { CarClient } from "./clients/car.js";
 import { writeAssetsCsv } from "./bulk/export.js";
 import { CsvFileError, IMPORT_MODES, type ImportMode, ImportTooLargeError, importAssets } from "./bulk/import.js";
-import { policy } from "./policy.js";
-import { createRepositories, type Repositories } from "./repositories/index.js";
-import { normaliseGspGroup } from "./validation.js";
+import { policy } from "./modules/assets/policy.js";
+import { createRepositories, type Repositories } from "./repositories.js";
+import { normaliseGspGroup } from "./modules/assets/validation.js";
 
 export { EXPORT_COLUMNS } from "./bulk/export.js";
 export type { ImportMode, ImportReport, Rejection } from "./bulk/import.js";

@@ -1,7 +1,7 @@
 import type { EntityReferences, Policy } from "@sfe/kit";
 import type { Resolvers } from "./__generated__/resolvers-types.js";
 import type { CarClient } from "./clients/car.js";
-import type { Repositories } from "./repositories/index.js";
+import type { Repositories } from "./repositories.js";
 
 /** What a module's resolvers are built with: server.ts makes them once per subgraph and hands them to every module. */
 export interface ModuleDeps {

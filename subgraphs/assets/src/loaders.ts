@@ -1,10 +1,10 @@
 import { loaderByKey, type SubgraphContext } from "@sfe/kit";
 import DataLoader from "dataloader";
-import type { AssetRow, AssetVisibility, OwnerPage } from "./repositories/assets.js";
+import type { AssetRow, AssetVisibility, OwnerPage } from "./modules/assets/repository.js";
 import type { CarAsset, CarClient } from "./clients/car.js";
-import type { Repositories } from "./repositories/index.js";
-import type { TransferRow, TransferVisibility } from "./repositories/lifecycle.js";
-import type { MarketUnitRow, MembershipRow, UnitAggregates } from "./repositories/market-units.js";
+import type { Repositories } from "./repositories.js";
+import type { TransferRow, TransferVisibility } from "./modules/transfers/repository.js";
+import type { MarketUnitRow, MembershipRow, UnitAggregates } from "./modules/market-units/repository.js";
 
 /**
  * Loaders whose answers depend on what the caller may see take the visibility in their key (loaders are

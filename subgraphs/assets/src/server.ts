@@ -1,28 +1,25 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type HttpRoute, type Policy, sendJson, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
-import type { CarClient } from "./clients/car.js";
-import { createBulkRoutes } from "./bulk.js";
-import { assetsSettings } from "./config.js";
+import { createSubgraph, type Policy, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
+import { createBulkRoutes } from "./bulk.js";
+import type { CarClient } from "./clients/car.js";
+import { assetsSettings } from "./config.js";
 import type { AssetsModule } from "./deps.js";
 import { createLoaders } from "./loaders.js";
-import { categoriesModule } from "./modules/categories/index.js";
-import { policy } from "./policy.js";
-import { createRepositories, type Repositories } from "./repositories/index.js";
-import { Asset } from "./resolvers/Asset.js";
-import { AssetStatistic } from "./resolvers/AssetStatistic.js";
-import { AssetTransfer } from "./resolvers/AssetTransfer.js";
-import { Conflict } from "./resolvers/Conflict.js";
-import { Mutation } from "./resolvers/Mutation.js";
-import { MarketUnit } from "./resolvers/MarketUnit.js";
-import { Organisation } from "./resolvers/Organisation.js";
-import { Query } from "./resolvers/Query.js";
+import { createAssetsModule } from "./modules/assets/index.js";
+import { createCarModule } from "./modules/car/index.js";
+import { carReadiness } from "./modules/car/readiness.js";
+import { createCategoriesModule } from "./modules/categories/index.js";
+import { createMarketUnitsModule } from "./modules/market-units/index.js";
+import { createTransfersModule } from "./modules/transfers/index.js";
+import { createRepositories, type Repositories } from "./repositories.js";
 
+/** The schema: schema.graphql, then each module's fragment (src/modules/<aggregate>/schema.graphql) in name order. */
 export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
 
 /**
- * Builds the assets subgraph: schema, resolvers guarded by `policy` (who may call what) and access.ts
- * (which assets and market units they see), per-request loaders. No environment, no listening.
+ * Builds the assets subgraph from its modules: schema, resolvers guarded by their policies (who may call what)
+ * and access.ts (which assets, units and transfers they see), per-request loaders. No environment, no listening.
  */
 export function createAssetsSubgraph({
   db,
@@ -33,28 +30,16 @@ export function createAssetsSubgraph({
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; car?: CarClient }) {
   const deps = { repos, references, car };
   // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields.
-  const { resolvers, policy: rules } = mergeModules([
-    {
-      name: "assets",
-      resolvers: {
-        Query: Query(repos),
-        Mutation: Mutation(repos, references, car),
-        Asset,
-        AssetStatistic,
-        AssetTransfer,
-        Conflict,
-        MarketUnit,
-        Organisation,
-      },
-      policy,
-    },
-    categoriesModule(deps),
-  ]);
+  const { resolvers, policy } = mergeModules(
+    [createAssetsModule, createCarModule, createCategoriesModule, createMarketUnitsModule, createTransfersModule].map((create) =>
+      create(deps),
+    ),
+  );
   return createSubgraph({
     name: "assets",
     typeDefs,
     resolvers,
-    policy: rules,
+    policy,
     createLoaders: () => createLoaders(repos, car),
     routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
     close: () => car.close(),
@@ -68,13 +53,6 @@ export const assetsModule: SubgraphModule = {
   // The CAR's address and timeout come from the settings it is given (the environment, via index.ts or the stack).
   create: (deps) => createAssetsSubgraph({ ...deps, ...assetsSettings(deps.env ?? {}) }),
 };
-
-/** `GET /readyz`: the CAR client's circuit breaker and cache, for operators. */
-const carReadiness = (car: CarClient): HttpRoute => ({
-  method: "GET",
-  path: "/readyz",
-  handle: (_req, res) => sendJson(res, 200, { ready: true, registries: { CAR: car.state() } }),
-});
 
 export { createRepositories };
 

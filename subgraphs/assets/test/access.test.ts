@@ -2,7 +2,7 @@ import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, errorCodes, execute, type OperationResult, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { NewAsset } from "../src/repositories/assets.js";
+import type { NewAsset } from "../src/modules/assets/repository.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { mpan } from "./helpers.js";
 

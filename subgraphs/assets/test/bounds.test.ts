@@ -10,7 +10,7 @@ import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } 
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assetsModule, createAssetsSubgraph, createRepositories, typeDefs } from "../src/server.js";
-import { MAX_ATTRIBUTE_MAGNITUDE, MAX_CAPACITY_KW, MAX_ENERGY_KWH } from "../src/validation.js";
+import { MAX_ATTRIBUTE_MAGNITUDE, MAX_CAPACITY_KW, MAX_ENERGY_KWH } from "../src/modules/assets/validation.js";
 import { mpan } from "./helpers.js";
 
 const ORG = "a0000000-0000-4000-8000-00000000000a";

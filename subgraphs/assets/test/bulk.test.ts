@@ -18,7 +18,7 @@ import { scopeIdentity } from "@sfe/kit";
 import { createBulkRoutes, EXPORT_COLUMNS, EXPORT_PATH, IMPORT_PATH, type ImportReport, type Rejection } from "../src/bulk.js";
 import { type CarClient, createCarClient } from "../src/clients/car.js";
 import { auditEvents } from "../src/db/schema.js";
-import type { NewAsset } from "../src/repositories/assets.js";
+import type { NewAsset } from "../src/modules/assets/repository.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { mpan } from "./helpers.js";
 

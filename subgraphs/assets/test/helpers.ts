@@ -1,5 +1,5 @@
 /**
- * Shared by the assets tests. The MPAN builder is an oracle written apart from src/validation.ts on
+ * Shared by the assets tests. The MPAN builder is an oracle written apart from src/modules/assets/validation.ts on
  * purpose: a mistake in the validator cannot make the tests agree with it.
  */
 

@@ -4,7 +4,7 @@ import { countRows, createMigratedDatabase, errorCodes, execute, type OperationR
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assets as assetsTable, assetTransfers, auditEvents, marketUnitMembers, marketUnits } from "../src/db/schema.js";
-import type { NewAsset } from "../src/repositories/assets.js";
+import type { NewAsset } from "../src/modules/assets/repository.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { mpan } from "./helpers.js";
 

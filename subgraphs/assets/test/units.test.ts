@@ -4,7 +4,7 @@ import { countRows, createMigratedDatabase, errorCodes, execute, type OperationR
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditEvents, marketUnitMembers } from "../src/db/schema.js";
-import type { NewAsset } from "../src/repositories/assets.js";
+import type { NewAsset } from "../src/modules/assets/repository.js";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { mpan } from "./helpers.js";
 

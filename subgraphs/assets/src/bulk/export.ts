@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Database } from "@sfe/kit";
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { assets } from "../db/schema.js";
-import { type AssetRow, type AssetVisibility, visibleAssetCondition } from "../repositories/assets.js";
+import { type AssetRow, type AssetVisibility, visibleAssetCondition } from "../modules/assets/repository.js";
 import { ATTRIBUTE_PREFIX, csvLine, EXPORT_ONLY_COLUMNS, IMPORT_COLUMNS } from "./csv.js";
 
 /** Rows read per query: an export never holds more than one page of assets in memory. */

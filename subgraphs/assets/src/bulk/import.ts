@@ -3,11 +3,13 @@ import { type Database, type EntityReferences, type Identity, SfeError } from "@
 import { inArray, or } from "drizzle-orm";
 import type { CarClient } from "../clients/car.js";
 import { assets, auditEvents } from "../db/schema.js";
-import type { AssetRow, NewAsset } from "../repositories/assets.js";
-import type { Repositories } from "../repositories/index.js";
-import { carId as carIdOf, meterPointId } from "../validation.js";
+import type { AssetRow, NewAsset } from "../modules/assets/repository.js";
+import type { Repositories } from "../repositories.js";
+import { meterPointId } from "../modules/assets/validation.js";
+import { carId as carIdOf, carRecordMismatch } from "../modules/car/validation.js";
 import { type CsvHeader, CsvFileError, parseCsv, readHeader } from "./csv.js";
-import { carRecordMismatch, duplicateRejection, registrationValues, rowInput, UNIQUE_FIELDS, type UniqueField } from "../registration.js";
+import { duplicateRejection, registrationValues, UNIQUE_FIELDS, type UniqueField } from "../modules/assets/registration.js";
+import { rowInput } from "./rows.js";
 
 export type ImportMode = "partial" | "all-or-nothing";
 export const IMPORT_MODES: readonly ImportMode[] = ["partial", "all-or-nothing"];

@@ -3,7 +3,7 @@ import { assetCategories, assets } from "../../db/schema.js";
 import { MAX_TEXT_ATTRIBUTE_LENGTH } from "./validation.js";
 
 /**
- * The SQL form of validation.ts's `attributeIssues`: true for an asset (joined to its category) whose
+ * The SQL form of `attributeIssues` (validation.ts): true for an asset (joined to its category) whose
  * attributes or energy capacity fail the category as it is now. Kept beside the query builders so a list or
  * count of such assets is one query; test/taxonomy.test.ts checks the two agree.
  *

@@ -3,4 +3,4 @@ import { policy } from "./policy.js";
 import { resolvers } from "./resolvers.js";
 
 /** The asset taxonomy: categories, their attributes, and the assets a change of them leaves needing attention. */
-export const categoriesModule = (deps: ModuleDeps): AssetsModule => ({ name: "categories", resolvers: resolvers(deps), policy });
+export const createCategoriesModule = (deps: ModuleDeps): AssetsModule => ({ name: "categories", resolvers: resolvers(deps), policy });

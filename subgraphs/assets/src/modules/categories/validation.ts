@@ -1,6 +1,6 @@
 import { badInput, quote, requireText } from "@sfe/kit";
 import type { AttributeType, StoredAttribute } from "../../db/schema.js";
-import { grouped, MAX_ATTRIBUTE_MAGNITUDE } from "../../validation.js";
+import { grouped, MAX_ATTRIBUTE_MAGNITUDE } from "../assets/validation.js";
 
 /**
  * The asset taxonomy's checks: category codes and attribute definitions, and how an asset's attributes
@@ -150,7 +150,7 @@ function hasType(type: AttributeType, value: unknown): boolean {
 /**
  * Every way `values` fails `category`'s attributes: a required one missing, a value of the wrong type, text
  * over 200 characters, a number under the minimum, a key the category does not define. The SQL form of this
- * (repositories/attention.ts) must agree with it.
+ * (attention.ts) must agree with it.
  */
 export function attributeProblems(category: CategoryRules, values: Record<string, unknown>): AttributeProblem[] {
   const problems: AttributeProblem[] = [];

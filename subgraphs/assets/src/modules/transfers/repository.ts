@@ -1,8 +1,8 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, desc, eq, inArray, or, type SQL, sql } from "drizzle-orm";
-import { assets, assetTransfers, auditEvents, type TransferStatus } from "../db/schema.js";
-import type { AssetRow } from "./assets.js";
-import { leaveUnits, liveUnitsOfAsset, type UnitWithMembers } from "./market-units.js";
+import { assets, assetTransfers, auditEvents, type TransferStatus } from "../../db/schema.js";
+import type { AssetRow } from "../assets/repository.js";
+import { leaveUnits, liveUnitsOfAsset, type UnitWithMembers } from "../market-units/repository.js";
 
 /**
  * An asset's life cycle after registration (domain digest §7.2 steps 8–9, §7.3 step 4): transfer to another

@@ -1,5 +1,5 @@
-import { badInput, isUuid, quote, requireNonEmpty, requireText } from "@sfe/kit";
-import type { AssetStatus, MarketUnitStatus, MarketUnitType, TransferStatus } from "./db/schema.js";
+import { badInput, quote, requireText } from "@sfe/kit";
+import type { AssetStatus } from "../../db/schema.js";
 
 /** A GB distribution licence area: its MPAN distributor id, GSP group, name and DNO group. */
 export interface LicenceArea {
@@ -115,7 +115,7 @@ export function location(input: {
 
 export const assetName = (value: string) => requireText(value, "name");
 
-// ---- Physical bounds (stated in schema.graphql) ---------------------------------------------------------
+// ---- Physical bounds (stated in the schema) -------------------------------------------------------------
 // Each number an asset states has one, so no value is absurd and no sum of them (market units, statistics)
 // can overflow: 1e308 kW is accepted by GraphQL's Float, and two of them overflow SQL's double precision.
 
@@ -153,105 +153,7 @@ export function requireEnergyCapacity(category: { code: string; requiresEnergyCa
 export const externalId = (value: string | null | undefined) =>
   value === null || value === undefined ? null : requireText(value, "externalId");
 
-/** A Central Asset Register id, e.g. CAR-000123 (upper-cased). */
-export function carId(value: string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  const id = value.trim().toUpperCase();
-  if (!/^[A-Z0-9][A-Z0-9-]{2,39}$/.test(id)) throw badInput(`carId ${quote(value)} is not a Central Asset Register id`, "carId");
-  return id;
-}
-
-// ---- Market units ------------------------------------------------------------------------------------
-
-export const marketUnitName = (value: string) => requireText(value, "name");
-
-/** Distinct, well-formed asset ids; at least one. */
-export function assetIdList(values: readonly string[], field = "assetIds"): string[] {
-  const ids = [...new Set(requireNonEmpty(values, field).map((id) => id.trim().toLowerCase()))];
-  const malformed = ids.filter((id) => !isUuid(id));
-  if (malformed.length > 0) throw badInput(`${field} must be ids (UUIDs), got ${malformed.map((id) => quote(id)).join(", ")}`, field);
-  return ids;
-}
-
-/** The accounting points a set of assets spans: each distinct meter point, and each asset without one. */
-export function accountingPoints(members: readonly { meterPointId: string | null }[]): number {
-  const meterPoints = new Set(members.flatMap((m) => (m.meterPointId === null ? [] : [m.meterPointId])));
-  return meterPoints.size + members.filter((m) => m.meterPointId === null).length;
-}
-
-/**
- * What breaks R-MU-1 (BLOCK) in a unit of `unitType` with `members`, or null: a unit has at least one member; an
- * SPU's members share one meter point (or it is a single asset); an SPG spans more than one accounting point (an
- * asset without a meter point counts as one of its own).
- */
-export function compositionProblem(unitType: MarketUnitType, members: readonly { meterPointId: string | null }[]): string | null {
-  if (members.length === 0) return "a market unit cannot lose its last member";
-  if (unitType === "SPU" && members.length > 1) {
-    const meterPoints = new Set(members.map((m) => m.meterPointId));
-    if (meterPoints.size !== 1 || meterPoints.has(null)) {
-      return "an SPU's members must share one meter point (MPAN), or it must be a single asset; this is an SPG (R-MU-1)";
-    }
-  }
-  if (unitType === "SPG" && accountingPoints(members) < 2) {
-    return "an SPG needs members at more than one accounting point (or more than one asset without a meter point); this is an SPU (R-MU-1)";
-  }
-  return null;
-}
-
-/** R-MU-1 (BLOCK), as `compositionProblem`: BAD_USER_INPUT naming `field`. */
-export function requireComposition(
-  unitType: MarketUnitType,
-  members: readonly { meterPointId: string | null }[],
-  field = "assetIds",
-): void {
-  const problem = compositionProblem(unitType, members);
-  if (problem) throw badInput(`${field}: ${problem}`, field);
-}
-
-/**
- * Assets joining a unit of `ownerId`, as they are inside the writing transaction (locked): each still the owner's
- * and not DEREGISTERED. The resolver checks the same before (joiningAssets); this holds it against a transfer or a
- * de-registration that commits in between.
- */
-export function requireMayJoin(ownerId: string, joining: readonly { id: string; ownerId: string; status: AssetStatus }[]): void {
-  const strangers = joining.filter((a) => a.ownerId !== ownerId).map((a) => a.id);
-  if (strangers.length > 0)
-    throw badInput(
-      `assetIds: ${strangers.join(", ")} ${strangers.length === 1 ? "is not an asset" : "are not assets"} of the unit's owner`,
-      "assetIds",
-    );
-  const deregistered = joining.filter((a) => a.status === "DEREGISTERED").map((a) => a.id);
-  if (deregistered.length > 0)
-    throw badInput(`assetIds: ${deregistered.join(", ")} ${deregistered.length === 1 ? "is" : "are"} DEREGISTERED`, "assetIds");
-}
-
-/** Where a unit's status may go: nothing returns to DRAFT, and DEREGISTERED is final. */
-const NEXT_STATUS: Record<MarketUnitStatus, readonly MarketUnitStatus[]> = {
-  DRAFT: ["ACTIVE", "DEREGISTERED"],
-  ACTIVE: ["REASSESSMENT_REQUIRED", "SUSPENDED", "DEREGISTERED"],
-  REASSESSMENT_REQUIRED: ["ACTIVE", "SUSPENDED", "DEREGISTERED"],
-  SUSPENDED: ["ACTIVE", "DEREGISTERED"],
-  DEREGISTERED: [],
-};
-
-export function requireStatusChange(from: MarketUnitStatus, to: MarketUnitStatus): void {
-  if (from === to) return;
-  if (!NEXT_STATUS[from].includes(to)) {
-    const allowed = NEXT_STATUS[from];
-    throw badInput(`status: a ${from} market unit cannot become ${to}${allowed.length ? ` (only ${allowed.join(", ")})` : ""}`, "status");
-  }
-}
-
-/** A DEREGISTERED unit is final: BAD_USER_INPUT on any change. */
-export function requireNotDeregistered(unit: { id: string; status: MarketUnitStatus }, field: string): void {
-  if (unit.status === "DEREGISTERED") throw badInput(`${field}: market unit ${unit.id} is DEREGISTERED and can no longer change`, field);
-}
-
-// ---- Asset life cycle: transfer, de-registration, reinstatement ----------------------------------------
-
-/** A note for the receiver of a transfer, or a reason for the audit trail: trimmed, at most 1000 characters. */
-export const optionalNote = (value: string | null | undefined, field: string): string | null =>
-  value === null || value === undefined || value.trim() === "" ? null : requireText(value, field, 1000);
+// ---- Life cycle ----------------------------------------------------------------------------------------
 
 /** A DEREGISTERED asset is kept for audit only: nothing changes it but a hub administrator's reinstatement. */
 export function requireNotDeregisteredAsset(asset: { id: string; status: AssetStatus }, field: string): void {
@@ -263,60 +165,4 @@ export function requireNotDeregisteredAsset(asset: { id: string; status: AssetSt
 export function requireUpdatableStatus(status: AssetStatus | null | undefined): void {
   if (status === "DEREGISTERED")
     throw badInput("status: use deregisterAsset to de-register an asset (it checks the asset's market units first)", "status");
-}
-
-/** Only a PENDING transfer can be accepted, declined or cancelled: the others are decided for good. */
-export function requirePendingTransfer(transfer: { id: string; status: TransferStatus }, verb: string, field = "id"): void {
-  if (transfer.status !== "PENDING")
-    throw badInput(`${field}: transfer ${transfer.id} is ${transfer.status}; only a PENDING transfer can be ${verb}`, field);
-}
-
-/** A unit as the life-cycle rules name it in their messages. */
-export interface NamedUnit {
-  id: string;
-  ownerId: string;
-  name: string;
-  unitType: MarketUnitType;
-  status: MarketUnitStatus;
-}
-
-/** How a refusal names a unit: by name and id to whoever may see it, else without either (existence is not revealed). */
-export type DescribeUnit = (unit: NamedUnit) => string;
-
-/**
- * An asset moving to another owner leaves the market units of its former owner (domain digest §7.3 step 4): each
- * must stay a valid unit without it (R-MU-1: not losing its last member, an SPG keeping two accounting points),
- * else BAD_USER_INPUT naming the first unit that would not, telling to change the unit first.
- */
-export function requireUnitsCanLose(
-  assetId: string,
-  units: readonly { unit: NamedUnit; members: readonly { id: string; meterPointId: string | null }[] }[],
-  field: string,
-  describe: DescribeUnit,
-): void {
-  for (const { unit, members } of units) {
-    const problem = compositionProblem(
-      unit.unitType,
-      members.filter((m) => m.id !== assetId),
-    );
-    if (problem)
-      throw badInput(
-        `${field}: asset ${assetId} cannot leave ${describe(unit)}: ${problem}. Change the unit first (add another asset to it, or de-register it)`,
-        field,
-      );
-  }
-}
-
-/**
- * De-registration only when the asset is in no market unit that is not DEREGISTERED (domain digest §7.2 step 9):
- * BAD_USER_INPUT naming the units to remove it from first.
- */
-export function requireInNoLiveUnit(assetId: string, units: readonly NamedUnit[], field = "id"): void {
-  if (units.length === 0) return;
-  const one = units.length === 1;
-  const named = units.map((u) => `"${u.name}" (${u.id}, ${u.status})`).join(", ");
-  throw badInput(
-    `${field}: asset ${assetId} is still in use: remove it from market unit${one ? "" : "s"} ${named} first (or de-register ${one ? "the unit" : "them"})`,
-    field,
-  );
 }

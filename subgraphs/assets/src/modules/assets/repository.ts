@@ -1,7 +1,7 @@
 import { type AnonymityRule, anonymityHaving, appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, getTableColumns, gt, inArray, lte, ne, or, type SQL, sql } from "drizzle-orm";
-import { assetCategories, assets, auditEvents } from "../db/schema.js";
-import { needsAttention } from "../modules/categories/attention.js";
+import { assetCategories, assets, auditEvents } from "../../db/schema.js";
+import { needsAttention } from "../categories/attention.js";
 
 export type AssetRow = typeof assets.$inferSelect;
 export type NewAsset = typeof assets.$inferInsert;

@@ -1,7 +1,7 @@
 import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, exists, getTableColumns, gt, inArray, isNull, lte, ne, or, type SQL, sql } from "drizzle-orm";
-import { assets, auditEvents, marketUnitMembers, marketUnits } from "../db/schema.js";
-import { type AssetRow, type AssetVisibility, type OwnerPage, visibleAssetCondition } from "./assets.js";
+import { assets, auditEvents, marketUnitMembers, marketUnits } from "../../db/schema.js";
+import { type AssetRow, type AssetVisibility, type OwnerPage, visibleAssetCondition } from "../assets/repository.js";
 
 export type MarketUnitRow = typeof marketUnits.$inferSelect;
 export type NewMarketUnit = typeof marketUnits.$inferInsert;

@@ -1,0 +1,7 @@
+import type { assets } from "../../db/schema.js";
+import type { AssetStatisticRow } from "./repository.js";
+
+export type AssetMapper = typeof assets.$inferSelect;
+export type AssetStatisticMapper = AssetStatisticRow;
+/** Conflict is owned by the rules subgraph: here its id and (required from rules) its asset ids. */
+export type ConflictMapper = { __typename?: "Conflict"; id: string; assetIds?: string[] };

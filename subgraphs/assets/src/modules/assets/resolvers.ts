@@ -1,0 +1,125 @@
+import { notFound, page, requireUuid } from "@sfe/kit";
+import type { Resolvers } from "../../__generated__/resolvers-types.js";
+import { ASSET_STATISTICS_RULE, requireChangeableAsset, statisticsCaller, visibleAsset, visibleAssetFilter } from "../../access.js";
+import type { ModuleDeps } from "../../deps.js";
+import { assetAttributes, attributeIssues } from "../categories/validation.js";
+import { createRegister } from "./register.js";
+import type { NewAsset } from "./repository.js";
+import {
+  capacity,
+  assetName,
+  normaliseGspGroup,
+  optionalCapacity,
+  postcode,
+  requireEnergyCapacity,
+  requireNotDeregisteredAsset,
+  requireUpdatableStatus,
+} from "./validation.js";
+
+const categoryFilter = (code: string | null | undefined) => code?.trim().toUpperCase();
+const gspGroupFilter = (group: string | null | undefined) => (group == null ? null : (normaliseGspGroup(group) ?? group));
+
+export const resolvers = (deps: ModuleDeps): Resolvers => {
+  const { repos } = deps;
+  const register = createRegister(deps);
+  return {
+    Query: {
+      asset: async (_, { id }, { identity, loaders }) => visibleAsset(identity, await loaders.asset.load(id)),
+      assets: (_, { ownerId, categoryCode, gspGroup, first, offset }, { identity }) =>
+        repos.assets.list({
+          visible: visibleAssetFilter(identity),
+          ownerId,
+          categoryCode: categoryFilter(categoryCode),
+          gspGroup: gspGroupFilter(gspGroup),
+          ...page(first, offset, 1000),
+        }),
+      assetStatistics: (_, { categoryCode, gspGroup }, { identity }) =>
+        repos.assets.statistics({
+          categoryCode: categoryFilter(categoryCode),
+          gspGroup: gspGroupFilter(gspGroup),
+          rule: ASSET_STATISTICS_RULE,
+          callerOrganisationId: statisticsCaller(identity),
+        }),
+    },
+
+    Mutation: {
+      registerAsset: (_, { input }, context) => register(input, context),
+
+      async updateAsset(_, { input }, { identity, loaders }) {
+        const id = requireUuid(input.id, "id");
+        // What the caller may not see does not exist for it; what it sees but does not own, it may not change.
+        const existing = requireChangeableAsset(identity, await loaders.asset.load(id), input.id);
+        requireNotDeregisteredAsset(existing, "id");
+        requireUpdatableStatus(input.status);
+        const changes: Partial<NewAsset> = {
+          ...(input.name != null && { name: assetName(input.name) }),
+          ...(input.importCapacityKw != null && { importCapacityKw: capacity(input.importCapacityKw, "importCapacityKw") }),
+          ...(input.exportCapacityKw != null && { exportCapacityKw: capacity(input.exportCapacityKw, "exportCapacityKw") }),
+          ...(input.energyCapacityKwh !== undefined && {
+            energyCapacityKwh: optionalCapacity(input.energyCapacityKwh, "energyCapacityKwh"),
+          }),
+          ...(input.postcode !== undefined && { postcode: postcode(input.postcode) }),
+          ...(input.status != null && { status: input.status }),
+        };
+        if (changes.energyCapacityKwh !== undefined || input.attributes !== undefined) {
+          const category = await loaders.category.load(existing.categoryCode);
+          if (!category) throw new Error(`asset category ${existing.categoryCode} is missing`); // a foreign key guarantees it
+          if (changes.energyCapacityKwh !== undefined) requireEnergyCapacity(category, changes.energyCapacityKwh);
+          if (input.attributes !== undefined) changes.attributes = assetAttributes(category, input.attributes);
+        }
+        // Checked again on the locked row: a transfer or de-registration may have committed since it was read.
+        const asset = await repos.assets.update(id, changes, identity, (locked) => {
+          requireChangeableAsset(identity, locked, input.id);
+          requireNotDeregisteredAsset(locked, "id");
+        });
+        if (!asset) throw notFound("Asset", input.id);
+        return { asset };
+      },
+    },
+
+    Asset: {
+      // Another organisation's asset is null here too: entity references are a way in like any query.
+      __resolveReference: async ({ id }, { identity, loaders }) => visibleAsset(identity, await loaders.asset.load(id)),
+      owner: ({ ownerId }) => ({ __typename: "Organisation", id: ownerId }), // a reference: the users subgraph resolves it
+      category: async ({ categoryCode }, _, { loaders }) => {
+        const category = await loaders.category.load(categoryCode);
+        if (!category) throw new Error(`asset category ${categoryCode} is missing`); // a foreign key guarantees it
+        return category;
+      },
+      location: ({ postcode, gspGroup, licenceArea, dnoGroup }) => ({ postcode, gspGroup, licenceArea, dnoGroup }),
+      attributeIssues: async (asset, _, { loaders }) => {
+        const category = await loaders.category.load(asset.categoryCode);
+        if (!category) throw new Error(`asset category ${asset.categoryCode} is missing`);
+        return attributeIssues(category, asset);
+      },
+    },
+
+    AssetStatistic: {
+      category: async ({ categoryCode }, _, { loaders }) => {
+        const category = await loaders.category.load(categoryCode);
+        if (!category) throw new Error(`asset category ${categoryCode} is missing`); // a foreign key guarantees it
+        return category;
+      },
+    },
+
+    /** Owned by the users subgraph; this subgraph adds `assets` (and market-units, `marketUnits`) to it. */
+    Organisation: {
+      __resolveReference: ({ id }) => ({ id }), // no read: the users subgraph knows whether it exists
+      assets: ({ id }, { first, offset }, { identity, loaders }) =>
+        loaders.assetsByOwner.load({ ownerId: id, visible: visibleAssetFilter(identity), ...page(first, offset, 1000) }),
+    },
+
+    /** Owned by the rules subgraph; this one answers its assets, leaving out those the caller may not see. */
+    Conflict: {
+      __resolveReference: (reference) => reference, // the rules subgraph knows whether it exists; assetIds come along (@requires)
+      assets: async ({ assetIds }, _, { identity, loaders }) => {
+        const found = await loaders.asset.loadMany(assetIds ?? []);
+        return found.flatMap((asset) => {
+          if (asset instanceof Error) throw asset;
+          const visible = visibleAsset(identity, asset);
+          return visible ? [visible] : [];
+        });
+      },
+    },
+  };
+};

@@ -1,0 +1,168 @@
+import { badInput, forbidden, notFound, page, requireUuid } from "@sfe/kit";
+import type { Resolvers } from "../../__generated__/resolvers-types.js";
+import { canChangeUnit, mayJoinUnitOf, requireMayCreateUnitFor, visibleAssetFilter, visibleUnitFilter } from "../../access.js";
+import type { ModuleDeps } from "../../deps.js";
+import type { Context } from "../../loaders.js";
+import type { AssetRow } from "../assets/repository.js";
+import type { MarketUnitRow, UnitWithAggregates } from "./repository.js";
+import {
+  assetIdList,
+  marketUnitName,
+  requireComposition,
+  requireMayJoin,
+  requireNotDeregistered,
+  requireStatusChange,
+} from "./validation.js";
+
+/** The unit `id` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), else FORBIDDEN. */
+async function changeableUnit({ identity, loaders }: Context, id: string, field: string): Promise<MarketUnitRow> {
+  const unit = await loaders.marketUnit.load({ key: requireUuid(id, field), visible: visibleUnitFilter(identity) });
+  if (!unit) throw notFound("MarketUnit", id);
+  if (!canChangeUnit(identity, unit)) throw forbidden("Only the market unit's owner or a hub administrator may change it");
+  return unit;
+}
+
+/**
+ * The assets `ids` when every one may join a unit of `ownerId` for the caller: its owner's, visible to the
+ * caller, not DEREGISTERED. Otherwise BAD_USER_INPUT naming assetIds, the same for an unknown asset as for
+ * another organisation's (existence is not revealed).
+ */
+async function joiningAssets({ identity, loaders }: Context, ownerId: string, ids: string[]) {
+  const rows = await loaders.asset.loadMany(ids);
+  const strangers = ids.filter((_id, i) => {
+    const row = rows[i];
+    return !row || row instanceof Error || !mayJoinUnitOf(identity, ownerId, row);
+  });
+  if (strangers.length > 0)
+    throw badInput(
+      `assetIds: ${strangers.join(", ")} ${strangers.length === 1 ? "is not an asset" : "are not assets"} of the unit's owner`,
+      "assetIds",
+    );
+  const assets = rows.filter((row): row is AssetRow => !!row && !(row instanceof Error));
+  const deregistered = assets.filter((a) => a.status === "DEREGISTERED").map((a) => a.id);
+  if (deregistered.length > 0)
+    throw badInput(`assetIds: ${deregistered.join(", ")} ${deregistered.length === 1 ? "is" : "are"} DEREGISTERED`, "assetIds");
+  return assets;
+}
+
+/**
+ * A unit a write answers: its aggregates (read inside the write's transaction) primed into the request's loader,
+ * so answering the payload reads nothing that could fail after the commit.
+ */
+function answered({ loaders }: Context, unit: UnitWithAggregates): MarketUnitRow {
+  const { aggregates, ...row } = unit;
+  loaders.unitAggregates.clear(row.id).prime(row.id, aggregates);
+  return row;
+}
+
+export const resolvers = ({ repos }: ModuleDeps): Resolvers => ({
+  Query: {
+    marketUnit: (_, { id }, { identity, loaders }) => loaders.marketUnit.load({ key: id, visible: visibleUnitFilter(identity) }),
+    marketUnits: (_, { ownerId, first, offset }, { identity }) =>
+      repos.marketUnits.list({ visible: visibleUnitFilter(identity), ownerId, ...page(first, offset, 1000) }),
+  },
+
+  Mutation: {
+    async createMarketUnit(_, { input }, context) {
+      const ownerId = requireUuid(input.ownerId, "ownerId");
+      requireMayCreateUnitFor(context.identity, ownerId);
+      const name = marketUnitName(input.name);
+      const assetIds = assetIdList(input.assetIds);
+      const members = await joiningAssets(context, ownerId, assetIds);
+      requireComposition(input.unitType, members);
+      const marketUnit = await repos.marketUnits.create(
+        { ownerId, name, unitType: input.unitType, status: "DRAFT" },
+        assetIds,
+        context.identity,
+        (locked) => requireMayJoin(ownerId, locked),
+      );
+      return { marketUnit: answered(context, marketUnit) };
+    },
+
+    async addMarketUnitMembers(_, { input }, context) {
+      const unit = await changeableUnit(context, input.unitId, "unitId");
+      const assetIds = assetIdList(input.assetIds);
+      requireNotDeregistered(unit, "unitId");
+      await joiningAssets(context, unit.ownerId, assetIds);
+      const marketUnit = await repos.marketUnits.changeMembers(
+        unit.id,
+        { add: assetIds },
+        (locked, current, next) => {
+          requireNotDeregistered(locked, "unitId");
+          const already = current.filter((m) => assetIds.includes(m.id)).map((m) => m.id);
+          if (already.length > 0)
+            throw badInput(`assetIds: ${already.join(", ")} ${already.length === 1 ? "is" : "are"} already a member`, "assetIds");
+          requireMayJoin(
+            locked.ownerId,
+            next.filter((m) => assetIds.includes(m.id)),
+          );
+          requireComposition(locked.unitType, next);
+        },
+        context.identity,
+      );
+      if (!marketUnit) throw notFound("MarketUnit", input.unitId);
+      return { marketUnit: answered(context, marketUnit) };
+    },
+
+    async removeMarketUnitMembers(_, { input }, context) {
+      const unit = await changeableUnit(context, input.unitId, "unitId");
+      const assetIds = assetIdList(input.assetIds);
+      requireNotDeregistered(unit, "unitId");
+      const marketUnit = await repos.marketUnits.changeMembers(
+        unit.id,
+        { remove: assetIds },
+        (locked, current, next) => {
+          requireNotDeregistered(locked, "unitId");
+          const strangers = assetIds.filter((id) => !current.some((m) => m.id === id));
+          if (strangers.length > 0)
+            throw badInput(
+              `assetIds: ${strangers.join(", ")} ${strangers.length === 1 ? "is not a member" : "are not members"} of the unit`,
+              "assetIds",
+            );
+          requireComposition(locked.unitType, next);
+        },
+        context.identity,
+      );
+      if (!marketUnit) throw notFound("MarketUnit", input.unitId);
+      return { marketUnit: answered(context, marketUnit) };
+    },
+
+    async updateMarketUnit(_, { input }, context) {
+      const unit = await changeableUnit(context, input.id, "id");
+      const name = input.name != null ? marketUnitName(input.name) : undefined;
+      const status = input.status ?? undefined;
+      const marketUnit = await repos.marketUnits.update(
+        unit.id,
+        { ...(name !== undefined && { name }), ...(status !== undefined && { status }) },
+        (locked) => {
+          requireNotDeregistered(locked, "id");
+          if (status !== undefined) requireStatusChange(locked.status, status);
+        },
+        context.identity,
+      );
+      if (!marketUnit) throw notFound("MarketUnit", input.id);
+      return { marketUnit };
+    },
+  },
+
+  MarketUnit: {
+    // Null for a unit the caller may not see: entity references are a way in like any query.
+    __resolveReference: ({ id }, { identity, loaders }) => loaders.marketUnit.load({ key: id, visible: visibleUnitFilter(identity) }),
+    owner: ({ ownerId }) => ({ __typename: "Organisation", id: ownerId }), // a reference: the users subgraph resolves it
+    members: ({ id }, _, { identity, loaders }) => loaders.members.load({ key: id, visible: visibleAssetFilter(identity) }),
+    membershipHistory: ({ id }, _, { identity, loaders }) => loaders.memberships.load({ key: id, visible: visibleAssetFilter(identity) }),
+    importCapacityKw: async ({ id }, _, { loaders }) => (await loaders.unitAggregates.load(id)).importCapacityKw,
+    exportCapacityKw: async ({ id }, _, { loaders }) => (await loaders.unitAggregates.load(id)).exportCapacityKw,
+    energyCapacityKwh: async ({ id }, _, { loaders }) => (await loaders.unitAggregates.load(id)).energyCapacityKwh,
+    gspGroups: async ({ id }, _, { loaders }) => (await loaders.unitAggregates.load(id)).gspGroups,
+  },
+
+  Asset: {
+    marketUnits: ({ id }, _, { identity, loaders }) => loaders.marketUnitsByAsset.load({ key: id, visible: visibleUnitFilter(identity) }),
+  },
+
+  Organisation: {
+    marketUnits: ({ id }, { first, offset }, { identity, loaders }) =>
+      loaders.marketUnitsByOwner.load({ ownerId: id, visible: visibleUnitFilter(identity), ...page(first, offset, 1000) }),
+  },
+});
