@@ -1,12 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { usersSettings } from "./config.js";
-import { createSubgraph, type Database, type IdentityVerifier, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { applyPolicy, createSubgraph, type Database, type IdentityVerifier, readSubgraphSdl, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import type { OidcIssuer } from "./clients/oidc.js";
 import { type PasswordVerifier, verifyPassword as scryptVerify } from "./crypto.js";
 import { createLoaders } from "./loaders.js";
 import { type Mailer, outboxMailer } from "./mail.js";
-import { applyPolicy } from "./policy.js";
+import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { ApiKey } from "./resolvers/ApiKey.js";
 import { Invitation } from "./resolvers/Invitation.js";
@@ -53,9 +53,11 @@ export function createUsersSubgraph({
 }: UsersDeps) {
   const tokens = createTokenIssuer(repos.sessions);
   const services = createServices({ repos, mailer, publicUrl, now, tokens, oidcIssuers: auth.oidcIssuers ?? [], verifyPassword });
+  // The kit's policy model; applied here, as createSubgraph's `policy` takes identity-only rules.
   const resolvers = applyPolicy(
-    { Query: Query(repos), Mutation: Mutation(repos, services), Organisation, User, ApiKey, Invitation },
     typeDefs,
+    { Query: Query(repos), Mutation: Mutation(repos, services), Organisation, User, ApiKey, Invitation },
+    policy,
   );
   return createSubgraph({
     name: "users",

@@ -1,7 +1,8 @@
 import { errorCodes } from "@sfe/kit/testing";
+import { applyPolicy } from "@sfe/kit";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { applyPolicy } from "../src/policy.js";
+import { policy } from "../src/policy.js";
 import { typeDefs } from "../src/server.js";
 import { account, hubAdmin, member, type Setup, setUp, UNKNOWN_ID } from "./helpers.js";
 
@@ -252,8 +253,8 @@ describe("entities", () => {
 describe("the policy", () => {
   it("refuses to build when an operation has no rule, or a rule names no field", () => {
     const sdl = parse(`type Query { a: Int b: Int }`);
-    expect(() => applyPolicy({}, sdl, { "Query.a": () => true })).toThrow(/no rule for Query.b/);
-    expect(() => applyPolicy({}, sdl, { "Query.a": () => true, "Query.b": () => true, "Query.c": () => true })).toThrow(/Query.c/);
-    expect(() => applyPolicy({}, typeDefs)).not.toThrow();
+    expect(() => applyPolicy(sdl, {}, { "Query.a": () => true })).toThrow(/No policy rule for Query.b/);
+    expect(() => applyPolicy(sdl, {}, { "Query.a": () => true, "Query.b": () => true, "Query.c": () => true })).toThrow(/Query.c/);
+    expect(() => applyPolicy(typeDefs, {}, policy)).not.toThrow();
   });
 });
