@@ -28,7 +28,7 @@ export function requireNonNegative(value: number, field: string): number {
 export function requireBounded(value: number, field: string, max: number, unit: string, min = 0): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
     const range = min === 0 ? `≥ 0 and ≤ ${grouped(max)}` : `from ${grouped(min)} to ${grouped(max)}`;
-    throw badInput(`${field} must be a number ${range} ${unit}`, field);
+    throw badInput(`${field} must be a number ${range}${unit ? ` ${unit}` : ""}`, field);
   }
   return value;
 }

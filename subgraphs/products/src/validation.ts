@@ -1,4 +1,4 @@
-import { badInput, quote, requireNonEmpty, requireText } from "@sfe/kit";
+import { badInput, grouped, quote, requireBounded, requireNonEmpty, requireText } from "@sfe/kit";
 import type { Direction, ProductStatus, ServiceWindow } from "./db/schema.js";
 
 /** What a client sends for a window (GraphQL `ServiceWindowInput`). */
@@ -35,20 +35,10 @@ export const MAX_RESPONSE_TIME_SECONDS = 86_400;
 /** How long delivery is sustained, min: a day. */
 export const MAX_DURATION_MINUTES = 1_440;
 
-const grouped = (n: number) => n.toLocaleString("en-GB");
-
-/** A finite number from 0 to `max` `unit`, or BAD_USER_INPUT naming the field and the bound. */
-function bounded(value: number, field: string, max: number, unit: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
-    throw badInput(`${field} must be a number ≥ 0 and ≤ ${grouped(max)} ${unit}`, field);
-  }
-  return value;
-}
-
-export const minimumCapacityKw = (value: number) => bounded(value, "minimumCapacityKw", MAX_MINIMUM_CAPACITY_KW, "kW (2 GW)");
+export const minimumCapacityKw = (value: number) => requireBounded(value, "minimumCapacityKw", MAX_MINIMUM_CAPACITY_KW, "kW (2 GW)");
 
 export function responseTimeSeconds(value: number | null | undefined): number | null {
-  return value == null ? null : bounded(value, "responseTimeSeconds", MAX_RESPONSE_TIME_SECONDS, "seconds (a day)");
+  return value == null ? null : requireBounded(value, "responseTimeSeconds", MAX_RESPONSE_TIME_SECONDS, "seconds (a day)");
 }
 
 export function durationMinutes(value: number | null | undefined): number | null {

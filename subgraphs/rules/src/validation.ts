@@ -1,4 +1,4 @@
-import { badInput, requireNonEmpty, requireText, requireUuid } from "@sfe/kit";
+import { badInput, requireBounded, requireNonEmpty, requireText, requireUuid } from "@sfe/kit";
 import type { ConflictStatus } from "./db/schema.js";
 
 /** Rule codes: an upper-case letter, then 1–39 upper-case letters, digits, `_` or `-` (e.g. UKPN-NO-OVERLAP). */
@@ -36,16 +36,11 @@ export const PARAMETER_BOUNDS: readonly { suffix: RegExp; unit: string; min: num
 ];
 const ANY_NUMBER = { unit: "", min: -1_000_000_000, max: 1_000_000_000 };
 
-const grouped = (n: number) => n.toLocaleString("en-GB");
-
 /** Every number in `value` (objects and arrays walked) within the bound of the key it is under. */
 function requireBoundedNumbers(value: unknown, key: string, path: string): void {
   if (typeof value === "number") {
     const bound = PARAMETER_BOUNDS.find((b) => b.suffix.test(key)) ?? ANY_NUMBER;
-    if (!Number.isFinite(value) || value < bound.min || value > bound.max) {
-      const unit = bound.unit ? ` ${bound.unit}` : "";
-      throw badInput(`${path} must be a finite number from ${grouped(bound.min)} to ${grouped(bound.max)}${unit}`, path);
-    }
+    requireBounded(value, path, bound.max, bound.unit, bound.min);
   } else if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) requireBoundedNumbers(item, key, `${path}[${i}]`);
   } else if (typeof value === "object" && value !== null) {

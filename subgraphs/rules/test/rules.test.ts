@@ -282,8 +282,8 @@ describe("market rules", () => {
   it.each([
     ["a capacity over 2 GW", { minimumCapacityKw: 2_000_001 }, "parameters.minimumCapacityKw", "from -2,000,000 to 2,000,000 kW (2 GW)"],
     ["1e308 MW", { maxDeliveryMw: 1e308 }, "parameters.maxDeliveryMw", "from -10,000 to 10,000 MW (10 GW)"],
-    ["a percentage over 100", { maxSharePct: 100.5 }, "parameters.maxSharePct", "from 0 to 100 %"],
-    ["a negative percentage", { scope: { thresholdPercent: -1 } }, "parameters.scope.thresholdPercent", "from 0 to 100 %"],
+    ["a percentage over 100", { maxSharePct: 100.5 }, "parameters.maxSharePct", "≥ 0 and ≤ 100 %"],
+    ["a negative percentage", { scope: { thresholdPercent: -1 } }, "parameters.scope.thresholdPercent", "≥ 0 and ≤ 100 %"],
     ["a price beyond £100,000", { capGbpPerMwh: 250_000 }, "parameters.capGbpPerMwh", "from -100,000 to 100,000 £ (£100,000)"],
     ["minutes beyond a year", { maxOverlapMinutes: 600_000 }, "parameters.maxOverlapMinutes", "from -527,040 to 527,040 minutes (a year)"],
     ["a unitless number beyond 10⁹", { limits: [1, 1e12] }, "parameters.limits[1]", "from -1,000,000,000 to 1,000,000,000"],
@@ -295,7 +295,7 @@ describe("market rules", () => {
       const before = await counts();
       const result = await write();
       expect(result.errors?.[0]).toMatchObject({
-        message: `${field} must be a finite number ${bound}`,
+        message: `${field} must be a number ${bound}`,
         extensions: { code: "BAD_USER_INPUT", field },
       });
       expect(await counts()).toEqual(before);
