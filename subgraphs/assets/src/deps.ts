@@ -1,5 +1,4 @@
-import type { EntityReferences, Policy } from "@sfe/kit";
-import type { Resolvers } from "./__generated__/resolvers-types.js";
+import type { EntityReferences } from "@sfe/kit";
 import type { CarClient } from "./clients/car.js";
 import type { Repositories } from "./repositories.js";
 
@@ -10,12 +9,4 @@ export interface ModuleDeps {
   references: EntityReferences;
   /** The Central Asset Register. */
   car: CarClient;
-}
-
-/** One module (src/modules/<aggregate>/): its resolvers and the policy rules of its fields (its SDL is its schema.graphql). */
-export interface AssetsModule {
-  /** Its folder's name, for error messages. */
-  name: string;
-  resolvers: Resolvers;
-  policy: Policy;
 }

@@ -1,10 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type Policy, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { createBulkRoutes } from "./bulk.js";
 import type { CarClient } from "./clients/car.js";
 import { assetsSettings } from "./config.js";
-import type { AssetsModule } from "./deps.js";
 import { createLoaders } from "./loaders.js";
 import { createAssetsModule } from "./modules/assets/index.js";
 import { createCarModule } from "./modules/car/index.js";
@@ -55,23 +54,3 @@ export const assetsModule: SubgraphModule = {
 };
 
 export { createRepositories };
-
-/**
- * The modules' resolvers, type by type, and their policy rules. A field resolved, or ruled, by two modules stops the
- * build. (The kit's mergeModules, being written for the users subgraph, does the same; this goes once it is in.)
- */
-function mergeModules(modules: readonly AssetsModule[]): { resolvers: Record<string, object>; policy: Policy } {
-  const resolvers: Record<string, Record<string, unknown>> = {};
-  const policy: Policy = {};
-  for (const { name, resolvers: types, policy: rules } of modules) {
-    for (const [type, fields] of Object.entries(types as Record<string, Record<string, unknown>>)) {
-      const twice = Object.keys(fields).find((field) => resolvers[type]?.[field] !== undefined);
-      if (twice) throw new Error(`${type}.${twice} is resolved by two modules (one of them ${name})`);
-      resolvers[type] = { ...resolvers[type], ...fields };
-    }
-    const ruledTwice = Object.keys(rules).find((key) => policy[key] !== undefined);
-    if (ruledTwice) throw new Error(`${ruledTwice} has a policy rule in two modules (one of them ${name})`);
-    Object.assign(policy, rules);
-  }
-  return { resolvers, policy };
-}

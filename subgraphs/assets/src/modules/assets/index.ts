@@ -1,6 +1,7 @@
-import type { AssetsModule, ModuleDeps } from "../../deps.js";
+import type { SchemaModule } from "@sfe/kit";
+import type { ModuleDeps } from "../../deps.js";
 import { policy } from "./policy.js";
 import { resolvers } from "./resolvers.js";
 
 /** The asset register: an asset, its owner's assets, anonymised statistics, registering and changing an asset. */
-export const createAssetsModule = (deps: ModuleDeps): AssetsModule => ({ name: "assets", resolvers: resolvers(deps), policy });
+export const createAssetsModule = (deps: ModuleDeps): SchemaModule => ({ name: "assets", resolvers: resolvers(deps), policy });

@@ -1,6 +1,7 @@
-import type { AssetsModule, ModuleDeps } from "../../deps.js";
+import type { SchemaModule } from "@sfe/kit";
+import type { ModuleDeps } from "../../deps.js";
 import { policy } from "./policy.js";
 import { resolvers } from "./resolvers.js";
 
 /** The asset taxonomy: categories, their attributes, and the assets a change of them leaves needing attention. */
-export const createCategoriesModule = (deps: ModuleDeps): AssetsModule => ({ name: "categories", resolvers: resolvers(deps), policy });
+export const createCategoriesModule = (deps: ModuleDeps): SchemaModule => ({ name: "categories", resolvers: resolvers(deps), policy });

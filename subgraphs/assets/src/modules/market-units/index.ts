@@ -1,6 +1,7 @@
-import type { AssetsModule, ModuleDeps } from "../../deps.js";
+import type { SchemaModule } from "@sfe/kit";
+import type { ModuleDeps } from "../../deps.js";
 import { policy } from "./policy.js";
 import { resolvers } from "./resolvers.js";
 
 /** Market units (SPU, SPG): groups of an FSP's assets, their members and membership history. */
-export const createMarketUnitsModule = (deps: ModuleDeps): AssetsModule => ({ name: "market-units", resolvers: resolvers(deps), policy });
+export const createMarketUnitsModule = (deps: ModuleDeps): SchemaModule => ({ name: "market-units", resolvers: resolvers(deps), policy });
