@@ -95,3 +95,46 @@ export const testGateway = (() => {
     }),
   };
 })();
+
+/** Backends of this test's database waiting for a lock (Postgres only). */
+async function waitingForLocks(handle: DatabaseHandle): Promise<number> {
+  const result = (await handle.db.execute(
+    sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+  )) as unknown;
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
+  return Number(rows[0]?.n);
+}
+
+/**
+ * Runs `racers` at once so they really meet at a row lock. On Postgres another transaction first locks
+ * the row (`lockRow`, e.g. a `select … for update`) and releases it only once every racer waits for it;
+ * PGlite has one connection, so its transactions queue (and each racer is still checked against the
+ * outcome of the one before). Throws if the racers never all wait: the race would prove nothing.
+ */
+export async function raceAtRowLock<T>(
+  handle: DatabaseHandle,
+  lockRow: (tx: DatabaseHandle["db"]) => Promise<unknown>,
+  racers: (() => Promise<T>)[],
+): Promise<PromiseSettledResult<T>[]> {
+  if (handle.kind !== "postgres") return Promise.allSettled(racers.map((racer) => racer()));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = handle.db.transaction(async (tx) => {
+    await lockRow(tx as unknown as DatabaseHandle["db"]);
+    locked();
+    await released;
+  });
+  await isLocked;
+  const running = Promise.allSettled(racers.map((racer) => racer()));
+  let waiting = 0;
+  for (let attempt = 0; attempt < 1000 && waiting < racers.length; attempt++) {
+    waiting = await waitingForLocks(handle);
+    if (waiting < racers.length) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  release();
+  await holder;
+  if (waiting < racers.length) throw new Error(`only ${waiting} of ${racers.length} racers waited for the row lock`);
+  return running;
+}

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { pgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsTable, type DatabaseHandle, defineLifecycle, forbidden, guardedUpdate, SfeError } from "../src/index.js";
-import { countRows, createTestDatabase, testIdentity } from "../src/testing.js";
+import { countRows, createTestDatabase, raceAtRowLock, testIdentity } from "../src/testing.js";
 
 type DoorStatus = "OPEN" | "CLOSED" | "LOCKED" | "BRICKED";
 const doorLifecycle = defineLifecycle<DoorStatus>("Door", {
@@ -179,43 +179,8 @@ describe("guardedUpdate", () => {
 });
 
 describe("two racing changes of one row", () => {
-  /** Backends of this test's database waiting for a lock (Postgres only). */
-  async function waitingForLocks(): Promise<number> {
-    const result = (await handle.db.execute(
-      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-    )) as unknown;
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-    return Number(rows[0]?.n);
-  }
-
-  /**
-   * Runs `racers` at once. On Postgres another transaction holds the row until every racer waits for it,
-   * so they really meet at the lock; PGlite has one connection, so its transactions queue (and the second
-   * is checked against the first's outcome all the same).
-   */
-  async function race<T>(id: string, racers: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
-    if (handle.kind !== "postgres") return Promise.allSettled(racers.map((racer) => racer()));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = handle.db.transaction(async (tx) => {
-      await tx.select({ id: doors.id }).from(doors).where(eq(doors.id, id)).for("update");
-      locked();
-      await released;
-    });
-    await isLocked;
-    const running = Promise.allSettled(racers.map((racer) => racer()));
-    let waiting = 0;
-    for (let attempt = 0; attempt < 1000 && waiting < racers.length; attempt++) {
-      waiting = await waitingForLocks();
-      if (waiting < racers.length) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(waiting).toBe(racers.length); // the premise: every racer is blocked on the row
-    release();
-    await holder;
-    return running;
-  }
+  const race = <T>(id: string, racers: (() => Promise<T>)[]) =>
+    raceAtRowLock(handle, (tx) => tx.select({ id: doors.id }).from(doors).where(eq(doors.id, id)).for("update"), racers);
 
   it("lets exactly one of two conflicting transitions through; the other is CONFLICT against the winner's status", async () => {
     for (let round = 0; round < 3; round++) {

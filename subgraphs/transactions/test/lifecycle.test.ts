@@ -1,6 +1,6 @@
 import { type DatabaseHandle, type Identity, type Lifecycle, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
-import { eq, sql } from "drizzle-orm";
+import { countRows, createMigratedDatabase, errorCodes, execute, raceAtRowLock, testIdentity } from "@sfe/kit/testing";
+import { eq } from "drizzle-orm";
 import type { EnumTypeDefinitionNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awardLifecycle, awards, bidLifecycle, bids, dispatchInstructions, dispatchLifecycle } from "../src/db/schema.js";
@@ -222,43 +222,14 @@ describe("every transition of every lifecycle, through the graph", () => {
 });
 
 describe("two racing changes of one record", () => {
-  /** Backends of this test's database waiting for a lock (Postgres only). */
-  async function waitingForLocks(): Promise<number> {
-    const result = (await handle.db.execute(
-      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-    )) as unknown;
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-    return Number(rows[0]?.n);
-  }
-
-  /**
-   * Runs `racers` at once. On Postgres the row is first locked by another transaction, released only once
-   * every racer waits for it, so they really meet at the lock (PGlite has one connection: the
-   * transactions queue, and the second racer is checked after the first committed all the same).
-   */
+  /** Runs `racers` at once, meeting at the row's lock (the kit's raceAtRowLock); each answers a GraphQL result. */
   async function race<T>(kind: Kind, id: string, racers: (() => Promise<T>)[]): Promise<T[]> {
-    if (handle.kind !== "postgres") return Promise.all(racers.map((racer) => racer()));
     const t = kinds[kind].table as typeof bids;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = handle.db.transaction(async (tx) => {
-      await tx.select({ id: t.id }).from(t).where(eq(t.id, id)).for("update");
-      locked();
-      await released;
+    const settled = await raceAtRowLock(handle, (tx) => tx.select({ id: t.id }).from(t).where(eq(t.id, id)).for("update"), racers);
+    return settled.map((result) => {
+      if (result.status === "rejected") throw result.reason;
+      return result.value;
     });
-    await isLocked;
-    const running = Promise.all(racers.map((racer) => racer()));
-    let waiting = 0;
-    for (let attempt = 0; attempt < 1000 && waiting < racers.length; attempt++) {
-      waiting = await waitingForLocks();
-      if (waiting < racers.length) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(waiting).toBe(racers.length); // the premise: every racer is blocked on the row
-    release();
-    await holder;
-    return running;
   }
 
   it.each<[Kind, [string, Identity], [string, Identity]]>([
