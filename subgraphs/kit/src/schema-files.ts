@@ -14,7 +14,9 @@ export function readSubgraphSdl(subgraphDir: string | URL): string {
   const files = [join(dir, "schema.graphql"), ...moduleFiles(dir, "schema.graphql")];
   const own = files.map((file) => readFileSync(file, "utf8")).join("\n");
   // The fragment's scalars, for a subgraph that uses neither itself.
-  const scalars = ["DateTime", "JSONObject"].filter((name) => !new RegExp(`\\bscalar ${name}\\b`).test(own)).map((name) => `scalar ${name}`);
+  const scalars = ["DateTime", "JSONObject"]
+    .filter((name) => !new RegExp(`\\bscalar ${name}\\b`).test(own))
+    .map((name) => `scalar ${name}`);
   return [own, ...scalars, AUDIT_EVENT_SDL].join("\n");
 }
 
