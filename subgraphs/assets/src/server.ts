@@ -4,6 +4,7 @@ import { parse } from "graphql";
 import { createBulkRoutes } from "./bulk.js";
 import type { CarClient } from "./clients/car.js";
 import { assetsSettings } from "./config.js";
+import { auditEvents } from "./db/schema.js";
 import { createLoaders } from "./loaders.js";
 import { createAssetsModule } from "./modules/assets/index.js";
 import { createCarModule } from "./modules/car/index.js";
@@ -37,6 +38,13 @@ export function createAssetsSubgraph({
   return createSubgraph({
     name: "assets",
     typeDefs,
+    audit: {
+      subgraph: "assets",
+      db,
+      table: auditEvents,
+      entityTypes: ["Asset", "AssetCategory", "MarketUnit", "AssetTransfer"],
+      verifier,
+    },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos, car),

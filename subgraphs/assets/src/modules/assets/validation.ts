@@ -1,4 +1,4 @@
-import { badInput, quote, requireText } from "@sfe/kit";
+import { badInput, quote, requireBounded, requireText } from "@sfe/kit";
 import type { AssetStatus } from "../../db/schema.js";
 
 /** A GB distribution licence area: its MPAN distributor id, GSP group, name and DNO group. */
@@ -126,22 +126,12 @@ export const MAX_ENERGY_KWH = 10_000_000;
 /** Magnitude of a NUMBER or INTEGER attribute, and of a category attribute's minimum: 10⁹ whatever its unit. */
 export const MAX_ATTRIBUTE_MAGNITUDE = 1_000_000_000;
 
-export const grouped = (n: number) => n.toLocaleString("en-GB");
-
-/** A finite number from 0 to `max` (`unit`, e.g. "kW (2 GW)"), or BAD_USER_INPUT naming the field and the bound. */
-export function bounded(value: number, field: string, max: number, unit: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
-    throw badInput(`${field} must be a number ≥ 0 and ≤ ${grouped(max)} ${unit}`, field);
-  }
-  return value;
-}
-
 /** An import or export capacity: 0 to 2,000,000 kW. */
-export const capacity = (value: number, field: string) => bounded(value, field, MAX_CAPACITY_KW, "kW (2 GW)");
+export const capacity = (value: number, field: string) => requireBounded(value, field, MAX_CAPACITY_KW, "kW (2 GW)");
 
 /** An optional energy capacity: null stays null, anything else 0 to 10,000,000 kWh. */
 export const optionalCapacity = (value: number | null | undefined, field: string) =>
-  value === null || value === undefined ? null : bounded(value, field, MAX_ENERGY_KWH, "kWh (10 GWh)");
+  value === null || value === undefined ? null : requireBounded(value, field, MAX_ENERGY_KWH, "kWh (10 GWh)");
 
 /** Storage categories must state a positive energy capacity. */
 export function requireEnergyCapacity(category: { code: string; requiresEnergyCapacity: boolean }, energyCapacityKwh: number | null): void {

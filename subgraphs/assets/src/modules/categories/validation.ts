@@ -1,6 +1,6 @@
-import { badInput, quote, requireText } from "@sfe/kit";
+import { badInput, grouped, quote, requireText } from "@sfe/kit";
 import type { AttributeType, StoredAttribute } from "../../db/schema.js";
-import { grouped, MAX_ATTRIBUTE_MAGNITUDE } from "../assets/validation.js";
+import { MAX_ATTRIBUTE_MAGNITUDE } from "../assets/validation.js";
 
 /**
  * The asset taxonomy's checks: category codes and attribute definitions, and how an asset's attributes
