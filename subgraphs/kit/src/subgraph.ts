@@ -61,18 +61,21 @@ export interface SubgraphDefinition<TLoaders> {
 export const scalarResolvers = { DateTime: DateTimeResolver, JSONObject: JSONObjectResolver };
 
 export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>): Subgraph<TLoaders> {
-  const own = (
-    definition.policy ? applyPolicy(definition.typeDefs, definition.resolvers, definition.policy) : definition.resolvers
-  ) as Record<string, object>;
+  // The kit's audit-trail resolvers join the subgraph's own before the policy wraps them, so a rule (a
+  // `Type.*` wildcard, say) covers `auditEvents` too.
+  const given = definition.resolvers as Record<string, object>;
   const audit = definition.audit ? auditTrailResolvers(definition.audit) : {};
+  const resolvers: Record<string, object> = {
+    ...given,
+    ...Object.fromEntries(Object.entries(audit).map(([type, fields]) => [type, { ...given[type], ...fields }])),
+    // Every subgraph's SDL holds AuditEvent (readSubgraphSdl): an event says which trail it comes from.
+    AuditEvent: { subgraph: (event: { subgraph?: string }) => event.subgraph ?? definition.name, ...given.AuditEvent },
+  };
   const schema = buildSubgraphSchema({
     typeDefs: definition.typeDefs,
     resolvers: {
       ...scalarResolvers,
-      ...own,
-      ...Object.fromEntries(Object.entries(audit).map(([type, fields]) => [type, { ...own[type], ...fields }])),
-      // Every subgraph's SDL holds AuditEvent (readSubgraphSdl): an event says which trail it comes from.
-      AuditEvent: { subgraph: (event: { subgraph?: string }) => event.subgraph ?? definition.name, ...own.AuditEvent },
+      ...(definition.policy ? applyPolicy(definition.typeDefs, resolvers, definition.policy) : resolvers),
     } as GraphQLResolverMap<unknown>,
   });
   const apollo = new ApolloServer<SubgraphContext<TLoaders>>({
