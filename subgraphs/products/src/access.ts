@@ -1,4 +1,4 @@
-import { forbidden, type Identity, notFound, seesEveryOrganisation } from "@sfe/kit";
+import { forbidden, type Identity, notFound, type SfeError, seesEveryOrganisation } from "@sfe/kit";
 import type { ProductStatus, products } from "./db/schema.js";
 
 type ProductRow = typeof products.$inferSelect;
@@ -26,17 +26,10 @@ export const canChangeProduct = (identity: Identity | null, row: Pick<ProductRow
   seesEveryOrganisation(identity) || actsAsOwner(identity, row.ownerId);
 
 /** "SO proposes, administrator publishes": only a hub administrator may make a product PUBLISHED. */
-function requireMayPublish(identity: Identity | null, status: ProductStatus) {
-  if (status === "PUBLISHED" && !seesEveryOrganisation(identity)) {
-    throw forbidden("Only a hub administrator may publish a product; a system operator proposes it (IN_CONSULTATION)");
-  }
-}
-
-/** Throws FORBIDDEN unless the caller may create a product for `ownerId` in `status`. */
-export function requireMayCreate(identity: Identity | null, ownerId: string, status: ProductStatus): void {
-  if (!canChangeProduct(identity, { ownerId })) throw forbidden("A system operator may create products only for its own organisation");
-  requireMayPublish(identity, status);
-}
+export const publishRefusal = (identity: Identity | null, status: ProductStatus): SfeError | null =>
+  status === "PUBLISHED" && !seesEveryOrganisation(identity)
+    ? forbidden("Only a hub administrator may publish a product; a system operator proposes it (IN_CONSULTATION)")
+    : null;
 
 /**
  * Run against the locked row before an update: NOT_FOUND when the caller cannot see the product
@@ -47,5 +40,6 @@ export function requireMayUpdate(identity: Identity | null, before: ProductRow, 
   if (!canChangeProduct(identity, before)) {
     throw forbidden("Only the system operator that owns a product, or a hub administrator, may change it");
   }
-  if (status && status !== before.status) requireMayPublish(identity, status);
+  const refusal = status && status !== before.status ? publishRefusal(identity, status) : null;
+  if (refusal) throw refusal;
 }

@@ -1,6 +1,6 @@
 import { notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
-import { requireMayCreate, requireMayUpdate, visibleProducts } from "../access.js";
+import { requireMayUpdate, visibleProducts } from "../access.js";
 import type { Repositories } from "../repositories/index.js";
 import {
   directions,
@@ -17,11 +17,9 @@ import {
 
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async createProduct(_, { input }, { identity }) {
-    const ownerId = requireUuid(input.ownerId, "ownerId");
-    const status = initialStatus(input.status);
-    requireMayCreate(identity, ownerId, status);
+    // Who may create it for this owner and in this status: policy.ts.
     const values = {
-      ownerId,
+      ownerId: requireUuid(input.ownerId, "ownerId"),
       code: productCode(input.code),
       name: productName(input.name),
       serviceType: input.serviceType,
@@ -32,9 +30,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       serviceWindows: serviceWindows(input.serviceWindows),
       eligibleTechnologies: eligibleTechnologies(input.eligibleTechnologies),
       locations: locations(input.locations),
-      status,
+      status: initialStatus(input.status),
     };
-    await requireReferences(references, "Organisation", [ownerId], "ownerId");
+    await requireReferences(references, "Organisation", [values.ownerId], "ownerId");
     const product = await repos.products.create(values, identity);
     return { product };
   },
