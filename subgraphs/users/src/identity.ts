@@ -1,7 +1,7 @@
 import type { Identity, Role } from "@sfe/kit";
-import type { ApiKeyRow } from "./repositories/api-keys.js";
-import type { OrganisationRow } from "./repositories/organisations.js";
-import { CLOSED_ORGANISATION, type UserRow } from "./repositories/users.js";
+import type { ApiKeyRow } from "./modules/api-keys/repository.js";
+import type { OrganisationRow } from "./modules/organisations/repository.js";
+import { CLOSED_ORGANISATION, type UserRow } from "./modules/accounts/repository.js";
 
 /** Who may do what, from an `Identity` (the gateway's) or from rows (when issuing one). */
 
@@ -81,3 +81,9 @@ export const isMember = (identity: Identity | null, organisationId: string) =>
 /** Yourself, a member of your organisation, or anyone for a hub administrator. */
 export const canSeeUser = (identity: Identity | null, user: UserRow) =>
   isHubAdmin(identity) || (isPerson(identity) && identity.userId === user.id) || isMember(identity, user.organisationId);
+
+/** The signed-in caller a mutation's policy admitted (its resolvers get a typed actor). */
+export const actor = (identity: Identity | null): Identity & { userId: string } => {
+  if (!identity?.userId) throw new Error("the policy let an anonymous caller through"); // never: see the modules' policy.ts
+  return identity as Identity & { userId: string };
+};

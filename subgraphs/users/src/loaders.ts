@@ -8,7 +8,7 @@ export function createLoaders(repos: Repositories) {
     user: loaderByKey(repos.users.byIds, (row) => row.id),
     usersByOrganisation: loaderOfLists(repos.users.byOrganisationIds, (row) => row.organisationId),
     apiKey: loaderByKey(repos.apiKeys.byIds, (row) => row.id),
-    /** Not a loader: this request's state (one password attempt per request, services/password-attempts.ts). */
+    /** Not a loader: this request's state (one password attempt per request, modules/sessions/throttle.ts). */
     request: { passwordAttempted: false },
   };
 }
@@ -17,3 +17,12 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 /** The resolver context (codegen's `contextType`). */
 export type Context = SubgraphContext<Loaders>;
+
+/** The resolver of a row's `organisation` (a user's, a key's, an invitation's): a foreign key guarantees it exists. */
+export const organisationOf =
+  (what: string) =>
+  async ({ organisationId }: { organisationId: string }, _args: unknown, { loaders }: Context) => {
+    const organisation = await loaders.organisation.load(organisationId);
+    if (!organisation) throw new Error(`${what}'s organisation ${organisationId} is missing`);
+    return organisation;
+  };

@@ -1,8 +1,4 @@
-import type { apiKeys, auditEvents, invitations, organisations, users } from "./db/schema.js";
+import type { auditEvents } from "./db/schema.js";
 
-/** Row types resolvers return; codegen maps the GraphQL types onto them. */
-export type OrganisationMapper = typeof organisations.$inferSelect;
-export type UserMapper = typeof users.$inferSelect;
-export type ApiKeyMapper = typeof apiKeys.$inferSelect;
-export type InvitationMapper = typeof invitations.$inferSelect;
+/** Row types resolvers return; codegen maps the GraphQL types onto them (the modules' mappers.ts hold the rest). */
 export type AuditEventMapper = typeof auditEvents.$inferSelect;

@@ -1,19 +1,26 @@
 import { fileURLToPath } from "node:url";
 import { usersSettings } from "./config.js";
-import { applyPolicy, createSubgraph, type Database, type IdentityVerifier, readSubgraphSdl, type SubgraphModule } from "@sfe/kit";
+import {
+  applyPolicy,
+  createSubgraph,
+  type Database,
+  type IdentityVerifier,
+  mergeModules,
+  readSubgraphSdl,
+  type SubgraphModule,
+} from "@sfe/kit";
 import { parse } from "graphql";
 import type { OidcIssuer } from "./clients/oidc.js";
 import { type PasswordVerifier, verifyPassword as scryptVerify } from "./crypto.js";
-import { createLoaders } from "./loaders.js";
+import { type Context, createLoaders } from "./loaders.js";
 import { type Mailer, outboxMailer } from "./mail.js";
-import { policy } from "./policy.js";
+import { createAccountsModule } from "./modules/accounts/index.js";
+import { createApiKeysModule } from "./modules/api-keys/index.js";
+import { createOrganisationsModule } from "./modules/organisations/index.js";
+import { createSessionsModule } from "./modules/sessions/index.js";
+import { auditPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
-import { ApiKey } from "./resolvers/ApiKey.js";
-import { Invitation } from "./resolvers/Invitation.js";
-import { Mutation } from "./resolvers/Mutation.js";
-import { Organisation } from "./resolvers/Organisation.js";
 import { Query } from "./resolvers/Query.js";
-import { User } from "./resolvers/User.js";
 import { createRoutes } from "./routes.js";
 import { createServices } from "./services/index.js";
 import { createTokenIssuer } from "./tokens.js";
@@ -40,7 +47,7 @@ export interface UsersDeps {
   verifyPassword?: PasswordVerifier;
 }
 
-/** Builds the users subgraph: schema, resolvers behind the policy, per-request loaders, HTTP routes. No environment, no listening. */
+/** Builds the users subgraph from its modules: schema, resolvers behind their policies, per-request loaders, HTTP routes. No environment, no listening. */
 export function createUsersSubgraph({
   db,
   repos = createRepositories(db),
@@ -53,12 +60,13 @@ export function createUsersSubgraph({
 }: UsersDeps) {
   const tokens = createTokenIssuer(repos.sessions);
   const services = createServices({ repos, mailer, publicUrl, now, tokens, oidcIssuers: auth.oidcIssuers ?? [], verifyPassword });
-  // The kit's policy model; applied here, as createSubgraph's `policy` takes identity-only rules.
-  const resolvers = applyPolicy(
-    typeDefs,
-    { Query: Query(repos), Mutation: Mutation(repos, services), Organisation, User, ApiKey, Invitation },
-    policy,
+  // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields; the audit
+  // trail's query is still here. The kit's policy model is applied here: createSubgraph's `policy` takes identity rules only.
+  const modules = [createOrganisationsModule, createAccountsModule, createSessionsModule, createApiKeysModule].map((create) =>
+    create({ repos, services }),
   );
+  const merged = mergeModules<Context>([...modules, { name: "audit", resolvers: { Query: Query(repos) }, policy: auditPolicy }]);
+  const resolvers = applyPolicy(typeDefs, merged.resolvers, merged.policy);
   return createSubgraph({
     name: "users",
     typeDefs,

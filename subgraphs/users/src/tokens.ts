@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import type { Identity } from "@sfe/kit";
-import type { SessionRepository } from "./repositories/sessions.js";
+import type { SessionRepository } from "./modules/sessions/repository.js";
 
 /** Access tokens: ES256 JWTs the gateway verifies against the JWKS this subgraph publishes. */
 export const ACCESS_TOKEN = { issuer: "sfe-hub", audience: "sfe-hub", algorithm: "ES256", ttlSeconds: 15 * 60 } as const;

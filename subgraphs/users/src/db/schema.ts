@@ -123,7 +123,7 @@ export const refreshTokens = usersSchema.table(
 
 /**
  * Password attempts (sign-in and password changes): the kit's atomic counters, keyed by hashes of the
- * account's e-mail and of the caller's address (src/services/password-attempts.ts).
+ * account's e-mail and of the caller's address (src/modules/sessions/throttle.ts).
  */
 export const throttleCounters = throttleTable(usersSchema);
 

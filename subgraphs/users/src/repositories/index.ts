@@ -1,11 +1,11 @@
 import { createThrottle, type Database } from "@sfe/kit";
 import { throttleCounters } from "../db/schema.js";
-import { createApiKeyRepository } from "./api-keys.js";
+import { createApiKeyRepository } from "../modules/api-keys/repository.js";
 import { createAuditRepository } from "./audit.js";
-import { createInvitationRepository } from "./invitations.js";
-import { createOrganisationRepository } from "./organisations.js";
-import { createSessionRepository } from "./sessions.js";
-import { createUserRepository } from "./users.js";
+import { createInvitationRepository } from "../modules/accounts/invitations-repository.js";
+import { createOrganisationRepository } from "../modules/organisations/repository.js";
+import { createSessionRepository } from "../modules/sessions/repository.js";
+import { createUserRepository } from "../modules/accounts/repository.js";
 
 export function createRepositories(db: Database) {
   return {

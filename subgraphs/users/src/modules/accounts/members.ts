@@ -1,12 +1,12 @@
 import { badInput, type Identity, notFound, requireEmail, requireUuid, type Role } from "@sfe/kit";
-import { hashPassword, randomToken, sha256 } from "../crypto.js";
-import { badInvitation } from "../errors.js";
-import { mails } from "../mail.js";
-import { CLOSED_ORGANISATION, statusAfterEmailVerification } from "../repositories/users.js";
-import { password, personName } from "../validation.js";
-import { DAY, later, link, type ServiceDeps, send } from "./context.js";
+import { hashPassword, randomToken, sha256 } from "../../crypto.js";
+import { badInvitation } from "../../errors.js";
+import { mails } from "../../mail.js";
+import { CLOSED_ORGANISATION, statusAfterEmailVerification } from "./repository.js";
+import { password, personName } from "./validation.js";
+import { DAY, later, link, type ServiceDeps, send } from "../../services/context.js";
 
-/** Invitations, members' roles, de-registration and reinstatement of organisations. */
+/** Invitations and members' roles. */
 export function createMemberService(deps: ServiceDeps) {
   const { repos } = deps;
 
@@ -81,32 +81,6 @@ export function createMemberService(deps: ServiceDeps) {
         default:
           return { user: result };
       }
-    },
-
-    async deregisterOrganisation(actor: Identity, id: string) {
-      const result = await repos.organisations.changeStatus(
-        requireUuid(id, "id"),
-        {
-          to: "INACTIVE",
-          from: ["PENDING_VERIFICATION", "ACTIVE", "SUSPENDED", "DEREGISTRATION_REQUESTED"],
-          action: "ORGANISATION_DEREGISTERED",
-        },
-        actor,
-      );
-      if (result === "missing") throw notFound("Organisation", id);
-      if (result === "wrong-status") throw badInput("The organisation is de-registered already", "id");
-      return { organisation: result };
-    },
-
-    async reinstateOrganisation(actor: Identity, id: string) {
-      const result = await repos.organisations.changeStatus(
-        requireUuid(id, "id"),
-        { to: "ACTIVE", from: ["INACTIVE", "SUSPENDED", "DEREGISTRATION_REQUESTED"], action: "ORGANISATION_REINSTATED" },
-        actor,
-      );
-      if (result === "missing") throw notFound("Organisation", id);
-      if (result === "wrong-status") throw badInput("Only an inactive, suspended or de-registering organisation can be reinstated", "id");
-      return { organisation: result };
     },
   };
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { badInput, type Identity, notFound, requireUuid } from "@sfe/kit";
-import { randomToken, sha256 } from "../crypto.js";
-import { apiKeyIdentity, apiKeyUsable } from "../identity.js";
-import { CLOSED_ORGANISATION } from "../repositories/users.js";
-import { apiKeyName, apiKeyScopes } from "../validation.js";
-import type { ServiceDeps } from "./context.js";
+import { randomToken, sha256 } from "../../crypto.js";
+import { apiKeyIdentity, apiKeyUsable } from "../../identity.js";
+import { CLOSED_ORGANISATION } from "../accounts/repository.js";
+import { apiKeyName, apiKeyScopes } from "./validation.js";
+import type { ServiceDeps } from "../../services/context.js";
 
 /** `sfe_<8 hex>_<32 random bytes, base64url>` */
 const KEY_FORMAT = /^sfe_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;

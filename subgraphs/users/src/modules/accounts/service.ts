@@ -1,20 +1,18 @@
-import { badInput, conflict, type Identity, notFound, requireEmail, requireUuid } from "@sfe/kit";
-import { hashPassword, randomToken, sha256 } from "../crypto.js";
-import { badVerificationLink } from "../errors.js";
-import { mails } from "../mail.js";
-import type { NewOrganisation } from "../repositories/organisations.js";
-import { claimedRole, companyNumber, organisationName, password, personName } from "../validation.js";
-import type { Role } from "@sfe/kit";
-import { DAY, later, link, type ServiceDeps, send } from "./context.js";
-import { type AttemptSource, createPasswordAttempts } from "./password-attempts.js";
+import { badInput, conflict, type Identity, notFound, requireEmail, requireUuid, type Role } from "@sfe/kit";
+import { hashPassword, randomToken, sha256 } from "../../crypto.js";
+import { badVerificationLink } from "../../errors.js";
+import { mails } from "../../mail.js";
+import type { NewOrganisation } from "../organisations/repository.js";
+import { companyNumber, organisationName } from "../organisations/validation.js";
+import { claimedRole, password, personName } from "./validation.js";
+import { DAY, later, link, type ServiceDeps, send } from "../../services/context.js";
 
 const CHECK_INBOX = "If this address can be used, a link to confirm it is on its way: open it within 24 hours";
 const RESENT = "If this address is waiting for confirmation, a new link is on its way";
 
-/** Sign-up, e-mail verification, SO verification and password changes (§7.1). */
+/** Sign-up, e-mail verification and SO verification (§7.1). */
 export function createAccountService(deps: ServiceDeps) {
   const { repos } = deps;
-  const attempts = createPasswordAttempts(deps);
 
   async function newVerificationToken() {
     const token = randomToken();
@@ -96,28 +94,6 @@ export function createAccountService(deps: ServiceDeps) {
         default:
           return { user: result.user };
       }
-    },
-
-    /**
-     * Checks the current password (throttled like sign-in, in the same budget: a wrong one is a failure), sets
-     * the new one and signs every session out. The new password is checked first: a weak one costs no check.
-     */
-    async changePassword(
-      actor: Identity & { userId: string },
-      input: { currentPassword: string; newPassword: string },
-      source: AttemptSource,
-    ) {
-      password(input.newPassword, "newPassword");
-      if (input.newPassword === input.currentPassword) throw badInput("newPassword must differ from the current one", "newPassword");
-      const [found] = await repos.users.byIds([actor.userId]);
-      const account = sha256(found ? found.email : `user:${actor.userId}`);
-      const user = await attempts.guard(account, source, async () =>
-        (await deps.verifyPassword(input.currentPassword, found?.passwordHash)) ? (found ?? null) : null,
-      );
-      if (!user) throw badInput("currentPassword is wrong", "currentPassword");
-      const changed = await repos.users.changePassword(user.id, await hashPassword(input.newPassword), actor, deps.now());
-      if (!changed) throw notFound("User", user.id);
-      return { user: changed };
     },
   };
 }

@@ -1,9 +1,9 @@
 import type { Database, Identity } from "@sfe/kit";
 import { eq } from "drizzle-orm";
-import { invitations, organisations, users } from "../db/schema.js";
-import { auditedUser, recordAudit } from "./audit.js";
-import { isUniqueViolation } from "./pg.js";
-import { CLOSED_ORGANISATION, type NewUser, selfActor, type UserRow } from "./users.js";
+import { invitations, organisations, users } from "../../db/schema.js";
+import { auditedUser, recordAudit } from "../../repositories/audit.js";
+import { isUniqueViolation } from "../../repositories/pg.js";
+import { CLOSED_ORGANISATION, type NewUser, selfActor, type UserRow } from "./repository.js";
 
 export type InvitationRow = typeof invitations.$inferSelect;
 export type NewInvitation = typeof invitations.$inferInsert;

@@ -1,9 +1,8 @@
 import type { Database } from "@sfe/kit";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { type OrganisationStatus, organisations, refreshTokens, signingKeys, type UserStatus, users } from "../db/schema.js";
-import { recordAudit } from "./audit.js";
-import type { UserRow } from "./users.js";
-import { selfActor } from "./users.js";
+import { type OrganisationStatus, organisations, refreshTokens, signingKeys, type UserStatus, users } from "../../db/schema.js";
+import { recordAudit } from "../../repositories/audit.js";
+import { selfActor, type UserRow } from "../accounts/repository.js";
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;

@@ -1,9 +1,9 @@
 import { type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
-import { apiKeys, organisations, users } from "../db/schema.js";
-import type { OrganisationRow } from "./organisations.js";
-import { recordAudit } from "./audit.js";
-import type { UserRow } from "./users.js";
+import { apiKeys, organisations, users } from "../../db/schema.js";
+import type { OrganisationRow } from "../organisations/repository.js";
+import { recordAudit } from "../../repositories/audit.js";
+import type { UserRow } from "../accounts/repository.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type NewApiKey = typeof apiKeys.$inferInsert;

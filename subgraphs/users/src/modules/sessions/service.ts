@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { SfeError } from "@sfe/kit";
-import { verifyIdToken } from "../clients/oidc.js";
-import { randomToken, sha256 } from "../crypto.js";
-import { badIdToken, badRefreshToken, signInFailed } from "../errors.js";
-import { canSignIn, statusMaySignIn, userIdentity } from "../identity.js";
-import type { OrganisationRow } from "../repositories/organisations.js";
-import { CLOSED_ORGANISATION, type UserRow } from "../repositories/users.js";
-import { DAY, later, type ServiceDeps } from "./context.js";
-import { type AttemptSource, createPasswordAttempts } from "./password-attempts.js";
+import { badInput, type Identity, notFound, SfeError } from "@sfe/kit";
+import { verifyIdToken } from "../../clients/oidc.js";
+import { hashPassword, randomToken, sha256 } from "../../crypto.js";
+import { badIdToken, badRefreshToken, signInFailed } from "../../errors.js";
+import { canSignIn, statusMaySignIn, userIdentity } from "../../identity.js";
+import type { OrganisationRow } from "../organisations/repository.js";
+import { CLOSED_ORGANISATION, type UserRow } from "../accounts/repository.js";
+import { DAY, later, type ServiceDeps } from "../../services/context.js";
+import { password } from "../accounts/validation.js";
+import { type AttemptSource, createPasswordAttempts } from "./throttle.js";
 
 const REFRESH_TOKEN_MS = 30 * DAY;
 
@@ -15,7 +16,7 @@ const REFRESH_TOKEN_MS = 30 * DAY;
 export type SessionProblem = "SIGNED_OUT" | "PASSWORD_CHANGED" | "SUSPENDED" | "ORGANISATION_CLOSED" | "UNKNOWN";
 export type SessionCheck = { valid: true } | { valid: false; reason: SessionProblem };
 
-/** Sign-in (password or OpenID Connect), refresh-token rotation and sign-out. */
+/** Sign-in (password or OpenID Connect), refresh-token rotation, sign-out and password changes. */
 export function createSessionService(deps: ServiceDeps) {
   const { repos } = deps;
   const attempts = createPasswordAttempts(deps);
@@ -46,7 +47,7 @@ export function createSessionService(deps: ServiceDeps) {
   return {
     /**
      * Password sign-in. Every failure (unknown e-mail, wrong password, unverified, suspended) answers the same,
-     * after the same scrypt work, and counts against the throttle (password-attempts.ts), which is asked first.
+     * after the same scrypt work, and counts against the throttle (throttle.ts), which is asked first.
      */
     async signIn(input: { email: string; password: string }, source: AttemptSource) {
       const email = input.email.trim().toLowerCase();
@@ -103,6 +104,28 @@ export function createSessionService(deps: ServiceDeps) {
     async signOut(refreshToken: string) {
       await repos.sessions.revokeFamilyOf(sha256(refreshToken), deps.now());
       return { signedOut: true };
+    },
+
+    /**
+     * Checks the current password (throttled like sign-in, in the same budget: a wrong one is a failure), sets
+     * the new one and signs every session out. The new password is checked first: a weak one costs no check.
+     */
+    async changePassword(
+      actor: Identity & { userId: string },
+      input: { currentPassword: string; newPassword: string },
+      source: AttemptSource,
+    ) {
+      password(input.newPassword, "newPassword");
+      if (input.newPassword === input.currentPassword) throw badInput("newPassword must differ from the current one", "newPassword");
+      const [found] = await repos.users.byIds([actor.userId]);
+      const account = sha256(found ? found.email : `user:${actor.userId}`);
+      const user = await attempts.guard(account, source, async () =>
+        (await deps.verifyPassword(input.currentPassword, found?.passwordHash)) ? (found ?? null) : null,
+      );
+      if (!user) throw badInput("currentPassword is wrong", "currentPassword");
+      const changed = await repos.users.changePassword(user.id, await hashPassword(input.newPassword), actor, deps.now());
+      if (!changed) throw notFound("User", user.id);
+      return { user: changed };
     },
 
     /**

@@ -1,7 +1,8 @@
 import { retryAfterSeconds } from "@sfe/kit";
-import { sha256 } from "../crypto.js";
-import { onePerRequest, tooManyRequests } from "../errors.js";
-import { HOUR, MINUTE, type ServiceDeps } from "./context.js";
+import { sha256 } from "../../crypto.js";
+import { onePerRequest, tooManyRequests } from "../../errors.js";
+import type { Context } from "../../loaders.js";
+import { HOUR, MINUTE, type ServiceDeps } from "../../services/context.js";
 
 /**
  * How password guesses are throttled; sign-in and password changes share one budget per account (the
@@ -28,6 +29,12 @@ export interface AttemptSource {
   /** This GraphQL request's state (lives in its loaders): at most one password attempt per request. */
   request: { passwordAttempted: boolean };
 }
+
+/** Where a resolver's password attempt comes from: the caller's address and this request. */
+export const attemptSource = (context: Context): AttemptSource => ({
+  clientAddress: context.clientAddress,
+  request: context.loaders.request,
+});
 
 export function createPasswordAttempts(deps: ServiceDeps) {
   const { throttle } = deps.repos;

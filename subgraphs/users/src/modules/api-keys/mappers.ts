@@ -1,0 +1,4 @@
+import type { ApiKeyRow } from "./repository.js";
+
+/** Row types this module's resolvers return; codegen maps the GraphQL types onto them. */
+export type ApiKeyMapper = ApiKeyRow;
