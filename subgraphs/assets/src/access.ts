@@ -1,4 +1,4 @@
-import { ANONYMITY_RULE, allow, areaCovers, forbidden, type Identity, notFound, seesEveryOrganisation } from "@sfe/kit";
+import { ANONYMITY_RULE, allow, areaCovers, forbidden, type Identity, notFound, type SfeError, seesEveryOrganisation } from "@sfe/kit";
 import type { AssetRow, AssetVisibility } from "./modules/assets/repository.js";
 import type { TransferRow, TransferVisibility } from "./modules/transfers/repository.js";
 import type { MarketUnitRow, UnitVisibility } from "./modules/market-units/repository.js";
@@ -53,29 +53,33 @@ export function canSeeAsset(identity: Identity | null, asset: Pick<AssetRow, "ow
   );
 }
 
-/** `asset` when `identity` may see it, else null: what a single lookup answers. */
-export const visibleAsset = <T extends Pick<AssetRow, "ownerId" | "gspGroup">>(identity: Identity | null, asset: T | null): T | null =>
-  asset && canSeeAsset(identity, asset) ? asset : null;
-
 /** Whether `identity` may change `asset`: its owning FSP or a hub administrator. */
 export function canChangeAsset(identity: Identity | null, asset: Pick<AssetRow, "ownerId">): boolean {
   return mayWrite(identity) && (seesEveryOrganisation(identity) || ownsAsFsp(identity, asset.ownerId));
 }
 
 /**
- * `asset` when the caller may change it: NOT_FOUND when it may not see it (as for an unknown id), FORBIDDEN when it
- * sees but does not own it. Checked on what the caller read, and again on the locked row inside the write.
+ * Why the caller may not change `asset` (null: it may): NOT_FOUND when it may not see it (as for an unknown id),
+ * FORBIDDEN when it sees but does not own it. The policy asks it of what the caller read (changesAsset in
+ * policy.ts); the write asks it again of the locked row (requireChangeableAsset).
  */
-export function requireChangeableAsset(identity: Identity | null, asset: AssetRow | null | undefined, id: string): AssetRow {
-  if (!asset || !canSeeAsset(identity, asset)) throw notFound("Asset", id);
-  if (!canChangeAsset(identity, asset)) throw forbidden("Only the asset's owner or a hub administrator may change it");
-  return asset;
+export function changeRefusal(identity: Identity | null, asset: AssetRow | null | undefined, id: string): SfeError | null {
+  if (!asset || !canSeeAsset(identity, asset)) return notFound("Asset", id);
+  if (!canChangeAsset(identity, asset)) return forbidden("Only the asset's owner or a hub administrator may change it");
+  return null;
 }
 
-/** FORBIDDEN unless `identity` may register an asset owned by `ownerId`: an FSP for itself, an ADMIN for anyone. */
-export function requireMayRegisterFor(identity: Identity | null, ownerId: string): void {
-  if (seesEveryOrganisation(identity)) return;
-  if (!identity || !ownsAsFsp(identity, ownerId)) throw forbidden("FSPs register assets for their own organisation");
+/** `asset` when the caller may change it, else changeRefusal's error: for the row a write has locked. */
+export function requireChangeableAsset(identity: Identity | null, asset: AssetRow | null | undefined, id: string): AssetRow {
+  const refusal = changeRefusal(identity, asset, id);
+  if (refusal) throw refusal;
+  return asset as AssetRow;
+}
+
+/** FORBIDDEN unless `identity` may register an asset owned by `ownerId` (an FSP for itself, an ADMIN for anyone); else null. */
+export function registrationRefusal(identity: Identity | null, ownerId: string): SfeError | null {
+  if (seesEveryOrganisation(identity)) return null;
+  return identity && ownsAsFsp(identity, ownerId) ? null : forbidden("FSPs register assets for their own organisation");
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   readBodyBytes,
   gatewayCaller,
   refuseTooLarge,
-  type Rule,
   type IdentityVerifier,
   sendError,
   sendJson,
@@ -24,7 +23,8 @@ import { visibleAssetFilter } from "./access.js";
 import type { CarClient } from "./clients/car.js";
 import { writeAssetsCsv } from "./bulk/export.js";
 import { CsvFileError, IMPORT_MODES, type ImportMode, ImportTooLargeError, importAssets } from "./bulk/import.js";
-import { policy } from "./modules/assets/policy.js";
+import { policy, registers } from "./modules/assets/policy.js";
+import { callRuleOf, refusalOf, type Rule } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories.js";
 import { normaliseGspGroup } from "./modules/assets/validation.js";
 
@@ -50,10 +50,12 @@ export interface BulkDeps {
 /** Content types a CSV upload may arrive with (browsers label .csv files variously); none at all is fine too. */
 const CSV_TYPES = ["text/csv", "application/csv", "text/plain", "application/vnd.ms-excel", "application/octet-stream"];
 
-const deny: Rule = () => new SfeError("FORBIDDEN", "You are not allowed to do this");
-/** The rules of the operations these routes do in bulk: registerAsset, and the `assets` list. */
-const mayRegister = policy["Mutation.registerAsset"] ?? deny;
-const mayList = policy["Query.assets"] ?? deny;
+/**
+ * The rules of the operations these routes do in bulk: registerAsset (who may register at all, for the file; the
+ * import asks registerAsset's whole rule of each row), and the `assets` list.
+ */
+const mayRegister: Rule = registers;
+const mayList = callRuleOf(policy["Query.assets"]);
 
 /**
  * Bulk registration and export of assets, beside GraphQL, for the gateway only (its identity token for
@@ -175,7 +177,7 @@ async function guarded(
   if (!caller) return;
   const { identity } = caller;
   setScopeIdentity(identity);
-  const refusal = rule(identity);
+  const refusal = refusalOf(rule, identity);
   if (refusal || !identity) {
     const code = (refusal?.extensions.code as ErrorCode | undefined) ?? "UNAUTHENTICATED";
     return sendError(res, STATUS[code] ?? 403, code, refusal?.message ?? "Sign in first");

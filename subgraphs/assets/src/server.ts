@@ -1,11 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type Policy, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { createBulkRoutes } from "./bulk.js";
 import type { CarClient } from "./clients/car.js";
 import { assetsSettings } from "./config.js";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
+import { type Context, createLoaders } from "./loaders.js";
 import { createAssetsModule } from "./modules/assets/index.js";
 import { createCarModule } from "./modules/car/index.js";
 import { carReadiness } from "./modules/car/readiness.js";
@@ -30,7 +30,7 @@ export function createAssetsSubgraph({
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; car?: CarClient }) {
   const deps = { repos, references, car };
   // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields.
-  const { resolvers, policy } = mergeModules(
+  const { resolvers, policy } = mergeModules<Context>(
     [createAssetsModule, createCarModule, createCategoriesModule, createMarketUnitsModule, createTransfersModule].map((create) =>
       create(deps),
     ),
@@ -46,7 +46,9 @@ export function createAssetsSubgraph({
       verifier,
     },
     resolvers,
-    policy,
+    // The kit applies the whole model (applyPolicy: rules on the call and on rows), after joining its audit-trail
+    // resolvers so that rules can cover them; SubgraphDefinition's `policy` is typed for identity rules only.
+    policy: policy as unknown as Policy,
     createLoaders: () => createLoaders(repos, car),
     routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
     close: () => car.close(),

@@ -10,6 +10,11 @@ import { carId as carIdOf, carRecordMismatch } from "../modules/car/validation.j
 import { type CsvHeader, CsvFileError, parseCsv, readHeader } from "./csv.js";
 import { duplicateRejection, registrationValues, UNIQUE_FIELDS, type UniqueField } from "../modules/assets/registration.js";
 import { rowInput } from "./rows.js";
+import { policy } from "../modules/assets/policy.js";
+import { callRuleOf, refusalOf } from "../policy.js";
+
+/** registerAsset's rule, asked of each row with the row as its input. */
+const mayRegister = callRuleOf(policy["Mutation.registerAsset"]);
 
 export type ImportMode = "partial" | "all-or-nothing";
 export const IMPORT_MODES: readonly ImportMode[] = ["partial", "all-or-nothing"];
@@ -95,7 +100,11 @@ export async function importAssets(
     }
     for (const [field, key] of uniqueKeys(cells, header)) if (!firstRow[field].has(key)) firstRow[field].set(key, row);
     try {
-      const values = registrationValues(rowInput(cells, header, identity, categoryOf), identity, categoryOf);
+      // registerAsset's policy rule (for this row's owner), then its checks.
+      const input = rowInput(cells, header, identity, categoryOf);
+      const refusal = refusalOf(mayRegister, identity, { input });
+      if (refusal) throw refusal;
+      const values = registrationValues(input, categoryOf);
       candidates.push({ row, values: { ...values, id: randomUUID() } });
     } catch (error) {
       rejected.push(rejection(row, error));
@@ -213,7 +222,7 @@ function rejection(row: number, error: unknown): Rejection {
   const field = error.extensions.field;
   return {
     row,
-    // The one FORBIDDEN a row can meet is requireMayRegisterFor's, which names no field: the owner is at fault.
+    // The one FORBIDDEN a row can meet is registerAsset's rule's (for its owner), which names no field: the owner is at fault.
     field: typeof field === "string" ? field : code === "FORBIDDEN" ? "ownerId" : null,
     code: code === "FORBIDDEN" || code === "CONFLICT" ? code : "BAD_USER_INPUT",
     message: error.message,

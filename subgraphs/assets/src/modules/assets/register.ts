@@ -7,7 +7,8 @@ import { requireCarRecordMatches } from "../car/validation.js";
 import { duplicateRejection, registrationValues } from "./registration.js";
 
 /**
- * Registers one asset, checked like every registration (ownership, category, attributes, MPAN, CAR id).
+ * Registers one asset, checked like every registration (category, attributes, MPAN, CAR id; whether the caller may
+ * register for the owner is the operation's policy rule).
  * There is one entry per physical asset: the meter point, the CAR id and the external id are unique, so
  * even two racing registrations end as one asset and one CONFLICT, which names the existing asset when
  * the caller may see it.
@@ -16,7 +17,7 @@ export const createRegister =
   ({ repos, references, car }: ModuleDeps) =>
   async (input: RegisterAssetInput, { identity, loaders }: Context) => {
     const category = await loaders.category.load(input.categoryCode.trim().toUpperCase());
-    const values = registrationValues(input, identity, () => category ?? undefined);
+    const values = registrationValues(input, () => category ?? undefined);
     const ownerId = values.ownerId;
     await requireReferences(references, "Organisation", [ownerId], "ownerId");
     if (values.carId) {

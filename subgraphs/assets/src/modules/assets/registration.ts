@@ -1,5 +1,5 @@
 import { badInput, type Identity, quote, requireUuid } from "@sfe/kit";
-import { canSeeAsset, requireMayRegisterFor } from "../../access.js";
+import { canSeeAsset } from "../../access.js";
 import type { AssetRow, NewAsset } from "./repository.js";
 import type { AssetCategoryRow } from "../categories/repository.js";
 import { assetName, capacity, externalId, location, optionalCapacity, requireEnergyCapacity } from "./validation.js";
@@ -24,17 +24,13 @@ export interface RegistrationInput {
 
 /**
  * The checks of every registration (registerAsset, importAssetFromCar, the CSV import), in one order and
- * with one set of messages: the row to insert, or the first SfeError. What it leaves to the caller: that the owner
+ * with one set of messages: the row to insert, or the first SfeError. What it leaves to the caller: that it may
+ * register for the owner (the operation's policy rule, which the CSV import asks of every row), that the owner
  * exists and the CAR id is in the CAR and its record is this asset (`requireCarRecordMatches`; lookups a file makes
  * once for all its rows), and uniqueness of the meter point, CAR id and external id.
  */
-export function registrationValues(
-  input: RegistrationInput,
-  identity: Identity | null,
-  categoryOf: (code: string) => AssetCategoryRow | undefined,
-): NewAsset {
+export function registrationValues(input: RegistrationInput, categoryOf: (code: string) => AssetCategoryRow | undefined): NewAsset {
   const ownerId = requireUuid(input.ownerId, "ownerId");
-  requireMayRegisterFor(identity, ownerId);
   const name = assetName(input.name);
   const category = categoryOf(input.categoryCode.trim().toUpperCase());
   if (!category) throw badInput(`categoryCode: unknown asset category ${quote(input.categoryCode)}`, "categoryCode");

@@ -1,6 +1,6 @@
 import { notFound, page, requireUuid } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
-import { ASSET_STATISTICS_RULE, requireChangeableAsset, statisticsCaller, visibleAsset, visibleAssetFilter } from "../../access.js";
+import { ASSET_STATISTICS_RULE, requireChangeableAsset, statisticsCaller, visibleAssetFilter } from "../../access.js";
 import type { ModuleDeps } from "../../deps.js";
 import { assetAttributes, attributeIssues } from "../categories/validation.js";
 import { createRegister } from "./register.js";
@@ -24,7 +24,7 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
   const register = createRegister(deps);
   return {
     Query: {
-      asset: async (_, { id }, { identity, loaders }) => visibleAsset(identity, await loaders.asset.load(id)),
+      asset: (_, { id }, { loaders }) => loaders.asset.load(id),
       assets: (_, { ownerId, categoryCode, gspGroup, first, offset }, { identity }) =>
         repos.assets.list({
           visible: visibleAssetFilter(identity),
@@ -47,8 +47,8 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
 
       async updateAsset(_, { input }, { identity, loaders }) {
         const id = requireUuid(input.id, "id");
-        // What the caller may not see does not exist for it; what it sees but does not own, it may not change.
-        const existing = requireChangeableAsset(identity, await loaders.asset.load(id), input.id);
+        const existing = await loaders.asset.load(id); // read already by the policy, which admitted the caller
+        if (!existing) throw notFound("Asset", input.id);
         requireNotDeregisteredAsset(existing, "id");
         requireUpdatableStatus(input.status);
         const changes: Partial<NewAsset> = {
@@ -78,8 +78,7 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
     },
 
     Asset: {
-      // Another organisation's asset is null here too: entity references are a way in like any query.
-      __resolveReference: async ({ id }, { identity, loaders }) => visibleAsset(identity, await loaders.asset.load(id)),
+      __resolveReference: ({ id }, { loaders }) => loaders.asset.load(id),
       owner: ({ ownerId }) => ({ __typename: "Organisation", id: ownerId }), // a reference: the users subgraph resolves it
       category: async ({ categoryCode }, _, { loaders }) => {
         const category = await loaders.category.load(categoryCode);
@@ -109,17 +108,14 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
         loaders.assetsByOwner.load({ ownerId: id, visible: visibleAssetFilter(identity), ...page(first, offset, 1000) }),
     },
 
-    /** Owned by the rules subgraph; this one answers its assets, leaving out those the caller may not see. */
+    /** Owned by the rules subgraph; this one answers its assets (the policy leaves out those the caller may not see). */
     Conflict: {
       __resolveReference: (reference) => reference, // the rules subgraph knows whether it exists; assetIds come along (@requires)
-      assets: async ({ assetIds }, _, { identity, loaders }) => {
-        const found = await loaders.asset.loadMany(assetIds ?? []);
-        return found.flatMap((asset) => {
+      assets: async ({ assetIds }, _, { loaders }) =>
+        (await loaders.asset.loadMany(assetIds ?? [])).flatMap((asset) => {
           if (asset instanceof Error) throw asset;
-          const visible = visibleAsset(identity, asset);
-          return visible ? [visible] : [];
-        });
-      },
+          return asset ? [asset] : [];
+        }),
     },
   };
 };

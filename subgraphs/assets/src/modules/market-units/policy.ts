@@ -1,7 +1,8 @@
 import { allow, type Policy } from "@sfe/kit";
+import type { Context } from "../../loaders.js";
 import { fspOrAdminWrite, read, seesRecords } from "../../policy.js";
 
-export const policy: Policy = {
+export const policy: Policy<Context> = {
   // As assets: single lookups null when invisible; lists refused to roles that see none.
   "Query.marketUnit": allow.all(allow.signedIn(), read),
   "Query.marketUnits": allow.all(allow.signedIn(), read, seesRecords),

@@ -1,7 +1,8 @@
 import { allow, type Policy } from "@sfe/kit";
+import type { Context } from "../../loaders.js";
 import { fspOrAdminWrite, read, write } from "../../policy.js";
 
-export const policy: Policy = {
+export const policy: Policy<Context> = {
   // Transfers are business between two FSPs: their accounts and hub administrators see them (access.ts says which).
   "Query.assetTransfers": allow.all(allow.signedIn(), read, allow.roles("FSP", "ADMIN")),
   "Asset.pendingTransfer": allow.all(allow.signedIn(), read),
