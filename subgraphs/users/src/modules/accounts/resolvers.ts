@@ -8,7 +8,8 @@ import type { ModuleDeps } from "../../services/index.js";
 export const resolvers = ({ repos, services }: ModuleDeps): Resolvers => ({
   Query: {
     user: (_, { id }, { loaders }) => loaders.user.load(id),
-    me: (_, __, { identity, loaders }) => (identity?.userId ? loaders.user.load(identity.userId) : null),
+    // The policy admits people only: they have a user id.
+    me: (_, __, { identity, loaders }) => loaders.user.load(actor(identity).userId),
   },
 
   Mutation: {
