@@ -61,30 +61,34 @@ const buysAndIssued = (identity: Identity | null, row: Parties & { issuedById: s
 
 // ------------------------------------------------------------------------------------------ writes
 
-/**
- * submitBid: an FSP bids for an asset its organisation owns, in its organisation's name (or ADMIN).
- * `bidderId` is checked before any lookup; the asset's owner once it is known (`assetOwner` undefined).
- */
-export function requireMayBid(identity: Identity | null, bid: { bidderId: string }, assetOwner?: string): void {
-  if (seesEveryOrganisation(identity)) return;
-  const org = providerOrg(identity);
-  if (org === null || bid.bidderId !== org) throw forbidden("An FSP may bid only in its own organisation's name (bidderId)");
-  if (assetOwner !== undefined && assetOwner !== org) throw forbidden("An FSP may bid only with assets its organisation owns");
+/** submitBid, before any lookup: an FSP bids in its own organisation's name (`bidderId`), or ADMIN (policy.ts). */
+export function bidderRefusal(identity: Identity | null, bidderId: string): SfeError | null {
+  if (seesEveryOrganisation(identity) || (providerOrg(identity) !== null && bidderId === providerOrg(identity))) return null;
+  return forbidden("An FSP may bid only in its own organisation's name (bidderId)");
 }
 
-/** recordAward: the SO that owns the product (the buyer), or ADMIN. */
-export function requireMayAward(identity: Identity | null, productOwner: string): void {
-  if (seesEveryOrganisation(identity)) return;
-  if (buyerOrg(identity) !== productOwner) throw forbidden("Only the system operator that owns the product may record its awards");
+/** submitBid, once the asset's owner is known: an FSP bids only with assets its organisation owns. */
+export function assetOwnerRefusal(identity: Identity | null, assetOwner: string): SfeError | null {
+  if (seesEveryOrganisation(identity) || assetOwner === providerOrg(identity)) return null;
+  return forbidden("An FSP may bid only with assets its organisation owns");
 }
 
-/** issueDispatchInstruction: a verified SO, in its own name, for a product it owns (R-USR-2), or ADMIN. */
-export function requireMayDispatch(identity: Identity | null, dispatch: { issuedById: string }, productOwner?: string): void {
-  if (seesEveryOrganisation(identity)) return;
-  const org = buyerOrg(identity);
-  if (org === null || dispatch.issuedById !== org)
-    throw forbidden("A system operator may dispatch only in its own organisation's name (issuedById)");
-  if (productOwner !== undefined && productOwner !== org) throw forbidden("A system operator may dispatch only for products it owns");
+/** recordAward, once the product's owner is known: the SO that owns the product (the buyer), or ADMIN. */
+export function awardRefusal(identity: Identity | null, productOwner: string): SfeError | null {
+  if (seesEveryOrganisation(identity) || buyerOrg(identity) === productOwner) return null;
+  return forbidden("Only the system operator that owns the product may record its awards");
+}
+
+/** issueDispatchInstruction, before any lookup: a verified SO in its own name (`issuedById`), or ADMIN (policy.ts). */
+export function issuerRefusal(identity: Identity | null, issuedById: string): SfeError | null {
+  if (seesEveryOrganisation(identity) || (buyerOrg(identity) !== null && issuedById === buyerOrg(identity))) return null;
+  return forbidden("A system operator may dispatch only in its own organisation's name (issuedById)");
+}
+
+/** issueDispatchInstruction, once the product's owner is known: only for products the SO owns (R-USR-2). */
+export function dispatchProductRefusal(identity: Identity | null, productOwner: string): SfeError | null {
+  if (seesEveryOrganisation(identity) || buyerOrg(identity) === productOwner) return null;
+  return forbidden("A system operator may dispatch only for products it owns");
 }
 
 const BUYER_BID_STATUSES: readonly BidStatus[] = ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED"];

@@ -1,4 +1,5 @@
 import { badInput, conflict, type EntityReferences, quote, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
+import type { IssueDispatchInstructionInput, SubmitBidInput } from "./__generated__/resolvers-types.js";
 
 // Physical bounds (stated in schema.graphql). A value beyond them is a unit or typing error, never a market fact.
 
@@ -104,6 +105,29 @@ export function dispatchTarget(assetId: string | null | undefined, unitReference
   if (target.assetId === null && target.unitReference === null) throw badInput("Give assetId, unitReference or both", "assetId");
   return target;
 }
+
+/** A bid as submitted, every field checked (BAD_USER_INPUT naming the first that is not): policy.ts and the resolver read it alike. */
+export const bidValues = (input: SubmitBidInput) => ({
+  assetId: requireUuid(input.assetId, "assetId"),
+  productId: requireUuid(input.productId, "productId"),
+  bidderId: requireUuid(input.bidderId, "bidderId"),
+  direction: input.direction,
+  quantityMw: megawatts(input.quantityMw, "quantityMw"),
+  ...prices(input),
+  ...deliveryWindow(input.start, input.end),
+  ...provenance(input),
+});
+
+/** A dispatch instruction as issued, every field checked (BAD_USER_INPUT naming the first that is not): policy.ts and the resolver read it alike. */
+export const dispatchValues = (input: IssueDispatchInstructionInput) => ({
+  ...dispatchTarget(input.assetId, input.unitReference),
+  productId: requireUuid(input.productId, "productId"),
+  issuedById: requireUuid(input.issuedById, "issuedById"),
+  direction: input.direction,
+  setPointMw: setPoint(input.setPointMw),
+  ...deliveryWindow(input.start, input.end),
+  ...provenance(input),
+});
 
 /** An award of a recorded bid is for the bid's asset and product, and for no more than it offered. */
 export function requireAwardOfBid(
