@@ -6,6 +6,7 @@ import { type DatabaseHandle, openDatabase } from "./database.js";
 import { IDENTITY_HEADER, type Identity } from "./identity.js";
 import { createIdentitySigner, createIdentityVerifier, generateIdentityKeyPem, loadIdentityKey } from "./identity-token.js";
 import { migrateSubgraph } from "./migrate.js";
+import { type EntityReferences, staticReferences } from "./references.js";
 import type { Subgraph, SubgraphModule } from "./subgraph.js";
 
 /**
@@ -137,4 +138,90 @@ export async function raceAtRowLock<T>(
   await holder;
   if (waiting < racers.length) throw new Error(`only ${waiting} of ${racers.length} racers waited for the row lock`);
   return running;
+}
+
+// ---- Fixtures: the organisations and callers subgraph tests share ------------------------------------
+
+/** An id nothing has: lookups of it find nothing. */
+export const MISSING_ID = "00000000-0000-4000-8000-000000000000";
+
+/**
+ * Organisations (the users subgraph's), with stable ids so a failing test names the same one every run. An id begins
+ * and ends alike (a…a FSP A, 5a…5a SO A), to be told apart at a glance in a message; no test may rely on their order.
+ */
+export const orgs = {
+  /** An FSP that owns assets. */
+  fspA: "a0000000-0000-4000-8000-00000000000a",
+  /** Another FSP. */
+  fspB: "b0000000-0000-4000-8000-00000000000b",
+  /** A third FSP, party to nothing unless a test makes it so. */
+  fspC: "c0000000-0000-4000-8000-00000000000c",
+  /** A verified system operator of GSP group _C. */
+  soA: "5a000000-0000-4000-8000-00000000005a",
+  /** A verified national system operator (every area). */
+  soB: "5b000000-0000-4000-8000-00000000005b",
+  /** A system operator that signed up but is not yet verified: its members have no effective role. */
+  unverifiedSo: "5c000000-0000-4000-8000-00000000005c",
+  investor: "1e000000-0000-4000-8000-00000000001e",
+  regulator: "2e000000-0000-4000-8000-00000000002e",
+  /** A third-party platform calling with API keys. */
+  platform: "3e000000-0000-4000-8000-00000000003e",
+  /** The hub operator, whose members are administrators. */
+  hub: "d0000000-0000-4000-8000-00000000000d",
+};
+
+/** An API key of `organisationId` with the organisation's `roles`, allowed only `scopes`. */
+export const apiKeyOf = (organisationId: string, roles: Identity["roles"], scopes: string[]): Identity =>
+  testIdentity({ kind: "apiKey", userId: null, organisationId, roles, scopes });
+
+/** Callers: a signed-in member of each fixture organisation (an ordinary member, not its organisation's admin). */
+export const as = {
+  anonymous: null,
+  fspA: testIdentity({ roles: ["FSP"], organisationId: orgs.fspA }),
+  fspB: testIdentity({ roles: ["FSP"], organisationId: orgs.fspB }),
+  fspC: testIdentity({ roles: ["FSP"], organisationId: orgs.fspC }),
+  /** A member of SO A, area _C. */
+  soA: testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: orgs.soA, areas: ["_C"] }),
+  /** A member of SO A before a hub administrator verified it: the gateway leaves SYSTEM_OPERATOR out of its roles. */
+  unverifiedSoA: testIdentity({ roles: [], organisationId: orgs.soA, areas: ["_C"] }),
+  /** A member of the unverified SO organisation. */
+  unverifiedSo: testIdentity({ roles: [], organisationId: orgs.unverifiedSo }),
+  /** A member of SO B, the national system operator. */
+  nationalSo: testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: orgs.soB, areas: ["*"] }),
+  investor: testIdentity({ roles: ["INVESTOR"], organisationId: orgs.investor }),
+  regulator: testIdentity({ roles: ["REGULATOR"], organisationId: orgs.regulator }),
+  /** A hub administrator. */
+  admin: testIdentity({ roles: ["ADMIN"], organisationId: orgs.hub }),
+} as const satisfies Record<string, Identity | null>;
+
+/**
+ * What a subgraph package's server.ts offers its tests: its module (name, migrations), its repositories and its
+ * subgraph built on them.
+ */
+export interface TestableSubgraph<TRepos, TSubgraph extends Subgraph> {
+  module: SubgraphModule;
+  createRepositories(db: DatabaseHandle["db"]): TRepos;
+  createSubgraph(deps: { db: DatabaseHandle["db"]; references: EntityReferences; repos: TRepos }): TSubgraph;
+}
+
+/**
+ * The set-up of a subgraph's test file: a migrated database of its own, the repositories on it and the subgraph
+ * knowing `references` (other subgraphs' entities). The caller closes `handle` after its tests.
+ */
+export async function setUpSubgraph<TRepos, TSubgraph extends Subgraph>(
+  testable: TestableSubgraph<TRepos, TSubgraph>,
+  references: EntityReferences = staticReferences({}),
+): Promise<{ handle: DatabaseHandle; repos: TRepos; subgraph: TSubgraph }> {
+  const handle = await createMigratedDatabase(testable.module);
+  const repos = testable.createRepositories(handle.db);
+  return { handle, repos, subgraph: testable.createSubgraph({ db: handle.db, references, repos }) };
+}
+
+/**
+ * `run(caller, query, variables)`: runs `query` as `callers[caller]` on the subgraph `subgraph()` returns (a getter, as
+ * test files make their subgraph in `beforeAll`).
+ */
+export function runAs<TCallers extends Record<string, Identity | null>>(subgraph: () => Subgraph, callers: TCallers) {
+  return <TData = Record<string, any>>(caller: keyof TCallers, query: string, variables: Record<string, unknown> = {}) =>
+    execute<TData>(subgraph(), query, variables, callers[caller]);
 }
