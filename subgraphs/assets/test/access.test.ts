@@ -1,15 +1,24 @@
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, type OperationResult, testIdentity } from "@sfe/kit/testing";
+import {
+  apiKeyOf,
+  as,
+  countRows,
+  errorCodes,
+  execute,
+  MISSING_ID as UNKNOWN,
+  type OperationResult,
+  orgs,
+  runAs,
+  setUpSubgraph,
+  testIdentity,
+} from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { NewAsset } from "../src/modules/assets/repository.js";
-import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { mpan } from "./helpers.js";
+import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
-const ORG_A = "a0000000-0000-4000-8000-00000000000a";
-const ORG_B = "b0000000-0000-4000-8000-00000000000b";
-const ORG_SO = "c0000000-0000-4000-8000-00000000000c";
-const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+const { fspA: ORG_A, fspB: ORG_B, soA: ORG_SO } = orgs;
 const OTHER_OWNERS = [1, 2, 3, 4].map((n) => `e${n}000000-0000-4000-8000-0000000000e${n}`);
 
 let handle: DatabaseHandle;
@@ -18,18 +27,18 @@ let subgraph: ReturnType<typeof createAssetsSubgraph>;
 
 // ---- Who calls -------------------------------------------------------------------------------------
 
-const fspKey = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, roles: ["FSP"], organisationId: ORG_A, scopes });
+const fspKey = (scopes: string[]) => apiKeyOf(ORG_A, ["FSP"], scopes);
 const callers = {
-  anonymous: null,
-  "FSP A": testIdentity({ roles: ["FSP"], organisationId: ORG_A }),
-  "FSP B": testIdentity({ roles: ["FSP"], organisationId: ORG_B }),
-  "SO of _C": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: ORG_SO, areas: ["_C"] }),
-  "national SO": testIdentity({ roles: ["SYSTEM_OPERATOR"], areas: ["*"] }),
+  anonymous: as.anonymous,
+  "FSP A": as.fspA,
+  "FSP B": as.fspB,
+  "SO of _C": as.soA,
+  "national SO": as.nationalSo,
   // Not yet verified: the gateway leaves SYSTEM_OPERATOR out of its effective roles.
-  "unverified SO of _C": testIdentity({ roles: [], organisationId: ORG_SO, areas: ["_C"] }),
-  INVESTOR: testIdentity({ roles: ["INVESTOR"] }),
-  REGULATOR: testIdentity({ roles: ["REGULATOR"] }),
-  ADMIN: testIdentity({ roles: ["ADMIN"] }),
+  "unverified SO of _C": as.unverifiedSoA,
+  INVESTOR: as.investor,
+  REGULATOR: as.regulator,
+  ADMIN: as.admin,
   "FSP A's API key with assets:read": fspKey(["assets:read"]),
   "FSP A's API key with products:read only": fspKey(["products:read"]),
 } satisfies Record<string, Identity | null>;
@@ -97,15 +106,12 @@ async function createAsset(f: Omit<Fixture, "id">): Promise<Fixture> {
 }
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [ORG_A, ORG_B, ORG_SO] }), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG_A, ORG_B, ORG_SO] })));
   for (const fixture of fixtures) assets.push(await createAsset(fixture));
 });
 afterAll(() => handle.close());
 
-const run = <T = Record<string, any>>(caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
-  execute<T>(subgraph, query, variables, callers[caller]);
+const run = runAs(() => subgraph, callers);
 
 const count = (table: string) => countRows(handle, `assets.${table}`);
 const sortedIds = (list: { id: string }[] | null | undefined) => (list ?? []).map((a) => a.id).sort();

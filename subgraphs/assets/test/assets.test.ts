@@ -1,28 +1,24 @@
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, errorCodes, execute, MISSING_ID as UNKNOWN, orgs, setUpSubgraph } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EVERY_ASSET } from "../src/modules/assets/repository.js";
-import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { mpan } from "./helpers.js";
+import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
-const OWNER = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
-const OTHER_OWNER = "7a2d3b5f-9e4c-4d6b-8f80-1b2c3d4e5f60";
-const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+const { fspA: OWNER, fspB: OTHER_OWNER } = orgs;
+// UNKNOWN is the kit's MISSING_ID; "an unknown owner organisation" below checks that its value is named in the message.
 
 // Who calls: the owning FSP for its own assets, a hub administrator across owners (access.test.ts
 // covers everyone else).
-const OWNER_FSP = testIdentity({ roles: ["FSP"], organisationId: OWNER });
-const ADMIN = testIdentity({ roles: ["ADMIN"] });
+const { fspA: OWNER_FSP, admin: ADMIN } = as;
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createAssetsSubgraph>;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [OWNER, OTHER_OWNER] }), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [OWNER, OTHER_OWNER] })));
 });
 afterAll(() => handle.close());
 

@@ -6,16 +6,15 @@
  */
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, errorCodes, execute, orgs, setUpSubgraph } from "@sfe/kit/testing";
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assetsModule, createAssetsSubgraph, createRepositories, typeDefs } from "../src/server.js";
+import { type createAssetsSubgraph, type createRepositories, typeDefs } from "../src/server.js";
 import { MAX_ATTRIBUTE_MAGNITUDE, MAX_CAPACITY_KW, MAX_ENERGY_KWH } from "../src/modules/assets/validation.js";
-import { mpan } from "./helpers.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
-const ORG = "a0000000-0000-4000-8000-00000000000a";
-const fsp = testIdentity({ roles: ["FSP"], organisationId: ORG });
-const admin = testIdentity({ roles: ["ADMIN"] });
+const ORG = orgs.fspA;
+const { fspA: fsp, admin } = as;
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
@@ -23,9 +22,7 @@ let subgraph: ReturnType<typeof createAssetsSubgraph>;
 let serial = 1;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [ORG] }), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG] })));
 });
 afterAll(() => handle.close());
 

@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type DatabaseHandle, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, createMigratedDatabase, orgs } from "@sfe/kit/testing";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { visibleAssetFilter } from "../src/access.js";
@@ -17,8 +17,8 @@ import { importAssets, type ImportMode } from "../src/bulk/import.js";
 import { assetsModule, createRepositories } from "../src/server.js";
 import { mpan } from "./helpers.js";
 
-const ORG = "a0000000-0000-4000-8000-00000000000a";
-const fsp = testIdentity({ roles: ["FSP"], organisationId: ORG });
+const ORG = orgs.fspA;
+const fsp = as.fspA;
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;

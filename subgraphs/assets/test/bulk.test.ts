@@ -10,7 +10,7 @@ import {
   startSubgraph,
   staticReferences,
 } from "@sfe/kit";
-import { countRows, createMigratedDatabase, execute, testGateway, testIdentity } from "@sfe/kit/testing";
+import { apiKeyOf, as, countRows, createMigratedDatabase, execute, MISSING_ID as UNKNOWN_ORG, orgs, testGateway } from "@sfe/kit/testing";
 import { parse } from "csv-parse/sync";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,17 +23,9 @@ import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/s
 import { mpan } from "./helpers.js";
 
 const verifier = testGateway.verifier("assets");
-const ORG_A = "a0000000-0000-4000-8000-00000000000a";
-const ORG_B = "b0000000-0000-4000-8000-00000000000b";
-const ORG_HUB = "d0000000-0000-4000-8000-00000000000d";
-const UNKNOWN_ORG = "00000000-0000-4000-8000-000000000000";
-
-const fspA = testIdentity({ roles: ["FSP"], organisationId: ORG_A });
-const fspB = testIdentity({ roles: ["FSP"], organisationId: ORG_B });
-const admin = testIdentity({ roles: ["ADMIN"], organisationId: ORG_HUB });
-const soOfC = testIdentity({ roles: ["SYSTEM_OPERATOR"], areas: ["_C"] });
-const investor = testIdentity({ roles: ["INVESTOR"] });
-const keyOfA = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, roles: ["FSP"], organisationId: ORG_A, scopes });
+const { fspA: ORG_A, fspB: ORG_B, hub: ORG_HUB } = orgs;
+const { fspA, fspB, admin, soA: soOfC, investor } = as;
+const keyOfA = (scopes: string[]) => apiKeyOf(ORG_A, ["FSP"], scopes);
 
 let serial = 1;
 const nextMpan = (distributor = 12) => mpan(distributor, serial++);

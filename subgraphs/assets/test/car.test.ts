@@ -5,16 +5,15 @@
  */
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, createMigratedDatabase, errorCodes, execute, orgs, testIdentity } from "@sfe/kit/testing";
 import { type CarAsset, type CarRegistry, createCarRegistry, demoRegister } from "@sfe/car-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CarClient, createCarClient } from "../src/clients/car.js";
 import { assetsModule, createAssetsSubgraph } from "../src/server.js";
 import { mpan } from "./helpers.js";
 
-const OWNER = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
-const FSP = testIdentity({ roles: ["FSP"], organisationId: OWNER });
-const OTHER_FSP = testIdentity({ roles: ["FSP"] });
+const OWNER = orgs.fspA;
+const { fspA: FSP, fspB: OTHER_FSP } = as;
 
 let handle: DatabaseHandle;
 let registry: CarRegistry;

@@ -3,22 +3,19 @@
  * assets among them that the caller may see, leaving the others out instead of nulling the list.
  */
 import { type DatabaseHandle, staticReferences } from "@sfe/kit";
-import { createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
+import { execute, orgs, setUpSubgraph, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { mpan } from "./helpers.js";
+import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
-const ORG_A = "a0000000-0000-4000-8000-00000000000a";
-const ORG_B = "b0000000-0000-4000-8000-00000000000b";
+const { fspA: ORG_A, fspB: ORG_B } = orgs;
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createAssetsSubgraph>;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [ORG_A, ORG_B] }), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG_A, ORG_B] })));
   for (const [key, owner, serial] of [
     ["a1", ORG_A, 1],
     ["a2", ORG_A, 2],

@@ -1,3 +1,6 @@
+import type { TestableSubgraph } from "@sfe/kit/testing";
+import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
+
 /**
  * Shared by the assets tests. The MPAN builder is an oracle written apart from src/modules/assets/validation.ts on
  * purpose: a mistake in the validator cannot make the tests agree with it.
@@ -10,3 +13,10 @@ export function mpan(distributor: number, serial: number): string {
   const sum = [...body].reduce((total, digit, i) => total + Number(digit) * primes[i]!, 0);
   return `${body}${(sum % 11) % 10}`;
 }
+
+/** The assets subgraph as the kit's `setUpSubgraph` builds it for a test file. */
+export const assetsSubgraph: TestableSubgraph<ReturnType<typeof createRepositories>, ReturnType<typeof createAssetsSubgraph>> = {
+  module: assetsModule,
+  createRepositories,
+  createSubgraph: createAssetsSubgraph,
+};

@@ -1,57 +1,47 @@
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, type OperationResult, testIdentity } from "@sfe/kit/testing";
+import {
+  apiKeyOf,
+  as,
+  countRows,
+  errorCodes,
+  MISSING_ID as UNKNOWN,
+  type OperationResult,
+  orgs,
+  runAs,
+  setUpSubgraph,
+  testIdentity,
+} from "@sfe/kit/testing";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assets as assetsTable, assetTransfers, auditEvents, marketUnitMembers, marketUnits } from "../src/db/schema.js";
 import type { NewAsset } from "../src/modules/assets/repository.js";
-import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { mpan } from "./helpers.js";
+import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
 /**
  * An asset's life cycle after registration: transfer to another FSP with the owner's consent (request, accept,
  * decline, cancel), de-registration guarded by the asset's market units, reinstatement by a hub administrator.
  */
 
-const ORG_A = "a0000000-0000-4000-8000-00000000000a"; // the sender: owns the assets
-const ORG_B = "b0000000-0000-4000-8000-00000000000b"; // the receiver
-const ORG_C = "c0000000-0000-4000-8000-00000000000c"; // a third FSP, party to nothing
-const ORG_SO = "d0000000-0000-4000-8000-00000000000d"; // a system operator (not an FSP)
+// FSP A the sender, owning the assets; FSP B the receiver; FSP C a third FSP, party to nothing; SO A a system operator.
+const { fspA: ORG_A, fspB: ORG_B, fspC: ORG_C, soA: ORG_SO } = orgs;
 const ORG_BOTH = "e0000000-0000-4000-8000-00000000000e"; // FSP and SO of _C: sees A's assets in _C, owns none
-const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 
 // ---- Who calls -------------------------------------------------------------------------------------
 
 const callers = {
-  anonymous: null,
-  "FSP A": testIdentity({ roles: ["FSP"], organisationId: ORG_A }),
-  "FSP B": testIdentity({ roles: ["FSP"], organisationId: ORG_B }),
-  "FSP C": testIdentity({ roles: ["FSP"], organisationId: ORG_C }),
-  "SO of _C": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: ORG_SO, areas: ["_C"] }),
+  anonymous: as.anonymous,
+  "FSP A": as.fspA,
+  "FSP B": as.fspB,
+  "FSP C": as.fspC,
+  "SO of _C": as.soA,
   "FSP and SO of _C": testIdentity({ roles: ["FSP", "SYSTEM_OPERATOR"], organisationId: ORG_BOTH, areas: ["_C"] }),
-  INVESTOR: testIdentity({ roles: ["INVESTOR"] }),
-  ADMIN: testIdentity({ roles: ["ADMIN"] }),
-  "FSP A's API key with assets:read": testIdentity({
-    kind: "apiKey",
-    userId: null,
-    roles: ["FSP"],
-    organisationId: ORG_A,
-    scopes: ["assets:read"],
-  }),
-  "FSP B's API key with assets:write": testIdentity({
-    kind: "apiKey",
-    userId: null,
-    roles: ["FSP"],
-    organisationId: ORG_B,
-    scopes: ["assets:write"],
-  }),
-  "FSP B's API key with products:read only": testIdentity({
-    kind: "apiKey",
-    userId: null,
-    roles: ["FSP"],
-    organisationId: ORG_B,
-    scopes: ["products:read"],
-  }),
+  INVESTOR: as.investor,
+  ADMIN: as.admin,
+  "FSP A's API key with assets:read": apiKeyOf(ORG_A, ["FSP"], ["assets:read"]),
+  "FSP B's API key with assets:write": apiKeyOf(ORG_B, ["FSP"], ["assets:write"]),
+  "FSP B's API key with products:read only": apiKeyOf(ORG_B, ["FSP"], ["products:read"]),
 } satisfies Record<string, Identity | null>;
 type Caller = keyof typeof callers;
 
@@ -59,8 +49,7 @@ let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createAssetsSubgraph>;
 
-const run = <T = Record<string, any>>(caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
-  execute<T>(subgraph, query, variables, callers[caller]);
+const run = runAs(() => subgraph, callers);
 
 let serial = 1;
 
@@ -89,12 +78,10 @@ async function unit(name: string, unitType: "SPU" | "SPG", members: string[], st
 }
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({
-    db: handle.db,
-    // What the users subgraph answers for Organisation { roles }.
-    references: staticReferences({
+  // What the users subgraph answers for Organisation { roles }.
+  ({ handle, repos, subgraph } = await setUpSubgraph(
+    assetsSubgraph,
+    staticReferences({
       Organisation: {
         [ORG_A]: { roles: ["FSP"] },
         [ORG_B]: { roles: ["FSP"] },
@@ -103,8 +90,7 @@ beforeAll(async () => {
         [ORG_BOTH]: { roles: ["FSP", "SYSTEM_OPERATOR"] },
       },
     }),
-    repos,
-  });
+  ));
 });
 afterAll(() => handle.close());
 

@@ -6,27 +6,24 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { MAX_OWNER_SHARE, MIN_DISTINCT_OWNERS, staticReferences } from "@sfe/kit";
-import { createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
+import { as, execute, orgs, setUpSubgraph, testIdentity } from "@sfe/kit/testing";
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ASSET_STATISTICS_RULE } from "../src/access.js";
-import { assetsModule, createAssetsSubgraph, createRepositories, typeDefs } from "../src/server.js";
-import { mpan } from "./helpers.js";
+import { type createAssetsSubgraph, type createRepositories, typeDefs } from "../src/server.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createAssetsSubgraph>;
 let serial = 1;
 
-const ATTACKER = randomUUID();
-const VICTIM = randomUUID();
+const { fspA: ATTACKER, fspB: VICTIM } = orgs;
 const fsp = (organisationId: string) => testIdentity({ roles: ["FSP"], organisationId });
-const investor = testIdentity({ roles: ["INVESTOR"], organisationId: null });
+const { investor } = as;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [ATTACKER, VICTIM] }), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ATTACKER, VICTIM] })));
 });
 afterAll(() => handle.close());
 

@@ -1,25 +1,24 @@
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, type OperationResult, testIdentity } from "@sfe/kit/testing";
+import { apiKeyOf, as, countRows, errorCodes, type OperationResult, orgs, runAs, setUpSubgraph } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { NewAsset } from "../src/modules/assets/repository.js";
 import { EVERY_ASSET } from "../src/modules/assets/repository.js";
-import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
+import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { attributeIssues } from "../src/modules/categories/validation.js";
-import { mpan } from "./helpers.js";
+import { assetsSubgraph, mpan } from "./helpers.js";
 
-const ORG_A = "a0000000-0000-4000-8000-00000000000a";
-const ORG_B = "b0000000-0000-4000-8000-00000000000b";
+const { fspA: ORG_A, fspB: ORG_B } = orgs;
 
 const callers = {
-  anonymous: null,
-  ADMIN: testIdentity({ roles: ["ADMIN"] }),
-  "ADMIN's API key with assets:write": testIdentity({ kind: "apiKey", userId: null, roles: ["ADMIN"], scopes: ["assets:write"] }),
-  "FSP A": testIdentity({ roles: ["FSP"], organisationId: ORG_A }),
-  "FSP B": testIdentity({ roles: ["FSP"], organisationId: ORG_B }),
-  "SO of _C": testIdentity({ roles: ["SYSTEM_OPERATOR"], areas: ["_C"] }),
-  INVESTOR: testIdentity({ roles: ["INVESTOR"] }),
-  REGULATOR: testIdentity({ roles: ["REGULATOR"] }),
+  anonymous: as.anonymous,
+  ADMIN: as.admin,
+  "ADMIN's API key with assets:write": apiKeyOf(orgs.hub, ["ADMIN"], ["assets:write"]),
+  "FSP A": as.fspA,
+  "FSP B": as.fspB,
+  "SO of _C": as.soA,
+  INVESTOR: as.investor,
+  REGULATOR: as.regulator,
 } satisfies Record<string, Identity | null>;
 type Caller = keyof typeof callers;
 
@@ -28,14 +27,11 @@ let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createAssetsSubgraph>;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(assetsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [ORG_A, ORG_B] }), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG_A, ORG_B] })));
 });
 afterAll(() => handle.close());
 
-const run = <T = Record<string, any>>(caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
-  execute<T>(subgraph, query, variables, callers[caller]);
+const run = runAs(() => subgraph, callers);
 const count = (table: string) => countRows(handle, `assets.${table}`);
 
 let serial = 1;
