@@ -1,4 +1,15 @@
-import { ANONYMITY_RULE, allow, areaCovers, forbidden, type Identity, notFound, type SfeError, seesEveryOrganisation } from "@sfe/kit";
+import {
+  ANONYMITY_RULE,
+  allow,
+  areaCovers,
+  forbidden,
+  type Identity,
+  notFound,
+  requireUuid,
+  type SfeError,
+  seesEveryOrganisation,
+} from "@sfe/kit";
+import type { Context } from "./loaders.js";
 import type { AssetRow, AssetVisibility } from "./modules/assets/repository.js";
 import type { TransferRow, TransferVisibility } from "./modules/transfers/repository.js";
 import type { MarketUnitRow, UnitVisibility } from "./modules/market-units/repository.js";
@@ -123,6 +134,16 @@ export function visibleTransferFilter(identity: Identity | null): TransferVisibi
 }
 
 type TransferParties = Pick<TransferRow, "fromOrganisationId" | "toOrganisationId">;
+
+/**
+ * The transfer `id` when the caller may see it (a party or a hub administrator), read in SQL through the request's
+ * loader (so the policy's read and the resolver's are one); NOT_FOUND otherwise, as for an unknown id.
+ */
+export async function visibleTransfer({ identity, loaders }: Pick<Context, "identity" | "loaders">, id: string): Promise<TransferRow> {
+  const transfer = await loaders.transfer.load({ key: requireUuid(id, "id"), visible: visibleTransferFilter(identity) });
+  if (!transfer) throw notFound("AssetTransfer", id);
+  return transfer;
+}
 
 /** Whether `identity` may see `transfer` (the SQL form is `visibleTransferFilter`). */
 export function canSeeTransfer(identity: Identity | null, transfer: TransferParties): boolean {
