@@ -1,30 +1,33 @@
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, type OperationResult, testIdentity } from "@sfe/kit/testing";
+import {
+  apiKeyOf as apiKey,
+  as,
+  countRows,
+  errorCodes,
+  execute,
+  type OperationResult,
+  orgs,
+  setUpSubgraph,
+  testIdentity,
+} from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ProductStatus } from "../src/db/schema.js";
-import { createProductsSubgraph, createRepositories, productsModule } from "../src/server.js";
+import type { createProductsSubgraph, createRepositories } from "../src/server.js";
+import { productsSubgraph } from "./helpers.js";
 
-// Organisations the (stubbed) users subgraph knows.
-const SO_A = "a0000000-0000-4000-8000-000000000001"; // e.g. UKPN, verified
-const SO_B = "b0000000-0000-4000-8000-000000000002"; // e.g. NESO, verified
-const SO_UNVERIFIED = "c0000000-0000-4000-8000-000000000003"; // signed up as an SO, not yet verified
-const FSP_ORG = "d0000000-0000-4000-8000-000000000004";
-const INVESTOR_ORG = "e0000000-0000-4000-8000-000000000005";
-const PLATFORM = "f0000000-0000-4000-8000-000000000006"; // a third-party platform with API keys
-const HUB = "10000000-0000-4000-8000-000000000007"; // the hub operator's administrators
-
-const apiKey = (organisationId: string, roles: Identity["roles"], scopes: string[]) =>
-  testIdentity({ kind: "apiKey", userId: null, organisationId, roles, scopes });
+// Organisations the (stubbed) users subgraph knows: SO A (e.g. UKPN) and SO B (e.g. NESO), verified; an SO signed up
+// but not yet verified; an FSP; an investor; a third-party platform with API keys; the hub operator's administrators.
+const { soA: SO_A, soB: SO_B, unverifiedSo: SO_UNVERIFIED, fspA: FSP_ORG, investor: INVESTOR_ORG, platform: PLATFORM, hub: HUB } = orgs;
 
 const CALLERS = {
-  anonymous: null,
-  FSP: testIdentity({ roles: ["FSP"], organisationId: FSP_ORG }),
-  "SO A (owner)": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: SO_A, areas: ["_C"] }),
-  "SO B": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: SO_B, areas: ["*"] }),
-  "unverified SO": testIdentity({ roles: [], organisationId: SO_UNVERIFIED }),
-  INVESTOR: testIdentity({ roles: ["INVESTOR"], organisationId: INVESTOR_ORG }),
-  ADMIN: testIdentity({ roles: ["ADMIN"], organisationId: HUB }),
+  anonymous: as.anonymous,
+  FSP: as.fspA,
+  "SO A (owner)": as.soA,
+  "SO B": as.nationalSo,
+  "unverified SO": as.unverifiedSo,
+  INVESTOR: as.investor,
+  ADMIN: as.admin,
   "API key products:read": apiKey(PLATFORM, ["THIRD_PARTY"], ["products:read"]),
   "API key assets:read": apiKey(PLATFORM, ["THIRD_PARTY"], ["assets:read"]),
 } satisfies Record<string, Identity | null>;
@@ -49,13 +52,10 @@ const product = (ownerId: string, code: string, status: ProductStatus) => ({
 });
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(productsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createProductsSubgraph({
-    db: handle.db,
-    references: staticReferences({ Organisation: [SO_A, SO_B, SO_UNVERIFIED, FSP_ORG, INVESTOR_ORG, PLATFORM, HUB] }),
-    repos,
-  });
+  ({ handle, repos, subgraph } = await setUpSubgraph(
+    productsSubgraph,
+    staticReferences({ Organisation: [SO_A, SO_B, SO_UNVERIFIED, FSP_ORG, INVESTOR_ORG, PLATFORM, HUB] }),
+  ));
   for (const [name, ownerId, code, status] of [
     ["aDraft", SO_A, "A-DRAFT", "DRAFT"],
     ["aConsultation", SO_A, "A-CONSULT", "IN_CONSULTATION"],

@@ -1,21 +1,20 @@
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, errorCodes, execute, MISSING_ID as UNKNOWN, orgs, setUpSubgraph, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type EnumTypeDefinitionNode, print } from "graphql";
 import { productLifecycle } from "../src/db/schema.js";
-import { createProductsSubgraph, createRepositories, productsModule, typeDefs } from "../src/server.js";
+import { type createProductsSubgraph, type createRepositories, typeDefs } from "../src/server.js";
+import { productsSubgraph } from "./helpers.js";
 
 // Organisations the (stubbed) users subgraph knows.
-const UKPN = "6f1c2a0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
-const NESO = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
+const { soA: UKPN, soB: NESO } = orgs;
 const LISTED = "11111111-2222-4333-8444-555555555555"; // owns only the products the list tests make
 const EMPTY = "99999999-8888-4777-8666-555555555555"; // owns nothing
-const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 
 // Who calls: each owner's (verified) system operator, and a hub administrator (who alone publishes).
 const so = (organisationId: string) => testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId, areas: ["*"] });
-const ADMIN = testIdentity({ roles: ["ADMIN"] });
+const ADMIN = as.admin;
 const AS_UKPN = so(UKPN);
 const AS_NESO = so(NESO);
 
@@ -24,13 +23,7 @@ let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createProductsSubgraph>;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(productsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createProductsSubgraph({
-    db: handle.db,
-    references: staticReferences({ Organisation: [UKPN, NESO, LISTED, EMPTY] }),
-    repos,
-  });
+  ({ handle, repos, subgraph } = await setUpSubgraph(productsSubgraph, staticReferences({ Organisation: [UKPN, NESO, LISTED, EMPTY] })));
 });
 afterAll(() => handle.close());
 
