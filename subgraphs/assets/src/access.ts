@@ -105,10 +105,24 @@ export function canChangeUnit(identity: Identity | null, unit: Pick<MarketUnitRo
   return mayWrite(identity) && (seesEveryOrganisation(identity) || ownsAsFsp(identity, unit.ownerId));
 }
 
-/** FORBIDDEN unless `identity` may create a unit owned by `ownerId`: an FSP for itself, an ADMIN for anyone. */
-export function requireMayCreateUnitFor(identity: Identity | null, ownerId: string): void {
-  if (seesEveryOrganisation(identity)) return;
-  if (!identity || !ownsAsFsp(identity, ownerId)) throw forbidden("FSPs manage market units for their own organisation");
+/** FORBIDDEN unless `identity` may create a unit owned by `ownerId` (an FSP for itself, an ADMIN for anyone); else null. */
+export function unitCreationRefusal(identity: Identity | null, ownerId: string): SfeError | null {
+  if (seesEveryOrganisation(identity)) return null;
+  return identity && ownsAsFsp(identity, ownerId) ? null : forbidden("FSPs manage market units for their own organisation");
+}
+
+/**
+ * The unit `id` (`field` in errors) when the caller may see it, read in SQL through the request's loader (so the
+ * policy's read and the resolver's are one); NOT_FOUND otherwise, as for an unknown id.
+ */
+export async function visibleUnit(
+  { identity, loaders }: Pick<Context, "identity" | "loaders">,
+  id: string,
+  field: string,
+): Promise<MarketUnitRow> {
+  const unit = await loaders.marketUnit.load({ key: requireUuid(id, field), visible: visibleUnitFilter(identity) });
+  if (!unit) throw notFound("MarketUnit", id);
+  return unit;
 }
 
 /** Whether `asset` may join a unit of `ownerId` for `identity`: it is the owner's and the caller sees it. */
