@@ -1,16 +1,13 @@
 import { type DatabaseHandle, type Identity, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { apiKeyOf, countRows, errorCodes, execute, orgs, setUpSubgraph, as as who } from "@sfe/kit/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { awardLifecycle, awards, bidLifecycle, bids, dispatchInstructions, dispatchLifecycle } from "../src/db/schema.js";
-import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
+import type { createRepositories, createTransactionsSubgraph } from "../src/server.js";
+import { transactionsSubgraph } from "./helpers.js";
 
 // Organisations: two FSPs that own assets, a third for the statistics, two system operators that own products.
-const fspA = "0f5a0000-0000-4000-8000-00000000000a";
-const fspB = "0f5b0000-0000-4000-8000-00000000000b";
-const fspC = "0f5c0000-0000-4000-8000-00000000000c";
-const soA = "050a0000-0000-4000-8000-00000000000a";
-const soB = "050b0000-0000-4000-8000-00000000000b";
+const { fspA, fspB, fspC, soA, soB } = orgs;
 // Assets (owner) and products (owner).
 const assetA = "a55e0000-0000-4000-8000-00000000000a"; // FSP A
 const assetB = "a55e0000-0000-4000-8000-00000000000b"; // FSP B
@@ -25,11 +22,9 @@ let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(transactionsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createTransactionsSubgraph({
-    db: handle.db,
-    references: staticReferences({
+  ({ handle, repos, subgraph } = await setUpSubgraph(
+    transactionsSubgraph,
+    staticReferences({
       Asset: {
         [assetA]: { owner: { id: fspA }, status: "REGISTERED" },
         [assetB]: { owner: { id: fspB }, status: "REGISTERED" },
@@ -43,25 +38,24 @@ beforeAll(async () => {
       },
       Organisation: [fspA, fspB, fspC, soA, soB],
     }),
-    repos,
-  });
+  ));
 });
 afterAll(() => handle.close());
 
 // ------------------------------------------------------------------------------------------ callers
 
-const key = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, roles: ["FSP"], organisationId: fspA, scopes });
+const key = (scopes: string[]) => apiKeyOf(fspA, ["FSP"], scopes);
 const callers = {
-  anonymous: null,
-  "FSP A": testIdentity({ roles: ["FSP"], organisationId: fspA }),
-  "FSP B": testIdentity({ roles: ["FSP"], organisationId: fspB }),
-  "SO A": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: soA, areas: ["_C"] }),
-  "SO B": testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: soB, areas: ["*"] }),
+  anonymous: who.anonymous,
+  "FSP A": who.fspA,
+  "FSP B": who.fspB,
+  "SO A": who.soA,
+  "SO B": who.nationalSo,
   /** SO A before a hub administrator verified it: no effective SYSTEM_OPERATOR role. */
-  "unverified SO A": testIdentity({ roles: [], organisationId: soA }),
-  INVESTOR: testIdentity({ roles: ["INVESTOR"] }),
-  REGULATOR: testIdentity({ roles: ["REGULATOR"] }),
-  ADMIN: testIdentity({ roles: ["ADMIN"] }),
+  "unverified SO A": who.unverifiedSoA,
+  INVESTOR: who.investor,
+  REGULATOR: who.regulator,
+  ADMIN: who.admin,
   /** FSP A's API keys. */
   "key transactions:read": key(["transactions:read"]),
   "key transactions:write": key(["transactions:write"]),

@@ -1,35 +1,32 @@
 import { type DatabaseHandle, type Identity, type Lifecycle, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, raceAtRowLock, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, errorCodes, execute, orgs, raceAtRowLock, setUpSubgraph } from "@sfe/kit/testing";
 import { eq } from "drizzle-orm";
 import type { EnumTypeDefinitionNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awardLifecycle, awards, bidLifecycle, bids, dispatchInstructions, dispatchLifecycle } from "../src/db/schema.js";
-import { createTransactionsSubgraph, transactionsModule, typeDefs } from "../src/server.js";
+import { type createTransactionsSubgraph, typeDefs } from "../src/server.js";
+import { transactionsSubgraph } from "./helpers.js";
 
 const asset = "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a01";
 const product = "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b01";
-const fspOrg = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e01";
-const soOrg = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e51";
+const { fspA: fspOrg, soA: soOrg } = orgs;
 
 let handle: DatabaseHandle;
 let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(transactionsModule);
-  subgraph = createTransactionsSubgraph({
-    db: handle.db,
-    references: staticReferences({
+  ({ handle, subgraph } = await setUpSubgraph(
+    transactionsSubgraph,
+    staticReferences({
       Asset: { [asset]: { owner: { id: fspOrg }, status: "REGISTERED" } },
       Product: { [product]: { owner: { id: soOrg }, status: "PUBLISHED" } },
       Organisation: [fspOrg, soOrg],
     }),
-  });
+  ));
 });
 afterAll(() => handle.close());
 
-const fsp = testIdentity({ roles: ["FSP"], organisationId: fspOrg });
-const so = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: soOrg });
-const admin = testIdentity({ roles: ["ADMIN"] });
+const { fspA: fsp, soA: so, admin } = as;
 const audits = () => countRows(handle, "transactions.audit_events");
 
 const WINDOW = { start: "2030-06-01T14:00:00Z", end: "2030-06-01T18:00:00Z" };

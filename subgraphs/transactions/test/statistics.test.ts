@@ -5,29 +5,25 @@
  * attack first: a provider that pads a month with its own awards learns nothing of another's.
  */
 import { randomUUID } from "node:crypto";
-import { type DatabaseHandle, type Identity, MAX_OWNER_SHARE, MIN_DISTINCT_OWNERS, staticReferences } from "@sfe/kit";
-import { createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { type DatabaseHandle, type Identity, MAX_OWNER_SHARE, MIN_DISTINCT_OWNERS } from "@sfe/kit";
+import { as, errorCodes, execute, orgs, setUpSubgraph, testIdentity } from "@sfe/kit/testing";
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AWARD_STATISTICS_RULE, MIN_PROVIDERS_PER_STATISTIC } from "../src/access.js";
 import type { NewAward } from "../src/repositories/awards.js";
-import { createRepositories, createTransactionsSubgraph, transactionsModule, typeDefs } from "../src/server.js";
+import { type createRepositories, type createTransactionsSubgraph, typeDefs } from "../src/server.js";
+import { transactionsSubgraph } from "./helpers.js";
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 
-const SO = randomUUID();
-const ATTACKER = randomUUID();
-const VICTIM = randomUUID();
+const { soA: SO, fspA: ATTACKER, fspB: VICTIM } = orgs;
 const fsp = (organisationId: string) => testIdentity({ roles: ["FSP"], organisationId });
-const investor = testIdentity({ roles: ["INVESTOR"], organisationId: null });
-const regulator = testIdentity({ roles: ["REGULATOR"], organisationId: null });
+const { investor, regulator } = as;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(transactionsModule);
-  repos = createRepositories(handle.db);
-  subgraph = createTransactionsSubgraph({ db: handle.db, references: staticReferences({}), repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(transactionsSubgraph));
 });
 afterAll(() => handle.close());
 

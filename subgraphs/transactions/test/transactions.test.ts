@@ -1,17 +1,16 @@
 import { type DatabaseHandle, type EntityReferences, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute as run, testIdentity } from "@sfe/kit/testing";
+import { as, countRows, errorCodes, MISSING_ID as unknown, orgs, execute as run, setUpSubgraph } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
+import type { createRepositories, createTransactionsSubgraph } from "../src/server.js";
+import { transactionsSubgraph } from "./helpers.js";
 
 // Entities other subgraphs own, as the reference checks will see them.
 const a1 = "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a01";
 const a2 = "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a02";
 const p1 = "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b01";
-/** The FSP that owns both assets and bids with them. */
-const o1 = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e01";
-/** The system operator that owns the product, records its awards and issues its instructions. */
-const so1 = "c3d4e5f6-1a2b-4c3d-8e9f-0a1b2c3d4e51";
-const unknown = "00000000-0000-4000-8000-000000000000";
+// o1: the FSP that owns both assets and bids with them; so1: the system operator that owns the product, records its
+// awards and issues its instructions.
+const { fspA: o1, soA: so1 } = orgs;
 /** Assets of o1 in each status but REGISTERED (a1, a2), and products of so1 in each but PUBLISHED (p1). */
 const assetsIn = {
   DRAFT: "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a11",
@@ -34,8 +33,6 @@ let references: EntityReferences;
 const pWithoutStatus = "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b20";
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(transactionsModule);
-  repos = createRepositories(handle.db);
   // What `lookup(..., "owner { id } status")` answers: who each record will concern, and where the
   // asset and the product are in their lifecycles.
   references = staticReferences({
@@ -51,19 +48,13 @@ beforeAll(async () => {
     },
     Organisation: [o1, so1],
   });
-  subgraph = createTransactionsSubgraph({
-    db: handle.db,
-    references,
-    repos,
-  });
+  ({ handle, repos, subgraph } = await setUpSubgraph(transactionsSubgraph, references));
 });
 afterAll(() => handle.close());
 
 // Access control has its own tests (access.test.ts); here each write is made by the party entitled to it
 // (the FSP bids, the SO awards and dispatches) and everything else as a hub administrator, who sees all.
-const fsp = testIdentity({ roles: ["FSP"], organisationId: o1 });
-const so = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: so1 });
-const admin = testIdentity({ roles: ["ADMIN"] });
+const { fspA: fsp, soA: so, admin } = as;
 const execute = (...[subgraph, query, variables, identity = admin]: Parameters<typeof run>) => run(subgraph, query, variables, identity);
 
 const count = (table: string) => countRows(handle, `transactions.${table}`);
