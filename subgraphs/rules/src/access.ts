@@ -1,5 +1,4 @@
-import { type Identity, isUuid, seesEveryOrganisation } from "@sfe/kit";
-import { readRules } from "./policy.js";
+import { allow, type Identity, isUuid, seesEveryOrganisation } from "@sfe/kit";
 import type { ConflictScope } from "./repositories/conflicts.js";
 
 /**
@@ -8,8 +7,8 @@ import type { ConflictScope } from "./repositories/conflicts.js";
  * instructions), as FSP or verified SYSTEM_OPERATOR.
  */
 
-/** Whether the caller may read market rules (also for `MarketRule` entity references, which the policy cannot wrap). */
-export const canReadMarketRules = (identity: Identity | null) => readRules(identity) === null;
+/** Market rules are public market information: anyone signed in (API keys: rules:read). */
+export const readRules = allow.scope("rules", "read");
 
 /** Whether the caller may create or change a rule of `product` (null: a market-wide rule): ADMIN any, a verified SO its own products. */
 export function canWriteRulesOf(identity: Identity | null, product: { ownerId: string | null } | null): boolean {
@@ -18,7 +17,10 @@ export function canWriteRulesOf(identity: Identity | null, product: { ownerId: s
   return product.ownerId === identity.organisationId;
 }
 
-/** The repository scope of the conflicts the caller may see: every one (ADMIN), its organisation's, or none (null). */
+/**
+ * The repository scope of the conflicts the caller may see: every one (ADMIN), its organisation's, or none (null:
+ * the policy hides conflicts from such callers, and the repository reads nothing for it).
+ */
 export function visibleConflictScope(identity: Identity | null): ConflictScope | null {
   if (!identity || readRules(identity) !== null) return null;
   if (seesEveryOrganisation(identity)) return {};
@@ -29,7 +31,8 @@ export function visibleConflictScope(identity: Identity | null): ConflictScope |
 
 /**
  * How the caller may move a conflict within its `visibleConflictScope` (the repository locks only those):
- * any valid move (ADMIN, or a verified SO among its parties), only to ACKNOWLEDGED (an FSP party), or none.
+ * any valid move (ADMIN, or a verified SO among its parties), only to ACKNOWLEDGED (an FSP party), or none
+ * (no scope).
  */
 export function conflictMoves(identity: Identity | null): "any" | "acknowledge" | "none" {
   if (!identity || visibleConflictScope(identity) === null) return "none";

@@ -6,10 +6,10 @@ import type { Repositories } from "./repositories/index.js";
  * One loader per conflict scope, made on first use. A request has one caller and so one scope
  * (access.ts visibleConflictScope): batching stays one read per field per request, filtered in SQL.
  */
-function perScope<T>(make: (scope: ConflictScope) => T): (scope: ConflictScope) => T {
+function perScope<T>(make: (scope: ConflictScope | null) => T): (scope: ConflictScope | null) => T {
   const made = new Map<string, T>();
   return (scope) => {
-    const key = scope.partyId ?? "*";
+    const key = scope === null ? "none" : (scope.partyId ?? "*");
     let loader = made.get(key);
     if (!loader) {
       loader = make(scope);

@@ -1,4 +1,5 @@
 import { badInput, requireBounded, requireNonEmpty, requireText, requireUuid } from "@sfe/kit";
+import type { CreateMarketRuleInput } from "./__generated__/resolvers-types.js";
 import type { ConflictStatus } from "./db/schema.js";
 
 /** Rule codes: an upper-case letter, then 1–39 upper-case letters, digits, `_` or `-` (e.g. UKPN-NO-OVERLAP). */
@@ -81,3 +82,14 @@ export function resolution(status: ConflictStatus, value: string | null | undefi
   }
   return optionalText(value, "resolution");
 }
+
+/** A new rule as given, every field checked (BAD_USER_INPUT naming the first that is not): policy.ts and the resolver read it alike. */
+export const marketRuleValues = (input: CreateMarketRuleInput) => ({
+  code: ruleCode(input.code),
+  name: ruleName(input.name),
+  productId: input.productId == null ? null : requireUuid(input.productId, "productId"),
+  kind: input.kind,
+  parameters: parameters(input.parameters),
+  mode: input.mode,
+  ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
+});

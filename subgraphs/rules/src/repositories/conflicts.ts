@@ -19,7 +19,7 @@ export type NewConflict = typeof conflicts.$inferInsert;
  */
 export type ConflictRecord = ConflictRow & { assetIds: string[]; instructionIds: string[]; partyIds: string[] };
 
-/** Which conflicts a read may return: those `partyId` is a party to, or (no `partyId`) every one. */
+/** Which conflicts a read may return: those `partyId` is a party to, or (no `partyId`) every one; null: none (no query). */
 export interface ConflictScope {
   partyId?: string;
 }
@@ -63,21 +63,22 @@ export function createConflictRepository(db: Database) {
 
   return {
     /** Records for the ids that exist within `scope`, in any order (the loader orders them). */
-    async byIds(ids: readonly string[], scope: ConflictScope = {}): Promise<ConflictRecord[]> {
+    async byIds(ids: readonly string[], scope: ConflictScope | null = {}): Promise<ConflictRecord[]> {
       const valid = ids.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (valid.length === 0 || scope === null) return [];
       return select(and(inArray(conflicts.id, valid), within(scope)));
     },
 
     /** Every conflict within `scope` involving any of `assetIds`, newest first: one read for a whole batch of assets. */
-    async byAssetIds(assetIds: readonly string[], scope: ConflictScope = {}): Promise<ConflictRecord[]> {
+    async byAssetIds(assetIds: readonly string[], scope: ConflictScope | null = {}): Promise<ConflictRecord[]> {
       const valid = assetIds.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (valid.length === 0 || scope === null) return [];
       return select(and(involving(valid), within(scope)));
     },
 
     async list(
-      filter: ConflictScope & {
+      scope: ConflictScope | null,
+      filter: {
         assetId?: string | null;
         status?: ConflictStatus | null;
         kind?: ConflictKind | null;
@@ -85,10 +86,11 @@ export function createConflictRepository(db: Database) {
         offset: number;
       },
     ): Promise<ConflictRecord[]> {
+      if (scope === null) return [];
       if (filter.assetId != null && !isUuid(filter.assetId)) return []; // no asset has a malformed id
       return select(
         and(
-          within(filter),
+          within(scope),
           filter.assetId != null ? involving([filter.assetId]) : undefined,
           filter.status ? eq(conflicts.status, filter.status) : undefined,
           filter.kind ? eq(conflicts.kind, filter.kind) : undefined,
@@ -132,10 +134,11 @@ export function createConflictRepository(db: Database) {
      */
     async updateStatus(
       id: string,
-      scope: ConflictScope,
+      scope: ConflictScope | null,
       decide: (before: ConflictRow) => Pick<Partial<NewConflict>, "status" | "resolution">,
       actor: Identity | null,
     ): Promise<ConflictRecord | null> {
+      if (scope === null) return null;
       const row = await guardedUpdate(db, {
         table: conflicts,
         audit: auditEvents,

@@ -5,9 +5,7 @@ import { visibleConflictScope } from "../access.js";
 export const Asset: AssetResolvers = {
   __resolveReference: ({ id }) => ({ id }),
   conflicts: async ({ id }, { status }, { identity, loaders }) => {
-    const scope = visibleConflictScope(identity);
-    if (!scope) return [];
-    const conflicts = await loaders.conflictsByAsset(scope).load(id);
+    const conflicts = await loaders.conflictsByAsset(visibleConflictScope(identity)).load(id);
     return status ? conflicts.filter((conflict) => conflict.status === status) : conflicts;
   },
 };

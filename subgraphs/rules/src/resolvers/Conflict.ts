@@ -3,10 +3,7 @@ import { visibleConflictScope } from "../access.js";
 
 export const Conflict: ConflictResolvers = {
   /** Null for a conflict the caller is not a party to (existence is not revealed). */
-  __resolveReference: ({ id }, { identity, loaders }) => {
-    const scope = visibleConflictScope(identity);
-    return scope ? loaders.conflict(scope).load(id) : null;
-  },
+  __resolveReference: ({ id }, { identity, loaders }) => loaders.conflict(visibleConflictScope(identity)).load(id),
   instructions: ({ instructionIds }) => instructionIds.map((id) => ({ __typename: "DispatchInstruction", id })),
   parties: ({ partyIds }) => partyIds.map((id) => ({ __typename: "Organisation", id })),
   rule: ({ ruleId }, _, { loaders }) => (ruleId ? loaders.marketRule.load(ruleId) : null),

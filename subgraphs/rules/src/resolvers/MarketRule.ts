@@ -1,8 +1,7 @@
 import type { MarketRuleResolvers } from "../__generated__/resolvers-types.js";
-import { canReadMarketRules } from "../access.js";
 
 export const MarketRule: MarketRuleResolvers = {
-  /** Public to any signed-in caller; null for anyone else (the policy cannot wrap references). */
-  __resolveReference: ({ id }, { identity, loaders }) => (canReadMarketRules(identity) ? loaders.marketRule.load(id) : null),
+  /** Public to any signed-in caller; null for anyone else (policy.ts). */
+  __resolveReference: ({ id }, { loaders }) => loaders.marketRule.load(id),
   product: ({ productId }) => (productId ? { __typename: "Product", id: productId } : null),
 };

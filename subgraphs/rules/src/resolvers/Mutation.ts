@@ -1,10 +1,10 @@
 import { badInput, type EntityReferences, forbidden, notFound, requireUuid, requireWindow, seesEveryOrganisation } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
-import { canRecordConflict, canWriteRulesOf, conflictMoves, visibleConflictScope } from "../access.js";
+import { canRecordConflict, canWriteRulesOf, visibleConflictScope } from "../access.js";
 import { conflictLifecycle } from "../db/schema.js";
 import type { ConflictRow } from "../repositories/conflicts.js";
 import type { Repositories } from "../repositories/index.js";
-import { idList, optionalText, parameters, resolution, ruleCode, ruleName } from "../validation.js";
+import { idList, marketRuleValues, optionalText, parameters, resolution, ruleName } from "../validation.js";
 
 /** Who an entity another subgraph owns belongs to, as `lookup` answers it: e.g. { owner: { id } }. */
 type Owned<K extends string> = { [key in K]?: { id: string } | null };
@@ -39,22 +39,11 @@ async function productOf(
 
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
   async createMarketRule(_, { input }, { identity }) {
-    const values = {
-      code: ruleCode(input.code),
-      name: ruleName(input.name),
-      productId: input.productId == null ? null : requireUuid(input.productId, "productId"),
-      kind: input.kind,
-      parameters: parameters(input.parameters),
-      mode: input.mode,
-      ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
-    };
+    const values = marketRuleValues(input);
+    // A market-wide rule (no product) is a hub administrator's: policy.ts.
     const product = await productOf(references, values.productId, true);
-    if (!canWriteRulesOf(identity, product)) {
-      throw forbidden(
-        values.productId
-          ? "Only the system operator that owns the product (or a hub administrator) may set its rules"
-          : "Only a hub administrator may create a market-wide rule; a system operator names one of its products (productId)",
-      );
+    if (values.productId && !canWriteRulesOf(identity, product)) {
+      throw forbidden("Only the system operator that owns the product (or a hub administrator) may set its rules");
     }
     const marketRule = await repos.marketRules.create(values, identity);
     return { marketRule };
@@ -107,20 +96,16 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
 
   async updateConflictStatus(_, { input }, { identity }) {
     const id = requireUuid(input.id, "id");
-    /** Decides the change against the locked conflict: who may move it so, whether the lifecycle lets it, its note. */
+    /**
+     * Decides the change against the locked conflict (who may move it so is policy.ts): whether the lifecycle
+     * lets it, then its note (CONFLICT first); the status it has changes nothing, its note neither.
+     */
     const decide = (before: ConflictRow) => {
-      const moves = conflictMoves(identity);
-      if (moves === "none") throw notFound("Conflict", input.id);
-      if (moves === "acknowledge" && input.status !== "ACKNOWLEDGED") {
-        throw forbidden("An FSP may only acknowledge a conflict (ACKNOWLEDGED); its system operator settles it");
-      }
-      // The move is checked before the note (CONFLICT first); the status it has changes nothing, its note neither.
       if (!conflictLifecycle.check(id, before.status, input.status)) return {};
       const note = resolution(input.status, input.resolution);
       return { status: input.status, ...(note !== null && { resolution: note }) };
     };
-    const scope = visibleConflictScope(identity);
-    const conflict = scope && (await repos.conflicts.updateStatus(id, scope, decide, identity));
+    const conflict = await repos.conflicts.updateStatus(id, visibleConflictScope(identity), decide, identity);
     // Not a party (or no such conflict): its existence is not revealed.
     if (!conflict) throw notFound("Conflict", input.id);
     return { conflict };

@@ -7,13 +7,7 @@ export const Query = (repos: Repositories): QueryResolvers => ({
   marketRule: (_, { id }, { loaders }) => loaders.marketRule.load(id),
   marketRules: (_, { productId, kind, status, first, offset }) =>
     repos.marketRules.list({ productId, kind, status, ...page(first, offset, 500) }),
-  conflict: (_, { id }, { identity, loaders }) => {
-    const scope = visibleConflictScope(identity);
-    return scope ? loaders.conflict(scope).load(id) : null;
-  },
-  conflicts: async (_, { assetId, status, kind, first, offset }, { identity }) => {
-    const paging = page(first, offset, 500);
-    const scope = visibleConflictScope(identity);
-    return scope ? repos.conflicts.list({ ...scope, assetId, status, kind, ...paging }) : [];
-  },
+  conflict: (_, { id }, { identity, loaders }) => loaders.conflict(visibleConflictScope(identity)).load(id),
+  conflicts: (_, { assetId, status, kind, first, offset }, { identity }) =>
+    repos.conflicts.list(visibleConflictScope(identity), { assetId, status, kind, ...page(first, offset, 500) }),
 });
