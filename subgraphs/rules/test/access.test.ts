@@ -2,15 +2,20 @@ import { randomUUID } from "node:crypto";
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import {
+  apiKeyOf as apiKey,
+  as,
   countRows,
-  createMigratedDatabase,
   errorCodes,
   execute as executeInProcess,
+  MISSING_ID as MISSING,
   type OperationResult,
+  orgs,
+  setUpSubgraph,
   testIdentity,
 } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRepositories, createRulesSubgraph, rulesModule } from "../src/server.js";
+import type { createRepositories, createRulesSubgraph } from "../src/server.js";
+import { rulesSubgraph } from "./helpers.js";
 
 /**
  * Who may read and change what in the rules subgraph: market rules are public to anyone signed in
@@ -19,16 +24,8 @@ import { createRepositories, createRulesSubgraph, rulesModule } from "../src/ser
  * by an issuing system operator and moved on by their parties (an FSP only acknowledges).
  */
 
-const MISSING = "00000000-0000-4000-8000-000000000000";
-
 // Organisations (users subgraph).
-const fspA = randomUUID();
-const fspB = randomUUID();
-const soA = randomUUID();
-const soB = randomUUID();
-const soUnverified = randomUUID();
-const investorOrg = randomUUID();
-const regulatorOrg = randomUUID();
+const { fspA, fspB, soA, soB, unverifiedSo: soUnverified } = orgs;
 
 // Entities other subgraphs own, with the fields the rules subgraph looks up.
 const assetA = randomUUID(); // FSP A's battery
@@ -51,18 +48,8 @@ const references = staticReferences({
 });
 
 // Callers.
-const anonymous = null;
-const admin = testIdentity({ roles: ["ADMIN"] });
-const fspAUser = testIdentity({ roles: ["FSP"], organisationId: fspA });
-const fspBUser = testIdentity({ roles: ["FSP"], organisationId: fspB });
-const soAUser = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: soA, areas: ["_C"] });
-const soBUser = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: soB, areas: ["*"] });
-/** An SO account not yet verified: no effective role. */
-const unverifiedSo = testIdentity({ roles: [], organisationId: soUnverified });
-const investor = testIdentity({ roles: ["INVESTOR"], organisationId: investorOrg });
-const regulator = testIdentity({ roles: ["REGULATOR"], organisationId: regulatorOrg });
-const apiKey = (organisationId: string, roles: Identity["roles"], scopes: string[]) =>
-  testIdentity({ kind: "apiKey", userId: null, organisationId, roles, scopes });
+// unverifiedSo: an SO account not yet verified, no effective role.
+const { anonymous, admin, fspA: fspAUser, fspB: fspBUser, soA: soAUser, nationalSo: soBUser, unverifiedSo, investor, regulator } = as;
 /** A bid-strategy platform acting for FSP A. */
 const fspAKeyRulesRead = apiKey(fspA, ["FSP"], ["rules:read"]);
 const fspAKeyRulesWrite = apiKey(fspA, ["FSP"], ["rules:write"]);
@@ -141,9 +128,7 @@ type ConflictKey = keyof typeof conflictIds;
 const idsOf = (keys: readonly ConflictKey[]) => keys.map((key) => conflictIds[key]);
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(rulesModule);
-  repos = createRepositories(handle.db);
-  subgraph = createRulesSubgraph({ db: handle.db, references, repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(rulesSubgraph, references));
   ruleIds.A = await createRule(admin, productA);
   ruleIds.B = await createRule(admin, productB);
   ruleIds.U = await createRule(admin, productU);

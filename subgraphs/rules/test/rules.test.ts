@@ -2,19 +2,20 @@ import { randomUUID } from "node:crypto";
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import {
+  as,
   countRows,
-  createMigratedDatabase,
   errorCodes,
   execute as executeInProcess,
+  MISSING_ID as MISSING,
   type OperationResult,
-  testIdentity,
+  orgs,
+  setUpSubgraph,
 } from "@sfe/kit/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { print } from "graphql";
-import { createRepositories, createRulesSubgraph, rulesModule, typeDefs } from "../src/server.js";
-
-const MISSING = "00000000-0000-4000-8000-000000000000";
+import { type createRepositories, createRulesSubgraph, typeDefs } from "../src/server.js";
+import { rulesSubgraph } from "./helpers.js";
 
 /** Entities other subgraphs own, as the reference checker knows them. */
 const battery = randomUUID(); // Hendon Way battery
@@ -25,26 +26,22 @@ const nesoProduct = randomUUID(); // NESO Dynamic Containment
 const ukpnExport = randomUUID(); // UKPN: export 1.5 MW 17:00–19:00
 const nesoImport = randomUUID(); // NESO: import 1.0 MW 17:30–17:45
 /** Organisations (users subgraph): the battery's FSP and the two system operators. */
-const fsp = randomUUID();
-const ukpn = randomUUID();
-const neso = randomUUID();
+const { fspA: fsp, soA: ukpn, soB: neso } = orgs;
 /** This file tests behaviour, not access (access.test.ts): it acts as a hub administrator. */
-const admin = testIdentity({ roles: ["ADMIN"] });
+const { admin } = as;
 
 let handle: DatabaseHandle;
 let repos: ReturnType<typeof createRepositories>;
 let subgraph: ReturnType<typeof createRulesSubgraph>;
 
 beforeAll(async () => {
-  handle = await createMigratedDatabase(rulesModule);
-  repos = createRepositories(handle.db);
   const owned = { owner: { id: fsp } };
   const references = staticReferences({
     Asset: { [battery]: owned, [heatPump]: owned, [evFleet]: owned },
     Product: { [ukpnProduct]: { owner: { id: ukpn } }, [nesoProduct]: { owner: { id: neso } } },
     DispatchInstruction: { [ukpnExport]: { issuedBy: { id: ukpn } }, [nesoImport]: { issuedBy: { id: neso } } },
   });
-  subgraph = createRulesSubgraph({ db: handle.db, references, repos });
+  ({ handle, repos, subgraph } = await setUpSubgraph(rulesSubgraph, references));
 });
 afterAll(() => handle.close());
 
