@@ -4,21 +4,11 @@
  * nested fields and through entity references.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, signIn, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-const PASSWORD = "Flexibility-Market-2025";
 
-/** Signs up (registering an organisation), follows the link mailed to the outbox, signs in. */
-async function signUp(email: string, role: string, organisation: string) {
-  const input = { email, name: email.split("@")[0], password: PASSWORD, role, newOrganisation: { name: organisation } };
-  await gqlOk(stack.url, `mutation ($i: SignUpInput!) { signUp(input: $i) { message } }`, { i: input });
-  const verified = await gqlOk(stack.url, `mutation ($t: String!) { verifyEmail(token: $t) { user { id status organisation { id } } } }`, {
-    t: stack.mailedToken(email),
-  });
-  const { id, status, organisation: org } = verified.verifyEmail.user;
-  return { userId: id as string, status: status as string, organisationId: org.id as string, as: await signIn(stack.url, email, PASSWORD) };
-}
+const signUp = (email: string, role: string, organisation: string) => stack.signUp(email, role, organisation);
 
 const REGISTER_ASSET = `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "Home battery", categoryCode: "BESS",
   importCapacityKw: 5, exportCapacityKw: 5, energyCapacityKwh: 13.5, meterPointId: $m }) { asset { id } } }`;

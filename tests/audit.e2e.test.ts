@@ -61,6 +61,46 @@ describe("reading the audit trail", () => {
     expect(data.product.rules[0].auditEvents).toEqual([{ action: "CREATE", subgraph: "rules" }]);
   });
 
+  it("answers Query.auditEvents for one record, from the subgraph that owns it, newest first", async () => {
+    const data = await gqlOk(
+      stack.url,
+      `query ($id: ID!) { auditEvents(entityType: "Product", entityId: $id) { action subgraph } }`,
+      { id: productId },
+      stack.admin,
+    );
+    expect(data.auditEvents).toEqual([
+      { action: "UPDATE", subgraph: "products" },
+      { action: "CREATE", subgraph: "products" },
+    ]);
+    const bad = await gql(stack.url, `{ auditEvents(entityType: "Nothing", entityId: "x") { id } }`, {}, stack.admin);
+    expect(codes(bad)).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  it("gathers an organisation's trail from every subgraph for its members only", async () => {
+    const fsp = await stack.signUp("louis@audit.test", "FSP", "Audited Flex Ltd");
+    await gqlOk(
+      stack.url,
+      `mutation ($o: ID!) { registerAsset(input: { ownerId: $o, name: "Battery", categoryCode: "BESS", importCapacityKw: 5,
+        exportCapacityKw: 5, energyCapacityKwh: 10 }) { asset { id } } }`,
+      { o: fsp.organisationId },
+      fsp.as,
+    );
+    const query = `query ($o: ID!) { auditEvents(organisationId: $o) { action entityType subgraph } }`;
+    const own = await gqlOk(stack.url, query, { o: fsp.organisationId }, fsp.as);
+    const subgraphs = new Set(own.auditEvents.map((e: { subgraph: string }) => e.subgraph));
+    expect(subgraphs).toEqual(new Set(["users", "assets"]));
+    expect(own.auditEvents[0]).toEqual({ action: "CREATE", entityType: "Asset", subgraph: "assets" }); // newest first
+    const stranger = await stack.signUp("rival@audit.test", "FSP", "Rival Flex Ltd");
+    expect(codes(await gql(stack.url, query, { o: fsp.organisationId }, stranger.as))).toEqual(["FORBIDDEN"]);
+    // Another subgraph's route answers only for the organisation's members, whoever asks it directly.
+    const route = await fetch(stack.subgraphs.get("assets")!.url.replace(/graphql$/, "internal/audit-events"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ actorOrganisationId: fsp.organisationId }),
+    });
+    expect(route.status).toBe(401);
+  });
+
   it("gives nothing of an entity the caller may not see", async () => {
     const anonymous = await gql(stack.url, `query ($id: ID!) { product(id: $id) { auditEvents { action } } }`, { id: productId });
     expect(codes(anonymous)).toEqual(["UNAUTHENTICATED"]);

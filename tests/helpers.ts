@@ -46,6 +46,8 @@ export async function signIn(url: string, email: string, password: string): Prom
 }
 
 export const ADMIN = { email: "admin@hub.test", password: "Administrator-Test-2025", name: "Test administrator" };
+/** The password of every account `signUp` makes. */
+export const PASSWORD = "Flexibility-Market-2025";
 
 /**
  * The whole hub on free ports over a fresh database of its own, with a hub administrator signed in
@@ -57,24 +59,46 @@ export async function startTestStack(options: Omit<StackOptions, "database" | "p
   const stack = await startStack({ ...options, database, port: 0, env: { OUTBOX_DIR: outboxDir, ...options.env } });
   await ensureAdministrator(database.db, ADMIN);
   const admin = await signIn(stack.url, ADMIN.email, ADMIN.password);
+  /** The token in the last link mailed to `email` (the development outbox, as README describes). */
+  function mailedToken(email: string): string {
+    const mails = readFileSync(join(outboxDir, "outbox.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { to: string; text: string });
+    const token = mails
+      .filter((m) => m.to === email)
+      .at(-1)
+      ?.text.match(/token=([A-Za-z0-9_%-]+)/)?.[1];
+    if (!token) throw new Error(`no link mailed to ${email}`);
+    return decodeURIComponent(token);
+  }
   return {
     ...stack,
     admin,
+    mailedToken,
+    /** Signs up (registering an organisation), follows the link mailed to the outbox, signs in. */
+    async signUp(email: string, role: string, organisation: string) {
+      const input = { email, name: email.split("@")[0], password: PASSWORD, role, newOrganisation: { name: organisation } };
+      await gqlOk(stack.url, `mutation ($i: SignUpInput!) { signUp(input: $i) { message } }`, { i: input });
+      const verified = await gqlOk(
+        stack.url,
+        `mutation ($t: String!) { verifyEmail(token: $t) { user { id status organisation { id } } } }`,
+        { t: mailedToken(email) },
+      );
+      const session = await gqlOk(stack.url, `mutation ($i: SignInInput!) { signIn(input: $i) { accessToken refreshToken } }`, {
+        i: { email, password: PASSWORD },
+      });
+      const { id, status, organisation: org } = verified.verifyEmail.user;
+      return {
+        userId: id as string,
+        status: status as string,
+        organisationId: org.id as string,
+        as: { token: session.signIn.accessToken as string },
+        refreshToken: session.signIn.refreshToken as string,
+      };
+    },
     /** GraphQL requests each subgraph has received so far. */
     requestCounts: () => Object.fromEntries([...stack.subgraphs].map(([name, s]) => [name, s.requestCount()])),
-    /** The token in the last link mailed to `email` (the development outbox, as README describes). */
-    mailedToken(email: string): string {
-      const mails = readFileSync(join(outboxDir, "outbox.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line) as { to: string; text: string });
-      const token = mails
-        .filter((m) => m.to === email)
-        .at(-1)
-        ?.text.match(/token=([A-Za-z0-9_%-]+)/)?.[1];
-      if (!token) throw new Error(`no link mailed to ${email}`);
-      return decodeURIComponent(token);
-    },
     async stop() {
       await stack.stop();
       await database.close();

@@ -3,10 +3,9 @@
  * a suspended user, a de-registered organisation. Through the gateway, over real HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
+import { codes, gql, gqlOk, mpan, PASSWORD, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-const PASSWORD = "Flexibility-Market-2025";
 let meter = 7000;
 
 beforeAll(async () => {
@@ -15,22 +14,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A fresh FSP (signed up, verified, signed in): its ids, access token and refresh token. */
-async function freshFsp(email: string) {
-  const input = { email, name: "Louis", password: PASSWORD, role: "FSP", newOrganisation: { name: `${email} Ltd` } };
-  await gqlOk(stack.url, `mutation ($i: SignUpInput!) { signUp(input: $i) { message } }`, { i: input });
-  const verified = await gqlOk(stack.url, `mutation ($t: String!) { verifyEmail(token: $t) { user { id organisation { id } } } }`, {
-    t: stack.mailedToken(email),
-  });
-  const session = await gqlOk(stack.url, `mutation ($i: SignInInput!) { signIn(input: $i) { accessToken refreshToken } }`, {
-    i: { email, password: PASSWORD },
-  });
-  return {
-    userId: verified.verifyEmail.user.id as string,
-    organisationId: verified.verifyEmail.user.organisation.id as string,
-    as: { token: session.signIn.accessToken as string },
-    refreshToken: session.signIn.refreshToken as string,
-  };
-}
+const freshFsp = (email: string) => stack.signUp(email, "FSP", `${email} Ltd`);
 
 type Fsp = Awaited<ReturnType<typeof freshFsp>>;
 

@@ -27,8 +27,10 @@ const signFresh = await perRequestMicros(() => createIdentitySigner(key).sign("a
 const token = await cachedSigner.sign("assets", caller);
 const cachedVerifier = createIdentityVerifier({ audience: "assets", jwks: key.jwks });
 const verifyCached = await perRequestMicros(() => cachedVerifier.verify({ [IDENTITY_HEADER]: token }));
+// Verifying every request's token with the same key set, nothing remembered.
+const keySet = createLocalJWKSet(key.jwks);
 const verifyFresh = await perRequestMicros(() =>
-  createIdentityVerifier({ audience: "assets", jwks: key.jwks }).verify({ [IDENTITY_HEADER]: token }),
+  jwtVerify(token, keySet, { issuer: "sfe-gateway", audience: "assets", algorithms: ["ES256"] }),
 );
 
 console.log(`\nidentity tokens (ES256), µs per subgraph request, ${REQUESTS} requests each\n`);

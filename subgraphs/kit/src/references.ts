@@ -21,6 +21,11 @@ export interface EntityReferences {
     ids: readonly string[],
     selection: string,
   ): Promise<((T & { id: string }) | null)[]>;
+  /**
+   * POSTs JSON to another subgraph's gateway-only route (e.g. `/internal/audit-events`) as the caller: its
+   * status and body. Optional: tests' static references have no other subgraphs to call.
+   */
+  call?<T = unknown>(subgraph: string, path: string, payload: unknown): Promise<{ status: number; body: T }>;
 }
 
 /** Which subgraph owns which entity type. */
@@ -79,6 +84,17 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
   }
   return {
     lookup,
+    async call<T>(subgraph: string, path: string, payload: unknown) {
+      const url = options.urlOf(subgraph);
+      if (!url) throw new Error(`no subgraph URL configured for ${subgraph}`);
+      return postJson<T>(url.replace(/\/graphql\/?$/, path), payload, {
+        upstream: { subgraph },
+        unavailable: `The ${subgraph} subgraph is unavailable`,
+        dispatcher: agent,
+        headers: options.signer && { [IDENTITY_HEADER]: await options.signer.sign(subgraph, scopeIdentity()) },
+        timeoutMs: options.timeoutMs,
+      });
+    },
     async missing(typename, ids) {
       const found = await lookup(typename, ids, "");
       return [...new Set(ids.filter((_, i) => !found[i]))];

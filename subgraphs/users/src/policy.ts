@@ -1,5 +1,5 @@
-import { allow, type FieldRule, type Policy, type RowRule } from "@sfe/kit";
-import { canRead, canSeeUser, isHubAdmin, isMember, isOrgAdmin, isPerson } from "./identity.js";
+import { allow, type FieldRule, type RowRule } from "@sfe/kit";
+import { canRead, canSeeUser, isHubAdmin, isOrgAdmin, isPerson } from "./identity.js";
 import type { Context } from "./loaders.js";
 import type { UserRow } from "./modules/accounts/repository.js";
 
@@ -29,8 +29,3 @@ export const orgAdminOf =
 export const mayRead: Rule = (identity) => canRead(identity);
 /** Users you may not see are null (yourself, your organisation's members; hub administrators see everyone). */
 export const seesUser: RowRule<Context, UserRow> = (identity, user) => canSeeUser(identity, user) || "hide";
-
-/** The audit trail: its organisation's members and hub administrators. */
-export const auditPolicy: Policy<Context> = {
-  "Query.auditEvents": (identity, { args }) => isMember(identity, args.organisationId) || isHubAdmin(identity),
-};

@@ -4,6 +4,7 @@ import {
   applyPolicy,
   createSubgraph,
   type Database,
+  type EntityReferences,
   type IdentityVerifier,
   mergeModules,
   readSubgraphSdl,
@@ -16,11 +17,10 @@ import { type Context, createLoaders } from "./loaders.js";
 import { type Mailer, outboxMailer } from "./mail.js";
 import { createAccountsModule } from "./modules/accounts/index.js";
 import { createApiKeysModule } from "./modules/api-keys/index.js";
+import { createAuditModule } from "./modules/audit/index.js";
 import { createOrganisationsModule } from "./modules/organisations/index.js";
 import { createSessionsModule } from "./modules/sessions/index.js";
-import { auditPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
-import { Query } from "./resolvers/Query.js";
 import { createRoutes } from "./routes.js";
 import { createServices } from "./services/index.js";
 import { createTokenIssuer } from "./tokens.js";
@@ -45,6 +45,8 @@ export interface UsersDeps {
   };
   /** Checks a password against its stored hash (tests count the checks). Default: scrypt, crypto.ts. */
   verifyPassword?: PasswordVerifier;
+  /** Other subgraphs' entities and routes, as the caller (audit trails of their records). */
+  references?: EntityReferences;
 }
 
 /** Builds the users subgraph from its modules: schema, resolvers behind their policies, per-request loaders, HTTP routes. No environment, no listening. */
@@ -57,15 +59,16 @@ export function createUsersSubgraph({
   verifier,
   auth = {},
   verifyPassword = scryptVerify,
+  references,
 }: UsersDeps) {
   const tokens = createTokenIssuer(repos.sessions);
   const services = createServices({ repos, mailer, publicUrl, now, tokens, oidcIssuers: auth.oidcIssuers ?? [], verifyPassword });
-  // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields; the audit
-  // trail's query is still here. The kit's policy model is applied here: createSubgraph's `policy` takes identity rules only.
+  // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields. The kit's
+  // policy model is applied here: createSubgraph's `policy` takes identity rules only.
   const modules = [createOrganisationsModule, createAccountsModule, createSessionsModule, createApiKeysModule].map((create) =>
     create({ repos, services }),
   );
-  const merged = mergeModules<Context>([...modules, { name: "audit", resolvers: { Query: Query(repos) }, policy: auditPolicy }]);
+  const merged = mergeModules<Context>([...modules, createAuditModule(repos, references)]);
   const resolvers = applyPolicy(typeDefs, merged.resolvers, merged.policy);
   return createSubgraph({
     name: "users",

@@ -6,7 +6,7 @@ import { policy as accounts } from "../src/modules/accounts/policy.js";
 import { policy as apiKeys } from "../src/modules/api-keys/policy.js";
 import { policy as organisations } from "../src/modules/organisations/policy.js";
 import { policy as sessions } from "../src/modules/sessions/policy.js";
-import { auditPolicy } from "../src/policy.js";
+import { policy as audit } from "../src/modules/audit/policy.js";
 import { typeDefs } from "../src/server.js";
 import { account, hubAdmin, member, type Setup, setUp, UNKNOWN_ID } from "./helpers.js";
 
@@ -259,6 +259,6 @@ describe("the policy", () => {
     const sdl = parse(`type Query { a: Int b: Int }`);
     expect(() => applyPolicy(sdl, {}, { "Query.a": () => true })).toThrow(/No policy rule for Query.b/);
     expect(() => applyPolicy(sdl, {}, { "Query.a": () => true, "Query.b": () => true, "Query.c": () => true })).toThrow(/Query.c/);
-    expect(() => applyPolicy(typeDefs, {}, { ...organisations, ...accounts, ...sessions, ...apiKeys, ...auditPolicy })).not.toThrow();
+    expect(() => applyPolicy(typeDefs, {}, { ...organisations, ...accounts, ...sessions, ...apiKeys, ...audit })).not.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import { createThrottle, type Database } from "@sfe/kit";
 import { throttleCounters } from "../db/schema.js";
 import { createApiKeyRepository } from "../modules/api-keys/repository.js";
-import { createAuditRepository } from "./audit.js";
+import { createAuditRepository } from "../modules/audit/repository.js";
 import { createInvitationRepository } from "../modules/accounts/invitations-repository.js";
 import { createOrganisationRepository } from "../modules/organisations/repository.js";
 import { createSessionRepository } from "../modules/sessions/repository.js";

@@ -1,7 +1,7 @@
 import type { Database, Identity } from "@sfe/kit";
 import { eq } from "drizzle-orm";
 import { invitations, organisations, users } from "../../db/schema.js";
-import { auditedUser, recordAudit } from "../../repositories/audit.js";
+import { auditedUser, recordAudit } from "../audit/repository.js";
 import { isUniqueViolation } from "../../repositories/pg.js";
 import { CLOSED_ORGANISATION, type NewUser, selfActor, type UserRow } from "./repository.js";
 

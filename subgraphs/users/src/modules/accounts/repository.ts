@@ -1,7 +1,7 @@
 import { type Database, type Identity, isUuid, type Role } from "@sfe/kit";
 import { and, asc, eq, inArray, isNull, ne } from "drizzle-orm";
 import { emailVerifications, type OrganisationStatus, organisations, refreshTokens, type UserStatus, users } from "../../db/schema.js";
-import { auditedUser, recordAudit } from "../../repositories/audit.js";
+import { auditedUser, recordAudit } from "../audit/repository.js";
 import type { NewOrganisation, OrganisationRow } from "../organisations/repository.js";
 import { isUniqueViolation } from "../../repositories/pg.js";
 

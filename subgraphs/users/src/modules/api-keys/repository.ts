@@ -2,7 +2,7 @@ import { type Database, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { apiKeys, organisations, users } from "../../db/schema.js";
 import type { OrganisationRow } from "../organisations/repository.js";
-import { recordAudit } from "../../repositories/audit.js";
+import { recordAudit } from "../audit/repository.js";
 import type { UserRow } from "../accounts/repository.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,7 +1,7 @@
 import { type Database, type Identity, isUuid, type Role } from "@sfe/kit";
 import { arrayContains, asc, eq, inArray } from "drizzle-orm";
 import { type OrganisationStatus, organisations } from "../../db/schema.js";
-import { type AuditAction, recordAudit } from "../../repositories/audit.js";
+import { type AuditAction, recordAudit } from "../audit/repository.js";
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type NewOrganisation = typeof organisations.$inferInsert;

@@ -1,7 +1,7 @@
 import type { Database } from "@sfe/kit";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { type OrganisationStatus, organisations, refreshTokens, signingKeys, type UserStatus, users } from "../../db/schema.js";
-import { recordAudit } from "../../repositories/audit.js";
+import { recordAudit } from "../audit/repository.js";
 import { selfActor, type UserRow } from "../accounts/repository.js";
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;

@@ -1,6 +1,6 @@
 import type { Database, Identity } from "@sfe/kit";
-import { desc, eq, sql } from "drizzle-orm";
-import { auditEvents, type users } from "../db/schema.js";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { auditEvents, type users } from "../../db/schema.js";
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
@@ -60,6 +60,17 @@ export function auditedUser(row: typeof users.$inferSelect | undefined) {
 
 export function createAuditRepository(db: Database) {
   return {
+    /** One record's events (an Organisation or a User), newest first. */
+    async byEntity(entityType: string, entityId: string, page: { limit: number; offset: number }): Promise<AuditEventRow[]> {
+      return db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.entityType, entityType), eq(auditEvents.entityId, entityId)))
+        .orderBy(desc(auditEvents.seq))
+        .limit(page.limit)
+        .offset(page.offset);
+    },
+
     async byOrganisation(organisationId: string, page: { limit: number; offset: number }): Promise<AuditEventRow[]> {
       return db
         .select()
