@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
-import { type AuditEventsTable, appendAudit } from "./audit.js";
+import { type AuditEntry, type AuditEventsTable, appendAudit } from "./audit.js";
 import type { Database } from "./database.js";
 import { isUuid } from "./errors.js";
 import type { Identity } from "./identity.js";
@@ -15,12 +15,30 @@ export type GuardedChanges<T extends GuardedTable> = Partial<T["$inferInsert"]>;
 /** The table's `status` type, for its lifecycle. */
 type StatusOf<T extends GuardedTable> = Row<T> extends { status: infer S extends string } ? S : never;
 
-export interface GuardedUpdate<T extends GuardedTable> {
+/** The audit event of a guarded update: the kit's entry, with the locked row before and the row written after. */
+export type GuardedAuditEntry<T extends GuardedTable> = AuditEntry & { action: "UPDATE" | "STATUS_CHANGE"; before: Row<T>; after: Row<T> };
+
+/** Where the audit event goes: the kit's trail (`appendAudit` as `actor`), or the subgraph's own writer. */
+export type GuardedAudit<T extends GuardedTable> =
+  | {
+      /** The subgraph's audit trail, appended to in the same transaction. */
+      audit: AuditEventsTable;
+      actor: Identity | null;
+      record?: undefined;
+    }
+  | {
+      /**
+       * Writes the event instead of `appendAudit`, with `tx` (the transaction of the change), e.g. to a trail
+       * with more columns or under the subgraph's own action names. Called once, only when a row was written.
+       */
+      record: (tx: Database, entry: GuardedAuditEntry<T>) => Promise<void>;
+      audit?: undefined;
+      actor?: undefined;
+    };
+
+export type GuardedUpdate<T extends GuardedTable> = GuardedAudit<T> & {
   table: T;
-  /** The subgraph's audit trail, appended to in the same transaction. */
-  audit: AuditEventsTable;
   id: string;
-  actor: Identity | null;
   /** The rows this caller may change (e.g. its organisation's); any other row is as absent (null). */
   visible?: SQL | undefined;
   /**
@@ -35,12 +53,12 @@ export interface GuardedUpdate<T extends GuardedTable> {
   lifecycle?: Lifecycle<StatusOf<T>>;
   /** The entity named in the audit trail; defaults to the lifecycle's ("Bid", "Product" …). */
   entityType?: string;
-}
+};
 
 /**
  * The one way a record changes: in one transaction, lock the row (`select … for update`, within
  * `visible`), let `change` decide the values, check a status change against the lifecycle, update, and
- * append the audit event (STATUS_CHANGE or UPDATE, with before and after). A racing change of the same
+ * append the audit event (STATUS_CHANGE or UPDATE, with before and after; or `record` writes it). A racing change of the same
  * row waits on the lock and is then decided against this one's outcome, so of two conflicting changes
  * one wins.
  *
@@ -72,13 +90,9 @@ export async function guardedUpdate<T extends GuardedTable>(db: Database, update
     const set = (stamped ? { ...changes, updatedAt: new Date() } : changes) as PgUpdateSetSource<T>;
     const [after] = (await tx.update(table).set(set).where(eq(table.id, id)).returning()) as Row<T>[];
     if (!after) return null;
-    await appendAudit(tx, update.audit, update.actor, {
-      action: statusChanged ? "STATUS_CHANGE" : "UPDATE",
-      entityType,
-      entityId: id,
-      before,
-      after,
-    });
+    const entry: GuardedAuditEntry<T> = { action: statusChanged ? "STATUS_CHANGE" : "UPDATE", entityType, entityId: id, before, after };
+    if (update.record) await update.record(tx, entry);
+    else await appendAudit(tx, update.audit, update.actor, entry);
     return after;
   });
 }

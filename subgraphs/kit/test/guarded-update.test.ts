@@ -150,6 +150,42 @@ describe("guardedUpdate", () => {
     expect(await lastAudit()).toMatchObject({ action: "UPDATE", entityType: "Portal", entityId: id });
   });
 
+  it("hands the audit event to `record` instead of appending it, in the change's transaction, only when it writes", async () => {
+    const row = await door("CLOSED");
+    const count = await audits();
+    const recorded: { action: string; entityType: string; entityId: string; before: DoorStatus; after: DoorStatus }[] = [];
+    const lock = (id: string) =>
+      guardedUpdate(handle.db, {
+        table: doors,
+        lifecycle: doorLifecycle,
+        id,
+        change: () => ({ status: "LOCKED" as const }),
+        record: async (tx, { action, entityType, entityId, before, after }) => {
+          // The transaction of the change: the row is written already, and an insert here is part of it.
+          const [seen] = await tx.select({ status: doors.status }).from(doors).where(eq(doors.id, entityId));
+          expect(seen?.status).toBe(after.status);
+          recorded.push({ action, entityType, entityId, before: before.status, after: after.status });
+        },
+      });
+    expect((await lock(row.id))?.status).toBe("LOCKED");
+    expect(await lock(row.id)).toMatchObject({ status: "LOCKED" }); // nothing to write: nothing recorded
+    expect(recorded).toEqual([{ action: "STATUS_CHANGE", entityType: "Door", entityId: row.id, before: "CLOSED", after: "LOCKED" }]);
+    expect(await audits()).toBe(count); // the kit's trail is not written
+
+    const failing = await door("CLOSED");
+    const refused = guardedUpdate(handle.db, {
+      table: doors,
+      entityType: "Door",
+      id: failing.id,
+      change: () => ({ name: "side" }),
+      record: async () => {
+        throw forbidden("No trail, no change");
+      },
+    });
+    await expect(refused).rejects.toMatchObject({ extensions: { code: "FORBIDDEN" } });
+    expect(await read(failing.id)).toEqual(failing); // the update is rolled back with the failed record
+  });
+
   it("answers null, writing nothing, for a row outside `visible`, an unknown id and a malformed id", async () => {
     const theirs = await door("CLOSED", randomUUID());
     const count = await audits();
