@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, mergeModules, type Policy, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { createBulkRoutes } from "./bulk.js";
 import type { CarClient } from "./clients/car.js";
@@ -46,9 +46,7 @@ export function createAssetsSubgraph({
       verifier,
     },
     resolvers,
-    // The kit applies the whole model (applyPolicy: rules on the call and on rows), after joining its audit-trail
-    // resolvers so that rules can cover them; SubgraphDefinition's `policy` is typed for identity rules only.
-    policy: policy as unknown as Policy,
+    policy,
     createLoaders: () => createLoaders(repos, car),
     routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
     close: () => car.close(),

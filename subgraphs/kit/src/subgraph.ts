@@ -21,7 +21,7 @@ import {
 } from "./identity-token.js";
 import { migrateSubgraph } from "./migrate.js";
 import { setScopeIdentity } from "./request-scope.js";
-import { applyPolicy, type Policy } from "./policy.js";
+import { applyPolicy, type PolicyEntry } from "./policy.js";
 import { createEntityReferences, type EntityReferences } from "./references.js";
 
 /** What every resolver receives: who is calling and this request's dataloaders. */
@@ -49,7 +49,8 @@ export interface SubgraphDefinition<TLoaders> {
   /** Typed by each subgraph with its generated `Resolvers`; checked against the SDL at build. */
   resolvers: object;
   /** Who may call each operation (see policy.ts); when given, every Query and Mutation field needs a rule. */
-  policy?: Policy;
+  // `any`: each subgraph's rules see its own context type.
+  policy?: Record<string, PolicyEntry<any>>;
   createLoaders(): TLoaders;
   routes?: HttpRoute[];
   /** The subgraph's audit trail, read through `<Type>.auditEvents` and `POST /internal/audit-events`. */

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type Policy, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { createLoaders } from "./loaders.js";
@@ -25,7 +25,7 @@ export function createProductsSubgraph({
     audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product"], verifier },
     resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
-    policy: policy as Policy,
+    policy,
     createLoaders: () => createLoaders(repos),
   });
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type Policy, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { createLoaders } from "./loaders.js";
@@ -41,7 +41,7 @@ export function createTransactionsSubgraph({
       Product,
     },
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
-    policy: policy as Policy,
+    policy,
     createLoaders: () => createLoaders(repos),
   });
 }
