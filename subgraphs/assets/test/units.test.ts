@@ -689,7 +689,7 @@ describe("changing the members", () => {
     [
       "a status going back to DRAFT",
       "FSP A",
-      "BAD_USER_INPUT",
+      "CONFLICT",
       () => ({ query: UPDATE, input: { id: unit("Active one").id, status: "DRAFT" } }),
       /cannot become DRAFT/,
     ],
@@ -744,13 +744,13 @@ describe("updateMarketUnit", () => {
     }
   });
 
-  it("a DRAFT unit cannot be suspended", async () => {
+  it("a DRAFT unit cannot be suspended: CONFLICT naming both statuses (marketUnitLifecycle)", async () => {
     const created = await create("FSP A", "Draft only", "SPU", ["A9 chiller"]);
-    const result = await expectNothingWritten(
-      () => run("FSP A", UPDATE, { input: { id: created.id, status: "SUSPENDED" } }),
-      "BAD_USER_INPUT",
+    const result = await expectNothingWritten(() => run("FSP A", UPDATE, { input: { id: created.id, status: "SUSPENDED" } }), "CONFLICT");
+    expect(result.errors?.[0]?.message).toBe(
+      `MarketUnit ${created.id} is DRAFT: it cannot become SUSPENDED; from DRAFT it may become ACTIVE, DEREGISTERED`,
     );
-    expect(result.errors?.[0]?.message).toBe("status: a DRAFT market unit cannot become SUSPENDED (only ACTIVE, DEREGISTERED)");
+    expect(result.errors?.[0]?.extensions).toMatchObject({ currentStatus: "DRAFT", requestedStatus: "SUSPENDED" });
   });
 });
 

@@ -1,4 +1,4 @@
-import { auditEventsTable } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import { boolean, check, doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
@@ -10,6 +10,23 @@ const timestamps = {
 };
 
 export type AssetStatus = "DRAFT" | "PENDING_VALIDATION" | "REGISTERED" | "SUSPENDED" | "DEREGISTERED";
+
+// Lifecycles as data: which status each may become. Every status change goes through the kit's guardedUpdate,
+// which checks it against these with the row locked (CONFLICT naming both statuses otherwise). A mutation may
+// allow fewer moves than its table (updateAsset never de-registers; reinstateAsset only reinstates).
+
+/**
+ * updateAsset moves a live asset between the live statuses freely; deregisterAsset retires it from any of them
+ * (checking its market units and transfers first); only a hub administrator's reinstatement brings a
+ * DEREGISTERED asset back, as REGISTERED.
+ */
+export const assetLifecycle = defineLifecycle<AssetStatus>("Asset", {
+  DRAFT: ["PENDING_VALIDATION", "REGISTERED", "SUSPENDED", "DEREGISTERED"],
+  PENDING_VALIDATION: ["DRAFT", "REGISTERED", "SUSPENDED", "DEREGISTERED"],
+  REGISTERED: ["DRAFT", "PENDING_VALIDATION", "SUSPENDED", "DEREGISTERED"],
+  SUSPENDED: ["DRAFT", "PENDING_VALIDATION", "REGISTERED", "DEREGISTERED"],
+  DEREGISTERED: ["REGISTERED"],
+});
 
 export type AttributeType = "NUMBER" | "INTEGER" | "TEXT" | "BOOLEAN";
 
@@ -80,6 +97,18 @@ export const assets = assetsSchema.table(
 export type MarketUnitType = "SPU" | "SPG";
 export type MarketUnitStatus = "DRAFT" | "ACTIVE" | "REASSESSMENT_REQUIRED" | "SUSPENDED" | "DEREGISTERED";
 
+/**
+ * Nothing returns to DRAFT, and DEREGISTERED is final. A change of the members of an ACTIVE unit makes it
+ * REASSESSMENT_REQUIRED (market-units' repository).
+ */
+export const marketUnitLifecycle = defineLifecycle<MarketUnitStatus>("MarketUnit", {
+  DRAFT: ["ACTIVE", "DEREGISTERED"],
+  ACTIVE: ["REASSESSMENT_REQUIRED", "SUSPENDED", "DEREGISTERED"],
+  REASSESSMENT_REQUIRED: ["ACTIVE", "SUSPENDED", "DEREGISTERED"],
+  SUSPENDED: ["ACTIVE", "DEREGISTERED"],
+  DEREGISTERED: [],
+});
+
 /** What an FSP bids and is dispatched with: a group of its assets (domain digest §4.6). */
 export const marketUnits = assetsSchema.table(
   "market_units",
@@ -122,6 +151,14 @@ export const marketUnitMembers = assetsSchema.table(
 
 /** Where a transfer of an asset to another organisation stands: PENDING until the receiver decides or the sender cancels. */
 export type TransferStatus = "PENDING" | "ACCEPTED" | "DECLINED" | "CANCELLED";
+
+/** The receiver accepts or declines, or the sender cancels: each decision is final. */
+export const transferLifecycle = defineLifecycle<TransferStatus>("AssetTransfer", {
+  PENDING: ["ACCEPTED", "DECLINED", "CANCELLED"],
+  ACCEPTED: [],
+  DECLINED: [],
+  CANCELLED: [],
+});
 
 /**
  * Transfers of assets between organisations (FSPs). The current owner's request is its consent; the receiving

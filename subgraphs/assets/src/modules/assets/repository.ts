@@ -1,6 +1,6 @@
-import { type AnonymityRule, anonymityHaving, appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { type AnonymityRule, anonymityHaving, appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, getTableColumns, gt, inArray, lte, ne, or, type SQL, sql } from "drizzle-orm";
-import { assetCategories, assets, auditEvents } from "../../db/schema.js";
+import { assetCategories, assetLifecycle, assets, auditEvents } from "../../db/schema.js";
 import { needsAttention } from "../categories/attention.js";
 
 export type AssetRow = typeof assets.$inferSelect;
@@ -223,30 +223,21 @@ export function createAssetRepository(db: Database) {
 
     /**
      * Applies `changes` unless `check` refuses them given the locked row (e.g. the asset was de-registered since the
-     * caller read it); audited. Null when the asset does not exist.
+     * caller read it), a status change following `assetLifecycle`; audited. Asking for no values, or only for the status
+     * the asset has, writes nothing. Null when the asset does not exist.
      */
-    async update(
-      id: string,
-      changes: Partial<NewAsset>,
-      actor: Identity | null,
-      check: (before: AssetRow) => void = () => {},
-    ): Promise<AssetRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(assets).where(eq(assets.id, id)).for("update");
-        if (!before) return null;
-        check(before);
-        const [row] = await tx
-          .update(assets)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(assets.id, id))
-          .returning();
-        if (!row) return null;
-        const action = changes.status !== undefined && changes.status !== before.status ? "STATUS_CHANGE" : "UPDATE";
-        await appendAudit(tx, auditEvents, actor, { action, entityType: "Asset", entityId: id, before, after: row });
-        return row;
-      });
-    },
+    update: (id: string, changes: Partial<NewAsset>, actor: Identity | null, check: (before: AssetRow) => void = () => {}) =>
+      guardedUpdate(db, {
+        table: assets,
+        audit: auditEvents,
+        lifecycle: assetLifecycle,
+        id,
+        actor,
+        change: (before) => {
+          check(before);
+          return changes;
+        },
+      }),
   };
 }
 

@@ -1,6 +1,6 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, asc, eq, exists, getTableColumns, gt, inArray, isNull, lte, ne, or, type SQL, sql } from "drizzle-orm";
-import { assets, auditEvents, marketUnitMembers, marketUnits } from "../../db/schema.js";
+import { assets, auditEvents, marketUnitLifecycle, marketUnitMembers, marketUnits } from "../../db/schema.js";
 import { type AssetRow, type AssetVisibility, type OwnerPage, visibleAssetCondition } from "../assets/repository.js";
 
 export type MarketUnitRow = typeof marketUnits.$inferSelect;
@@ -406,32 +406,28 @@ export function createMarketUnitRepository(db: Database) {
     },
 
     /**
-     * Applies `changes` (name, status) unless `check` refuses them given the locked row; audited. A change to
-     * what the unit already is writes nothing. Null when the unit does not exist.
+     * Applies `changes` (name, status) unless `check` refuses them given the locked row, a status change following
+     * `marketUnitLifecycle` (CONFLICT otherwise); audited. A change to what the unit already is writes nothing. Null
+     * when the unit does not exist.
      */
-    async update(
+    update: (
       id: string,
       changes: Partial<Pick<NewMarketUnit, "name" | "status">>,
       check: (before: MarketUnitRow) => void,
       actor: Identity | null,
-    ): Promise<MarketUnitRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(marketUnits).where(eq(marketUnits.id, id)).for("update");
-        if (!before) return null;
-        check(before);
-        if (!Object.entries(changes).some(([key, value]) => before[key as keyof typeof changes] !== value)) return before;
-        const [row] = await tx
-          .update(marketUnits)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(marketUnits.id, id))
-          .returning();
-        if (!row) return null;
-        const action = changes.status !== undefined && changes.status !== before.status ? "STATUS_CHANGE" : "UPDATE";
-        await appendAudit(tx, auditEvents, actor, { action, entityType: "MarketUnit", entityId: id, before, after: row });
-        return row;
-      });
-    },
+    ): Promise<MarketUnitRow | null> =>
+      guardedUpdate(db, {
+        table: marketUnits,
+        audit: auditEvents,
+        lifecycle: marketUnitLifecycle,
+        id,
+        actor,
+        change: (before) => {
+          check(before);
+          // The name it has already is no change (guardedUpdate leaves out the status it has already itself).
+          return changes.name === before.name ? { ...changes, name: undefined } : changes;
+        },
+      }),
   };
 }
 

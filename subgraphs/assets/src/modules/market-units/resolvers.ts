@@ -5,14 +5,7 @@ import type { ModuleDeps } from "../../deps.js";
 import type { Context } from "../../loaders.js";
 import type { AssetRow } from "../assets/repository.js";
 import type { MarketUnitRow, UnitWithAggregates } from "./repository.js";
-import {
-  assetIdList,
-  marketUnitName,
-  requireComposition,
-  requireMayJoin,
-  requireNotDeregistered,
-  requireStatusChange,
-} from "./validation.js";
+import { assetIdList, marketUnitName, requireComposition, requireMayJoin, requireNotDeregistered } from "./validation.js";
 
 /**
  * The assets `ids` when every one may join a unit of `ownerId` for the caller: its owner's, visible to the
@@ -125,10 +118,7 @@ export const resolvers = ({ repos }: ModuleDeps): Resolvers => ({
       const marketUnit = await repos.marketUnits.update(
         unit.id,
         { ...(name !== undefined && { name }), ...(status !== undefined && { status }) },
-        (locked) => {
-          requireNotDeregistered(locked, "id");
-          if (status !== undefined) requireStatusChange(locked.status, status);
-        },
+        (locked) => requireNotDeregistered(locked, "id"), // then the status change, against marketUnitLifecycle
         context.identity,
       );
       if (!marketUnit) throw notFound("MarketUnit", input.id);

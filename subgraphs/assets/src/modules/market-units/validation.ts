@@ -1,7 +1,7 @@
 import { badInput, isUuid, quote, requireNonEmpty, requireText } from "@sfe/kit";
 import type { AssetStatus, MarketUnitStatus, MarketUnitType } from "../../db/schema.js";
 
-/** The checks of market units: names, member lists, composition (R-MU-1), status changes. */
+/** The checks of market units: names, member lists, composition (R-MU-1). Status changes: marketUnitLifecycle (db/schema.ts). */
 
 export const marketUnitName = (value: string) => requireText(value, "name");
 
@@ -63,23 +63,6 @@ export function requireMayJoin(ownerId: string, joining: readonly { id: string; 
   const deregistered = joining.filter((a) => a.status === "DEREGISTERED").map((a) => a.id);
   if (deregistered.length > 0)
     throw badInput(`assetIds: ${deregistered.join(", ")} ${deregistered.length === 1 ? "is" : "are"} DEREGISTERED`, "assetIds");
-}
-
-/** Where a unit's status may go: nothing returns to DRAFT, and DEREGISTERED is final. */
-const NEXT_STATUS: Record<MarketUnitStatus, readonly MarketUnitStatus[]> = {
-  DRAFT: ["ACTIVE", "DEREGISTERED"],
-  ACTIVE: ["REASSESSMENT_REQUIRED", "SUSPENDED", "DEREGISTERED"],
-  REASSESSMENT_REQUIRED: ["ACTIVE", "SUSPENDED", "DEREGISTERED"],
-  SUSPENDED: ["ACTIVE", "DEREGISTERED"],
-  DEREGISTERED: [],
-};
-
-export function requireStatusChange(from: MarketUnitStatus, to: MarketUnitStatus): void {
-  if (from === to) return;
-  if (!NEXT_STATUS[from].includes(to)) {
-    const allowed = NEXT_STATUS[from];
-    throw badInput(`status: a ${from} market unit cannot become ${to}${allowed.length ? ` (only ${allowed.join(", ")})` : ""}`, "status");
-  }
 }
 
 /** A DEREGISTERED unit is final: BAD_USER_INPUT on any change. */
