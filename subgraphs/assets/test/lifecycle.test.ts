@@ -604,24 +604,27 @@ describe("declineAssetTransfer and cancelAssetTransfer", () => {
     expect(result.errors?.[0]?.message).toMatch(message);
   });
 
-  it("a decided transfer is final: accepting, declining or cancelling it again is BAD_USER_INPUT, nothing written", async () => {
+  it("a decided transfer is final: deciding it again is BAD_USER_INPUT, another decision CONFLICT; nothing written", async () => {
     const accepted = await request("FSP A", await asset("Decided: accepted"), ORG_B);
     await run("FSP B", ACCEPT, { id: accepted.id });
     const declined = await request("FSP A", await asset("Decided: declined"), ORG_B);
     await run("FSP B", DECLINE, { id: declined.id });
     const cancelled = await request("FSP A", await asset("Decided: cancelled"), ORG_B);
     await run("FSP A", CANCEL, { id: cancelled.id });
-    for (const [caller, query, id, message] of [
-      ["FSP B", ACCEPT, accepted.id, /is ACCEPTED; only a PENDING transfer can be accepted/],
-      ["FSP A", CANCEL, accepted.id, /is ACCEPTED; only a PENDING transfer can be cancelled/],
-      ["FSP B", ACCEPT, declined.id, /is DECLINED; only a PENDING transfer can be accepted/],
-      ["ADMIN", DECLINE, declined.id, /is DECLINED; only a PENDING transfer can be declined/],
-      ["FSP B", DECLINE, cancelled.id, /is CANCELLED; only a PENDING transfer can be declined/],
-      ["ADMIN", ACCEPT, cancelled.id, /is CANCELLED; only a PENDING transfer can be accepted/],
+    for (const [caller, query, id, code, message] of [
+      ["FSP B", ACCEPT, accepted.id, "BAD_USER_INPUT", /is ACCEPTED; only a PENDING transfer can be accepted/],
+      ["FSP A", CANCEL, accepted.id, "CONFLICT", /is ACCEPTED: it cannot become CANCELLED \(ACCEPTED is final\)/],
+      ["FSP B", ACCEPT, declined.id, "CONFLICT", /is DECLINED: it cannot become ACCEPTED \(DECLINED is final\)/],
+      ["ADMIN", DECLINE, declined.id, "BAD_USER_INPUT", /is DECLINED; only a PENDING transfer can be declined/],
+      ["FSP B", DECLINE, cancelled.id, "CONFLICT", /is CANCELLED: it cannot become DECLINED \(CANCELLED is final\)/],
+      ["ADMIN", ACCEPT, cancelled.id, "CONFLICT", /is CANCELLED: it cannot become ACCEPTED \(CANCELLED is final\)/],
     ] as const) {
-      const result = await expectNothingWritten(() => run(caller, query, { id }), "BAD_USER_INPUT");
+      const result = await expectNothingWritten(() => run(caller, query, { id }), code);
       expect(result.errors?.[0]?.message).toMatch(message);
     }
+    const refused = await run("FSP A", CANCEL, { id: accepted.id });
+    expect(refused.errors?.[0]?.message).toBe(`AssetTransfer ${accepted.id} is ACCEPTED: it cannot become CANCELLED (ACCEPTED is final)`);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", currentStatus: "ACCEPTED", requestedStatus: "CANCELLED" });
   });
 });
 

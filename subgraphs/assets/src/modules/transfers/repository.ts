@@ -1,7 +1,8 @@
-import { appendAudit, type Database, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, desc, eq, inArray, or, type SQL, sql } from "drizzle-orm";
-import { assets, assetTransfers, auditEvents, type TransferStatus } from "../../db/schema.js";
+import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
+import { and, asc, desc, eq, inArray, or, type SQL } from "drizzle-orm";
+import { assetLifecycle, assets, assetTransfers, auditEvents, type TransferStatus, transferLifecycle } from "../../db/schema.js";
 import type { AssetRow } from "../assets/repository.js";
+import type { Decision } from "./validation.js";
 import { leaveUnits, liveUnitsOfAsset, type UnitWithMembers } from "../market-units/repository.js";
 
 /**
@@ -60,31 +61,42 @@ export function createLifecycleRepository(db: Database) {
     return row;
   }
 
-  /** Sets the asset's status (DEREGISTERED or back to REGISTERED), audited with `reason`, once `check` passes. */
-  async function changeStatus(
+  /**
+   * Sets the asset's status (DEREGISTERED or back to REGISTERED) in `tx`, following `assetLifecycle`, once `check`
+   * passes against the locked row; audited with `reason`.
+   */
+  const changeStatus = (
+    tx: Database,
     id: string,
-    check: (asset: AssetRow, tx: Database) => Promise<void>,
     status: AssetRow["status"],
+    check: (asset: AssetRow) => void,
     reason: string | null,
     actor: Identity | null,
-  ): Promise<AssetRow | null> {
-    if (!isUuid(id)) return null;
-    return db.transaction(async (tx) => {
-      const before = await lockAsset(tx, id);
-      if (!before) return null;
-      await check(before, tx);
-      const [row] = await tx.update(assets).set({ status, updatedAt: new Date() }).where(eq(assets.id, id)).returning();
-      if (!row) throw new Error("update returned no row");
-      await appendAudit(tx, auditEvents, actor, {
-        action: "STATUS_CHANGE",
-        entityType: "Asset",
-        entityId: id,
-        before,
-        after: { ...row, reason },
-      });
-      return row;
+  ): Promise<AssetRow | null> =>
+    guardedUpdate(tx, {
+      table: assets,
+      lifecycle: assetLifecycle,
+      id,
+      change: (before) => {
+        check(before);
+        return { status };
+      },
+      record: (tx, event) => appendAudit(tx, auditEvents, actor, { ...event, after: { ...event.after, reason } }),
     });
-  }
+
+  /** The transfer's decision, following `transferLifecycle`, by `actor` now; audited. */
+  const decide = (tx: Database, id: string, status: Decision, check: (transfer: TransferRow) => void, actor: Identity | null) =>
+    guardedUpdate(tx, {
+      table: assetTransfers,
+      audit: auditEvents,
+      lifecycle: transferLifecycle,
+      id,
+      actor,
+      change: (before) => {
+        check(before);
+        return { status, decidedAt: new Date(), decidedBy: actor?.userId ?? null };
+      },
+    });
 
   return {
     /** The `visible` transfers among `ids`, in any order (the loader orders them). */
@@ -172,86 +184,51 @@ export function createLifecycleRepository(db: Database) {
         const units = before.status === "PENDING" ? await liveUnitsOfAsset(tx, asset.id, true) : [];
         check(before, asset, units);
 
-        const [moved] = await tx
-          .update(assets)
-          .set({ ownerId: before.toOrganisationId, updatedAt: new Date() })
-          .where(eq(assets.id, asset.id))
-          .returning();
-        if (!moved) throw new Error("update returned no row");
+        const moved = await guardedUpdate(tx, {
+          table: assets,
+          lifecycle: assetLifecycle,
+          id: asset.id,
+          change: () => ({ ownerId: before.toOrganisationId }),
+          record: (tx, event) =>
+            appendAudit(tx, auditEvents, actor, {
+              ...event,
+              after: { ...event.after, transferId: id, leftMarketUnitIds: units.map((u) => u.unit.id) },
+            }),
+        });
         await leaveUnits(tx, asset.id, units, actor);
-        const [transfer] = await tx
-          .update(assetTransfers)
-          .set({ status: "ACCEPTED", decidedAt: sql`now()`, decidedBy: actor?.userId ?? null })
-          .where(eq(assetTransfers.id, id))
-          .returning();
-        if (!transfer) throw new Error("update returned no row");
-        await appendAudit(tx, auditEvents, actor, {
-          action: "UPDATE",
-          entityType: "Asset",
-          entityId: asset.id,
-          before: asset,
-          after: { ...moved, transferId: id, leftMarketUnitIds: units.map((u) => u.unit.id) },
-        });
-        await appendAudit(tx, auditEvents, actor, {
-          action: "STATUS_CHANGE",
-          entityType: "AssetTransfer",
-          entityId: id,
-          before,
-          after: transfer,
-        });
+        const transfer = await decide(tx, id, "ACCEPTED", () => {}, actor);
+        if (!moved || !transfer) throw new Error("a locked row is missing");
         return { transfer, asset: moved };
       });
     },
 
     /** Declines or cancels a transfer once `check` passes against the locked row; audited. Null when it does not exist. */
-    async closeTransfer(
+    closeTransfer: (
       id: string,
       status: "DECLINED" | "CANCELLED",
       check: (transfer: TransferRow) => void,
       actor: Identity | null,
-    ): Promise<TransferRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(assetTransfers).where(eq(assetTransfers.id, id)).for("update");
-        if (!before) return null;
-        check(before);
-        const [row] = await tx
-          .update(assetTransfers)
-          .set({ status, decidedAt: sql`now()`, decidedBy: actor?.userId ?? null })
-          .where(eq(assetTransfers.id, id))
-          .returning();
-        if (!row) throw new Error("update returned no row");
-        await appendAudit(tx, auditEvents, actor, {
-          action: "STATUS_CHANGE",
-          entityType: "AssetTransfer",
-          entityId: id,
-          before,
-          after: row,
-        });
-        return row;
-      });
-    },
+    ): Promise<TransferRow | null> => decide(db, id, status, check, actor),
 
     /**
      * De-registers the asset (status DEREGISTERED; the row, its memberships and transfers stay), once `check` passes
      * against the locked asset, the live units it is a member of and its pending transfer; audited with `reason`.
      * Null when the asset does not exist.
      */
-    deregister: (id: string, reason: string | null, check: DeregisterCheck, actor: Identity | null) =>
-      changeStatus(
-        id,
-        async (asset, tx) => {
-          const [pending] = await tx.select().from(assetTransfers).where(pendingOf(asset.id)).limit(1);
-          check(asset, await liveUnitsOfAsset(tx, asset.id, false), pending ?? null);
-        },
-        "DEREGISTERED",
-        reason,
-        actor,
-      ),
+    async deregister(id: string, reason: string | null, check: DeregisterCheck, actor: Identity | null): Promise<AssetRow | null> {
+      if (!isUuid(id)) return null;
+      return db.transaction(async (tx) => {
+        // Locked before its units and transfers are read: a unit cannot take it, nor a transfer start, meanwhile.
+        if (!(await lockAsset(tx, id))) return null;
+        const [pending] = await tx.select().from(assetTransfers).where(pendingOf(id)).limit(1);
+        const units = await liveUnitsOfAsset(tx, id, false);
+        return changeStatus(tx, id, "DEREGISTERED", (asset) => check(asset, units, pending ?? null), reason, actor);
+      });
+    },
 
     /** A DEREGISTERED asset becomes REGISTERED again once `check` passes against the locked row; audited. */
     reinstate: (id: string, reason: string | null, check: (asset: AssetRow) => void, actor: Identity | null) =>
-      changeStatus(id, async (asset) => check(asset), "REGISTERED", reason, actor),
+      changeStatus(db, id, "REGISTERED", check, reason, actor),
   };
 }
 

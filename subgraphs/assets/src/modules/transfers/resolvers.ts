@@ -6,7 +6,7 @@ import type { AssetRow } from "../assets/repository.js";
 import { requireNotDeregisteredAsset } from "../assets/validation.js";
 import type { MarketUnitRow } from "../market-units/repository.js";
 import type { TransferRow } from "./repository.js";
-import { optionalNote, requireInNoLiveUnit, requirePendingTransfer, requireUnitsCanLose } from "./validation.js";
+import { optionalNote, requireDecidable, requireInNoLiveUnit, requireUnitsCanLose } from "./validation.js";
 
 const user = (id: string | null) => (id ? { __typename: "User" as const, id } : null); // a reference: the users subgraph resolves it
 
@@ -33,9 +33,8 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => {
 
   /** Declines or cancels a transfer the caller may: only a PENDING one, checked again on the locked row. */
   async function closeTransfer(transfer: TransferRow, status: "DECLINED" | "CANCELLED", identity: Identity | null) {
-    const verb = status === "DECLINED" ? "declined" : "cancelled";
-    requirePendingTransfer(transfer, verb);
-    const row = await repos.lifecycle.closeTransfer(transfer.id, status, (locked) => requirePendingTransfer(locked, verb), identity);
+    requireDecidable(transfer, status);
+    const row = await repos.lifecycle.closeTransfer(transfer.id, status, (locked) => requireDecidable(locked, status), identity);
     if (!row) throw notFound("AssetTransfer", transfer.id);
     return row;
   }
@@ -80,12 +79,12 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => {
       async acceptAssetTransfer(_, { id }, context) {
         const { identity } = context;
         const transfer = await visibleTransfer(context, id); // read already by the policy, which admitted the caller
-        requirePendingTransfer(transfer, "accepted");
+        requireDecidable(transfer, "ACCEPTED");
         const describe = describeUnitFor(identity);
         const result = await repos.lifecycle.acceptTransfer(
           transfer.id,
           (locked, asset, units) => {
-            requirePendingTransfer(locked, "accepted");
+            requireDecidable(locked, "ACCEPTED");
             // Neither can happen while the transfer is PENDING (de-registration refuses it; only a transfer changes owners).
             if (asset.ownerId !== locked.fromOrganisationId)
               throw badInput(`id: asset ${asset.id} no longer belongs to the sending organisation`, "id");

@@ -1,17 +1,28 @@
 import { badInput, requireText } from "@sfe/kit";
-import type { TransferStatus } from "../../db/schema.js";
+import { type TransferStatus, transferLifecycle } from "../../db/schema.js";
 import { compositionProblem, type DescribeUnit, type NamedUnit } from "../market-units/validation.js";
 
 /** The checks of an asset's life after registration: transfer, de-registration, reinstatement. */
+
+/** What the receiver or the sender decides of a PENDING transfer. */
+export type Decision = Exclude<TransferStatus, "PENDING">;
 
 /** A note for the receiver of a transfer, or a reason for the audit trail: trimmed, at most 1000 characters. */
 export const optionalNote = (value: string | null | undefined, field: string): string | null =>
   value === null || value === undefined || value.trim() === "" ? null : requireText(value, field, 1000);
 
-/** Only a PENDING transfer can be accepted, declined or cancelled: the others are decided for good. */
-export function requirePendingTransfer(transfer: { id: string; status: TransferStatus }, verb: string, field = "id"): void {
-  if (transfer.status !== "PENDING")
-    throw badInput(`${field}: transfer ${transfer.id} is ${transfer.status}; only a PENDING transfer can be ${verb}`, field);
+/**
+ * Only a PENDING transfer can be accepted, declined or cancelled: the others are decided for good. Asking for the
+ * decision it has already is BAD_USER_INPUT (a decision is not repeated); any other decision of a decided transfer
+ * is a move `transferLifecycle` refuses: CONFLICT naming both statuses.
+ */
+export function requireDecidable(transfer: { id: string; status: TransferStatus }, decision: Decision, field = "id"): void {
+  if (transfer.status === decision)
+    throw badInput(
+      `${field}: transfer ${transfer.id} is ${transfer.status}; only a PENDING transfer can be ${decision.toLowerCase()}`,
+      field,
+    );
+  transferLifecycle.check(transfer.id, transfer.status, decision);
 }
 
 /**
