@@ -82,3 +82,11 @@ const ID_TOKEN_MESSAGES: Record<IdTokenProblem, string> = {
 };
 
 export const badIdToken = (reason: IdTokenProblem) => new SfeError("UNAUTHENTICATED", ID_TOKEN_MESSAGES[reason], { reason });
+
+/**
+ * A status move refused by the move's own rule where the lifecycle alone would allow it or do nothing (a second
+ * de-registration, a reinstatement of an organisation never verified): CONFLICT naming both statuses, as the
+ * lifecycle's refusals.
+ */
+export const moveRefused = (entity: string, id: string, current: string, requested: string, why: string) =>
+  new SfeError("CONFLICT", `${entity} ${id} is ${current}: ${why}`, { currentStatus: current, requestedStatus: requested });

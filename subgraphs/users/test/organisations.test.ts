@@ -149,12 +149,20 @@ describe("de-registration and reinstatement", () => {
     expect((await t.ok(DEREGISTER, { id: admin.organisationId }, admin.identity)).deregisterOrganisation.organisation.status).toBe(
       "INACTIVE",
     );
-    expect(errorCodes(await t.run(DEREGISTER, { id: admin.organisationId }, admin.identity))).toEqual(["BAD_USER_INPUT"]);
+    expect((await t.run(DEREGISTER, { id: admin.organisationId }, admin.identity)).errors?.[0]?.extensions).toEqual({
+      code: "CONFLICT",
+      currentStatus: "INACTIVE",
+      requestedStatus: "INACTIVE",
+    });
     const afterDeregistration = await t.counts();
     expect(errorCodes(await t.run(REINSTATE, { id: admin.organisationId }, admin.identity))).toEqual(["FORBIDDEN"]);
     expect(await t.counts()).toEqual(afterDeregistration);
     expect((await t.ok(REINSTATE, { id: admin.organisationId }, hubAdmin())).reinstateOrganisation.organisation.status).toBe("ACTIVE");
-    expect(errorCodes(await t.run(REINSTATE, { id: admin.organisationId }, hubAdmin()))).toEqual(["BAD_USER_INPUT"]);
+    expect((await t.run(REINSTATE, { id: admin.organisationId }, hubAdmin())).errors?.[0]?.extensions).toEqual({
+      code: "CONFLICT",
+      currentStatus: "ACTIVE",
+      requestedStatus: "ACTIVE",
+    });
 
     const actions = (await t.ok(AUDIT, { o: admin.organisationId }, hubAdmin())).auditEvents.map((e: { action: string }) => e.action);
     expect(actions.slice(0, 2)).toEqual(["ORGANISATION_REINSTATED", "ORGANISATION_DEREGISTERED"]);

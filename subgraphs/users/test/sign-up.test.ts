@@ -228,14 +228,46 @@ describe("system operator verification", () => {
     );
   });
 
-  it("refuses to verify a user who did not claim SYSTEM_OPERATOR, or has not verified the e-mail", async () => {
+  it("refuses to verify a user who did not claim SYSTEM_OPERATOR, or (CONFLICT) has not verified the e-mail", async () => {
     const fsp = await account(t, { email: "fsp@so.example" });
     await t.ok(SIGN_UP, { input: signUpInput({ email: "unverified@so.example", role: "SYSTEM_OPERATOR" }) });
     const unverified = (await t.repos.users.byEmail("unverified@so.example"))!.user;
     const before = await t.counts();
     expect(errorCodes(await t.run(VERIFY_SO, { id: fsp.userId }, hubAdmin()))).toEqual(["BAD_USER_INPUT"]);
-    expect(errorCodes(await t.run(VERIFY_SO, { id: unverified.id }, hubAdmin()))).toEqual(["BAD_USER_INPUT"]);
+    expect((await t.run(VERIFY_SO, { id: unverified.id }, hubAdmin())).errors?.[0]?.extensions).toEqual({
+      code: "CONFLICT",
+      currentStatus: "PENDING_EMAIL_VERIFICATION",
+      requestedStatus: "VERIFIED_SO",
+    });
     expect(errorCodes(await t.run(VERIFY_SO, { id: UNKNOWN_ID }, hubAdmin()))).toEqual(["NOT_FOUND"]);
+    expect(await t.counts()).toEqual(before);
+  });
+
+  it("refuses, as CONFLICT naming both statuses, a system operator verified already, suspended, or of a closed organisation", async () => {
+    const so = (email: string, name: string) => account(t, { email, role: "SYSTEM_OPERATOR", newOrganisation: { name } });
+    const conflictOf = async (id: string) => (await t.run(VERIFY_SO, { id }, hubAdmin())).errors?.[0]?.extensions;
+
+    const twice = await so("twice@so.example", "Twice SO");
+    await t.ok(VERIFY_SO, { id: twice.userId }, hubAdmin());
+    const suspended = await so("suspended@so.example", "Suspended SO");
+    await t.ok(
+      `mutation ($input: UpdateUserInput!) { updateUser(input: $input) { user { id } } }`,
+      {
+        input: { id: suspended.userId, status: "SUSPENDED" },
+      },
+      hubAdmin(),
+    );
+    const closed = await so("closed@so.example", "Closed SO");
+    await t.ok(
+      `mutation ($id: ID!) { deregisterOrganisation(id: $id) { organisation { id } } }`,
+      { id: closed.organisationId },
+      closed.identity,
+    );
+
+    const before = await t.counts();
+    expect(await conflictOf(twice.userId)).toEqual({ code: "CONFLICT", currentStatus: "VERIFIED_SO", requestedStatus: "VERIFIED_SO" });
+    expect(await conflictOf(suspended.userId)).toEqual({ code: "CONFLICT", currentStatus: "SUSPENDED", requestedStatus: "VERIFIED_SO" });
+    expect(await conflictOf(closed.userId)).toEqual({ code: "CONFLICT", currentStatus: "INACTIVE", requestedStatus: "ACTIVE" });
     expect(await t.counts()).toEqual(before);
   });
 });

@@ -171,6 +171,29 @@ describe("who may call the older operations", () => {
     expect(suspended.updateUser.user.status).toBe("SUSPENDED");
   });
 
+  it("moves a user's and an organisation's status only as their lifecycles allow: CONFLICT otherwise; the same status writes nothing", async () => {
+    const nina = await account(t, { email: "nina@lifecycle.example" });
+    const setUser = `mutation ($input: UpdateUserInput!) { updateUser(input: $input) { user { status } } }`;
+    const setOrganisation = `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { status } } }`;
+    await t.ok(setUser, { input: { id: nina.userId, status: "DEACTIVATED" } }, ADMIN);
+    await t.ok(setOrganisation, { input: { id: nina.organisationId, status: "ACTIVE" } }, ADMIN);
+    const before = await t.counts();
+    const refused = await t.run(setUser, { input: { id: nina.userId, status: "SUSPENDED" } }, ADMIN);
+    expect(refused.errors?.[0]).toMatchObject({
+      message: `User ${nina.userId} is DEACTIVATED: it cannot become SUSPENDED; from DEACTIVATED it may become ACTIVE`,
+      extensions: { code: "CONFLICT", currentStatus: "DEACTIVATED", requestedStatus: "SUSPENDED" },
+    });
+    expect(errorCodes(await t.run(setUser, { input: { id: nina.userId, status: "PENDING_EMAIL_VERIFICATION" } }, ADMIN))).toEqual([
+      "CONFLICT",
+    ]);
+    expect(
+      (await t.run(setOrganisation, { input: { id: nina.organisationId, status: "PENDING_VERIFICATION" } }, ADMIN)).errors?.[0]?.extensions,
+    ).toEqual({ code: "CONFLICT", currentStatus: "ACTIVE", requestedStatus: "PENDING_VERIFICATION" });
+    expect((await t.ok(setUser, { input: { id: nina.userId, status: "DEACTIVATED" } }, ADMIN)).updateUser.user.status).toBe("DEACTIVATED");
+    expect(await t.counts()).toEqual(before);
+    expect((await t.ok(setUser, { input: { id: nina.userId, status: "ACTIVE" } }, ADMIN)).updateUser.user.status).toBe("ACTIVE");
+  });
+
   it("shows a user to themselves, their organisation and hub administrators; null to anyone else", async () => {
     const emma = await account(t, { email: "emma@visible.example", role: "INVESTOR" });
     expect((await t.ok(USER, { id: emma.userId }, emma.identity)).user.id).toBe(emma.userId);

@@ -1,4 +1,4 @@
-import { auditColumns, type Role, throttleTable } from "@sfe/kit";
+import { auditColumns, defineLifecycle, type Role, throttleTable } from "@sfe/kit";
 import { bigint, boolean, index, jsonb, pgSchema, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 export const usersSchema = pgSchema("users");
@@ -17,6 +17,39 @@ export type UserStatus =
   | "VERIFIED_SO"
   | "SUSPENDED"
   | "DEACTIVATED";
+
+// Lifecycles as data: every status change of an organisation or a user goes through the kit's guardedUpdate,
+// which checks it against these with the row locked (CONFLICT naming both statuses otherwise). Setting the
+// status a record has writes nothing. A move's own narrower rule (only a hub administrator reinstates; a
+// reinstatement is not a verification) stays with the move, in the repositories.
+
+/**
+ * Organisations: signed up PENDING_VERIFICATION (registered by the hub ACTIVE); verified (SO verification, or
+ * a hub administrator) ACTIVE; suspended by a hub administrator; de-registered INACTIVE from any live status;
+ * reinstated ACTIVE from SUSPENDED, DEREGISTRATION_REQUESTED or INACTIVE.
+ */
+export const organisationLifecycle = defineLifecycle<OrganisationStatus>("Organisation", {
+  PENDING_VERIFICATION: ["ACTIVE", "SUSPENDED", "INACTIVE"],
+  ACTIVE: ["SUSPENDED", "DEREGISTRATION_REQUESTED", "INACTIVE"],
+  SUSPENDED: ["ACTIVE", "INACTIVE"],
+  DEREGISTRATION_REQUESTED: ["ACTIVE", "SUSPENDED", "INACTIVE"],
+  INACTIVE: ["ACTIVE"],
+});
+
+/**
+ * Users: the e-mail link makes them ACTIVE (PENDING_ROLE_VERIFICATION when they claim SYSTEM_OPERATOR); a hub
+ * administrator verifies a system operator (VERIFIED_SO); a role change to or from SYSTEM_OPERATOR moves
+ * between ACTIVE and PENDING_ROLE_VERIFICATION / VERIFIED_SO; a hub administrator suspends or deactivates
+ * anyone and reactivates (ACTIVE) the suspended and the deactivated.
+ */
+export const userLifecycle = defineLifecycle<UserStatus>("User", {
+  PENDING_EMAIL_VERIFICATION: ["ACTIVE", "PENDING_ROLE_VERIFICATION", "SUSPENDED", "DEACTIVATED"],
+  ACTIVE: ["PENDING_ROLE_VERIFICATION", "VERIFIED_SO", "SUSPENDED", "DEACTIVATED"],
+  PENDING_ROLE_VERIFICATION: ["ACTIVE", "VERIFIED_SO", "SUSPENDED", "DEACTIVATED"],
+  VERIFIED_SO: ["ACTIVE", "SUSPENDED", "DEACTIVATED"],
+  SUSPENDED: ["ACTIVE", "DEACTIVATED"],
+  DEACTIVATED: ["ACTIVE"],
+});
 
 export const organisations = usersSchema.table(
   "organisations",

@@ -70,7 +70,7 @@ export function createMemberService(deps: ServiceDeps) {
 
     async changeMemberRole(actor: Identity, input: { userId: string; role?: Role | null; orgAdmin?: boolean | null }) {
       if (input.role == null && input.orgAdmin == null) throw badInput("Give role, orgAdmin or both", "role");
-      const result = await repos.users.changeMember(requireUuid(input.userId, "userId"), input, actor, deps.now());
+      const result = await repos.users.changeMember(requireUuid(input.userId, "userId"), input, actor);
       switch (result) {
         case "missing":
           throw notFound("User", input.userId);

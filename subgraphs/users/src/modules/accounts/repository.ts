@@ -1,7 +1,17 @@
-import { type Database, type Identity, isUuid, type Role } from "@sfe/kit";
+import { type Database, guardedUpdate, type Identity, isUuid, type Role } from "@sfe/kit";
 import { and, asc, eq, inArray, isNull, ne } from "drizzle-orm";
-import { emailVerifications, type OrganisationStatus, organisations, refreshTokens, type UserStatus, users } from "../../db/schema.js";
-import { auditedUser, recordAudit } from "../audit/repository.js";
+import {
+  emailVerifications,
+  type OrganisationStatus,
+  organisationLifecycle,
+  organisations,
+  refreshTokens,
+  type UserStatus,
+  userLifecycle,
+  users,
+} from "../../db/schema.js";
+import { moveRefused } from "../../errors.js";
+import { auditedBy, auditedUser, recordAudit } from "../audit/repository.js";
 import type { NewOrganisation, OrganisationRow } from "../organisations/repository.js";
 import { isUniqueViolation } from "../../repositories/pg.js";
 
@@ -38,27 +48,24 @@ export const selfActor = (user: Pick<UserRow, "id" | "organisationId">): Identit
   areas: [],
 });
 
-export function createUserRepository(db: Database) {
-  /** Marks the e-mail verified (status and timestamp) inside `tx`, auditing it; a no-op unless pending. */
-  async function markEmailVerified(tx: Database, user: UserRow, now: Date, via: string): Promise<UserRow> {
-    if (user.status !== "PENDING_EMAIL_VERIFICATION") return user;
-    const [row] = await tx
-      .update(users)
-      .set({ status: statusAfterEmailVerification(user.role), emailVerifiedAt: now, updatedAt: now })
-      .where(eq(users.id, user.id))
-      .returning();
-    if (!row) throw new Error("update returned no row");
-    await recordAudit(tx, selfActor(user), {
-      action: "EMAIL_VERIFIED",
-      entityType: "User",
-      entityId: user.id,
-      organisationId: user.organisationId,
-      before: { status: user.status },
-      after: { status: row.status, emailVerifiedAt: row.emailVerifiedAt, via },
-    });
-    return row;
-  }
+const statusOnly = ({ status }: { status: string }) => ({ status });
 
+/** The e-mail verified (status and timestamp): nothing to change unless the user waits for it. */
+const emailVerification = (user: UserRow, now: Date): Partial<NewUser> =>
+  user.status === "PENDING_EMAIL_VERIFICATION" ? { status: statusAfterEmailVerification(user.role), emailVerifiedAt: now } : {};
+
+/** Its audit event: the user acting on their own account, by link or single sign-on. */
+const emailVerifiedAudit = (via: "LINK" | "SSO") =>
+  auditedBy<typeof users>(selfActor, {
+    action: "EMAIL_VERIFIED",
+    organisationId: (row) => row.organisationId,
+    before: statusOnly,
+    after: ({ status, emailVerifiedAt }) => ({ status, emailVerifiedAt, via }),
+  });
+
+const member = ({ role, orgAdmin, status }: UserRow) => ({ role, orgAdmin, status });
+
+export function createUserRepository(db: Database) {
   return {
     async byIds(ids: readonly string[]): Promise<UserRow[]> {
       const valid = ids.filter(isUuid);
@@ -105,26 +112,19 @@ export function createUserRepository(db: Database) {
       });
     },
 
+    /** Applies `changes` (a status change as the user lifecycle allows); null when the user does not exist. */
     async update(id: string, changes: Partial<NewUser>, actor: Identity | null): Promise<UserRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update");
-        if (!before) return null;
-        const [row] = await tx
-          .update(users)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(users.id, id))
-          .returning();
-        if (!row) return null;
-        await recordAudit(tx, actor, {
+      return guardedUpdate(db, {
+        table: users,
+        lifecycle: userLifecycle,
+        id,
+        change: () => changes,
+        record: auditedBy(actor, {
           action: "UPDATE",
-          entityType: "User",
-          entityId: id,
-          organisationId: row.organisationId,
-          before: auditedUser(before),
-          after: auditedUser(row),
-        });
-        return row;
+          organisationId: (row) => row.organisationId,
+          before: auditedUser,
+          after: auditedUser,
+        }),
       });
     },
 
@@ -187,13 +187,19 @@ export function createUserRepository(db: Database) {
         const [token] = await tx.select().from(emailVerifications).where(eq(emailVerifications.tokenHash, tokenHash)).for("update");
         if (!token || token.usedAt) return "INVALID";
         if (token.expiresAt.getTime() <= now.getTime()) return "EXPIRED";
-        const [user] = await tx.select().from(users).where(eq(users.id, token.userId)).for("update");
+        const user = await guardedUpdate(tx, {
+          table: users,
+          lifecycle: userLifecycle,
+          id: token.userId,
+          change: (before) => emailVerification(before, now),
+          record: emailVerifiedAudit("LINK"),
+        });
         if (!user) return "INVALID";
         await tx
           .update(emailVerifications)
           .set({ usedAt: now })
           .where(and(eq(emailVerifications.userId, user.id), isNull(emailVerifications.usedAt)));
-        return markEmailVerified(tx, user, now, "LINK");
+        return user;
       });
     },
 
@@ -202,40 +208,45 @@ export function createUserRepository(db: Database) {
      * e-mail, marks it verified. "linked-elsewhere" when the user is linked to another identity.
      */
     async linkSso(userId: string, sso: { issuer: string; subject: string }, now: Date): Promise<UserRow | "linked-elsewhere"> {
-      return db.transaction(async (tx) => {
-        const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
-        if (!user) throw new Error(`user ${userId} is missing`);
-        if (user.ssoIssuer !== null && (user.ssoIssuer !== sso.issuer || user.ssoSubject !== sso.subject)) return "linked-elsewhere";
-        let row = user;
-        if (user.ssoIssuer === null) {
-          const [linked] = await tx
-            .update(users)
-            .set({ ssoIssuer: sso.issuer, ssoSubject: sso.subject, updatedAt: now })
-            .where(eq(users.id, userId))
-            .returning();
-          if (!linked) throw new Error("update returned no row");
-          row = linked;
-          await recordAudit(tx, selfActor(user), {
-            action: "UPDATE",
-            entityType: "User",
-            entityId: user.id,
-            organisationId: user.organisationId,
-            after: { ssoIssuer: sso.issuer, ssoSubject: sso.subject },
-          });
-        }
-        return markEmailVerified(tx, row, now, "SSO");
+      let linkedElsewhere = false;
+      const row = await guardedUpdate(db, {
+        table: users,
+        lifecycle: userLifecycle,
+        id: userId,
+        change: (user) => {
+          linkedElsewhere = user.ssoIssuer !== null && (user.ssoIssuer !== sso.issuer || user.ssoSubject !== sso.subject);
+          if (linkedElsewhere) return {};
+          return { ...(user.ssoIssuer === null && { ssoIssuer: sso.issuer, ssoSubject: sso.subject }), ...emailVerification(user, now) };
+        },
+        // Two events, as two steps: the link (when new), then the e-mail verified (when it was not).
+        record: async (tx, event) => {
+          if (event.before.ssoIssuer === null) {
+            await recordAudit(tx, selfActor(event.before), {
+              action: "UPDATE",
+              entityType: "User",
+              entityId: userId,
+              organisationId: event.before.organisationId,
+              after: { ssoIssuer: sso.issuer, ssoSubject: sso.subject },
+            });
+          }
+          if (event.before.status !== event.after.status) await emailVerifiedAudit("SSO")(tx, event);
+        },
       });
+      if (linkedElsewhere) return "linked-elsewhere";
+      if (!row) throw new Error(`user ${userId} is missing`);
+      return row;
     },
 
     /**
      * A hub administrator confirms a user claiming SYSTEM_OPERATOR: the user becomes VERIFIED_SO and the
-     * organisation ACTIVE. Refusals write nothing.
+     * organisation ACTIVE. A user whose status the lifecycle does not let become VERIFIED_SO (e-mail not
+     * verified, suspended, deactivated), one verified already and a closed organisation are CONFLICT. Refusals
+     * write nothing.
      */
     async verifySystemOperator(
       userId: string,
       actor: Identity,
-      now: Date,
-    ): Promise<{ user: UserRow; organisation: OrganisationRow } | "missing" | "not-so" | "email-unverified" | "wrong-status"> {
+    ): Promise<{ user: UserRow; organisation: OrganisationRow } | "missing" | "not-so"> {
       if (!isUuid(userId)) return "missing";
       return db.transaction(async (tx) => {
         const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
@@ -243,61 +254,63 @@ export function createUserRepository(db: Database) {
         const [organisation] = await tx.select().from(organisations).where(eq(organisations.id, user.organisationId)).for("update");
         if (!organisation) return "missing";
         if (user.role !== "SYSTEM_OPERATOR" || !organisation.roles.includes("SYSTEM_OPERATOR")) return "not-so";
-        if (user.status === "PENDING_EMAIL_VERIFICATION") return "email-unverified";
-        if (!["PENDING_ROLE_VERIFICATION", "ACTIVE"].includes(user.status) || CLOSED_ORGANISATION.includes(organisation.status)) {
-          return "wrong-status";
+        if (CLOSED_ORGANISATION.includes(organisation.status)) {
+          throw moveRefused(
+            "Organisation",
+            organisation.id,
+            organisation.status,
+            "ACTIVE",
+            "reinstate it before verifying its system operators",
+          );
         }
-        const [verified] = await tx.update(users).set({ status: "VERIFIED_SO", updatedAt: now }).where(eq(users.id, userId)).returning();
-        if (!verified) throw new Error("update returned no row");
-        await recordAudit(tx, actor, {
-          action: "SO_VERIFIED",
-          entityType: "User",
-          entityId: userId,
-          organisationId: organisation.id,
-          before: { status: user.status },
-          after: { status: verified.status },
+        const verified = await guardedUpdate(tx, {
+          table: users,
+          lifecycle: userLifecycle,
+          id: userId,
+          change: (before) => {
+            if (before.status === "VERIFIED_SO") throw moveRefused("User", userId, before.status, "VERIFIED_SO", "it is verified already");
+            return { status: "VERIFIED_SO" as const };
+          },
+          record: auditedBy(actor, {
+            action: "SO_VERIFIED",
+            organisationId: (row) => row.organisationId,
+            before: statusOnly,
+            after: statusOnly,
+          }),
         });
-        let activeOrganisation = organisation;
-        if (organisation.status !== "ACTIVE") {
-          const [row] = await tx
-            .update(organisations)
-            .set({ status: "ACTIVE", updatedAt: now })
-            .where(eq(organisations.id, organisation.id))
-            .returning();
-          if (!row) throw new Error("update returned no row");
-          activeOrganisation = row;
-          await recordAudit(tx, actor, {
-            action: "STATUS_CHANGE",
-            entityType: "Organisation",
-            entityId: organisation.id,
-            organisationId: organisation.id,
-            before: { status: organisation.status },
-            after: { status: row.status },
-          });
-        }
-        return { user: verified, organisation: activeOrganisation };
+        const active = await guardedUpdate(tx, {
+          table: organisations,
+          lifecycle: organisationLifecycle,
+          id: organisation.id,
+          change: () => ({ status: "ACTIVE" as const }),
+          record: auditedBy(actor, { organisationId: (row) => row.id, before: statusOnly, after: statusOnly }),
+        });
+        if (!verified || !active) throw new Error("a locked row is missing");
+        return { user: verified, organisation: active };
       });
     },
 
     /** Sets a new password hash and signs every session of the user out: access tokens issued before now too. */
     async changePassword(userId: string, passwordHash: string, actor: Identity, now: Date): Promise<UserRow | null> {
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(users)
-          .set({ passwordHash, sessionsValidAfter: now, updatedAt: now })
-          .where(eq(users.id, userId))
-          .returning();
+        const row = await guardedUpdate(tx, {
+          table: users,
+          lifecycle: userLifecycle,
+          id: userId,
+          change: () => ({ passwordHash, sessionsValidAfter: now }),
+          // Neither hash is kept: the event says only that the password changed.
+          record: auditedBy(actor, {
+            action: "PASSWORD_CHANGED",
+            organisationId: (row) => row.organisationId,
+            before: () => null,
+            after: () => null,
+          }),
+        });
         if (!row) return null;
         await tx
           .update(refreshTokens)
           .set({ revokedAt: now })
           .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-        await recordAudit(tx, actor, {
-          action: "PASSWORD_CHANGED",
-          entityType: "User",
-          entityId: userId,
-          organisationId: row.organisationId,
-        });
         return row;
       });
     },
@@ -310,7 +323,6 @@ export function createUserRepository(db: Database) {
       userId: string,
       change: { role?: Role | null; orgAdmin?: boolean | null },
       actor: Identity,
-      now: Date,
     ): Promise<UserRow | "missing" | "role-not-held" | "last-admin"> {
       if (!isUuid(userId)) return "missing";
       return db.transaction(async (tx) => {
@@ -336,21 +348,14 @@ export function createUserRepository(db: Database) {
             );
           if (others.length === 0) return "last-admin";
         }
-        const [row] = await tx
-          .update(users)
-          .set({ role, orgAdmin, status: statusForRole(user.status, role), updatedAt: now })
-          .where(eq(users.id, userId))
-          .returning();
-        if (!row) throw new Error("update returned no row");
-        await recordAudit(tx, actor, {
-          action: "ROLE_CHANGED",
-          entityType: "User",
-          entityId: userId,
-          organisationId: organisation.id,
-          before: { role: user.role, orgAdmin: user.orgAdmin, status: user.status },
-          after: { role: row.role, orgAdmin: row.orgAdmin, status: row.status },
+        const row = await guardedUpdate(tx, {
+          table: users,
+          lifecycle: userLifecycle,
+          id: userId,
+          change: (before) => ({ role, orgAdmin, status: statusForRole(before.status, role) }),
+          record: auditedBy(actor, { action: "ROLE_CHANGED", organisationId: (row) => row.organisationId, before: member, after: member }),
         });
-        return row;
+        return row ?? "missing";
       });
     },
   };

@@ -1,8 +1,8 @@
-import { type Database, type Identity, isUuid } from "@sfe/kit";
+import { type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { apiKeys, organisations, users } from "../../db/schema.js";
 import type { OrganisationRow } from "../organisations/repository.js";
-import { recordAudit } from "../audit/repository.js";
+import { auditedBy, recordAudit } from "../audit/repository.js";
 import type { UserRow } from "../accounts/repository.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -48,22 +48,17 @@ export function createApiKeyRepository(db: Database) {
 
     /** Revokes the key now; a key revoked already stays as it was. Null when it does not exist. */
     async revoke(id: string, actor: Identity, now: Date): Promise<ApiKeyRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
-        if (!before) return null;
-        if (before.revokedAt) return before;
-        const [row] = await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).returning();
-        if (!row) return null;
-        await recordAudit(tx, actor, {
+      return guardedUpdate(db, {
+        table: apiKeys,
+        entityType: "ApiKey",
+        id,
+        change: (before) => (before.revokedAt ? {} : { revokedAt: now }),
+        record: auditedBy(actor, {
           action: "API_KEY_REVOKED",
-          entityType: "ApiKey",
-          entityId: id,
-          organisationId: row.organisationId,
-          before: { revokedAt: null },
-          after: { revokedAt: row.revokedAt },
-        });
-        return row;
+          organisationId: (row) => row.organisationId,
+          before: () => ({ revokedAt: null }),
+          after: ({ revokedAt }) => ({ revokedAt }),
+        }),
       });
     },
 

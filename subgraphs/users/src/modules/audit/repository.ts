@@ -1,4 +1,4 @@
-import type { Database, Identity } from "@sfe/kit";
+import type { Database, GuardedAuditEntry, GuardedTable, Identity } from "@sfe/kit";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { auditEvents, type users } from "../../db/schema.js";
 
@@ -33,8 +33,8 @@ export interface AuditRecord {
 }
 
 /**
- * The kit's `appendAudit`, plus the organisation concerned and identity actions (the kit's takes neither yet).
- * Call it with the transaction that makes the change.
+ * The kit's `appendAudit`, plus the organisation concerned and identity actions (the kit's takes neither).
+ * Call it with the transaction that makes the change; guardedUpdate calls it through `auditedBy`.
  */
 export async function recordAudit(db: Database, actor: Identity | null, record: AuditRecord): Promise<void> {
   await db.insert(auditEvents).values({
@@ -49,6 +49,31 @@ export async function recordAudit(db: Database, actor: Identity | null, record: 
     before: record.before ?? null,
     after: record.after ?? null,
   });
+}
+
+/**
+ * guardedUpdate's `record` for users' trail: the event it gives (UPDATE or STATUS_CHANGE, entity, locked row
+ * before and written row after) as `recordAudit` writes it, with the organisation concerned and, when given,
+ * an identity action and what of the rows the event keeps (the whole rows otherwise).
+ */
+export function auditedBy<T extends GuardedTable>(
+  actor: Identity | null | ((before: T["$inferSelect"]) => Identity),
+  event: {
+    organisationId: (row: T["$inferSelect"]) => string | null;
+    action?: AuditAction;
+    before?: (row: T["$inferSelect"]) => unknown;
+    after?: (row: T["$inferSelect"]) => unknown;
+  },
+) {
+  return (tx: Database, entry: GuardedAuditEntry<T>) =>
+    recordAudit(tx, typeof actor === "function" ? actor(entry.before) : actor, {
+      action: event.action ?? entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      organisationId: event.organisationId(entry.after),
+      before: event.before ? event.before(entry.before) : entry.before,
+      after: event.after ? event.after(entry.after) : entry.after,
+    });
 }
 
 /** A user row as the audit trail keeps it: never the password hash. */

@@ -1,7 +1,8 @@
-import { type Database, type Identity, isUuid, type Role } from "@sfe/kit";
+import { type Database, guardedUpdate, type Identity, isUuid, type Role } from "@sfe/kit";
 import { arrayContains, asc, eq, inArray } from "drizzle-orm";
-import { type OrganisationStatus, organisations } from "../../db/schema.js";
-import { type AuditAction, recordAudit } from "../audit/repository.js";
+import { type OrganisationStatus, organisationLifecycle, organisations } from "../../db/schema.js";
+import { moveRefused } from "../../errors.js";
+import { type AuditAction, auditedBy, recordAudit } from "../audit/repository.js";
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 export type NewOrganisation = typeof organisations.$inferInsert;
@@ -45,59 +46,40 @@ export function createOrganisationRepository(db: Database) {
       });
     },
 
-    /** Applies `changes`; null when the organisation does not exist. */
+    /** Applies `changes` (a status change as its lifecycle allows); null when the organisation does not exist. */
     async update(id: string, changes: Partial<NewOrganisation>, actor: Identity | null): Promise<OrganisationRow | null> {
-      if (!isUuid(id)) return null;
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(organisations).where(eq(organisations.id, id)).for("update");
-        if (!before) return null;
-        const [row] = await tx
-          .update(organisations)
-          .set({ ...changes, updatedAt: new Date() })
-          .where(eq(organisations.id, id))
-          .returning();
-        if (!row) return null;
-        await recordAudit(tx, actor, {
-          action: "UPDATE",
-          entityType: "Organisation",
-          entityId: id,
-          organisationId: id,
-          before,
-          after: row,
-        });
-        return row;
+      return guardedUpdate(db, {
+        table: organisations,
+        lifecycle: organisationLifecycle,
+        id,
+        change: () => changes,
+        record: auditedBy(actor, { action: "UPDATE", organisationId: (row) => row.id }),
       });
     },
 
     /**
-     * Moves the organisation to `to` when its status is one of `from` (de-registration, reinstatement).
-     * "missing" when it does not exist; "wrong-status" (nothing written) otherwise.
+     * Moves the organisation to `to` (de-registration, reinstatement): CONFLICT, nothing written, unless its
+     * status is one of `from`; null when it does not exist.
      */
     async changeStatus(
       id: string,
-      change: { to: OrganisationStatus; from: readonly OrganisationStatus[]; action: AuditAction },
+      move: { to: OrganisationStatus; from: readonly OrganisationStatus[]; action: AuditAction; refusal: string },
       actor: Identity | null,
-    ): Promise<OrganisationRow | "missing" | "wrong-status"> {
-      if (!isUuid(id)) return "missing";
-      return db.transaction(async (tx) => {
-        const [before] = await tx.select().from(organisations).where(eq(organisations.id, id)).for("update");
-        if (!before) return "missing";
-        if (!change.from.includes(before.status)) return "wrong-status";
-        const [row] = await tx
-          .update(organisations)
-          .set({ status: change.to, updatedAt: new Date() })
-          .where(eq(organisations.id, id))
-          .returning();
-        if (!row) return "missing";
-        await recordAudit(tx, actor, {
-          action: change.action,
-          entityType: "Organisation",
-          entityId: id,
-          organisationId: id,
-          before: { status: before.status },
-          after: { status: row.status },
-        });
-        return row;
+    ): Promise<OrganisationRow | null> {
+      return guardedUpdate(db, {
+        table: organisations,
+        lifecycle: organisationLifecycle,
+        id,
+        change: (before) => {
+          if (!move.from.includes(before.status)) throw moveRefused("Organisation", id, before.status, move.to, move.refusal);
+          return { status: move.to };
+        },
+        record: auditedBy(actor, {
+          action: move.action,
+          organisationId: (row) => row.id,
+          before: ({ status }) => ({ status }),
+          after: ({ status }) => ({ status }),
+        }),
       });
     },
   };

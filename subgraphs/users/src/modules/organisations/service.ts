@@ -1,4 +1,4 @@
-import { badInput, type Identity, notFound, requireUuid } from "@sfe/kit";
+import { type Identity, notFound, requireUuid } from "@sfe/kit";
 import type { ServiceDeps } from "../../services/context.js";
 
 /** De-registration and reinstatement of organisations. */
@@ -7,29 +7,33 @@ export function createOrganisationService(deps: ServiceDeps) {
 
   return {
     async deregisterOrganisation(actor: Identity, id: string) {
-      const result = await repos.organisations.changeStatus(
+      const organisation = await repos.organisations.changeStatus(
         requireUuid(id, "id"),
         {
           to: "INACTIVE",
           from: ["PENDING_VERIFICATION", "ACTIVE", "SUSPENDED", "DEREGISTRATION_REQUESTED"],
           action: "ORGANISATION_DEREGISTERED",
+          refusal: "it is de-registered already",
         },
         actor,
       );
-      if (result === "missing") throw notFound("Organisation", id);
-      if (result === "wrong-status") throw badInput("The organisation is de-registered already", "id");
-      return { organisation: result };
+      if (!organisation) throw notFound("Organisation", id);
+      return { organisation };
     },
 
     async reinstateOrganisation(actor: Identity, id: string) {
-      const result = await repos.organisations.changeStatus(
+      const organisation = await repos.organisations.changeStatus(
         requireUuid(id, "id"),
-        { to: "ACTIVE", from: ["INACTIVE", "SUSPENDED", "DEREGISTRATION_REQUESTED"], action: "ORGANISATION_REINSTATED" },
+        {
+          to: "ACTIVE",
+          from: ["INACTIVE", "SUSPENDED", "DEREGISTRATION_REQUESTED"],
+          action: "ORGANISATION_REINSTATED",
+          refusal: "only an inactive, suspended or de-registering organisation can be reinstated",
+        },
         actor,
       );
-      if (result === "missing") throw notFound("Organisation", id);
-      if (result === "wrong-status") throw badInput("Only an inactive, suspended or de-registering organisation can be reinstated", "id");
-      return { organisation: result };
+      if (!organisation) throw notFound("Organisation", id);
+      return { organisation };
     },
   };
 }
