@@ -184,28 +184,45 @@ export async function liveUnitsOfAsset(tx: Database, assetId: string, lock: bool
  * in the caller's transaction, the units locked (`liveUnitsOfAsset(tx, assetId, true)`).
  */
 export async function leaveUnits(tx: Database, assetId: string, units: readonly UnitWithMembers[], actor: Identity | null): Promise<void> {
-  for (const { unit: before, members } of units) {
+  for (const { unit, members } of units) {
     await tx
       .update(marketUnitMembers)
       .set({ removedAt: sql`now()` })
-      .where(and(eq(marketUnitMembers.unitId, before.id), eq(marketUnitMembers.assetId, assetId), current));
-    const status = before.status === "ACTIVE" ? "REASSESSMENT_REQUIRED" : before.status;
-    const [row] = await tx.update(marketUnits).set({ status, updatedAt: new Date() }).where(eq(marketUnits.id, before.id)).returning();
-    if (!row) throw new Error("update returned no row");
-    await appendAudit(tx, auditEvents, actor, {
-      action: status !== before.status ? "STATUS_CHANGE" : "UPDATE",
-      entityType: "MarketUnit",
-      entityId: before.id,
-      before: { ...before, assetIds: members.map((m) => m.id).sort() },
-      after: {
-        ...row,
-        assetIds: members
-          .filter((m) => m.id !== assetId)
-          .map((m) => m.id)
-          .sort(),
-      },
-    });
+      .where(and(eq(marketUnitMembers.unitId, unit.id), eq(marketUnitMembers.assetId, assetId), current));
+    await recomposed(
+      tx,
+      unit.id,
+      members,
+      members.filter((m) => m.id !== assetId),
+      actor,
+    );
   }
+}
+
+type Members = readonly { id: string }[];
+const idsOf = (members: Members) => members.map((m) => m.id).sort();
+
+/**
+ * Unit `unitId` after its members changed from `before` to `after`, in the caller's transaction (through guardedUpdate,
+ * marketUnitLifecycle): stamped, an ACTIVE unit REASSESSMENT_REQUIRED (domain digest §7.3) when they differ, audited
+ * with both member lists.
+ */
+async function recomposed(tx: Database, unitId: string, before: Members, after: Members, actor: Identity | null): Promise<MarketUnitRow> {
+  const composed = before.length !== after.length || before.some((m) => !after.some((a) => a.id === m.id));
+  const row = await guardedUpdate(tx, {
+    table: marketUnits,
+    lifecycle: marketUnitLifecycle,
+    id: unitId,
+    change: (unit) => ({ status: composed && unit.status === "ACTIVE" ? "REASSESSMENT_REQUIRED" : unit.status, updatedAt: new Date() }),
+    record: (tx, event) =>
+      appendAudit(tx, auditEvents, actor, {
+        ...event,
+        before: { ...event.before, assetIds: idsOf(before) },
+        after: { ...event.after, assetIds: idsOf(after) },
+      }),
+  });
+  if (!row) throw new Error(`market unit ${unitId} is missing`);
+  return row;
 }
 
 export function createMarketUnitRepository(db: Database) {
@@ -390,18 +407,7 @@ export function createMarketUnitRepository(db: Database) {
             .set({ removedAt: sql`now()` })
             .where(and(eq(marketUnitMembers.unitId, unitId), inArray(marketUnitMembers.assetId, removed), current));
         }
-        const composed = added.length > 0 || removed.length > 0;
-        const status = composed && before.status === "ACTIVE" ? "REASSESSMENT_REQUIRED" : before.status;
-        const [row] = await tx.update(marketUnits).set({ status, updatedAt: new Date() }).where(eq(marketUnits.id, unitId)).returning();
-        if (!row) throw new Error("update returned no row");
-        await appendAudit(tx, auditEvents, actor, {
-          action: status !== before.status ? "STATUS_CHANGE" : "UPDATE",
-          entityType: "MarketUnit",
-          entityId: unitId,
-          before: { ...before, assetIds: members.map((m) => m.id).sort() },
-          after: { ...row, assetIds: next.map((m) => m.id).sort() },
-        });
-        return withAggregates(tx, row);
+        return withAggregates(tx, await recomposed(tx, unitId, members, next, actor));
       });
     },
 
