@@ -1,25 +1,13 @@
-import { type Identity, IDENTITY_HEADER, type RunningSubgraph, startSubgraph } from "@sfe/kit";
-import { errorCodes, testGateway } from "@sfe/kit/testing";
+import { type Identity, IDENTITY_HEADER, type RunningSubgraph } from "@sfe/kit";
+import { as, errorCodes, testGateway } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUsersSubgraph } from "../src/server.js";
-import { account, hubAdmin, member, MINUTE, type Setup, setUp } from "./helpers.js";
+import { account, type HttpSetup, member, MINUTE, setUpOverHttp } from "./helpers.js";
 
-const verifier = testGateway.verifier("users");
-
-let t: Setup;
-let http: RunningSubgraph;
-let open: RunningSubgraph;
+let t: HttpSetup;
 beforeAll(async () => {
-  t = await setUp({ verifier });
-  // The same subgraph over HTTP, as the gateway reaches it; and one configured without a gateway key.
-  http = await startSubgraph(createUsersSubgraph({ ...t.deps }), { port: 0, host: "127.0.0.1", verifier });
-  open = await startSubgraph(createUsersSubgraph({ ...t.deps, verifier: undefined }), { port: 0, host: "127.0.0.1" });
+  t = await setUpOverHttp();
 });
-afterAll(async () => {
-  await http.stop();
-  await open.stop();
-  await t.handle.close();
-});
+afterAll(() => t.close());
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateApiKeyInput!) {
@@ -30,7 +18,7 @@ const REVOKE = /* GraphQL */ `mutation ($id: ID!) { revokeApiKey(id: $id) { apiK
 
 /** The gateway's identity token for the users subgraph, unless a test sends another (null: none). */
 async function verify(key: unknown, options: { server?: RunningSubgraph; token?: string | null; body?: string } = {}) {
-  const server = options.server ?? http;
+  const server = options.server ?? t.http;
   const token = options.token === undefined ? (await testGateway.headers("users"))[IDENTITY_HEADER] : options.token;
   const response = await fetch(server.url.replace(/\/graphql$/, "/internal/api-keys/verify"), {
     method: "POST",
@@ -72,7 +60,7 @@ describe("API keys", () => {
       { id: apiKey.id, name: "Bid bot", prefix: apiKey.prefix, scopes: apiKey.scopes, lastUsedAt: null, revokedAt: null },
     ]);
     expect(JSON.stringify(listed)).not.toContain(secret);
-    expect((await t.ok(LIST, { o: admin.organisationId }, hubAdmin())).apiKeys).toHaveLength(1);
+    expect((await t.ok(LIST, { o: admin.organisationId }, as.admin)).apiKeys).toHaveLength(1);
   });
 
   it.each([
@@ -98,7 +86,7 @@ describe("API keys", () => {
     const before = await t.counts();
     const input = { organisationId: admin.organisationId, name: "k", scopes: ["assets:read"] };
     expect(errorCodes(await t.run(CREATE, { input }, plain.identity))).toEqual(["FORBIDDEN"]);
-    expect(errorCodes(await t.run(CREATE, { input }, hubAdmin()))).toEqual(["FORBIDDEN"]);
+    expect(errorCodes(await t.run(CREATE, { input }, as.admin))).toEqual(["FORBIDDEN"]);
     expect(errorCodes(await t.run(CREATE, { input }))).toEqual(["UNAUTHENTICATED"]);
     expect(errorCodes(await t.run(LIST, { o: admin.organisationId }, plain.identity))).toEqual(["FORBIDDEN"]);
     expect(await t.counts()).toEqual(before);
@@ -178,8 +166,8 @@ describe("API keys", () => {
     // A token the gateway signed for another subgraph (an SO's own, say) is worth nothing here.
     const elsewhere = (await testGateway.headers("so_ukpn"))[IDENTITY_HEADER];
     expect((await verify(secret, { token: elsewhere })).status).toBe(401);
-    expect((await verify(secret, { server: open, token: null })).status).toBe(404);
-    expect((await verify(secret, { server: open })).status).toBe(404);
+    expect((await verify(secret, { server: t.open, token: null })).status).toBe(404);
+    expect((await verify(secret, { server: t.open })).status).toBe(404);
   });
 
   it("gives an SO organisation's key SYSTEM_OPERATOR (and its areas) only once the organisation is ACTIVE, and never ADMIN", async () => {
@@ -187,20 +175,20 @@ describe("API keys", () => {
     await t.ok(
       `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { id } } }`,
       { input: { id: ed.organisationId, areas: ["_C"], status: "PENDING_VERIFICATION" } },
-      hubAdmin(),
+      as.admin,
     );
     const { secret } = (
       await t.ok(CREATE, { input: { organisationId: ed.organisationId, name: "so", scopes: ["products:write"] } }, ed.identity)
     ).createApiKey;
     expect((await verify(secret)).body.identity).toMatchObject({ roles: [], areas: [] });
-    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: ed.userId }, hubAdmin());
+    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: ed.userId }, as.admin);
     expect((await verify(secret)).body.identity).toMatchObject({ roles: ["SYSTEM_OPERATOR"], areas: ["_C"] });
 
     const hub = await account(t, { email: "ops@hub.example", role: "REGULATOR", newOrganisation: { name: "Hub Ops" } });
     await t.ok(
       `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { id } } }`,
       { input: { id: hub.organisationId, roles: ["ADMIN", "REGULATOR"], status: "ACTIVE" } },
-      hubAdmin(),
+      as.admin,
     );
     const hubKey = (
       await t.ok(CREATE, { input: { organisationId: hub.organisationId, name: "hub", scopes: ["users:write"] } }, hub.identity)
@@ -215,7 +203,7 @@ describe("API keys", () => {
     ).createApiKey;
     await t.ok(`mutation ($id: ID!) { deregisterOrganisation(id: $id) { organisation { id } } }`, { id: org.organisationId }, org.identity);
     expect((await verify(secret)).status).toBe(401);
-    await t.ok(`mutation ($id: ID!) { reinstateOrganisation(id: $id) { organisation { id } } }`, { id: org.organisationId }, hubAdmin());
+    await t.ok(`mutation ($id: ID!) { reinstateOrganisation(id: $id) { organisation { id } } }`, { id: org.organisationId }, as.admin);
     expect((await verify(secret)).status).toBe(200);
   });
 
@@ -224,9 +212,9 @@ describe("API keys", () => {
     await t.ok(
       `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { id } } }`,
       { input: { id: ed.organisationId, areas: ["_B"] } },
-      hubAdmin(),
+      as.admin,
     );
-    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: ed.userId }, hubAdmin());
+    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: ed.userId }, as.admin);
     // Sue joins the (now ACTIVE) SO and is made an administrator, but nobody has verified her as an SO.
     const sue = await account(t, {
       email: "sue@so-members.example",
@@ -247,7 +235,7 @@ describe("API keys", () => {
     expect((await verify(suesKey)).body.identity).toMatchObject({ roles: [], areas: [] });
     // The verified SO's key acts as an SO in its area, and follows its creator: verifying Sue later lifts hers.
     expect((await verify(await create(ed.identity))).body.identity).toMatchObject({ roles: ["SYSTEM_OPERATOR"], areas: ["_B"] });
-    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: sue.userId }, hubAdmin());
+    await t.ok(`mutation ($id: ID!) { verifySystemOperator(userId: $id) { user { id } } }`, { id: sue.userId }, as.admin);
     expect((await verify(suesKey)).body.identity).toMatchObject({ roles: ["SYSTEM_OPERATOR"], areas: ["_B"] });
   });
 
@@ -263,7 +251,7 @@ describe("API keys", () => {
         {
           input: { id: creator.userId, status },
         },
-        hubAdmin(),
+        as.admin,
       );
     expect((await verify(secret)).status).toBe(200);
     for (const status of ["SUSPENDED", "DEACTIVATED"]) {
@@ -285,6 +273,6 @@ describe("API keys", () => {
     expect(errorCodes(await t.run(REVOKE, { id: apiKey.id }, member(admin.organisationId, ["THIRD_PARTY"])))).toEqual(["FORBIDDEN"]);
     expect(errorCodes(await t.run(REVOKE, { id: apiKey.id }))).toEqual(["UNAUTHENTICATED"]);
     expect(await t.counts()).toEqual(before);
-    expect((await t.ok(REVOKE, { id: apiKey.id }, hubAdmin())).revokeApiKey.apiKey.revokedAt).not.toBeNull();
+    expect((await t.ok(REVOKE, { id: apiKey.id }, as.admin)).revokeApiKey.apiKey.revokedAt).not.toBeNull();
   });
 });

@@ -1,14 +1,13 @@
-import type { DatabaseHandle, Identity, IdentityVerifier, Role } from "@sfe/kit";
-import { countRows, createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
+import { type Identity, type IdentityVerifier, type Role, startSubgraph } from "@sfe/kit";
+import { countRows, execute, setUpSubgraph, testGateway, testIdentity } from "@sfe/kit/testing";
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import type { OidcIssuer } from "../src/clients/oidc.js";
 import { verifyPassword } from "../src/crypto.js";
 import type { Mail, Mailer } from "../src/mail.js";
-import { createRepositories, createUsersSubgraph, usersModule } from "../src/server.js";
+import { createRepositories, createUsersSubgraph, type UsersDeps, usersModule } from "../src/server.js";
 
 export const PUBLIC_URL = "https://hub.example";
-export const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
@@ -25,10 +24,7 @@ const TABLES = [
   "signing_keys",
 ] as const;
 
-/** A hub administrator (an organisation holding ADMIN; the id need not exist). */
-export const hubAdmin = (overrides: Partial<Identity> = {}) => testIdentity({ roles: ["ADMIN"], ...overrides });
-
-/** A person of `organisationId`, as the gateway would forward them. */
+/** A person of `organisationId` (one a test made: the kit's `as` are of fixed organisations), as the gateway would forward them. */
 export const member = (organisationId: string, roles: Role[] = ["FSP"], overrides: Partial<Identity> = {}) =>
   testIdentity({ roles, organisationId, ...overrides });
 
@@ -55,28 +51,32 @@ export function testClock(start = Date.now()) {
   };
 }
 
-/** Everything a test file needs: a fresh migrated database, the subgraph with a recording mailer and a test clock. */
+/** Everything a test file needs: the kit's `setUpSubgraph`, the subgraph with a recording mailer and a test clock; `deps` to build it again. */
 export async function setUp(options: { oidcIssuers?: OidcIssuer[]; verifier?: IdentityVerifier } = {}) {
-  const handle: DatabaseHandle = await createMigratedDatabase(usersModule);
-  const repos = createRepositories(handle.db);
   const mailer = recordingMailer();
   const clock = testClock();
   /** Password checks made so far (sign-in, unknown e-mails included, and password changes). */
   const passwordChecks = { count: 0 };
-  const deps = {
-    db: handle.db,
-    repos,
-    mailer,
-    now: clock.now,
-    publicUrl: PUBLIC_URL,
-    verifier: options.verifier,
-    auth: { oidcIssuers: options.oidcIssuers ?? [] },
-    verifyPassword: async (password: string, stored: string | null | undefined) => {
-      passwordChecks.count++;
-      return verifyPassword(password, stored);
+  let deps!: UsersDeps;
+  const { handle, repos, subgraph } = await setUpSubgraph({
+    module: usersModule,
+    createRepositories,
+    createSubgraph: (base) => {
+      deps = {
+        ...base,
+        mailer,
+        now: clock.now,
+        publicUrl: PUBLIC_URL,
+        verifier: options.verifier,
+        auth: { oidcIssuers: options.oidcIssuers ?? [] },
+        verifyPassword: async (password: string, stored: string | null | undefined) => {
+          passwordChecks.count++;
+          return verifyPassword(password, stored);
+        },
+      };
+      return createUsersSubgraph(deps);
     },
-  };
-  const subgraph = createUsersSubgraph(deps);
+  });
   /** Runs an operation as `identity`, from `clientAddress` (what the gateway forwards; null: unknown). */
   const run = <T = Record<string, any>>(
     query: string,
@@ -107,6 +107,22 @@ export async function setUp(options: { oidcIssuers?: OidcIssuer[]; verifier?: Id
 }
 
 export type Setup = Awaited<ReturnType<typeof setUp>>;
+
+/** `setUp` with the gateway's key, the subgraph over HTTP as the gateway reaches it (`http`) and one without the key (`open`). */
+export async function setUpOverHttp() {
+  const verifier = testGateway.verifier("users");
+  const t = await setUp({ verifier });
+  const http = await startSubgraph(createUsersSubgraph({ ...t.deps }), { port: 0, host: "127.0.0.1", verifier });
+  const open = await startSubgraph(createUsersSubgraph({ ...t.deps, verifier: undefined }), { port: 0, host: "127.0.0.1" });
+  const close = async () => {
+    await http.stop();
+    await open.stop();
+    await t.handle.close();
+  };
+  return { ...t, http, open, close };
+}
+
+export type HttpSetup = Awaited<ReturnType<typeof setUpOverHttp>>;
 
 export const SIGN_UP = /* GraphQL */ `
   mutation ($input: SignUpInput!) { signUp(input: $input) { email message } }`;

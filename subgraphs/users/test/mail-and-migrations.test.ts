@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrateSubgraph, staticReferences } from "@sfe/kit";
-import { createTestDatabase, testIdentity } from "@sfe/kit/testing";
+import { as, createTestDatabase, orgs } from "@sfe/kit/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { outboxMailer, usersModule } from "../src/server.js";
@@ -59,9 +59,9 @@ describe("the identity migration", () => {
       writeFileSync(join(before, "meta/_journal.json"), JSON.stringify(journal));
       await migrateSubgraph(handle, "users", before);
 
-      const org = "6f1c2a0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+      const org = orgs.fspA;
       const user = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
-      const actor = testIdentity({ roles: ["ADMIN"] });
+      const actor = as.admin;
       await handle.exec(`
         insert into users.organisations (id, name, roles) values ('${org}', 'Old Org', '{FSP}');
         insert into users.users (id, organisation_id, email, name, role) values ('${user}', '${org}', 'old@example.com', 'Old', 'FSP');

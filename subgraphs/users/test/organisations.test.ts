@@ -1,8 +1,8 @@
 import type { Identity } from "@sfe/kit";
-import { errorCodes } from "@sfe/kit/testing";
+import { as, errorCodes } from "@sfe/kit/testing";
 import { Kind } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, DAY, hubAdmin, identityOf, PASSWORD, PUBLIC_URL, type Session, SIGN_IN, type Setup, setUp } from "./helpers.js";
+import { account, DAY, identityOf, PASSWORD, PUBLIC_URL, type Session, SIGN_IN, type Setup, setUp } from "./helpers.js";
 
 let t: Setup;
 beforeAll(async () => {
@@ -104,7 +104,7 @@ describe("members' roles", () => {
     await t.ok(
       `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { roles } } }`,
       { input: { id: admin.organisationId, roles: ["FSP", "INVESTOR"] } },
-      hubAdmin(),
+      as.admin,
     );
     const bob = await account(t, { email: "bob@roles.example", organisationId: admin.organisationId, invitedBy: admin.identity });
 
@@ -157,17 +157,17 @@ describe("de-registration and reinstatement", () => {
     const afterDeregistration = await t.counts();
     expect(errorCodes(await t.run(REINSTATE, { id: admin.organisationId }, admin.identity))).toEqual(["FORBIDDEN"]);
     expect(await t.counts()).toEqual(afterDeregistration);
-    expect((await t.ok(REINSTATE, { id: admin.organisationId }, hubAdmin())).reinstateOrganisation.organisation.status).toBe("ACTIVE");
-    expect((await t.run(REINSTATE, { id: admin.organisationId }, hubAdmin())).errors?.[0]?.extensions).toEqual({
+    expect((await t.ok(REINSTATE, { id: admin.organisationId }, as.admin)).reinstateOrganisation.organisation.status).toBe("ACTIVE");
+    expect((await t.run(REINSTATE, { id: admin.organisationId }, as.admin)).errors?.[0]?.extensions).toEqual({
       code: "CONFLICT",
       currentStatus: "ACTIVE",
       requestedStatus: "ACTIVE",
     });
 
-    const actions = (await t.ok(AUDIT, { o: admin.organisationId }, hubAdmin())).auditEvents.map((e: { action: string }) => e.action);
+    const actions = (await t.ok(AUDIT, { o: admin.organisationId }, as.admin)).auditEvents.map((e: { action: string }) => e.action);
     expect(actions.slice(0, 2)).toEqual(["ORGANISATION_REINSTATED", "ORGANISATION_DEREGISTERED"]);
     // A hub administrator may de-register any organisation.
-    expect((await t.ok(DEREGISTER, { id: admin.organisationId }, hubAdmin())).deregisterOrganisation.organisation.status).toBe("INACTIVE");
+    expect((await t.ok(DEREGISTER, { id: admin.organisationId }, as.admin)).deregisterOrganisation.organisation.status).toBe("INACTIVE");
   });
 });
 
@@ -177,7 +177,7 @@ describe("the audit trail", () => {
     const events = (await t.ok(AUDIT, { o: a.organisationId }, a.identity)).auditEvents as { action: string; organisationId: string }[];
     expect(events.map((e) => e.action)).toEqual(["SIGN_IN", "EMAIL_VERIFIED", "SIGN_UP", "CREATE"]);
     expect(events.every((e) => e.organisationId === a.organisationId)).toBe(true);
-    expect((await t.ok(AUDIT, { o: a.organisationId }, hubAdmin())).auditEvents).toEqual(events);
+    expect((await t.ok(AUDIT, { o: a.organisationId }, as.admin)).auditEvents).toEqual(events);
     const page = (await t.ok(AUDIT, { o: a.organisationId, first: 2, offset: 1 }, a.identity)).auditEvents;
     expect(page).toEqual(events.slice(1, 3));
     expect(errorCodes(await t.run(AUDIT, { o: a.organisationId, first: 501 }, a.identity))).toEqual(["BAD_USER_INPUT"]);

@@ -1,25 +1,14 @@
-import { IDENTITY_HEADER, type RunningSubgraph, startSubgraph } from "@sfe/kit";
-import { testGateway } from "@sfe/kit/testing";
+import { IDENTITY_HEADER, type RunningSubgraph } from "@sfe/kit";
+import { as, MISSING_ID, testGateway } from "@sfe/kit/testing";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUsersSubgraph } from "../src/server.js";
-import { account, hubAdmin, PASSWORD, REFRESH, type Session, SIGN_IN, type Setup, setUp, UNKNOWN_ID } from "./helpers.js";
+import { account, type HttpSetup, PASSWORD, REFRESH, type Session, SIGN_IN, setUpOverHttp } from "./helpers.js";
 
-const verifier = testGateway.verifier("users");
-
-let t: Setup;
-let http: RunningSubgraph;
-let open: RunningSubgraph;
+let t: HttpSetup;
 beforeAll(async () => {
-  t = await setUp({ verifier });
-  http = await startSubgraph(createUsersSubgraph({ ...t.deps }), { port: 0, host: "127.0.0.1", verifier });
-  open = await startSubgraph(createUsersSubgraph({ ...t.deps, verifier: undefined }), { port: 0, host: "127.0.0.1" });
+  t = await setUpOverHttp();
 });
-afterAll(async () => {
-  await http.stop();
-  await open.stop();
-  await t.handle.close();
-});
+afterAll(() => t.close());
 
 const CHANGE_PASSWORD = /* GraphQL */ `
   mutation ($input: ChangePasswordInput!) { changePassword(input: $input) { user { id } } }`;
@@ -27,7 +16,7 @@ const UPDATE_USER = /* GraphQL */ `mutation ($input: UpdateUserInput!) { updateU
 
 /** POST /internal/sessions/verify as the gateway would (or with another token, null: none). */
 async function verifySession(body: unknown, options: { server?: RunningSubgraph; token?: string | null; raw?: string } = {}) {
-  const server = options.server ?? http;
+  const server = options.server ?? t.http;
   const token = options.token === undefined ? (await testGateway.headers("users"))[IDENTITY_HEADER] : options.token;
   const response = await fetch(server.url.replace(/\/graphql$/, "/internal/sessions/verify"), {
     method: "POST",
@@ -94,7 +83,7 @@ describe("POST /internal/sessions/verify", () => {
   it("SUSPENDED while the user is suspended or deactivated", async () => {
     const ed = await account(t, { email: "ed@sessions.example" });
     for (const status of ["SUSPENDED", "DEACTIVATED"]) {
-      await t.ok(UPDATE_USER, { input: { id: ed.userId, status } }, hubAdmin());
+      await t.ok(UPDATE_USER, { input: { id: ed.userId, status } }, as.admin);
       expect(await check(ed.session)).toEqual(invalid("SUSPENDED"));
       expect(await verifySession({ ...claimsOf(ed.session), sessionId: null })).toEqual(invalid("SUSPENDED"));
     }
@@ -110,9 +99,9 @@ describe("POST /internal/sessions/verify", () => {
     const gus = await account(t, { email: "gus@sessions.example" });
     const hal = await account(t, { email: "hal@sessions.example" });
     const claims = claimsOf(gus.session);
-    expect(await verifySession({ ...claims, userId: UNKNOWN_ID })).toEqual(invalid("UNKNOWN"));
-    expect(await verifySession({ ...claims, userId: UNKNOWN_ID, sessionId: null })).toEqual(invalid("UNKNOWN"));
-    expect(await verifySession({ ...claims, sessionId: UNKNOWN_ID })).toEqual(invalid("UNKNOWN"));
+    expect(await verifySession({ ...claims, userId: MISSING_ID })).toEqual(invalid("UNKNOWN"));
+    expect(await verifySession({ ...claims, userId: MISSING_ID, sessionId: null })).toEqual(invalid("UNKNOWN"));
+    expect(await verifySession({ ...claims, sessionId: MISSING_ID })).toEqual(invalid("UNKNOWN"));
     expect(await verifySession({ ...claims, sessionId: claimsOf(hal.session).sessionId })).toEqual(invalid("UNKNOWN"));
   });
 
@@ -120,10 +109,10 @@ describe("POST /internal/sessions/verify", () => {
     ["not JSON", undefined, "{nope"],
     ["no userId", { sessionId: null, issuedAt: 1 }],
     ["a userId that is not an id", { userId: "x", sessionId: null, issuedAt: 1 }],
-    ["a sessionId that is not an id", { userId: UNKNOWN_ID, sessionId: 42, issuedAt: 1 }],
-    ["no sessionId (null must be said)", { userId: UNKNOWN_ID, issuedAt: 1 }],
-    ["no issuedAt", { userId: UNKNOWN_ID, sessionId: null }],
-    ["an issuedAt that is no time", { userId: UNKNOWN_ID, sessionId: null, issuedAt: "yesterday" }],
+    ["a sessionId that is not an id", { userId: MISSING_ID, sessionId: 42, issuedAt: 1 }],
+    ["no sessionId (null must be said)", { userId: MISSING_ID, issuedAt: 1 }],
+    ["no issuedAt", { userId: MISSING_ID, sessionId: null }],
+    ["an issuedAt that is no time", { userId: MISSING_ID, sessionId: null, issuedAt: "yesterday" }],
     ["an array", [1, 2]],
   ])("answers 400 for %s", async (_case, body, raw) => {
     const answer = await verifySession(body, raw === undefined ? {} : { raw });
@@ -135,6 +124,6 @@ describe("POST /internal/sessions/verify", () => {
     const { session } = await account(t, { email: "ivy@sessions.example" });
     expect((await verifySession(claimsOf(session), { token: null })).status).toBe(401);
     expect((await verifySession(claimsOf(session), { token: (await testGateway.headers("assets"))[IDENTITY_HEADER] })).status).toBe(401);
-    expect((await verifySession(claimsOf(session), { server: open })).status).toBe(404);
+    expect((await verifySession(claimsOf(session), { server: t.open })).status).toBe(404);
   });
 });

@@ -1,12 +1,11 @@
 import { type RunningSubgraph, startSubgraph } from "@sfe/kit";
-import { errorCodes } from "@sfe/kit/testing";
+import { as, errorCodes } from "@sfe/kit/testing";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUsersSubgraph } from "../src/server.js";
 import {
   account,
   DAY,
-  hubAdmin,
   identityOf,
   MINUTE,
   PASSWORD,
@@ -94,10 +93,10 @@ describe("sign-in", () => {
     const sam = await account(t, { email: "sam@signin.example" });
     const update = `mutation ($input: UpdateUserInput!) { updateUser(input: $input) { user { status } } }`;
     for (const status of ["SUSPENDED", "DEACTIVATED"]) {
-      await t.ok(update, { input: { id: sam.userId, status } }, hubAdmin());
+      await t.ok(update, { input: { id: sam.userId, status } }, as.admin);
       expect((await signIn("sam@signin.example")).errors?.[0]?.message).toBe(SIGN_IN_FAILED);
     }
-    await t.ok(update, { input: { id: sam.userId, status: "ACTIVE" } }, hubAdmin());
+    await t.ok(update, { input: { id: sam.userId, status: "ACTIVE" } }, as.admin);
     expect((await signIn("sam@signin.example")).errors).toBeUndefined();
     await t.ok(
       `mutation ($id: ID!) { deregisterOrganisation(id: $id) { organisation { status } } }`,

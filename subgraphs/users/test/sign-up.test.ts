@@ -1,9 +1,8 @@
-import { errorCodes } from "@sfe/kit/testing";
+import { as, errorCodes, MISSING_ID } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   account,
   DAY,
-  hubAdmin,
   identityOf,
   member,
   PASSWORD,
@@ -13,7 +12,6 @@ import {
   type Setup,
   setUp,
   signUpInput,
-  UNKNOWN_ID,
   VERIFY_EMAIL,
 } from "./helpers.js";
 
@@ -197,19 +195,19 @@ describe("system operator verification", () => {
     await t.ok(
       `mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { areas } } }`,
       { input: { id: ed.organisationId, areas: ["_C", "_A", "_J"] } },
-      hubAdmin(),
+      as.admin,
     );
     const unverified = (await t.ok(SIGN_IN, { input: { email: "ed@ukpn.example", password: PASSWORD } })).signIn;
     expect(identityOf(unverified)).toMatchObject({ roles: [], areas: [] });
 
     const before = await t.counts();
-    for (const caller of [ed.identity, member(ed.organisationId, ["SYSTEM_OPERATOR"], { orgAdmin: true }), member(UNKNOWN_ID, ["FSP"])]) {
+    for (const caller of [ed.identity, member(ed.organisationId, ["SYSTEM_OPERATOR"], { orgAdmin: true }), as.fspA]) {
       expect(errorCodes(await t.run(VERIFY_SO, { id: ed.userId }, caller))).toEqual(["FORBIDDEN"]);
     }
     expect(errorCodes(await t.run(VERIFY_SO, { id: ed.userId }))).toEqual(["UNAUTHENTICATED"]);
     expect(await t.counts()).toEqual(before);
 
-    const verified = await t.ok(VERIFY_SO, { id: ed.userId }, hubAdmin());
+    const verified = await t.ok(VERIFY_SO, { id: ed.userId }, as.admin);
     expect(verified.verifySystemOperator.user).toEqual({
       id: ed.userId,
       status: "VERIFIED_SO",
@@ -233,29 +231,29 @@ describe("system operator verification", () => {
     await t.ok(SIGN_UP, { input: signUpInput({ email: "unverified@so.example", role: "SYSTEM_OPERATOR" }) });
     const unverified = (await t.repos.users.byEmail("unverified@so.example"))!.user;
     const before = await t.counts();
-    expect(errorCodes(await t.run(VERIFY_SO, { id: fsp.userId }, hubAdmin()))).toEqual(["BAD_USER_INPUT"]);
-    expect((await t.run(VERIFY_SO, { id: unverified.id }, hubAdmin())).errors?.[0]?.extensions).toEqual({
+    expect(errorCodes(await t.run(VERIFY_SO, { id: fsp.userId }, as.admin))).toEqual(["BAD_USER_INPUT"]);
+    expect((await t.run(VERIFY_SO, { id: unverified.id }, as.admin)).errors?.[0]?.extensions).toEqual({
       code: "CONFLICT",
       currentStatus: "PENDING_EMAIL_VERIFICATION",
       requestedStatus: "VERIFIED_SO",
     });
-    expect(errorCodes(await t.run(VERIFY_SO, { id: UNKNOWN_ID }, hubAdmin()))).toEqual(["NOT_FOUND"]);
+    expect(errorCodes(await t.run(VERIFY_SO, { id: MISSING_ID }, as.admin))).toEqual(["NOT_FOUND"]);
     expect(await t.counts()).toEqual(before);
   });
 
   it("refuses, as CONFLICT naming both statuses, a system operator verified already, suspended, or of a closed organisation", async () => {
     const so = (email: string, name: string) => account(t, { email, role: "SYSTEM_OPERATOR", newOrganisation: { name } });
-    const conflictOf = async (id: string) => (await t.run(VERIFY_SO, { id }, hubAdmin())).errors?.[0]?.extensions;
+    const conflictOf = async (id: string) => (await t.run(VERIFY_SO, { id }, as.admin)).errors?.[0]?.extensions;
 
     const twice = await so("twice@so.example", "Twice SO");
-    await t.ok(VERIFY_SO, { id: twice.userId }, hubAdmin());
+    await t.ok(VERIFY_SO, { id: twice.userId }, as.admin);
     const suspended = await so("suspended@so.example", "Suspended SO");
     await t.ok(
       `mutation ($input: UpdateUserInput!) { updateUser(input: $input) { user { id } } }`,
       {
         input: { id: suspended.userId, status: "SUSPENDED" },
       },
-      hubAdmin(),
+      as.admin,
     );
     const closed = await so("closed@so.example", "Closed SO");
     await t.ok(

@@ -1,4 +1,4 @@
-import { errorCodes } from "@sfe/kit/testing";
+import { apiKeyOf, as, errorCodes, MISSING_ID } from "@sfe/kit/testing";
 import { applyPolicy } from "@sfe/kit";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -8,10 +8,10 @@ import { policy as organisations } from "../src/modules/organisations/policy.js"
 import { policy as sessions } from "../src/modules/sessions/policy.js";
 import { policy as audit } from "../src/modules/audit/policy.js";
 import { typeDefs } from "../src/server.js";
-import { account, hubAdmin, member, type Setup, setUp, UNKNOWN_ID } from "./helpers.js";
+import { account, member, type Setup, setUp } from "./helpers.js";
 
 let t: Setup;
-const ADMIN = hubAdmin();
+const { admin: ADMIN } = as;
 
 beforeAll(async () => {
   t = await setUp();
@@ -37,7 +37,7 @@ describe("organisations (hub administrators)", () => {
     const auditBefore = await t.count("audit_events");
     const org = await register("UK Power Networks (Operations) Ltd", "03870728", ["SYSTEM_OPERATOR"], ["_c", "_A", "_J"]);
     expect(org).toMatchObject({ name: "UK Power Networks (Operations) Ltd", companyNumber: "03870728", areas: ["_A", "_C", "_J"] });
-    const found = await t.run(`query ($id: ID!) { organisation(id: $id) { id roles status } }`, { id: org.id }, member(UNKNOWN_ID));
+    const found = await t.run(`query ($id: ID!) { organisation(id: $id) { id roles status } }`, { id: org.id }, as.fspA);
     expect(found.data?.organisation).toEqual({ id: org.id, roles: ["SYSTEM_OPERATOR"], status: "ACTIVE" });
     expect(await t.count("audit_events")).toBe(auditBefore + 1);
   });
@@ -68,10 +68,10 @@ describe("organisations (hub administrators)", () => {
 
   it("answers null for unknown and malformed ids, and NOT_FOUND when updating one", async () => {
     const q = `query ($id: ID!) { organisation(id: $id) { id } }`;
-    expect((await t.run(q, { id: UNKNOWN_ID }, ADMIN)).data).toEqual({ organisation: null });
+    expect((await t.run(q, { id: MISSING_ID }, ADMIN)).data).toEqual({ organisation: null });
     expect((await t.run(q, { id: "not-an-id" }, ADMIN)).data).toEqual({ organisation: null });
     const update = await t.run(
-      `mutation { updateOrganisation(input: { id: "${UNKNOWN_ID}", name: "Y" }) { organisation { id } } }`,
+      `mutation { updateOrganisation(input: { id: "${MISSING_ID}", name: "Y" }) { organisation { id } } }`,
       {},
       ADMIN,
     );
@@ -91,7 +91,7 @@ describe("users (hub administrators)", () => {
     const before = await t.counts();
     expect(errorCodes(await t.run(CREATE_USER, { input }, ADMIN))).toEqual(["CONFLICT"]);
     expect(errorCodes(await t.run(CREATE_USER, { input: { ...input, email: "not-an-email" } }, ADMIN))).toEqual(["BAD_USER_INPUT"]);
-    expect(errorCodes(await t.run(CREATE_USER, { input: { ...input, email: "x@y.uk", organisationId: UNKNOWN_ID } }, ADMIN))).toEqual([
+    expect(errorCodes(await t.run(CREATE_USER, { input: { ...input, email: "x@y.uk", organisationId: MISSING_ID } }, ADMIN))).toEqual([
       "BAD_USER_INPUT",
     ]);
     expect(await t.counts()).toEqual(before);
@@ -117,7 +117,7 @@ describe("who may call the older operations", () => {
     const before = await t.counts();
     expect(errorCodes(await t.run(ORGANISATION, { id: org.id }))).toEqual(["UNAUTHENTICATED"]);
     expect(errorCodes(await t.run(`{ organisations { id } }`))).toEqual(["UNAUTHENTICATED"]);
-    expect(errorCodes(await t.run(USER, { id: UNKNOWN_ID }))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await t.run(USER, { id: MISSING_ID }))).toEqual(["UNAUTHENTICATED"]);
     expect(errorCodes(await t.run(`{ me { id } }`))).toEqual(["UNAUTHENTICATED"]);
     expect(errorCodes(await t.run(REGISTER, { input: { name: "Anon Ltd", roles: ["FSP"] } }))).toEqual(["UNAUTHENTICATED"]);
     expect(errorCodes(await t.run(CREATE_USER, { input: { organisationId: org.id, email: "a@b.uk", name: "A", role: "FSP" } }))).toEqual([
@@ -218,7 +218,7 @@ describe("entities", () => {
     const b = await register("Org B", null);
     const spy = vi.spyOn(t.repos.organisations, "byIds");
     const representations = [a, b, a, a, b].map(({ id }) => ({ __typename: "Organisation", id }));
-    representations.push({ __typename: "Organisation", id: UNKNOWN_ID });
+    representations.push({ __typename: "Organisation", id: MISSING_ID });
     const result = await t.run(
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name } } }`,
       { r: representations },
@@ -242,7 +242,7 @@ describe("entities", () => {
     const org = await register("Secretive Org", "87654321");
     const r = [{ __typename: "Organisation", id: org.id }];
     const fields = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id name companyNumber roles status } } }`;
-    const assetsOnly = member(org.id, ["FSP"], { kind: "apiKey", userId: null, scopes: ["assets:read"] });
+    const assetsOnly = apiKeyOf(org.id, ["FSP"], ["assets:read"]);
     for (const [caller, code] of [
       [assetsOnly, "FORBIDDEN"],
       [null, "UNAUTHENTICATED"],
