@@ -1,4 +1,6 @@
 /** `npm start`: migrate, load the demo data, run every subgraph and the gateway; Ctrl-C stops it all. */
+import { readFileSync } from "node:fs";
+import { parseSubgraphList } from "@sfe/gateway/config";
 import { exitWith, onShutdown, parseConfig, port, subgraphEnv, z } from "@sfe/kit";
 import { DEMO_PASSWORD, seedDemoData } from "./demo/seed.js";
 import { startStack } from "./stack.js";
@@ -12,6 +14,13 @@ try {
       DEMO_DATA: z.enum(["true", "false"]).default("true"),
       NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
       SFE_APOLLO_TELEMETRY: z.enum(["on", "off"]).default("off"),
+      // Extra subgraphs, as the standalone gateway reads them (gateway/src/index.ts).
+      EXTRA_SUBGRAPHS: z.string().default(""),
+      EXTRA_SUBGRAPHS_FILE: z.string().optional(),
+      POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+      // The example SO subgraph (registries/so-subgraph), composed as so_example; its port (default 4200, free when PORT=0).
+      SO_SUBGRAPH_EXAMPLE: z.enum(["true", "false"]).default("false"),
+      SO_SUBGRAPH_PORT: port(4200),
     },
     process.env,
   );
@@ -19,6 +28,14 @@ try {
   const car = process.env.CAR_URL
     ? null
     : await createCarRegistry({ records: demoRegister(), port: config.PORT === 0 ? 0 : 4100, host: HOST });
+  // Read at start and at each poll, like the standalone gateway; the example joins once it is up.
+  const example: { name: string; url: string }[] = [];
+  const extraSubgraphs = () => [
+    ...parseSubgraphList(config.EXTRA_SUBGRAPHS),
+    ...(config.EXTRA_SUBGRAPHS_FILE ? parseSubgraphList(readFileSync(config.EXTRA_SUBGRAPHS_FILE, "utf8")) : []),
+    ...example,
+  ];
+  extraSubgraphs(); // a malformed list stops start-up here, naming the entry
   const stack = await startStack({
     databaseUrl: DATABASE_URL,
     dataDir: PGLITE_DIR,
@@ -27,10 +44,31 @@ try {
     seed: config.DEMO_DATA === "true" ? (db) => seedDemoData(db, { log: console.log }) : undefined,
     env: { PUBLIC_URL: `http://${HOST}:${config.PORT}`, ...(car && { CAR_URL: car.url }), ...process.env },
     log: console.log,
-    gateway: { production: config.NODE_ENV === "production", apolloTelemetry: config.SFE_APOLLO_TELEMETRY === "on" },
+    gateway: {
+      production: config.NODE_ENV === "production",
+      apolloTelemetry: config.SFE_APOLLO_TELEMETRY === "on",
+      extraSubgraphs,
+      pollIntervalMs: config.POLL_INTERVAL_MS,
+    },
   });
+  // Started after the gateway, whose JWKS it verifies identity tokens against, then composed at once.
+  const soExample =
+    config.SO_SUBGRAPH_EXAMPLE === "true"
+      ? await (await import("@sfe/so-subgraph")).createSoSubgraph({
+          name: "so_example",
+          port: config.PORT === 0 ? 0 : config.SO_SUBGRAPH_PORT,
+          host: HOST,
+          jwks: new URL("/.well-known/jwks.json", stack.url),
+        })
+      : null;
+  if (soExample) {
+    example.push({ name: soExample.name, url: soExample.url });
+    const composed = await stack.gateway.supergraph.refresh();
+    if (!composed.ok) console.log(composed.error);
+  }
   for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);
   if (car) console.log(`  ${"CAR stand-in".padEnd(13)} ${car.url}/v1/assets`);
+  for (const extra of extraSubgraphs()) console.log(`  ${extra.name.padEnd(13)} ${extra.url} (extra subgraph)`);
   const demo = config.DEMO_DATA === "true";
   console.log(`
 SFE Hub is running: ${stack.url}
@@ -49,6 +87,7 @@ admin@sfe-hub.example (administrator). For example:
 Ctrl-C stops everything.`);
   onShutdown(async () => {
     await stack.stop();
+    await soExample?.stop();
     await car?.stop();
   });
 } catch (error) {
