@@ -1,4 +1,5 @@
-import { ConfigError } from "@sfe/kit";
+import { readFileSync } from "node:fs";
+import { ConfigError, z } from "@sfe/kit";
 import type { SubgraphRef } from "./supergraph.js";
 
 /** `SUBGRAPH_URL_ASSETS=http://…` overrides where the gateway finds the assets subgraph. */
@@ -9,6 +10,19 @@ export function subgraphUrlsFromEnv(env: Record<string, string | undefined>): Re
       .map(([key, value]) => [key.slice("SUBGRAPH_URL_".length).toLowerCase(), value as string]),
   );
 }
+
+/** The settings of subgraphs added by configuration: the standalone gateway and npm start read the same. */
+export const extraSubgraphSettings = {
+  EXTRA_SUBGRAPHS: z.string().default(""),
+  EXTRA_SUBGRAPHS_FILE: z.string().optional(),
+  POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+};
+
+/** The extra subgraphs those settings name, read afresh (the file may change between polls). */
+export const extraSubgraphsOf = (config: { EXTRA_SUBGRAPHS: string; EXTRA_SUBGRAPHS_FILE?: string | undefined }): SubgraphRef[] => [
+  ...parseSubgraphList(config.EXTRA_SUBGRAPHS),
+  ...(config.EXTRA_SUBGRAPHS_FILE ? parseSubgraphList(readFileSync(config.EXTRA_SUBGRAPHS_FILE, "utf8")) : []),
+];
 
 /**
  * Extra subgraphs as `name=url` pairs separated by commas or new lines (`#` starts a comment), e.g.

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { createHttpServer, exitWith, identitySigningKey, listen, loadIdentityKey, onShutdown, parseConfig, port, z } from "@sfe/kit";
 import { createGateway } from "./gateway.js";
-import { parseSubgraphList, subgraphUrlsFromEnv } from "./config.js";
+import { extraSubgraphSettings, extraSubgraphsOf, subgraphUrlsFromEnv } from "./config.js";
 
 try {
   const config = parseConfig(
@@ -9,9 +8,7 @@ try {
       PORT: port(4000),
       HOST: z.string().min(1).default("127.0.0.1"),
       NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-      EXTRA_SUBGRAPHS: z.string().default(""),
-      EXTRA_SUBGRAPHS_FILE: z.string().optional(),
-      POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+      ...extraSubgraphSettings,
       IDENTITY_SIGNING_KEY: identitySigningKey,
       SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
       SFE_APOLLO_TELEMETRY: z.enum(["on", "off"]).default("off"),
@@ -20,10 +17,7 @@ try {
   );
   const gateway = createGateway({
     subgraphUrls: subgraphUrlsFromEnv(process.env),
-    extraSubgraphs: () => [
-      ...parseSubgraphList(config.EXTRA_SUBGRAPHS),
-      ...(config.EXTRA_SUBGRAPHS_FILE ? parseSubgraphList(readFileSync(config.EXTRA_SUBGRAPHS_FILE, "utf8")) : []),
-    ],
+    extraSubgraphs: () => extraSubgraphsOf(config),
     pollIntervalMs: config.POLL_INTERVAL_MS,
     identityKey: config.IDENTITY_SIGNING_KEY ? loadIdentityKey(config.IDENTITY_SIGNING_KEY) : undefined,
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,

@@ -1,6 +1,5 @@
 /** `npm start`: migrate, load the demo data, run every subgraph and the gateway; Ctrl-C stops it all. */
-import { readFileSync } from "node:fs";
-import { parseSubgraphList } from "@sfe/gateway/config";
+import { extraSubgraphSettings, extraSubgraphsOf } from "@sfe/gateway/config";
 import { exitWith, onShutdown, parseConfig, port, subgraphEnv, z } from "@sfe/kit";
 import { DEMO_PASSWORD, seedDemoData } from "./demo/seed.js";
 import { startStack } from "./stack.js";
@@ -15,9 +14,7 @@ try {
       NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
       SFE_APOLLO_TELEMETRY: z.enum(["on", "off"]).default("off"),
       // Extra subgraphs, as the standalone gateway reads them (gateway/src/index.ts).
-      EXTRA_SUBGRAPHS: z.string().default(""),
-      EXTRA_SUBGRAPHS_FILE: z.string().optional(),
-      POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+      ...extraSubgraphSettings,
       // The example SO subgraph (registries/so-subgraph), composed as so_example; its port (default 4200, free when PORT=0).
       SO_SUBGRAPH_EXAMPLE: z.enum(["true", "false"]).default("false"),
       SO_SUBGRAPH_PORT: port(4200),
@@ -30,11 +27,7 @@ try {
     : await createCarRegistry({ records: demoRegister(), port: config.PORT === 0 ? 0 : 4100, host: HOST });
   // Read at start and at each poll, like the standalone gateway; the example joins once it is up.
   const example: { name: string; url: string }[] = [];
-  const extraSubgraphs = () => [
-    ...parseSubgraphList(config.EXTRA_SUBGRAPHS),
-    ...(config.EXTRA_SUBGRAPHS_FILE ? parseSubgraphList(readFileSync(config.EXTRA_SUBGRAPHS_FILE, "utf8")) : []),
-    ...example,
-  ];
+  const extraSubgraphs = () => [...extraSubgraphsOf(config), ...example];
   extraSubgraphs(); // a malformed list stops start-up here, naming the entry
   const stack = await startStack({
     databaseUrl: DATABASE_URL,
