@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyTooLargeError, gatewayCaller, type HttpRoute, type IdentityVerifier, isUuid, readBody, sendJson } from "@sfe/kit";
 import type { Services } from "./services/index.js";
 import type { TokenIssuer } from "./tokens.js";
@@ -31,14 +32,8 @@ export function createRoutes(options: { tokens: TokenIssuer; services: Services;
       method: "POST",
       path: VERIFY_API_KEY_PATH,
       async handle(req, res) {
-        if (!(await gatewayCaller(options.verifier, req, res))) return;
-        let text: string;
-        try {
-          text = await readBody(req, 16 * 1024);
-        } catch (error) {
-          if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: error.message });
-          throw error;
-        }
+        const text = await gatewayRequestBody(options.verifier, req, res);
+        if (text === undefined) return;
         let key: unknown;
         try {
           key = (JSON.parse(text) as { key?: unknown } | null)?.key;
@@ -55,14 +50,8 @@ export function createRoutes(options: { tokens: TokenIssuer; services: Services;
       method: "POST",
       path: VERIFY_SESSION_PATH,
       async handle(req, res) {
-        if (!(await gatewayCaller(options.verifier, req, res))) return;
-        let text: string;
-        try {
-          text = await readBody(req, 16 * 1024);
-        } catch (error) {
-          if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: error.message });
-          throw error;
-        }
+        const text = await gatewayRequestBody(options.verifier, req, res);
+        if (text === undefined) return;
         const request = sessionCheckRequest(text);
         if (!request) {
           return sendJson(res, 400, { error: 'Send JSON { "userId": "<uuid>", "sessionId": "<uuid>" | null, "issuedAt": <seconds> }' });
@@ -71,6 +60,17 @@ export function createRoutes(options: { tokens: TokenIssuer; services: Services;
       },
     },
   ];
+}
+
+/** The body of a request only the gateway may make, or undefined once refused (404/401 as kit's gatewayCaller, 413). */
+async function gatewayRequestBody(verifier: IdentityVerifier | undefined, req: IncomingMessage, res: ServerResponse) {
+  if (!(await gatewayCaller(verifier, req, res))) return undefined;
+  try {
+    return await readBody(req, 16 * 1024);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return void sendJson(res, 413, { error: error.message });
+    throw error;
+  }
 }
 
 /** `{ userId, sessionId, issuedAt }` from a request body, or null when it is not that. */
