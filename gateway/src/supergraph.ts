@@ -3,6 +3,7 @@ import { buildSubgraph, Supergraph } from "@apollo/federation-internals";
 import type { SupergraphManager } from "@apollo/gateway";
 import { postJson } from "@sfe/kit";
 import { parse } from "graphql";
+import { apiSchemaOf, breakingChanges, hubFieldOwners, ownershipViolation } from "./subgraph-checks.js";
 
 /** A subgraph added by configuration alone: a name and a URL (an SO's own subgraph, say). */
 export interface SubgraphRef {
@@ -31,8 +32,10 @@ export interface SupergraphSourceOptions {
 
 /**
  * Serves the committed supergraph plus any configured extra subgraphs. Each refresh fetches the extras'
- * SDL and composes them with the base subgraphs; a composition failure is refused with a message naming
- * the conflict, and the last good supergraph keeps serving.
+ * SDL, checks each against the hub's ownership policy (no `@override`, no redefining or shadowing a hub
+ * subgraph's field), composes them with the base subgraphs, and checks that the result breaks nothing
+ * clients can query in the served supergraph's API schema. A refusal names the subgraph and the reason,
+ * and the last good supergraph keeps serving.
  */
 export function createSupergraphSource(options: SupergraphSourceOptions) {
   const log = options.log ?? ((message: string) => console.log(message));
@@ -40,6 +43,8 @@ export function createSupergraphSource(options: SupergraphSourceOptions) {
   const baseNames = baseSubgraphs.names();
   /** The URLs composed into the committed supergraph, by subgraph name. */
   const baseUrls = Object.fromEntries(baseSubgraphs.values().map((s) => [s.name, s.url]));
+  /** `Type.field` → the hub subgraph that owns it: what an extra subgraph may not override or shadow. */
+  const hubOwners = hubFieldOwners(baseSubgraphs);
   const state: CompositionState = { serving: [...baseNames], lastError: null, lastAttemptAt: null };
   let current = options.baseSupergraphSdl;
   let servingKey = "";
@@ -66,18 +71,34 @@ export function createSupergraphSource(options: SupergraphSourceOptions) {
     state.lastAttemptAt = new Date();
     try {
       const extras = await options.extraSubgraphs();
-      const key = JSON.stringify(extras);
       const clash = extras.find((e) => baseNames.includes(e.name));
       if (clash) throw new Error(`subgraph name "${clash.name}" is already taken by a hub subgraph`);
       let sdl = options.baseSupergraphSdl;
+      const fetched: string[] = [];
       if (extras.length > 0) {
         const subgraphs = Supergraph.build(options.baseSupergraphSdl).subgraphs();
-        for (const extra of extras) subgraphs.add(buildSubgraph(extra.name, extra.url, parse(await fetchSdl(extra))));
+        for (const extra of extras) {
+          const extraSdl = await fetchSdl(extra);
+          fetched.push(extraSdl);
+          const subgraph = buildSubgraph(extra.name, extra.url, parse(extraSdl));
+          const violation = ownershipViolation(subgraph, hubOwners);
+          if (violation) throw new Error(`ownership: ${violation}`);
+          subgraphs.add(subgraph);
+        }
         const result = compose(subgraphs);
         if (result.errors) {
           throw new Error(`composition failed: ${result.errors.map((e) => e.message).join("; ")}`);
         }
         sdl = result.supergraphSdl;
+      }
+      // Keyed on the extras' SDL too, so an SO changing its schema at the same URL is checked and picked up.
+      const key = JSON.stringify({ extras, fetched });
+      if (key !== servingKey && sdl !== current) {
+        const breaking = await breakingChanges(apiSchemaOf(current), apiSchemaOf(sdl));
+        if (breaking.length > 0) {
+          const configured = extras.length > 0 ? extras.map((e) => e.name).join(", ") : "none";
+          throw new Error(`breaking change: ${breaking.join("; ")} (extra subgraphs configured: ${configured})`);
+        }
       }
       state.lastError = null;
       if (key !== servingKey) {
