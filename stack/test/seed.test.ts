@@ -18,6 +18,7 @@ const TABLES = [
   "assets.asset_categories",
   "assets.assets",
   "products.products",
+  "products.constraint_managed_zones",
   "transactions.bids",
   "transactions.awards",
   "transactions.dispatch_instructions",
@@ -112,6 +113,9 @@ describe("demo data loader", () => {
     expect(afterFirst["assets.assets"]).toBe(expected.assets);
     expect(expected.assets).toBeGreaterThan(200);
     expect(expected.assets).toBeLessThan(1000);
+    // Every UKPN flexibility zone the dispatches name is a CMZ (once: the second run added none).
+    expect(afterFirst["products.constraint_managed_zones"]).toBe(first.records.constraintManagedZones);
+    expect(first.records.constraintManagedZones).toBeGreaterThan(10);
   });
 
   it("has several system operators", async () => {

@@ -9,7 +9,7 @@
  */
 import { assetCategories, assets } from "@sfe/assets/db";
 import type { Database, DatabaseHandle, Role } from "@sfe/kit";
-import { products } from "@sfe/products/db";
+import { constraintManagedZones, products } from "@sfe/products/db";
 import { conflictAssets, conflictInstructions, conflictParties, conflicts, marketRules } from "@sfe/rules/db";
 import { awards, bids, dispatchInstructions } from "@sfe/transactions/db";
 import { hashPassword } from "@sfe/users/crypto";
@@ -36,6 +36,7 @@ export const DEMO_ENTITIES = [
   "assetCategories",
   "assets",
   "products",
+  "constraintManagedZones",
   "bids",
   "awards",
   "dispatchInstructions",
@@ -136,6 +137,18 @@ const UKPN_PRODUCT_CODES: Record<UkpnProduct, { code: string; serviceType: Produ
 };
 
 const productKey = (owner: string, code: string) => `${orgKey(owner)}|${code}`;
+
+// ------------------------------------------------------------------------------------------ constraint managed zones
+
+/**
+ * The hub's code for a UKPN flexibility zone, which the source names but does not code: UKPN_ and the name in
+ * upper case, each run of other characters one '_' ("Tunbridge Wells-Pembury" → UKPN_TUNBRIDGE_WELLS_PEMBURY).
+ */
+export const ukpnZoneCode = (zone: string) =>
+  `UKPN_${zone
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")}`;
 
 // ------------------------------------------------------------------------------------------ helpers
 
@@ -477,6 +490,26 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
       const found = existingProducts.find((row) => row.ownerId === orgId(p.owner) && row.code === p.code);
       if (found) productIds.set(p.key, found.id);
     }
+    // ---------------------------------------------------------------- products: UKPN's flexibility zones as CMZs
+    // Every zone the UKPN dispatches name; licence area and GSP group as zones.ts places it (ILLUSTRATIVE, see there).
+    // The code is unique: a zone created through the graph first with the same code is left as it is.
+    const zoneRows = new Map<string, typeof constraintManagedZones.$inferInsert>();
+    for (const zone of [...new Set(dispatches.map((d) => d.zone))].sort()) {
+      const code = ukpnZoneCode(zone);
+      const taken = zoneRows.get(code);
+      if (taken) throw new Error(`demo data: UKPN zones ${taken.name} and ${zone} would both be ${code}`);
+      const area = ukpnAreaOfZone(zone);
+      zoneRows.set(code, {
+        id: stableId("constraintManagedZone", code),
+        code,
+        name: zone,
+        operatorId: orgId(UKPN),
+        licenceArea: area.licenceArea,
+        gspGroups: [area.gspGroup],
+      });
+    }
+    await load("constraintManagedZones", constraintManagedZones, [...zoneRows.values()]);
+
     const dclId = required(productIds, productKey(NESO, "DCL"), "product");
     const ukpnProductId = (name: UkpnProduct) => required(productIds, productKey(UKPN, UKPN_PRODUCT_CODES[name].code), "product");
 

@@ -36,6 +36,7 @@ export const ENTITY_OWNERS: Record<string, string> = {
   AssetCategory: "assets",
   MarketUnit: "assets",
   Product: "products",
+  ConstraintManagedZone: "products",
   Bid: "transactions",
   Award: "transactions",
   DispatchInstruction: "transactions",

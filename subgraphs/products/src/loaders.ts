@@ -23,6 +23,11 @@ export function createLoaders(repos: Repositories) {
         (row) => row.ownerId,
       ),
     ),
+    /** Constraint managed zones by id, null where missing (every zone is visible to whoever may read them). */
+    zone: loaderByKey(
+      (ids: readonly string[]) => repos.zones.byIds(ids),
+      (row) => row.id,
+    ),
   };
 }
 

@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
-import { policy } from "./policy.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createZonesModule } from "./modules/zones/index.js";
+import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
@@ -19,12 +20,20 @@ export function createProductsSubgraph({
   repos = createRepositories(db),
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const { resolvers, policy } = mergeModules<Context>([
+    {
+      name: "products",
+      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
+      policy: productsPolicy,
+    },
+    createZonesModule({ zones: repos.zones, references }),
+  ]);
   return createSubgraph({
     name: "products",
     typeDefs,
-    audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product"], verifier },
-    resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
-    // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
+    audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product", "ConstraintManagedZone"], verifier },
+    resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
   });

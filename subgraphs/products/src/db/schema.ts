@@ -62,4 +62,24 @@ export const products = productsSchema.table(
   (t) => [uniqueIndex("products_owner_code_unique").on(t.ownerId, t.code), index("products_owner_idx").on(t.ownerId)],
 );
 
+/**
+ * A Constraint Managed Zone (domain §4.7): the area behind a constrained network element where a system
+ * operator buys flexibility (e.g. NGED `CMZ_T7B_SWA_0012`, UKPN's "Hendon Way"). Its code is unique across
+ * the hub; its operator is an Organisation of the users subgraph (checked on write, no foreign key).
+ */
+export const constraintManagedZones = productsSchema.table(
+  "constraint_managed_zones",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    code: text().notNull(),
+    name: text().notNull(),
+    operatorId: uuid("operator_id").notNull(),
+    licenceArea: text("licence_area").notNull(),
+    /** GB GSP groups (`_A` … `_P`), sorted, no duplicates, at least one. */
+    gspGroups: text("gsp_groups").array().$type<string[]>().notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("constraint_managed_zones_code_unique").on(t.code), index("constraint_managed_zones_operator_idx").on(t.operatorId)],
+);
+
 export const auditEvents = auditEventsTable(productsSchema);
