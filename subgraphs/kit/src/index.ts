@@ -4,6 +4,7 @@ export * from "./audit-read.js";
 export * from "./config.js";
 export * from "./database.js";
 export * from "./errors.js";
+export * from "./gb.js";
 export * from "./http.js";
 export * from "./identity.js";
 export * from "./identity-token.js";

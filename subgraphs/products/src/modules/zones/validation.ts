@@ -1,28 +1,7 @@
-import { badInput, quote, requireNonEmpty, requireText } from "@sfe/kit";
+import { badInput, GSP_GROUPS, quote, requireNonEmpty, requireText } from "@sfe/kit";
 
 /** NGED's format (CMZ_T7B_SWA_0012) and the hub's codes for zones that have none (UKPN_HENDON_WAY). */
 const ZONE_CODE = /^[A-Z][A-Z0-9_-]{2,63}$/;
-
-/**
- * The 14 GB GSP groups, `_A` … `_P` (there is no `_I` or `_O`). The same list as the assets subgraph's licence
- * areas; a subgraph imports no other, so it is stated here too.
- */
-export const GSP_GROUPS: ReadonlySet<string> = new Set([
-  "_A",
-  "_B",
-  "_C",
-  "_D",
-  "_E",
-  "_F",
-  "_G",
-  "_H",
-  "_J",
-  "_K",
-  "_L",
-  "_M",
-  "_N",
-  "_P",
-]);
 
 /** Trimmed and upper-cased, e.g. " cmz_t7b_swa_0012 " → "CMZ_T7B_SWA_0012". */
 export function zoneCode(value: string, field = "code"): string {
