@@ -3,10 +3,10 @@ import {
   type FieldRule,
   forbidden,
   type Identity,
-  type IdentityRule,
   type PolicyEntry,
   requireUuid,
   type RowRule,
+  type Rule as IdentityRule,
   SfeError,
   unauthenticated,
 } from "@sfe/kit";

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import DataLoader from "dataloader";
 import type { AuditEventsTable } from "./audit.js";
 import type { Database } from "./database.js";
+import { isUuid } from "./errors.js";
 import { sendError, sendJson, type HttpRoute, readBody } from "./http.js";
 import type { Identity } from "./identity.js";
 import { gatewayCaller, type IdentityVerifier } from "./identity-token.js";
@@ -123,7 +124,7 @@ export function auditEventsRoute(options: AuditTrailOptions): HttpRoute {
       }
       const organisationId = body.actorOrganisationId;
       const limit = typeof body.limit === "number" && Number.isInteger(body.limit) ? Math.min(Math.max(body.limit, 1), 1000) : 100;
-      if (typeof organisationId !== "string" || !/^[0-9a-f-]{36}$/i.test(organisationId)) {
+      if (typeof organisationId !== "string" || !isUuid(organisationId)) {
         return sendError(res, 400, "BAD_USER_INPUT", "actorOrganisationId must be an organisation id");
       }
       if (!mayReadOrganisationTrail(caller.identity, organisationId)) {

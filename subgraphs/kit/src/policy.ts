@@ -28,7 +28,6 @@ import type { Identity, Role } from "./identity.js";
 
 /** Identity alone: null when allowed, else the refusal. */
 export type Rule = (identity: Identity | null) => SfeError | null;
-export type IdentityRule = Rule;
 
 /** What a rule answers: see the top of this file. */
 export type Verdict = SfeError | boolean | "hide" | null | undefined;

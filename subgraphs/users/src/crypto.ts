@@ -49,10 +49,3 @@ export const randomToken = (bytes = 32) => randomBytes(bytes).toString("base64ur
 
 /** What is stored instead of a token: its SHA-256, hex. */
 export const sha256 = (value: string) => createHash("sha256").update(value, "utf8").digest("hex");
-
-/** Constant-time string comparison (different lengths are unequal). */
-export function safeEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
