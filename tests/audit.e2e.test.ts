@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { verifyAuditChain } from "@sfe/kit";
+import { testGateway, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, gql, gqlOk, startTestStack } from "./helpers.js";
 
@@ -11,7 +12,8 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let productId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The kit's test key, so the tests can call a subgraph's gateway-only route as the gateway would.
+  stack = await startTestStack({ identityKey: testGateway.key });
   const so = await gqlOk(
     stack.url,
     `mutation { registerOrganisation(input: { name: "UKPN", roles: [SYSTEM_OPERATOR], areas: ["_C"] }) { organisation { id } } }`,
@@ -99,6 +101,34 @@ describe("reading the audit trail", () => {
       body: JSON.stringify({ actorOrganisationId: fsp.organisationId }),
     });
     expect(route.status).toBe(401);
+    // With the gateway's token: a stranger is refused, a malformed body or id is a coded 400.
+    const ask = async (identity: ReturnType<typeof testIdentity> | null, body: string) =>
+      fetch(stack.subgraphs.get("assets")!.url.replace(/graphql$/, "internal/audit-events"), {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(await testGateway.headers("assets", identity)) },
+        body,
+      });
+    const strangerAsks = await ask(testIdentity({ roles: ["FSP"] }), JSON.stringify({ actorOrganisationId: fsp.organisationId }));
+    expect([strangerAsks.status, (await strangerAsks.json()).errors[0].extensions.code]).toEqual([403, "FORBIDDEN"]);
+    const member = testIdentity({ roles: ["FSP"], organisationId: fsp.organisationId });
+    const asMember = await ask(member, JSON.stringify({ actorOrganisationId: fsp.organisationId }));
+    expect((await asMember.json()).events.map((e: { entityType: string }) => e.entityType)).toEqual(["Asset"]);
+    for (const body of ["{not json", JSON.stringify({ actorOrganisationId: "not-an-id" })]) {
+      const bad = await ask(member, body);
+      expect(bad.status).toBe(400);
+    }
+  });
+
+  it("refuses a trail query that names neither an organisation nor a record, or pages too deep", async () => {
+    for (const query of [
+      `{ auditEvents { id } }`,
+      `{ auditEvents(entityType: "Asset") { id } }`,
+      `query ($o: ID!) { auditEvents(organisationId: $o, entityType: "Asset", entityId: $o) { id } }`,
+      `query ($o: ID!) { auditEvents(organisationId: $o, first: 500, offset: 9600) { id } }`,
+    ]) {
+      const result = await gql(stack.url, query, { o: "6f1c2a0e-3b4d-4e5f-8a9b-0c1d2e3f4a5b" }, stack.admin);
+      expect([query, codes(result)]).toEqual([query, ["BAD_USER_INPUT"]]);
+    }
   });
 
   it("gives nothing of an entity the caller may not see", async () => {
