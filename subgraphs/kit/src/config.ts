@@ -11,10 +11,12 @@ export function parseConfig<S extends z.ZodRawShape>(shape: S, env: Record<strin
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const variable = issue?.path.join(".") ?? "(unknown)";
+  const variable = String(issue?.path[0] ?? "(unknown)");
   const value = env[variable];
+  // A variable holding JSON (a list of settings) names where inside it the problem is.
+  const inside = (issue?.path.length ?? 0) > 1 ? ` at ${issue!.path.slice(1).join(".")}` : "";
   throw new ConfigError(
-    `Invalid configuration: ${variable}=${value === undefined ? "(unset)" : JSON.stringify(value)}: ${issue?.message ?? "invalid"}`,
+    `Invalid configuration: ${variable}=${value === undefined ? "(unset)" : JSON.stringify(value)}${inside}: ${issue?.message ?? "invalid"}`,
   );
 }
 

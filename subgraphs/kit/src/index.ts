@@ -22,5 +22,6 @@ export * from "./anonymity.js";
 export * from "./lifecycle.js";
 export * from "./throttle.js";
 export * from "./post-json.js";
+export * from "./partial-errors.js";
 export * from "./registry-client.js";
 export * from "./guarded-update.js";

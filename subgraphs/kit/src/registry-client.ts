@@ -111,6 +111,12 @@ export interface RegistryClientOptions<V, L extends string = never> extends Regi
 export interface RegistryClient<V, L extends string = never> {
   /** In key order; null where the registry has no such record. Duplicates cost nothing. `lookup`: one of `lookups`. */
   byKeys(keys: readonly string[], lookup?: L): Promise<(V | null)[]>;
+  /**
+   * One read that is not a batch by key (an SO product API's listing, say), inside the same timeout,
+   * retries and breaker; its answer is cached for `cacheTtlMs` under `name`, and concurrent reads of one
+   * name share one request. Fails like `byKeys` (UPSTREAM_UNAVAILABLE naming the registry).
+   */
+  read<T>(name: string, fetch: (http: RegistryHttp) => Promise<T>): Promise<T>;
   /** One per GraphQL request: batches a tick's `load(key)` calls into `byKeys`. */
   loader(lookup?: L): DataLoader<string, V | null>;
   /** For /readyz. */
@@ -220,14 +226,14 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
     };
   };
 
-  /** One batch: the breaker admits it (or fails fast), then up to retries + 1 attempts (1 for a HALF_OPEN trial). */
-  async function call(fetchBatch: FetchBatch<V>, keys: readonly string[]): Promise<Map<string, V | null>> {
+  /** One guarded read: the breaker admits it (or fails fast), then up to retries + 1 attempts (1 for a HALF_OPEN trial). */
+  async function call<T>(fetch: (http: RegistryHttp) => Promise<T>): Promise<T> {
     const admitted = breaker.state;
     // While a trial is out every other call fails fast (cockatiel would queue it behind the trial).
     if (admitted !== CircuitState.Closed && admitted !== CircuitState.Open) throw unavailable();
     const trial = admitted === CircuitState.Open;
-    const attempt = ({ signal }: { signal: AbortSignal }) => fetchBatch(keys, json(signal));
-    let outcome: { found: Map<string, V | null> } | { refused: number };
+    const attempt = ({ signal }: { signal: AbortSignal }) => fetch(json(signal));
+    let outcome: { found: T } | { refused: number };
     try {
       outcome = await breaker.execute(async () => {
         try {
@@ -248,6 +254,25 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
     return outcome.found;
   }
 
+  // --- reads that are not batches by key (a listing), cached whole by name -------------------
+  const reads =
+    cacheTtlMs > 0 ? new LRUCache<string, { value: unknown }>({ max: 1_000, ttl: cacheTtlMs, ttlResolution: 0, perf: { now } }) : undefined;
+  const readsInFlight = new Map<string, Promise<unknown>>();
+  function read<T>(name: string, fetch: (http: RegistryHttp) => Promise<T>): Promise<T> {
+    const hit = reads?.get(name);
+    if (hit) return Promise.resolve(hit.value as T);
+    const inFlight = readsInFlight.get(name);
+    if (inFlight) return inFlight as Promise<T>;
+    const pending = call(fetch)
+      .then((value) => {
+        reads?.set(name, { value });
+        return value;
+      })
+      .finally(() => readsInFlight.delete(name));
+    readsInFlight.set(name, pending);
+    return pending;
+  }
+
   async function byKeys(keys: readonly string[], lookup: L | typeof DEFAULT_LOOKUP = DEFAULT_LOOKUP): Promise<(V | null)[]> {
     const { fetchBatch } = lookups.get(lookup) ?? {};
     if (!fetchBatch) throw new RangeError(`${registry} client: no lookup ${JSON.stringify(lookup)}`);
@@ -262,7 +287,7 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
     for (let i = 0; i < missing.length; i += batchSize) batches.push(missing.slice(i, i + batchSize));
     await Promise.all(
       batches.map(async (batch) => {
-        const found = await call(fetchBatch, batch);
+        const found = await call((http) => fetchBatch(batch, http));
         for (const key of batch) {
           const record = found.get(key) ?? null;
           results.set(key, record);
@@ -278,6 +303,7 @@ export function createRegistryClient<V, L extends string = never>(options: Regis
 
   return {
     byKeys,
+    read,
     loader: (lookup) => new DataLoader<string, V | null>((keys) => byKeys(keys, lookup), { maxBatchSize: batchSize }),
     state: () => ({ breaker: breakerState(), consecutiveFailures: consecutive.state, cacheSize: cache?.size ?? 0 }),
     close: async () => {

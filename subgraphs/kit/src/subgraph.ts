@@ -10,6 +10,7 @@ import { type Database, type DatabaseHandle, openDatabase } from "./database.js"
 import { type AuditTrailOptions, auditEventsRoute, auditTrailResolvers } from "./audit-read.js";
 import { formatError } from "./errors.js";
 import { refuseNulPlugin } from "./input-guard.js";
+import { partialErrorsPlugin } from "./partial-errors.js";
 import { close, createHttpServer, type HttpRoute, listen } from "./http.js";
 import type { Identity } from "./identity.js";
 import {
@@ -83,8 +84,9 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
     schema,
     formatError: (formatted, error) => formatError(formatted, error),
     includeStacktraceInErrorResponses: false,
-    // No Apollo Studio (traces would only cost time); NUL characters refused in any argument.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), refuseNulPlugin()],
+    // No Apollo Studio (traces would only cost time); NUL characters refused in any argument; errors that
+    // accompany data (reportPartialFailure) appended to the response.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), refuseNulPlugin(), partialErrorsPlugin()],
     // Subgraphs sit behind the gateway, which owns CSRF prevention and introspection policy.
     csrfPrevention: false,
   });

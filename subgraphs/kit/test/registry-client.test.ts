@@ -220,3 +220,34 @@ it("refuses settings out of range, naming the registry and the setting", () => {
   expect(() => client({ batchSize: 0 })).toThrow("SO_PRODUCTS client: batchSize must be a positive integer, got 0");
   expect(() => client({ cacheTtlMs: -1 })).toThrow("SO_PRODUCTS client: cacheTtlMs must be 0 or more, got -1");
 });
+
+describe("read: a call that is not a batch by key (a listing)", () => {
+  const listing = (http: { getJson(path: string): Promise<unknown> }) =>
+    http.getJson(`/products?ids=p1,p2`).then((json) => (json as { products: Product[] }).products.map((p) => p.id));
+
+  it("is cached whole for cacheTtlMs, and concurrent reads of one name share one request", async () => {
+    const products = client({ now, cacheTtlMs: 1_000 });
+    const first = await counting(() => Promise.all([products.read("all", listing), products.read("all", listing)]));
+    expect(first).toEqual({
+      requests: 1,
+      value: [
+        ["p1", "p2"],
+        ["p1", "p2"],
+      ],
+    });
+    expect((await counting(() => products.read("all", listing))).requests).toBe(0);
+    time += 1_001;
+    expect((await counting(() => products.read("all", listing))).requests).toBe(1);
+  });
+
+  it("shares the retries and the breaker with byKeys, and fails naming the registry", async () => {
+    const products = client({ retries: 1, breaker: { failureThreshold: 2 } });
+    status = 503;
+    const failed = await counting(() => products.read("all", listing));
+    expect(failed.requests).toBe(2);
+    expect(failed.error).toMatchObject(UNAVAILABLE);
+    await products.byKeys(["p7"]).catch(() => {});
+    expect(products.state().breaker).toBe("OPEN");
+    expect(await counting(() => products.read("all", listing))).toMatchObject({ requests: 0, error: UNAVAILABLE });
+  });
+});
