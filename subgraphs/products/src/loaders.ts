@@ -1,14 +1,17 @@
 import type DataLoader from "dataloader";
 import { loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
 import type { ProductVisibility } from "./access.js";
+import type { SoProductApis } from "./modules/so-product-apis/index.js";
 import type { Repositories } from "./repositories/index.js";
 
 /**
  * Built fresh for every request, so batching and caching never cross requests. Each loader is made
  * per visibility filter (a request has one caller, so in practice one filter and one batch per field).
  */
-export function createLoaders(repos: Repositories) {
+export function createLoaders(repos: Repositories, soProductApis: SoProductApis) {
   return {
+    /** SO product APIs' products and their hub ids (modules/so-product-apis). */
+    soProducts: soProductApis.forRequest(),
     /** Products by id, null where missing or not visible. */
     product: perVisibility((visible) =>
       loaderByKey(

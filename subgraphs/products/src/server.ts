@@ -3,6 +3,12 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import {
+  createSoProductApis,
+  createSoProductApisModule,
+  type SoProductApis,
+  soProductApisSettings,
+} from "./modules/so-product-apis/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -19,7 +25,8 @@ export function createProductsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  soProductApis = createSoProductApis({ apis: [], mappings: repos.externalProducts }),
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; soProductApis?: SoProductApis }) {
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
@@ -28,6 +35,7 @@ export function createProductsSubgraph({
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    createSoProductApisModule({ soProductApis }),
   ]);
   return createSubgraph({
     name: "products",
@@ -35,7 +43,8 @@ export function createProductsSubgraph({
     audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product", "ConstraintManagedZone"], verifier },
     resolvers,
     policy,
-    createLoaders: () => createLoaders(repos),
+    createLoaders: () => createLoaders(repos, soProductApis),
+    close: () => soProductApis.close(),
   });
 }
 
@@ -43,7 +52,16 @@ export const productsModule: SubgraphModule = {
   name: "products",
   defaultPort: 4003,
   migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
-  create: createProductsSubgraph,
+  // The SO product APIs come from the settings it is given (the environment, via index.ts or the stack).
+  create: (deps) => {
+    const repos = createRepositories(deps.db);
+    const settings = soProductApisSettings(deps.env ?? {});
+    return createProductsSubgraph({
+      ...deps,
+      repos,
+      soProductApis: createSoProductApis({ ...settings, mappings: repos.externalProducts }),
+    });
+  },
 };
 
 export { createRepositories };

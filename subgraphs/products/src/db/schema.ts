@@ -83,3 +83,25 @@ export const constraintManagedZones = productsSchema.table(
 );
 
 export const auditEvents = auditEventsTable(productsSchema);
+
+// ------------------------------------------------------------------------------------------ SO product APIs
+
+/**
+ * A product an SO publishes through its own product API (AO.UC4 option 2b), resolved on demand: only which
+ * external id the hub has seen from which configured API, and the hub id it answers to (so `Product.id` is
+ * stable and federation references by id work). Everything else about the product stays in the API.
+ */
+export const externalProducts = productsSchema.table(
+  "external_products",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The configured API's name (SO_PRODUCT_APIS), e.g. neso-products. */
+    api: text().notNull(),
+    externalId: text("external_id").notNull(),
+    /** The SO publishing it: an Organisation in the users subgraph (configured, no foreign key). */
+    operatorId: uuid("operator_id").notNull(),
+    /** When the hub first saw it. */
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("external_products_api_external_id_unique").on(t.api, t.externalId)],
+);

@@ -1,6 +1,7 @@
 import { notFound, requireReferences, requireUuid, type EntityReferences } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import { requireMayUpdate, visibleProducts } from "../access.js";
+import { requireHubProduct } from "../modules/so-product-apis/index.js";
 import type { Repositories } from "../repositories/index.js";
 import {
   directions,
@@ -37,7 +38,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     return { product };
   },
 
-  async updateProduct(_, { input }, { identity }) {
+  async updateProduct(_, { input }, context) {
+    const { identity } = context;
+    await requireHubProduct(context, input.id); // an SO product API's product is read-only here
     const changes = {
       ...(input.name != null && { name: productName(input.name) }),
       ...(input.minimumCapacityKw != null && { minimumCapacityKw: minimumCapacityKw(input.minimumCapacityKw) }),

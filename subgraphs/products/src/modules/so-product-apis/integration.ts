@@ -1,0 +1,65 @@
+import { page, reportPartialFailure, SfeError } from "@sfe/kit";
+import type { GraphQLResolveInfo } from "graphql";
+import type { ProductStatus } from "../../db/schema.js";
+import type { Context } from "../../loaders.js";
+import type { ProductMapper } from "../../mappers.js";
+
+/**
+ * What the products resolvers call to answer hub and SO product API products together (AO.UC4 option 2b).
+ * Kept here, apart from the catalogue's own resolvers, so the hub's product code calls it in one line each.
+ */
+
+/** Hub products by code, then id (the repository's order), so a page of the merged list is stable. */
+const byCodeThenId = (a: ProductMapper, b: ProductMapper) =>
+  a.code < b.code ? -1 : a.code > b.code ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/**
+ * `Query.products`: the hub's page merged with every configured API's products (of `ownerId`, in `status`).
+ * An API that fails contributes nothing and adds an error naming it (UPSTREAM_UNAVAILABLE, `registry`),
+ * within its client's time bound; the hub's products and the other APIs' still come back.
+ */
+export async function listWithSoProducts(
+  context: Context,
+  info: Pick<GraphQLResolveInfo, "path">,
+  args: { ownerId?: string | null; status?: ProductStatus | null; first?: number | null; offset?: number | null },
+  hubList: (limits: { limit: number; offset: number }) => Promise<ProductMapper[]>,
+): Promise<ProductMapper[]> {
+  const { limit, offset } = page(args.first, args.offset, 500);
+  const soProducts = context.loaders.soProducts;
+  const apis = soProducts.apis(args.ownerId);
+  if (apis.length === 0) return hubList({ limit, offset });
+  const [hub, ...external] = await Promise.all([
+    // Enough of the hub's list to cut the merged page from.
+    hubList({ limit: offset + limit, offset: 0 }),
+    ...apis.map((api) =>
+      soProducts.list(api).catch((error: unknown) => {
+        if (!(error instanceof SfeError && error.extensions.code === "UPSTREAM_UNAVAILABLE")) throw error;
+        reportPartialFailure(context, info, error);
+        return [];
+      }),
+    ),
+  ]);
+  const wanted = external.flat().filter((product) => args.status == null || product.status === args.status);
+  return [...hub, ...wanted].sort(byCodeThenId).slice(offset, offset + limit);
+}
+
+/** `Query.product` and `Product.__resolveReference`: the hub's product, else the external product with that hub id. */
+export async function productWithSoProducts(
+  context: Context,
+  id: string,
+  hubProduct: () => Promise<ProductMapper | null>,
+): Promise<ProductMapper | null> {
+  return (await hubProduct()) ?? context.loaders.soProducts.byId(id);
+}
+
+/** Before a hub write: an external product is read-only in the hub (FORBIDDEN naming its API). */
+export async function requireHubProduct(context: Context, id: string): Promise<void> {
+  const mapping = await context.loaders.soProducts.mapping(id);
+  if (mapping) {
+    throw new SfeError(
+      "FORBIDDEN",
+      `Product ${id} is published by the SO product API ${mapping.api} (as ${mapping.externalId}) and is read-only in the hub: change it there`,
+      { registry: mapping.api, externalId: mapping.externalId },
+    );
+  }
+}
