@@ -1,9 +1,11 @@
 /** `npm start`: migrate, load the demo data, run every subgraph and the gateway; Ctrl-C stops it all. */
 import { extraSubgraphSettings, extraSubgraphsOf } from "@sfe/gateway/config";
 import { exitWith, onShutdown, parseConfig, port, subgraphEnv, z } from "@sfe/kit";
-import { DEMO_PASSWORD, seedDemoData } from "./demo/seed.js";
+import { DEMO_PASSWORD, DEMO_SO_IDS, seedDemoData } from "./demo/seed.js";
 import { startStack } from "./stack.js";
 import { createCarRegistry, demoRegister } from "@sfe/car-registry";
+import { createDsoProductsApi } from "@sfe/dso-products-registry";
+import { createNesoProductsApi } from "@sfe/neso-products-registry";
 
 try {
   const { DATABASE_URL, PGLITE_DIR, HOST } = parseConfig(subgraphEnv(4000), process.env);
@@ -25,6 +27,18 @@ try {
   const car = process.env.CAR_URL
     ? null
     : await createCarRegistry({ records: demoRegister(), port: config.PORT === 0 ? 0 : 4100, host: HOST });
+  // The stand-in SO product APIs for the demo's NESO and UKPN, unless SO_PRODUCT_APIS names real ones.
+  const soApis =
+    process.env.SO_PRODUCT_APIS || config.DEMO_DATA !== "true"
+      ? null
+      : await Promise.all([
+          createNesoProductsApi({ port: config.PORT === 0 ? 0 : 4101, host: HOST }),
+          createDsoProductsApi({ port: config.PORT === 0 ? 0 : 4102, host: HOST }),
+        ]);
+  const soProductApis = soApis && [
+    { name: "neso-products", kind: "neso", operatorId: DEMO_SO_IDS.neso, url: soApis[0].url },
+    { name: "ukpn-products", kind: "dso", operatorId: DEMO_SO_IDS.ukpn, url: soApis[1].url },
+  ];
   // Read at start and at each poll, like the standalone gateway; the example joins once it is up.
   const example: { name: string; url: string }[] = [];
   const extraSubgraphs = () => [...extraSubgraphsOf(config), ...example];
@@ -35,7 +49,12 @@ try {
     host: HOST,
     port: config.PORT,
     seed: config.DEMO_DATA === "true" ? (db) => seedDemoData(db, { log: console.log }) : undefined,
-    env: { PUBLIC_URL: `http://${HOST}:${config.PORT}`, ...(car && { CAR_URL: car.url }), ...process.env },
+    env: {
+      PUBLIC_URL: `http://${HOST}:${config.PORT}`,
+      ...(car && { CAR_URL: car.url }),
+      ...(soProductApis && { SO_PRODUCT_APIS: JSON.stringify(soProductApis) }),
+      ...process.env,
+    },
     log: console.log,
     gateway: {
       production: config.NODE_ENV === "production",
@@ -61,6 +80,10 @@ try {
   }
   for (const running of stack.subgraphs.values()) console.log(`  ${running.name.padEnd(13)} ${running.url}`);
   if (car) console.log(`  ${"CAR stand-in".padEnd(13)} ${car.url}/v1/assets`);
+  if (soApis) {
+    console.log(`  ${"NESO products".padEnd(13)} ${soApis[0].url}/v1/services (stand-in SO product API)`);
+    console.log(`  ${"UKPN products".padEnd(13)} ${soApis[1].url}/api/v2/flexibility-products (stand-in SO product API)`);
+  }
   for (const extra of extraSubgraphs()) console.log(`  ${extra.name.padEnd(13)} ${extra.url} (extra subgraph)`);
   const demo = config.DEMO_DATA === "true";
   console.log(`
@@ -82,6 +105,7 @@ Ctrl-C stops everything.`);
     await stack.stop();
     await soExample?.stop();
     await car?.stop();
+    await Promise.all((soApis ?? []).map((api) => api.stop()));
   });
 } catch (error) {
   exitWith(error);

@@ -87,6 +87,9 @@ const ADMIN_ORG = "SFE Hub Administration";
 
 const orgKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase();
 
+/** The demo's system operators' organisation ids (stable across starts): npm start configures their SO product APIs. */
+export const DEMO_SO_IDS = { neso: stableId("organisation", orgKey(NESO)), ukpn: stableId("organisation", orgKey(UKPN)) };
+
 const SYSTEM_OPERATORS: OrgSeed[] = [
   { key: orgKey(NESO), name: NESO, companyNumber: "11014226", roles: ["SYSTEM_OPERATOR"], areas: ["*"] },
   // UKPN's licence areas: Eastern, London, South Eastern.
