@@ -260,6 +260,34 @@ describe("an external product by id", () => {
   });
 });
 
+describe("Organisation.products", () => {
+  const ORGS = /* GraphQL */ `
+    query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id products { code source { name } } } } }`;
+  const representations = [NESO, UKPN, NESO].map((id) => ({ __typename: "Organisation", id }));
+
+  it("holds the products an organisation's API publishes beside its hub products, one listing per API however many ask", async () => {
+    const result = await counting(() => execute(subgraphWith(), ORGS, { r: representations }, as.investor));
+    expect(result.value.errors).toBeUndefined();
+    const [ofNeso, ofUkpn] = result.value.data!._entities as { products: { code: string; source: { name: string } }[] }[];
+    expect(ofNeso!.products.map((p) => p.code)).toEqual([...ofNeso!.products.map((p) => p.code)].sort());
+    expect(new Set(ofNeso!.products.map((p) => p.source.name))).toEqual(new Set(["hub", "neso-products"]));
+    expect(ofUkpn!.products.every((p) => p.source.name === "ukpn-products")).toBe(true);
+    expect({ neso: result.neso, dso: result.dso }).toEqual({ neso: 2, dso: 2 });
+  });
+
+  it("answers the hub's products with an error at the field when the organisation's API is down", async () => {
+    neso.setDown(true);
+    const result = await execute(subgraphWith({ retries: 0 }), ORGS, { r: representations.slice(0, 1) }, as.investor);
+    expect((result.data!._entities as { products: { code: string }[] }[])[0]!.products.map((p) => p.code)).toEqual(["BR"]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        path: ["_entities", 0, "products"],
+        extensions: { code: "UPSTREAM_UNAVAILABLE", registry: "neso-products" },
+      }),
+    ]);
+  });
+});
+
 describe("configuration (SO_PRODUCT_APIS)", () => {
   const parse = (value: string) => soProductApisSettings({ SO_PRODUCT_APIS: value });
 

@@ -82,14 +82,21 @@ export function createSoProductApis({ apis: configured, mappings, ...settings }:
         (row) => row.id,
       );
       const records = new Map(apis.map((api) => [api.name, api.client.loader()]));
+      // One listing per API and request, however many fields ask (products, each Organisation.products).
+      const listed = new Map<string, Promise<ExternalProductRecord[]>>();
+      async function list(api: SoProductApi): Promise<ExternalProductRecord[]> {
+        const externalIds = await api.client.read("listing", api.adapter.list);
+        const rows = await mappings.register(api.name, api.operatorId, externalIds);
+        const found = await api.client.byKeys(rows.map((row) => row.externalId));
+        for (const row of rows) mapping.prime(row.id, row);
+        return rows.flatMap((row, i) => (found[i] ? [toProduct(api, row, found[i])] : []));
+      }
       return {
         apis: (operatorId) => apis.filter((api) => operatorId == null || api.operatorId === operatorId),
-        async list(api) {
-          const externalIds = await api.client.read("listing", api.adapter.list);
-          const rows = await mappings.register(api.name, api.operatorId, externalIds);
-          const found = await api.client.byKeys(rows.map((row) => row.externalId));
-          for (const row of rows) mapping.prime(row.id, row);
-          return rows.flatMap((row, i) => (found[i] ? [toProduct(api, row, found[i])] : []));
+        list(api) {
+          const pending = listed.get(api.name) ?? list(api);
+          listed.set(api.name, pending);
+          return pending;
         },
         mapping: (id) => mapping.load(id),
         async byId(id) {

@@ -6,7 +6,7 @@ import { resolvers } from "./resolvers.js";
 
 export { type SoProductApis, createSoProductApis } from "./catalogue.js";
 export { soProductApisEnv, soProductApisSettings } from "./config.js";
-export { listWithSoProducts, productWithSoProducts, requireHubProduct } from "./integration.js";
+export { listWithSoProducts, ownerProductsWithSoProducts, productWithSoProducts, requireHubProduct } from "./integration.js";
 export { createExternalProductRepository } from "./repository.js";
 
 /**

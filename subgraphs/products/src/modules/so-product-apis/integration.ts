@@ -31,16 +31,36 @@ export async function listWithSoProducts(
   const [hub, ...external] = await Promise.all([
     // Enough of the hub's list to cut the merged page from.
     hubList({ limit: offset + limit, offset: 0 }),
-    ...apis.map((api) =>
-      soProducts.list(api).catch((error: unknown) => {
-        if (!(error instanceof SfeError && error.extensions.code === "UPSTREAM_UNAVAILABLE")) throw error;
-        reportPartialFailure(context, info, error);
-        return [];
-      }),
-    ),
+    ...apis.map((api) => orNothing(context, info, soProducts.list(api))),
   ]);
   const wanted = external.flat().filter((product) => args.status == null || product.status === args.status);
   return [...hub, ...wanted].sort(byCodeThenId).slice(offset, offset + limit);
+}
+
+/**
+ * `Organisation.products`: the organisation's hub products and those of the APIs it publishes through, by
+ * code; a failed API adds an error naming it, as in `products`.
+ */
+export async function ownerProductsWithSoProducts(
+  context: Context,
+  info: Pick<GraphQLResolveInfo, "path">,
+  ownerId: string,
+  hubProducts: () => Promise<ProductMapper[]>,
+): Promise<ProductMapper[]> {
+  const soProducts = context.loaders.soProducts;
+  const apis = soProducts.apis(ownerId);
+  if (apis.length === 0) return hubProducts();
+  const [hub, ...external] = await Promise.all([hubProducts(), ...apis.map((api) => orNothing(context, info, soProducts.list(api)))]);
+  return [...hub, ...external.flat()].sort(byCodeThenId);
+}
+
+/** An API's products, or none when it is unavailable (the failure reported with the field's answer). */
+function orNothing(context: Context, info: Pick<GraphQLResolveInfo, "path">, products: Promise<ProductMapper[]>): Promise<ProductMapper[]> {
+  return products.catch((error: unknown) => {
+    if (!(error instanceof SfeError && error.extensions.code === "UPSTREAM_UNAVAILABLE")) throw error;
+    reportPartialFailure(context, info, error);
+    return [];
+  });
 }
 
 /** `Query.product` and `Product.__resolveReference`: the hub's product, else the external product with that hub id. */
