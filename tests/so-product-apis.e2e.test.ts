@@ -97,5 +97,14 @@ describe("SO product APIs through the gateway", () => {
     } finally {
       neso.setLatency(0);
     }
+    // The products subgraph's /readyz says how each API's client stands.
+    const ready = await (await fetch(stack.subgraphs.get("products")!.url.replace(/graphql$/, "readyz"))).json();
+    expect(ready).toMatchObject({
+      ready: true,
+      registries: {
+        "neso-products": { breaker: "CLOSED", consecutiveFailures: 1 },
+        "ukpn-products": { breaker: "CLOSED", consecutiveFailures: 0 },
+      },
+    });
   });
 });

@@ -7,6 +7,7 @@ import {
   createSoProductApis,
   createSoProductApisModule,
   type SoProductApis,
+  soProductApisReadiness,
   soProductApisSettings,
 } from "./modules/so-product-apis/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
@@ -44,6 +45,7 @@ export function createProductsSubgraph({
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos, soProductApis),
+    routes: [soProductApisReadiness(soProductApis)],
     close: () => soProductApis.close(),
   });
 }
