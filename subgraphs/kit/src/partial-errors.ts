@@ -13,13 +13,12 @@ import { formatError, SfeError } from "./errors.js";
 const reported = new WeakMap<object, GraphQLError[]>();
 
 export function reportPartialFailure(context: object, info: Pick<GraphQLResolveInfo, "path">, error: unknown): void {
-  // Anything but a coded error is masked by formatError, as if the resolver had thrown it.
-  const coded = error instanceof SfeError ? error : new SfeError("INTERNAL_SERVER_ERROR", "Internal server error");
-  const located = new GraphQLError(coded.message, {
-    path: responsePathAsArray(info.path),
-    extensions: coded.extensions,
-    originalError: coded,
-  });
+  const path = responsePathAsArray(info.path);
+  // Anything but a coded error is logged and masked by formatError, as if the resolver had thrown it.
+  const located =
+    error instanceof SfeError
+      ? new GraphQLError(error.message, { path, extensions: error.extensions, originalError: error })
+      : new GraphQLError("Internal server error", { path, originalError: error instanceof Error ? error : new Error(String(error)) });
   const list = reported.get(context) ?? [];
   list.push(located);
   reported.set(context, list);
