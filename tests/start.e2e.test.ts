@@ -97,13 +97,18 @@ describe("npm start", () => {
       admin,
     );
     expect(data.assets).toHaveLength(3);
+    // Products from the stand-in SO product APIs npm start runs for the demo's NESO and UKPN.
+    const catalogue = await gqlOk(hub.url, `{ products { source { name } } }`, {}, admin);
+    expect(new Set(catalogue.products.map((p: { source: { name: string } }) => p.source.name))).toEqual(
+      new Set(["hub", "neso-products", "ukpn-products"]),
+    );
     // Give anything started in the background (cloud metadata detectors, metric exporters) time to try.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const outbound = hub.connections().filter((c) => c.kind !== "connect" || !c.path);
     expect(outbound.length).toBeGreaterThan(0); // the recorder works: subgraph and CAR calls are seen
     const foreign = outbound.filter((c) => !LOOPBACK.has(String(c.host)) || (c.kind === "connect" && !hub.ports.has(c.port!)));
     expect(foreign).toEqual([]);
-  });
+  }, 120_000); // start-up alone may take up to startHub's 90 s on a loaded machine
 
   it("turns off introspection, field suggestions and the landing page with NODE_ENV=production", async () => {
     const hub = await startHub({ DEMO_DATA: "false", NODE_ENV: "production" });
@@ -113,5 +118,5 @@ describe("npm start", () => {
     expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
     const landing = await fetch(hub.url, { headers: { accept: "text/html" } });
     expect(await landing.text()).not.toMatch(/<html/i);
-  });
+  }, 120_000);
 });
