@@ -44,6 +44,9 @@ export const ENTITY_OWNERS: Record<string, string> = {
   Conflict: "rules",
 };
 
+/** The hub's own subgraphs (each owns entities above). */
+export const HUB_SUBGRAPHS: readonly string[] = [...new Set(Object.values(ENTITY_OWNERS))];
+
 export interface ReferenceOptions {
   /** The owning subgraph's GraphQL URL, looked up at call time (ports may be chosen at start). */
   urlOf(subgraph: string): string | undefined;
