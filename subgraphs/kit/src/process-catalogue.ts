@@ -154,8 +154,8 @@ export function requireKnownProcessSteps(typeDefs: DocumentNode): void {
 export const PROCESS_OPERATIONS_PATH = "/internal/process-operations";
 
 /**
- * `POST /internal/process-operations` → `{ operations: [{ operation, subgraph, codes }] }`: this subgraph's Query
- * and Mutation fields and their steps, for the products subgraph to answer `ProcessStep.operations` (the
+ * `POST /internal/process-operations` → `{ subgraph, operations: [{ operation, subgraph, codes }] }`: this subgraph's
+ * Query and Mutation fields and their steps, for the products subgraph to answer `ProcessStep.operations` (the
  * directive is not composed into the supergraph, so each subgraph tells its own). Only the gateway's tokens for
  * this subgraph, and only for a signed-in caller, as `Query.processSteps` itself.
  */
