@@ -3,6 +3,7 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createEligibilityModule } from "./modules/eligibility/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -28,6 +29,7 @@ export function createProductsSubgraph({
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    createEligibilityModule({ products: repos.products, zones: repos.zones }),
   ]);
   return createSubgraph({
     name: "products",
