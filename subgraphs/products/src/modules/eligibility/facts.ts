@@ -37,12 +37,16 @@ function capacities(entity: Capacities) {
   };
 }
 
-export function assetSubject(asset: AssetFields & Capacities): Subject {
+/** An Asset representation (its generated type admits one without the required fields: checked here). */
+export function assetSubject(representation: object): Subject {
+  const asset = representation as AssetFields & Capacities;
   const member = memberFacts(asset);
   return { kind: "asset", ...capacities(asset), gspGroups: member.gspGroup ? [member.gspGroup] : [], members: [member] };
 }
 
-export function unitSubject(unit: Capacities & { gspGroups?: unknown; members?: unknown }): Subject {
+/** A MarketUnit representation, its members as the assets subgraph answers them (those the caller may see). */
+export function unitSubject(representation: object): Subject {
+  const unit = representation as Capacities & { gspGroups?: unknown; members?: unknown };
   const members = Array.isArray(unit.members) ? (unit.members as (AssetFields | null)[]).filter((m) => m != null).map(memberFacts) : [];
   const gspGroups = Array.isArray(unit.gspGroups) ? unit.gspGroups.filter((g): g is string => typeof g === "string") : [];
   return { kind: "unit", ...capacities(unit), gspGroups, members };

@@ -24,9 +24,9 @@ async function eligibility(
 
 export const resolvers = (deps: CatalogueDeps): Resolvers => ({
   Asset: {
-    eligibility: (asset, { productIds }, context) => eligibility(deps, () => assetSubject(asset as never), productIds, context),
+    eligibility: (asset, { productIds }, context) => eligibility(deps, () => assetSubject(asset), productIds, context),
   },
   MarketUnit: {
-    eligibility: (unit, { productIds }, context) => eligibility(deps, () => unitSubject(unit as never), productIds, context),
+    eligibility: (unit, { productIds }, context) => eligibility(deps, () => unitSubject(unit), productIds, context),
   },
 });
