@@ -197,17 +197,13 @@ export const technology: Rule = (subject, product) => {
   }
   const outside = categories.filter((code) => !product.eligibleTechnologies.includes(code));
   const eligible = `the product's eligible technologies (${list(product.eligibleTechnologies)})`;
-  const noun =
-    subject.kind === "asset" ? "category" : outside.length > 1 || categories.length > 1 ? "members' categories" : "members' category";
+  const named = (codes: string[]) => {
+    const noun = `${subject.kind === "asset" ? "" : "members' "}${codes.length > 1 ? "categories" : "category"}`;
+    return `${noun} ${list(codes)} ${codes.length > 1 ? "are" : "is"}`;
+  };
   return outside.length === 0
-    ? check("TECHNOLOGY", "R-ELG-5", "MET", `${noun} ${list(categories)} ${categories.length > 1 ? "are" : "is"} among ${eligible}`, values)
-    : check(
-        "TECHNOLOGY",
-        "R-ELG-5",
-        "NOT_MET",
-        `${noun} ${list(outside)} ${outside.length > 1 ? "are" : "is"} not among ${eligible}`,
-        values,
-      );
+    ? check("TECHNOLOGY", "R-ELG-5", "MET", `${named(categories)} among ${eligible}`, values)
+    : check("TECHNOLOGY", "R-ELG-5", "NOT_MET", `${named(outside)} not among ${eligible}`, values);
 };
 
 /**
