@@ -4,7 +4,7 @@
  * products subgraph answers every (asset, product) in one request, so 1 asset and 30 cost the same requests.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let fspA: Awaited<ReturnType<typeof stack.signUp>>;
@@ -184,6 +184,27 @@ describe("who is answered, and bad input", () => {
     expect(own.asset.eligibility).toHaveLength(5);
     const list = await gqlOk(stack.url, MY_ASSETS, { n: 100 }, fspB.as);
     expect(list.assets.map((a: { id: string }) => a.id)).toEqual([ids.assetOfB]);
+  });
+
+  it("answers a system operator for the assets in its area only, and a hub administrator for all", async () => {
+    const soIn = async (email: string, areas: string[]) => {
+      const so = await stack.signUp(email, "SYSTEM_OPERATOR", `SO ${areas.join(" ")}`);
+      await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: so.userId }, stack.admin);
+      await gqlOk(
+        stack.url,
+        `mutation ($o: ID!, $a: [String!]!) { updateOrganisation(input: { id: $o, areas: $a }) { organisation { id } } }`,
+        { o: so.organisationId, a: areas },
+        stack.admin,
+      );
+      return signIn(stack.url, email, PASSWORD); // roles and areas are in the token: sign in again
+    };
+    const london = await gqlOk(stack.url, MY_ASSETS, { n: 100 }, await soIn("ed@london-so.test", ["_C"]));
+    expect(london.assets).toHaveLength(31); // FSP A's 30 and FSP B's one, all in _C
+    expect(london.assets.every((a: { eligibility: unknown[] }) => a.eligibility.length === 5)).toBe(true);
+    const eastern = await gqlOk(stack.url, MY_ASSETS, { n: 100 }, await soIn("ed@eastern-so.test", ["_A"]));
+    expect(eastern.assets).toEqual([]);
+    const all = await gqlOk(stack.url, MY_ASSETS, { n: 100 }, stack.admin);
+    expect(all.assets).toHaveLength(31);
   });
 
   it("refuses malformed product ids and more than 100 (BAD_USER_INPUT); the assets still answer", async () => {
