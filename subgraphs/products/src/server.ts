@@ -4,6 +4,7 @@ import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createProcessModule } from "./modules/process/index.js";
+import { createEligibilityModule } from "./modules/eligibility/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -30,6 +31,7 @@ export function createProductsSubgraph({
     },
     createZonesModule({ zones: repos.zones, references }),
     createProcessModule({ typeDefs, references }),
+    createEligibilityModule({ products: repos.products, zones: repos.zones }),
   ]);
   return createSubgraph({
     name: "products",
