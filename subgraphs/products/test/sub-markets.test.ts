@@ -77,9 +77,15 @@ describe("sub-markets", () => {
       locations: ["UKPN_HENDON_WAY"],
       subMarketId,
     });
-    const CREATE_PRODUCT = `mutation ($input: CreateProductInput!) { createProduct(input: $input) { product { code subMarket { id name } } } }`;
+    const CREATE_PRODUCT = `mutation ($input: CreateProductInput!) {
+      createProduct(input: $input) { product { code subMarket { id name } currentVersion { locations zones { code operator { id } } } } } }`;
     const ok = await execute(subgraph, CREATE_PRODUCT, { input: product(id, UKPN, "SAOU") }, AS_UKPN);
-    expect(ok.data?.createProduct.product).toEqual({ code: "SAOU", subMarket: { id, name: "DSO Local Constraint Market – UKPN" } });
+    expect(ok.data?.createProduct.product).toEqual({
+      code: "SAOU",
+      subMarket: { id, name: "DSO Local Constraint Market – UKPN" },
+      // The location scope's zone codes resolve to the zones.
+      currentVersion: { locations: ["UKPN_HENDON_WAY"], zones: [{ code: "UKPN_HENDON_WAY", operator: { id: UKPN } }] },
+    });
     const theirs = await execute(subgraph, CREATE_PRODUCT, { input: { ...product(id, NESO, "DCL"), locations: ["GB"] } }, AS_NESO);
     expect(errorCodes(theirs)).toEqual(["BAD_USER_INPUT"]);
     expect(errorCodes(await execute(subgraph, CREATE_PRODUCT, { input: product(MISSING_ID, UKPN, "PR") }, AS_UKPN))).toEqual([

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { DatabaseHandle } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
-import { as, countRows, createTestDatabase, errorCodes, execute, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { as, countRows, createTestDatabase, errorCodes, execute, orgs, raceAtRowLock, setUpSubgraph } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
 import type { ObjectTypeDefinitionNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type createProductsSubgraph, type createRepositories, productsModule, typeDefs } from "../src/server.js";
@@ -211,6 +212,24 @@ describe("versions", () => {
     // Only the administrator publishes a version, an old one too.
     const byOwner = await execute(subgraph, SET_STATUS, { input: { id: product.currentVersion.id, status: "PUBLISHED" } }, AS_NESO);
     expect(errorCodes(byOwner)).toEqual(["FORBIDDEN"]);
+  });
+
+  it("of two racing revisions one makes version 2, the other is refused (the product row is locked)", async () => {
+    const product = await publishedProduct("PQR-RACE");
+    const revise = (durationMinutes: number) => () =>
+      execute(subgraph, REVISE, { input: { productId: product.id, durationMinutes } }, AS_NESO);
+    const results = await raceAtRowLock(
+      handle,
+      (tx) => tx.execute(sql`select id from products.products where id = ${product.id} for update`),
+      [revise(20), revise(25)],
+    );
+    const outcomes = results.map((r) => (r.status === "fulfilled" ? (errorCodes(r.value)[0] ?? "ok") : "threw"));
+    expect(outcomes.sort()).toEqual(["CONFLICT", "ok"]);
+    const versions = (await ok(PRODUCT, { id: product.id }, AS_NESO)).product.versions as Version[];
+    expect(versions.map((v) => [v.version, v.status])).toEqual([
+      [1, "PUBLISHED"],
+      [2, "DRAFT"],
+    ]);
   });
 
   it("validates a revision like a new product: BAD_USER_INPUT, nothing written", async () => {
