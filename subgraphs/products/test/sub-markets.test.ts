@@ -96,6 +96,9 @@ describe("sub-markets", () => {
       execute(subgraph, `query ($id: ID!) { subMarket(id: $id) { products { code } } }`, { id }, identity);
     expect((await read(AS_UKPN)).data?.subMarket.products).toEqual([{ code: "SAOU" }]);
     expect((await read(FSP)).data?.subMarket.products).toEqual([]);
+    const listed = `query ($id: ID!) { products(subMarketId: $id) { code } }`;
+    expect((await execute(subgraph, listed, { id }, AS_UKPN)).data?.products).toEqual([{ code: "SAOU" }]);
+    expect((await execute(subgraph, listed, { id: MISSING_ID }, AS_UKPN)).data?.products).toEqual([]);
   });
 
   it("refuses bad input: an unknown zone, another SO's zone, no geography, a long objective", async () => {
