@@ -1,6 +1,7 @@
 import type DataLoader from "dataloader";
 import { loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
 import type { ProductVisibility } from "./access.js";
+import { createQualificationLoaders } from "./modules/qualification/repository.js";
 import type { Repositories } from "./repositories/index.js";
 
 /**
@@ -28,6 +29,12 @@ export function createLoaders(repos: Repositories) {
       (ids: readonly string[]) => repos.zones.byIds(ids),
       (row) => row.id,
     ),
+    /** Organisations' commercial qualifications, by organisation id. */
+    commercialQualification: loaderByKey(
+      (ids: readonly string[]) => repos.counterparty.byOrganisationIds(ids),
+      (row) => row.organisationId,
+    ),
+    qualification: createQualificationLoaders(repos.qualification),
   };
 }
 

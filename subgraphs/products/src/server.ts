@@ -3,6 +3,8 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createCounterpartyQualificationModule } from "./modules/counterparty-qualification/index.js";
+import { createQualificationModule, type OnQualified } from "./modules/qualification/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -19,7 +21,9 @@ export function createProductsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  onQualified,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; onQualified?: OnQualified }) {
+  const qualification = createQualificationModule({ qualification: repos.qualification, references, verifier, onQualified });
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
@@ -28,6 +32,8 @@ export function createProductsSubgraph({
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    createCounterpartyQualificationModule({ counterparty: repos.counterparty, references }),
+    qualification,
   ]);
   return createSubgraph({
     name: "products",
@@ -36,6 +42,7 @@ export function createProductsSubgraph({
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
+    routes: qualification.routes,
   });
 }
 

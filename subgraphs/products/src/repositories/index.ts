@@ -1,9 +1,17 @@
 import type { Database } from "@sfe/kit";
+import { createCounterpartyQualificationRepository } from "../modules/counterparty-qualification/repository.js";
+import { createQualificationRepository } from "../modules/qualification/repository.js";
 import { createZoneRepository } from "../modules/zones/repository.js";
 import { createProductRepository } from "./products.js";
 
 export function createRepositories(db: Database) {
-  return { products: createProductRepository(db), zones: createZoneRepository(db) };
+  const counterparty = createCounterpartyQualificationRepository(db);
+  return {
+    products: createProductRepository(db),
+    zones: createZoneRepository(db),
+    counterparty,
+    qualification: createQualificationRepository(db, counterparty),
+  };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
