@@ -38,7 +38,13 @@ export function createProductsSubgraph({
   return createSubgraph({
     name: "products",
     typeDefs,
-    audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product", "ConstraintManagedZone"], verifier },
+    audit: {
+      subgraph: "products",
+      db,
+      table: auditEvents,
+      entityTypes: ["Product", "ConstraintManagedZone", "CommercialQualification", "QualificationApplication", "QualificationAssessment"],
+      verifier,
+    },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),

@@ -427,6 +427,18 @@ describe("one application for two products", () => {
     expect(louisSees[0].reassessmentRequiredAt).toBeTruthy();
     const nesoSees = (await ok(ASSESSMENTS, { needs: true }, AS_NESO)).qualificationAssessments;
     expect(nesoSees.map((a: any) => a.id)).toEqual([nesoAssessment]);
+    // Its trail tells the story, for the FSP and the SO alike.
+    const trail = `query ($p: ID) { qualificationAssessments(productId: $p) { auditEvents { action after } } }`;
+    for (const caller of [AS_LOUIS, AS_NESO]) {
+      const [events] = (await ok(trail, { p: neso }, caller)).qualificationAssessments.map((a: any) => a.auditEvents);
+      expect(events.map((e: any) => `${e.action} ${e.after.status}`)).toEqual([
+        "CREATE UNDER_ASSESSMENT",
+        "STATUS_CHANGE INFO_REQUESTED",
+        "STATUS_CHANGE UNDER_ASSESSMENT",
+        "STATUS_CHANGE QUALIFIED",
+        "STATUS_CHANGE REASSESSMENT_REQUIRED",
+      ]);
+    }
     expect((await ok(STATUS, { s: UNIT, p: neso }, AS_NESO)).qualificationStatus.qualified).toBe(false);
     // Sent again, nothing more changes.
     expect((await internal("/internal/market-units/reassessment", { marketUnitIds: [UNIT] })).body).toEqual({ assessments: [] });

@@ -114,7 +114,7 @@ export interface CommercialCheck {
  * Who may become what: a hub administrator, as market facilitator, assesses an organisation once for every
  * system operator; a qualification is renewed by assessing it again (QUALIFIED with a new validity).
  */
-export const counterpartyQualificationLifecycle = defineLifecycle<CounterpartyQualificationStatus>("CounterpartyQualification", {
+export const counterpartyQualificationLifecycle = defineLifecycle<CounterpartyQualificationStatus>("CommercialQualification", {
   UNDER_ASSESSMENT: ["QUALIFIED", "FAILED"],
   QUALIFIED: ["REVOKED", "UNDER_ASSESSMENT"],
   FAILED: ["UNDER_ASSESSMENT"],
@@ -240,7 +240,7 @@ export type QualificationStatus = "UNDER_ASSESSMENT" | "INFO_REQUESTED" | "QUALI
  * members changed) or REVOKED; a unit needing reassessment is assessed again. Renewing a QUALIFIED one is an update
  * of its validity, not a move.
  */
-export const qualificationLifecycle = defineLifecycle<QualificationStatus>("Qualification", {
+export const qualificationLifecycle = defineLifecycle<QualificationStatus>("QualificationAssessment", {
   UNDER_ASSESSMENT: ["INFO_REQUESTED", "QUALIFIED", "FAILED"],
   INFO_REQUESTED: ["UNDER_ASSESSMENT", "FAILED"],
   QUALIFIED: ["REASSESSMENT_REQUIRED", "REVOKED"],

@@ -25,7 +25,7 @@ export function createCounterpartyQualificationRepository(db: Database) {
     if (created) {
       await appendAudit(tx, auditEvents, actor, {
         action: "CREATE",
-        entityType: "CounterpartyQualification",
+        entityType: "CommercialQualification",
         entityId: created.id,
         after: created,
       });

@@ -411,7 +411,7 @@ export function createQualificationRepository(db: Database, counterparty: Counte
             was = locked.status;
             // Final means final: not even its reason changes.
             if (qualificationLifecycle.isFinal(locked.status)) {
-              throw conflict(`Qualification ${locked.id} is ${locked.status}, which is final`, {
+              throw conflict(`QualificationAssessment ${locked.id} is ${locked.status}, which is final`, {
                 currentStatus: locked.status,
                 requestedStatus: decision.status,
               });
