@@ -64,6 +64,15 @@ afterAll(() => stack?.stop());
 describe("pre-qualification through the gateway", () => {
   it("Louis, commercially qualified, applies once for NESO's and UKPN's products; both SOs assess; a member change makes both REASSESSMENT_REQUIRED", async () => {
     const validity = { validFrom: new Date(Date.now() - DAY).toISOString(), validTo: new Date(Date.now() + 365 * DAY).toISOString() };
+    // Q.1 before Q.2: an organisation signed up is PENDING_VERIFICATION until a hub administrator verifies it.
+    const verify = (organisationId: string) =>
+      gqlOk(
+        stack.url,
+        `mutation ($i: UpdateOrganisationInput!) { updateOrganisation(input: $i) { organisation { status } } }`,
+        { i: { id: organisationId, status: "ACTIVE" } },
+        stack.admin,
+      );
+    await verify(louis.organisationId);
     const checks = ["COMPANY", "CREDIT", "INSURANCE"].map((kind) => ({
       kind,
       passed: true,
@@ -106,15 +115,14 @@ describe("pre-qualification through the gateway", () => {
     await declare(ukpn, saou, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
     await declare(ukpn, saou, { level: "UNIT", kind: "DOCUMENT", commonKey: "unit.single_line_diagram" });
 
-    // The rival is not commercially qualified: refused with a stable code.
-    const refused = await gql(
-      stack.url,
-      APPLY,
-      { i: { subjectType: "ORGANISATION", subjectId: rival.organisationId, productIds: [qr] } },
-      rival.as,
-    );
-    expect(codes(refused)).toEqual(["RULE_VIOLATION"]);
-    expect(refused.errors?.[0]?.extensions?.reason).toBe("COUNTERPARTY_NOT_QUALIFIED");
+    // The rival is neither verified nor, once verified, commercially qualified: refused with stable codes.
+    const rivalApplies = () =>
+      gql(stack.url, APPLY, { i: { subjectType: "ORGANISATION", subjectId: rival.organisationId, productIds: [qr] } }, rival.as);
+    const unverified = await rivalApplies();
+    expect([codes(unverified), unverified.errors?.[0]?.extensions?.reason]).toEqual([["RULE_VIOLATION"], "ORGANISATION_NOT_ACTIVE"]);
+    await verify(rival.organisationId);
+    const unqualified = await rivalApplies();
+    expect([codes(unqualified), unqualified.errors?.[0]?.extensions?.reason]).toEqual([["RULE_VIOLATION"], "COUNTERPARTY_NOT_QUALIFIED"]);
 
     const applied = await gqlOk(
       stack.url,

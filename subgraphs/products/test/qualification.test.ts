@@ -16,13 +16,18 @@ const AS_LOUIS = as.fspA;
 const AS_OTHER = as.fspB;
 const AS_UKPN = as.soA;
 const AS_NESO = as.nationalSo;
+/** Signed up, not yet verified by a hub administrator. */
+const UNVERIFIED = "e0000000-0000-4000-8000-00000000000e";
 const UNIT = "a1000000-0000-4000-8000-0000000000a1";
 const OTHER_UNIT = "b1000000-0000-4000-8000-0000000000b1";
 const DAY = 86_400_000;
 
 // The (stubbed) users and assets subgraphs: Louis's unit is REASSESSMENT_REQUIRED there once its members changed.
 const references: EntityReferences = staticReferences({
-  Organisation: [UKPN, NESO, LOUIS, OTHER_FSP, orgs.fspC],
+  Organisation: Object.fromEntries([
+    ...[UKPN, NESO, LOUIS, OTHER_FSP, orgs.fspC].map((id) => [id, { status: "ACTIVE" }]),
+    [UNVERIFIED, { status: "PENDING_VERIFICATION" }],
+  ]),
   MarketUnit: {
     [UNIT]: { owner: { id: LOUIS }, status: "REASSESSMENT_REQUIRED" },
     [OTHER_UNIT]: { owner: { id: OTHER_FSP }, status: "ACTIVE" },
@@ -167,6 +172,12 @@ describe("commercial qualification (Q.2)", () => {
     expect(errorCodes(await run(ASSESS_COUNTERPARTY, { i: { organisationId: OTHER_FSP, status: "FAILED" } }, as.admin))).toEqual([
       "BAD_USER_INPUT",
     ]);
+    const unverified = await run(ASSESS_COUNTERPARTY, { i: { ...input, organisationId: UNVERIFIED } }, as.admin);
+    expect(errorCodes(unverified)).toEqual(["RULE_VIOLATION"]);
+    expect(unverified.errors?.[0]?.extensions).toMatchObject({
+      reason: "ORGANISATION_NOT_ACTIVE",
+      organisationStatus: "PENDING_VERIFICATION",
+    });
     const request = `mutation ($o: ID!) { requestCommercialQualification(input: { organisationId: $o }) { commercialQualification { status } } }`;
     expect(errorCodes(await run(request, { o: LOUIS }, AS_OTHER))).toEqual(["FORBIDDEN"]);
     expect(await count("counterparty_qualifications")).toBe(before);

@@ -1,7 +1,7 @@
 import { type EntityReferences, requireReferences, requireUuid } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import type { CounterpartyQualificationRepository } from "./repository.js";
-import { commercialDecision } from "./validation.js";
+import { commercialDecision, requireActiveOrganisation } from "./validation.js";
 
 export const resolvers = ({
   counterparty,
@@ -23,7 +23,9 @@ export const resolvers = ({
     async assessCommercialQualification(_, { input }, { identity }) {
       const organisationId = requireUuid(input.organisationId, "organisationId");
       const decision = commercialDecision(input);
-      await requireReferences(references, "Organisation", [organisationId], "organisationId");
+      // Qualifying needs a verified organisation (Q.1 before Q.2); failing or revoking only one that exists.
+      if (decision.status === "QUALIFIED") await requireActiveOrganisation(references, organisationId, "organisationId");
+      else await requireReferences(references, "Organisation", [organisationId], "organisationId");
       return { commercialQualification: await counterparty.assess(organisationId, decision, identity) };
     },
   },

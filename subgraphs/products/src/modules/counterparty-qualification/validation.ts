@@ -1,4 +1,4 @@
-import { badInput, requireText } from "@sfe/kit";
+import { badInput, type EntityReferences, requireText, SfeError } from "@sfe/kit";
 import type { CommercialCheck, CommercialCheckKind, CounterpartyQualificationStatus } from "../../db/schema.js";
 
 const KINDS: readonly CommercialCheckKind[] = ["COMPANY", "CREDIT", "INSURANCE"];
@@ -41,5 +41,25 @@ export function commercialDecision(input: {
       return { status: input.status, reason: requireText(input.reason, "reason", 1000), ...(checks.length > 0 && { checks }) };
     default:
       throw badInput(`status must be QUALIFIED, FAILED or REVOKED, got ${input.status}`, "status");
+  }
+}
+
+/**
+ * The organisation exists and is ACTIVE (verified, not suspended) in the users subgraph, asked as the caller:
+ * an unverified or suspended organisation is neither qualified nor applies. BAD_USER_INPUT naming `field` when
+ * there is no such organisation, RULE_VIOLATION (reason ORGANISATION_NOT_ACTIVE) when it is not ACTIVE.
+ */
+export async function requireActiveOrganisation(references: EntityReferences, organisationId: string, field: string): Promise<void> {
+  const [organisation] = await references.lookup<{ status?: string }>("Organisation", [organisationId], "status");
+  if (!organisation) throw badInput(`${field}: Organisation ${organisationId} does not exist`, field);
+  if (organisation.status !== "ACTIVE") {
+    throw new SfeError(
+      "RULE_VIOLATION",
+      `Organisation ${organisationId} is ${organisation.status ?? "not verified"}: only an ACTIVE (verified) organisation qualifies`,
+      {
+        reason: "ORGANISATION_NOT_ACTIVE",
+        organisationStatus: organisation.status ?? null,
+      },
+    );
   }
 }

@@ -2,6 +2,7 @@ import { badInput, type EntityReferences, forbidden, notFound, page, requireUuid
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { canChangeProduct, canSeeProduct, visibleProducts } from "../../access.js";
 import type { Context } from "../../loaders.js";
+import { requireActiveOrganisation } from "../counterparty-qualification/validation.js";
 import type { ApplicationRequirementMapper, PrequalificationRequirementMapper as RequirementRow } from "./mappers.js";
 import { effectiveStatus, type OnQualified, type QualificationRepository, viewerOf } from "./repository.js";
 import { assessmentDecision, mergeRequirements, productIdList, requirementValues } from "./validation.js";
@@ -62,6 +63,7 @@ export const resolvers = ({
         if (subject?.owner?.id !== applicantId)
           throw badInput(`subjectId: ${subjectId} is not a ${typename} of your organisation`, "subjectId");
       }
+      await requireActiveOrganisation(references, applicantId, "subjectId");
       const application = await qualification.apply({ applicantId, subjectType: input.subjectType, subjectId, productIds }, identity);
       return { application };
     },
