@@ -25,7 +25,7 @@ async function verifiedSo(email: string, organisation: string) {
 
 const REGISTER_ASSET = `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "Home battery", categoryCode: "BESS",
   importCapacityKw: 500, exportCapacityKw: 500, energyCapacityKwh: 1000, meterPointId: $m }) { asset { id } } }`;
-const CREATE_PRODUCT = `mutation ($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }`;
+const CREATE_PRODUCT = `mutation ($i: CreateProductInput!) { createProduct(input: $i) { product { id currentVersion { id } } } }`;
 const DECLARE = `mutation ($i: DeclarePrequalificationRequirementInput!) { declarePrequalificationRequirement(input: $i) { requirement { id } } }`;
 const APPLY = `mutation ($i: ApplyForQualificationInput!) { applyForQualification(input: $i) { application { id requirements { key } } } }`;
 const ANSWER = `mutation ($i: AnswerQualificationRequirementsInput!) { answerQualificationRequirements(input: $i) { application { id } } }`;
@@ -87,33 +87,45 @@ describe("pre-qualification through the gateway", () => {
     const standing = await gqlOk(stack.url, `{ me { organisation { name commercialQualification { status } } } }`, {}, louis.as);
     expect(standing.me.organisation).toEqual({ name: "PQ Flex Ltd", commercialQualification: { status: "QUALIFIED" } });
 
-    const product = async (owner: Account, code: string) =>
-      (
-        await gqlOk(
-          stack.url,
-          CREATE_PRODUCT,
-          {
-            i: {
-              ownerId: owner.organisationId,
-              code,
-              name: code,
-              serviceType: "AVAILABILITY_AND_UTILISATION",
-              directions: ["DEMAND_TURN_DOWN"],
-              minimumCapacityKw: 100,
-              status: "PUBLISHED",
-            },
-          },
-          stack.admin,
-        )
-      ).createProduct.product.id as string;
-    const qr = await product(neso, "QR");
-    const saou = await product(ukpn, "SAOU");
-    const declare = (so: typeof neso, productId: string, fields: Record<string, unknown>) =>
-      gqlOk(stack.url, DECLARE, { i: { productId, description: "Per the product's rules", ...fields } }, so.verified);
-    await declare(neso, qr, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
-    await declare(neso, qr, { level: "UNIT", kind: "DATA_FIELD", valueType: "NUMBER", commonKey: "unit.response_seconds" });
-    await declare(ukpn, saou, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
-    await declare(ukpn, saou, { level: "UNIT", kind: "DOCUMENT", commonKey: "unit.single_line_diagram" });
+    // Each SO drafts its product and declares what its version 1 asks; a hub administrator publishes it.
+    const product = async (so: typeof neso, code: string) => {
+      const input = {
+        ownerId: so.organisationId,
+        code,
+        name: code,
+        serviceType: "AVAILABILITY_AND_UTILISATION",
+        directions: ["DEMAND_TURN_DOWN"],
+        minimumCapacityKw: 100,
+      };
+      const { createProduct } = await gqlOk(stack.url, CREATE_PRODUCT, { i: input }, so.verified);
+      return { id: createProduct.product.id as string, versionId: createProduct.product.currentVersion.id as string };
+    };
+    const qrProduct = await product(neso, "QR");
+    const saouProduct = await product(ukpn, "SAOU");
+    const declare = (so: typeof neso, productVersionId: string, fields: Record<string, unknown>) =>
+      gqlOk(stack.url, DECLARE, { i: { productVersionId, description: "Per the product's rules", ...fields } }, so.verified);
+    await declare(neso, qrProduct.versionId, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
+    await declare(neso, qrProduct.versionId, {
+      level: "UNIT",
+      kind: "DATA_FIELD",
+      valueType: "NUMBER",
+      commonKey: "unit.response_seconds",
+    });
+    await declare(ukpn, saouProduct.versionId, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
+    await declare(ukpn, saouProduct.versionId, { level: "UNIT", kind: "DOCUMENT", commonKey: "unit.single_line_diagram" });
+    const qr = qrProduct.id;
+    const saou = saouProduct.id;
+    // Not yet published: no application.
+    const early = await gql(stack.url, APPLY, { i: { subjectType: "MARKET_UNIT", subjectId: unitId, productIds: [qr] } }, louis.as);
+    expect(codes(early)).toEqual(["BAD_USER_INPUT"]);
+    for (const id of [qr, saou]) {
+      await gqlOk(
+        stack.url,
+        `mutation ($i: UpdateProductInput!) { updateProduct(input: $i) { product { status } } }`,
+        { i: { id, status: "PUBLISHED" } },
+        stack.admin,
+      );
+    }
 
     // The rival is neither verified nor, once verified, commercially qualified: refused with stable codes.
     const rivalApplies = () =>

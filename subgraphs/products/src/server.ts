@@ -3,14 +3,17 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createConsultationsModule } from "./modules/consultations/index.js";
 import { createCounterpartyQualificationModule } from "./modules/counterparty-qualification/index.js";
 import { createQualificationModule, type OnQualified } from "./modules/qualification/index.js";
+import { createSubMarketsModule } from "./modules/sub-markets/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Product } from "./resolvers/Product.js";
+import { ProductVersion } from "./resolvers/ProductVersion.js";
 import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
@@ -28,10 +31,12 @@ export function createProductsSubgraph({
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "products",
-      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
+      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, ProductVersion, Organisation },
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    createSubMarketsModule({ repos, references }),
+    createConsultationsModule({ repos }),
     createCounterpartyQualificationModule({ counterparty: repos.counterparty, references }),
     qualification,
   ]);
@@ -42,7 +47,16 @@ export function createProductsSubgraph({
       subgraph: "products",
       db,
       table: auditEvents,
-      entityTypes: ["Product", "ConstraintManagedZone", "CommercialQualification", "QualificationApplication", "QualificationAssessment"],
+      entityTypes: [
+        "Product",
+        "ProductVersion",
+        "ConstraintManagedZone",
+        "SubMarket",
+        "Consultation",
+        "CommercialQualification",
+        "QualificationApplication",
+        "QualificationAssessment",
+      ],
       verifier,
     },
     resolvers,

@@ -69,25 +69,23 @@ const counts = async () =>
     ),
   );
 
-const CREATE_PRODUCT = `mutation ($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }`;
-const product = async (ownerId: string, code: string, status = "PUBLISHED") =>
-  (
-    await ok(
-      CREATE_PRODUCT,
-      {
-        i: {
-          ownerId,
-          code,
-          name: code,
-          serviceType: "AVAILABILITY_AND_UTILISATION",
-          directions: ["DEMAND_TURN_DOWN"],
-          minimumCapacityKw: 100,
-          status,
-        },
-      },
-      as.admin,
-    )
-  ).createProduct.product.id as string;
+const CREATE_PRODUCT = `mutation ($i: CreateProductInput!) { createProduct(input: $i) { product { id currentVersion { id } } } }`;
+/** A DRAFT product of `ownerId`: its id and its version 1's (requirements are declared while a version is a draft). */
+async function product(ownerId: string, code: string): Promise<{ id: string; versionId: string }> {
+  const input = {
+    ownerId,
+    code,
+    name: code,
+    serviceType: "AVAILABILITY_AND_UTILISATION",
+    directions: ["DEMAND_TURN_DOWN"],
+    minimumCapacityKw: 100,
+  };
+  const { createProduct } = await ok(CREATE_PRODUCT, { i: input }, as.admin);
+  return { id: createProduct.product.id, versionId: createProduct.product.currentVersion.id };
+}
+/** Only a hub administrator publishes. */
+const publish = (id: string, status = "PUBLISHED") =>
+  ok(`mutation ($i: UpdateProductInput!) { updateProduct(input: $i) { product { status } } }`, { i: { id, status } }, as.admin);
 
 const ASSESS_COUNTERPARTY = `mutation ($i: AssessCommercialQualificationInput!) {
   assessCommercialQualification(input: $i) { commercialQualification { id status validTo checks { kind passed evidenceRef } reason organisation { id } } } }`;
@@ -112,10 +110,10 @@ const qualifyCounterparty = (organisationId: string, validTo = new Date(Date.now
   );
 
 const DECLARE = `mutation ($i: DeclarePrequalificationRequirementInput!) {
-  declarePrequalificationRequirement(input: $i) { requirement { id level kind commonKey valueType mandatory productVersion } } }`;
-const declare = async (caller: Parameters<typeof execute>[3], productId: string, fields: Record<string, unknown>) =>
-  (await ok(DECLARE, { i: { productId, description: "As the product's rules say", ...fields } }, caller)).declarePrequalificationRequirement
-    .requirement;
+  declarePrequalificationRequirement(input: $i) { requirement { id level kind commonKey valueType mandatory productVersion { id } } } }`;
+const declare = async (caller: Parameters<typeof execute>[3], productVersionId: string, fields: Record<string, unknown>) =>
+  (await ok(DECLARE, { i: { productVersionId, description: "As the product's rules say", ...fields } }, caller))
+    .declarePrequalificationRequirement.requirement;
 
 const APPLICATION = `id status subjectType subjectId applicant { id } products { id }
   requirements { key kind level valueType mandatory requirements { product { id } } answer { key value evidenceRef } }
@@ -196,42 +194,44 @@ describe("one application for two products", () => {
   let nesoAssessment: string;
   let ukpnAssessment: string;
 
+  let nesoVersion: string;
+  let ukpnVersion: string;
+
   beforeAll(async () => {
-    neso = await product(NESO, "QR");
-    ukpn = await product(UKPN, "SAOU");
+    ({ id: neso, versionId: nesoVersion } = await product(NESO, "QR"));
+    ({ id: ukpn, versionId: ukpnVersion } = await product(UKPN, "SAOU"));
   });
 
-  it("each SO declares its requirements; a DATA_FIELD needs a value type; another SO's product is FORBIDDEN", async () => {
-    await declare(AS_NESO, neso, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
-    await declare(AS_NESO, neso, { level: "UNIT", kind: "DATA_FIELD", valueType: "NUMBER", commonKey: "unit.response_seconds" });
-    await declare(AS_UKPN, ukpn, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
-    await declare(AS_UKPN, ukpn, { level: "UNIT", kind: "DOCUMENT", description: "Single-line diagram" });
-    await declare(AS_UKPN, ukpn, { level: "UNIT", kind: "TEST", mandatory: false, canBeDoneOnSfe: false });
+  it("each SO declares its draft version's requirements; bad ones, another SO's and a published version's are refused", async () => {
+    await declare(AS_NESO, nesoVersion, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
+    await declare(AS_NESO, nesoVersion, { level: "UNIT", kind: "DATA_FIELD", valueType: "NUMBER", commonKey: "unit.response_seconds" });
+    await declare(AS_UKPN, ukpnVersion, { level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" });
+    await declare(AS_UKPN, ukpnVersion, { level: "UNIT", kind: "DOCUMENT", description: "Single-line diagram" });
+    await declare(AS_UKPN, ukpnVersion, { level: "UNIT", kind: "TEST", mandatory: false, canBeDoneOnSfe: false });
     const before = await count("prequalification_requirements");
-    expect(
-      errorCodes(await run(DECLARE, { i: { productId: neso, level: "UNIT", kind: "DATA_FIELD", description: "x" } }, AS_NESO)),
-    ).toEqual(["BAD_USER_INPUT"]);
-    expect(errorCodes(await run(DECLARE, { i: { productId: neso, level: "UNIT", kind: "DOCUMENT", description: "x" } }, AS_UKPN))).toEqual([
-      "FORBIDDEN",
-    ]);
-    expect(
-      errorCodes(
-        await run(
-          DECLARE,
-          { i: { productId: neso, level: "COUNTERPARTY", kind: "INSURANCE", description: "x", commonKey: "company.insurance" } },
-          AS_NESO,
-        ),
-      ),
-    ).toEqual(["CONFLICT"]);
+    const refused = (input: Record<string, unknown>, caller: Parameters<typeof execute>[3] = AS_NESO) =>
+      run(DECLARE, { i: { productVersionId: nesoVersion, description: "x", ...input } }, caller).then(errorCodes);
+    expect(await refused({ level: "UNIT", kind: "DATA_FIELD" })).toEqual(["BAD_USER_INPUT"]);
+    expect(await refused({ level: "UNIT", kind: "DOCUMENT", valueType: "TEXT" })).toEqual(["BAD_USER_INPUT"]);
+    expect(await refused({ level: "UNIT", kind: "DOCUMENT", commonKey: "Not A Key" })).toEqual(["BAD_USER_INPUT"]);
+    // Another SO does not even see NESO's draft; a hub administrator could declare, an FSP may not.
+    expect(await refused({ level: "UNIT", kind: "DOCUMENT" }, AS_UKPN)).toEqual(["NOT_FOUND"]);
+    expect(await refused({ level: "UNIT", kind: "DOCUMENT" }, AS_LOUIS)).toEqual(["FORBIDDEN"]);
+    expect(await refused({ level: "COUNTERPARTY", kind: "INSURANCE", commonKey: "company.insurance" })).toEqual(["CONFLICT"]);
     expect(await count("prequalification_requirements")).toBe(before);
+
+    await publish(neso);
+    await publish(ukpn);
+    // Published, the version is immutable: a change of requirements is a new version.
+    expect(await refused({ level: "UNIT", kind: "DOCUMENT" })).toEqual(["CONFLICT"]);
     const listed = await ok(
-      `query ($id: ID!) { product(id: $id) { prequalificationRequirements { commonKey kind } } }`,
+      `query ($id: ID!) { product(id: $id) { currentVersion { prequalificationRequirements { commonKey kind productVersion { id } } } } }`,
       { id: neso },
       as.investor,
     );
-    expect(listed.product.prequalificationRequirements).toEqual([
-      { commonKey: "company.insurance", kind: "INSURANCE" },
-      { commonKey: "unit.response_seconds", kind: "DATA_FIELD" },
+    expect(listed.product.currentVersion.prequalificationRequirements).toEqual([
+      { commonKey: "company.insurance", kind: "INSURANCE", productVersion: { id: nesoVersion } },
+      { commonKey: "unit.response_seconds", kind: "DATA_FIELD", productVersion: { id: nesoVersion } },
     ]);
   });
 
@@ -460,8 +460,10 @@ describe("refusals before an application exists", () => {
   let open: string;
   let draft: string;
   beforeAll(async () => {
-    open = await product(NESO, "DFS");
-    draft = await product(UKPN, "SECURE", "IN_CONSULTATION");
+    ({ id: open } = await product(NESO, "DFS"));
+    await publish(open);
+    ({ id: draft } = await product(UKPN, "SECURE"));
+    await publish(draft, "IN_CONSULTATION");
   });
 
   it("an organisation that is not commercially qualified cannot apply (RULE_VIOLATION, COUNTERPARTY_NOT_QUALIFIED)", async () => {

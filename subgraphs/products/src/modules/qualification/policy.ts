@@ -16,7 +16,7 @@ export const policy: Policy<Context> = {
   "Query.qualificationApplications": readProducts,
   "Query.qualificationAssessments": readProducts,
   "Query.qualificationStatus": readProducts,
-  "Product.prequalificationRequirements": readProducts,
+  "ProductVersion.prequalificationRequirements": readProducts,
   // The system operator assesses its product's part: the whole application (other products' answers) is the applicant's.
   "QualificationAssessment.application": (identity, { parent }) =>
     seesEveryOrganisation(identity) || identity?.organisationId === parent.applicantId ? null : "hide",

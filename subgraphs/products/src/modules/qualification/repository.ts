@@ -15,6 +15,7 @@ import { and, asc, desc, eq, inArray, notInArray, or, type SQL, sql } from "driz
 import {
   auditEvents,
   prequalificationRequirements,
+  productVersions,
   products,
   type QualificationStatus,
   type QualificationSubjectType,
@@ -50,7 +51,7 @@ export type OnQualified = (event: { tx: Database; assessment: AssessmentRow; act
 
 export interface ProductVersionRef {
   productId: string;
-  productVersion: number;
+  productVersionId: string;
 }
 
 /** Refused because the applicant's organisation is not commercially qualified (R-ELG-8). */
@@ -88,22 +89,39 @@ export function createQualificationRepository(db: Database, counterparty: Counte
   const assessedBy = (viewer: Viewer): SQL | undefined =>
     viewer.all ? undefined : viewer.asSo ? eq(A.soOrgId, viewer.organisationId) : sql`false`;
 
-  const requirementsOf = async (tx: Database, refs: readonly ProductVersionRef[]): Promise<RequirementRow[]> => {
-    if (refs.length === 0) return [];
+  const requirementsOf = async (tx: Database, versionIds: readonly string[]): Promise<RequirementRow[]> => {
+    const valid = versionIds.filter(isUuid);
+    if (valid.length === 0) return [];
     const R = prequalificationRequirements;
-    return tx
-      .select()
-      .from(R)
-      .where(or(...refs.map((ref) => and(eq(R.productId, ref.productId), eq(R.productVersion, ref.productVersion)))))
-      .orderBy(asc(R.createdAt), asc(R.id));
+    return tx.select().from(R).where(inArray(R.productVersionId, valid)).orderBy(asc(R.createdAt), asc(R.id));
+  };
+
+  /** The versions with their product's owner and code, locked against a status change (`for share`). */
+  const lockVersions = (tx: Database, versionIds: readonly string[]) =>
+    tx
+      .select({ id: productVersions.id, status: productVersions.status, ownerId: products.ownerId, code: products.code })
+      .from(productVersions)
+      .innerJoin(products, eq(products.id, productVersions.productId))
+      .where(inArray(productVersions.id, [...versionIds]))
+      .for("share"); // both rows: drizzle writes `of` schema-qualified, which Postgres refuses
+
+  /** BAD_USER_INPUT unless every version is PUBLISHED. */
+  const requirePublished = (versions: readonly { code: string; status: string }[], field: string) => {
+    const unpublished = versions.filter((v) => v.status !== "PUBLISHED");
+    if (unpublished.length > 0) {
+      const list = unpublished.map((v) => `${v.code} is ${v.status}`).join(", ");
+      throw badInput(`${field}: ${list}: only PUBLISHED products take applications`, field);
+    }
   };
 
   const productsOfApplication = (tx: Database, applicationId: string) =>
     tx.select().from(qualificationApplicationProducts).where(eq(qualificationApplicationProducts.applicationId, applicationId));
 
   /** The application's lines: its products' requirements for its subject, merged by key. */
-  const linesOf = async (tx: Database, application: ApplicationRow, refs?: ProductVersionRef[]) =>
-    mergeRequirements(await requirementsOf(tx, refs ?? (await productsOfApplication(tx, application.id))), application.subjectType);
+  const linesOf = async (tx: Database, application: Pick<ApplicationRow, "id" | "subjectType">, refs?: readonly ProductVersionRef[]) => {
+    const versions = (refs ?? (await productsOfApplication(tx, application.id))).map((ref) => ref.productVersionId);
+    return mergeRequirements(await requirementsOf(tx, versions), application.subjectType);
+  };
 
   /** Locks the application (within what `viewer` sees); null when there is none. */
   const lockApplication = async (tx: Database, id: string, viewer: Viewer) => {
@@ -133,7 +151,7 @@ export function createQualificationRepository(db: Database, counterparty: Counte
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw conflict(`Version ${values.productVersion} of product ${values.productId} already asks for ${values.commonKey}`, {
+          throw conflict(`Product version ${values.productVersionId} already asks for ${values.commonKey}`, {
             commonKey: values.commonKey,
           });
         }
@@ -141,44 +159,35 @@ export function createQualificationRepository(db: Database, counterparty: Counte
       }
     },
 
-    /** Every requirement of the products, every version, in the order declared. */
-    requirementsOfProducts: (productIds: readonly string[]): Promise<RequirementRow[]> => {
-      const valid = productIds.filter(isUuid);
-      if (valid.length === 0) return Promise.resolve([]);
-      const R = prequalificationRequirements;
-      return db.select().from(R).where(inArray(R.productId, valid)).orderBy(asc(R.createdAt), asc(R.id));
-    },
-
-    requirementsOf: (refs: readonly ProductVersionRef[]) => requirementsOf(db, refs),
+    requirementsOfVersions: (versionIds: readonly string[]) => requirementsOf(db, versionIds),
 
     /**
-     * A DRAFT application of `applicantId` for one subject and the products, each at its latest declared requirement
-     * version (1 when it declares none), audited. Refused, writing nothing: RULE_VIOLATION when the applicant is not
+     * A DRAFT application of `applicantId` for one subject and the products, each at the version given (the one in
+     * force), audited. Refused, writing nothing: RULE_VIOLATION when the applicant is not
      * commercially qualified; BAD_USER_INPUT for a product that is unknown or not PUBLISHED; CONFLICT when the subject
      * already has an open application or assessment for one of them, or the products' commonKeys disagree.
      */
     apply: (
-      input: { applicantId: string; subjectType: QualificationSubjectType; subjectId: string; productIds: string[] },
+      input: { applicantId: string; subjectType: QualificationSubjectType; subjectId: string; products: ProductVersionRef[] },
       actor: Identity | null,
     ): Promise<ApplicationRow> =>
       db.transaction(async (tx) => {
         // One application at a time per subject, so two racing ones cannot both pass the "already open" check.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`qualification:${input.subjectId}`}))`);
         if (!(await counterparty.isQualified(input.applicantId, new Date(), tx))) throw counterpartyRefusal(input.applicantId);
-        const rows = await tx.select().from(products).where(inArray(products.id, input.productIds)).for("share");
-        const unknown = input.productIds.filter((id) => !rows.some((p) => p.id === id && p.status !== "DRAFT"));
-        if (unknown.length > 0) throw badInput(`productIds: ${unknown.join(", ")} is not a product`, "productIds");
-        const unpublished = rows.filter((p) => p.status !== "PUBLISHED");
-        if (unpublished.length > 0) {
-          throw badInput(
-            `productIds: ${unpublished.map((p) => `${p.code} is ${p.status}`).join(", ")}: only PUBLISHED products take applications`,
-            "productIds",
-          );
-        }
+        const refs = input.products;
+        const productIds = refs.map((ref) => ref.productId);
+        requirePublished(
+          await lockVersions(
+            tx,
+            refs.map((ref) => ref.productVersionId),
+          ),
+          "productIds",
+        );
         const open = await tx
           .select({ productId: A.productId })
           .from(A)
-          .where(and(eq(A.subjectId, input.subjectId), inArray(A.productId, input.productIds), notInArray(A.status, CLOSED)));
+          .where(and(eq(A.subjectId, input.subjectId), inArray(A.productId, productIds), notInArray(A.status, CLOSED)));
         const drafts = await tx
           .select({ productId: qualificationApplicationProducts.productId })
           .from(qualificationApplicationProducts)
@@ -187,7 +196,7 @@ export function createQualificationRepository(db: Database, counterparty: Counte
             and(
               eq(qualificationApplications.subjectId, input.subjectId),
               eq(qualificationApplications.status, "DRAFT"),
-              inArray(qualificationApplicationProducts.productId, input.productIds),
+              inArray(qualificationApplicationProducts.productId, productIds),
             ),
           );
         const taken = [...new Set([...open, ...drafts].map((r) => r.productId))];
@@ -196,17 +205,7 @@ export function createQualificationRepository(db: Database, counterparty: Counte
             productIds: taken,
           });
         }
-        const R = prequalificationRequirements;
-        const versions = await tx
-          .select({ productId: R.productId, version: sql<number>`max(${R.productVersion})` })
-          .from(R)
-          .where(inArray(R.productId, input.productIds))
-          .groupBy(R.productId);
-        const refs = input.productIds.map((productId) => ({
-          productId,
-          productVersion: Number(versions.find((v) => v.productId === productId)?.version ?? 1),
-        }));
-        mergeRequirements(await requirementsOf(tx, refs), input.subjectType); // CONFLICT when commonKeys disagree
+        await linesOf(tx, { id: "", subjectType: input.subjectType }, refs); // CONFLICT when commonKeys disagree
         const [application] = await tx
           .insert(qualificationApplications)
           .values({ applicantId: input.applicantId, subjectType: input.subjectType, subjectId: input.subjectId })
@@ -336,23 +335,11 @@ export function createQualificationRepository(db: Database, counterparty: Counte
           });
         }
         if (!(await counterparty.isQualified(application.applicantId, new Date(), tx))) throw counterpartyRefusal(application.applicantId);
-        const owned = await tx
-          .select()
-          .from(products)
-          .where(
-            inArray(
-              products.id,
-              refs.map((r) => r.productId),
-            ),
-          )
-          .for("share");
-        const unpublished = owned.filter((p) => p.status !== "PUBLISHED");
-        if (unpublished.length > 0) {
-          throw badInput(
-            `${unpublished.map((p) => `${p.code} is ${p.status}`).join(", ")}: only PUBLISHED products take applications`,
-            "applicationId",
-          );
-        }
+        const owned = await lockVersions(
+          tx,
+          refs.map((ref) => ref.productVersionId),
+        );
+        requirePublished(owned, "applicationId");
         const submitted = await guardedUpdate(tx, {
           table: qualificationApplications,
           lifecycle: qualificationApplicationLifecycle,
@@ -367,8 +354,8 @@ export function createQualificationRepository(db: Database, counterparty: Counte
             refs.map((ref) => ({
               applicationId: application.id,
               productId: ref.productId,
-              productVersion: ref.productVersion,
-              soOrgId: owned.find((p) => p.id === ref.productId)?.ownerId ?? "",
+              productVersionId: ref.productVersionId,
+              soOrgId: owned.find((v) => v.id === ref.productVersionId)?.ownerId ?? "",
               applicantId: application.applicantId,
               subjectType: application.subjectType,
               subjectId: application.subjectId,
@@ -581,20 +568,9 @@ export function createQualificationLoaders(repo: QualificationRepository) {
     };
   };
   return {
-    requirementsOfProduct: loaderOfLists(
-      (ids: readonly string[]) => repo.requirementsOfProducts(ids),
-      (row) => row.productId,
-    ),
-    /** Keyed `${productId}:${version}`. */
     requirementsOfVersion: loaderOfLists(
-      (keys: readonly string[]) =>
-        repo.requirementsOf(
-          keys.map((key) => {
-            const [productId = "", version = "1"] = key.split(":");
-            return { productId, productVersion: Number(version) };
-          }),
-        ),
-      (row) => `${row.productId}:${row.productVersion}`,
+      (ids: readonly string[]) => repo.requirementsOfVersions(ids),
+      (row) => row.productVersionId,
     ),
     productsOfApplication: loaderOfLists(
       (ids: readonly string[]) => repo.productsOfApplications(ids),

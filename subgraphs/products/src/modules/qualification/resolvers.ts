@@ -1,12 +1,12 @@
-import { badInput, type EntityReferences, forbidden, notFound, page, requireUuid } from "@sfe/kit";
+import { badInput, conflict, type EntityReferences, forbidden, notFound, page, requireUuid } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { canChangeProduct, canSeeProduct, visibleProducts } from "../../access.js";
-import type { Context } from "../../loaders.js";
+import { type Context, EVERYTHING } from "../../loaders.js";
 import { requireActiveOrganisation } from "../counterparty-qualification/validation.js";
 import type { ApplicationRequirementMapper, PrequalificationRequirementMapper as RequirementRow } from "./mappers.js";
 import { effectiveStatus, type OnQualified, type QualificationRepository, viewerOf } from "./repository.js";
 import { assessmentDecision, mergeRequirements, productIdList, requirementValues } from "./validation.js";
-import type { QualificationSubjectType } from "../../db/schema.js";
+import type { ProductStatus, QualificationSubjectType } from "../../db/schema.js";
 
 const TYPENAME: Record<Exclude<QualificationSubjectType, "ORGANISATION">, string> = { ASSET: "Asset", MARKET_UNIT: "MarketUnit" };
 
@@ -14,8 +14,11 @@ const TYPENAME: Record<Exclude<QualificationSubjectType, "ORGANISATION">, string
 const lines = (rows: RequirementRow[], subjectType: QualificationSubjectType, applicationId: string): ApplicationRequirementMapper[] =>
   mergeRequirements(rows, subjectType).map((line) => ({ ...line, applicationId }));
 
-const requirementsOfVersion = (loaders: Context["loaders"], productId: string, productVersion: number) =>
-  loaders.qualification.requirementsOfVersion.load(`${productId}:${productVersion}`);
+const requirementsOfVersion = (loaders: Context["loaders"], productVersionId: string) =>
+  loaders.qualification.requirementsOfVersion.load(productVersionId);
+
+/** A published version is immutable (the versions model): its requirements are declared while it is a draft. */
+const EDITABLE: readonly ProductStatus[] = ["DRAFT", "IN_CONSULTATION"];
 
 export const resolvers = ({
   qualification,
@@ -44,13 +47,25 @@ export const resolvers = ({
   Mutation: {
     async declarePrequalificationRequirement(_, { input }, { identity, loaders }) {
       const values = requirementValues(input);
-      const product = await loaders.product(visibleProducts(identity)).load(values.productId);
-      if (!product || !canSeeProduct(identity, product)) throw notFound("Product", values.productId);
+      const version = await loaders.productVersion(visibleProducts(identity)).load(values.productVersionId);
+      const product = version && (await loaders.product(EVERYTHING).load(version.productId));
+      if (!version || !product || !canSeeProduct(identity, { ...product, status: version.status })) {
+        throw notFound("ProductVersion", values.productVersionId);
+      }
       if (!canChangeProduct(identity, product)) throw forbidden("Only the product's system operator declares its requirements");
-      return { requirement: await qualification.declareRequirement(values, identity) };
+      if (!EDITABLE.includes(version.status)) {
+        throw conflict(
+          `Version ${version.version} of ${product.code} is ${version.status}: requirements are declared while a version is a draft`,
+          {
+            reason: "VERSION_PUBLISHED",
+            currentStatus: version.status,
+          },
+        );
+      }
+      return { requirement: await qualification.declareRequirement({ ...values, productId: version.productId }, identity) };
     },
 
-    async applyForQualification(_, { input }, { identity }) {
+    async applyForQualification(_, { input }, { identity, loaders }) {
       const applicantId = identity?.organisationId ?? "";
       const subjectId = requireUuid(input.subjectId, "subjectId");
       const productIds = productIdList(input.productIds);
@@ -64,7 +79,14 @@ export const resolvers = ({
           throw badInput(`subjectId: ${subjectId} is not a ${typename} of your organisation`, "subjectId");
       }
       await requireActiveOrganisation(references, applicantId, "subjectId");
-      const application = await qualification.apply({ applicantId, subjectType: input.subjectType, subjectId, productIds }, identity);
+      // Each product at its version in force (checked PUBLISHED again, locked, when the application is written).
+      const rows = await loaders.product(visibleProducts(identity)).loadMany(productIds);
+      const unknown = productIds.filter((_, i) => !rows[i] || rows[i] instanceof Error);
+      if (unknown.length > 0) throw badInput(`productIds: ${unknown.join(", ")} is not a product`, "productIds");
+      const products = rows.flatMap((row) =>
+        row && !(row instanceof Error) ? [{ productId: row.id, productVersionId: row.versionId }] : [],
+      );
+      const application = await qualification.apply({ applicantId, subjectType: input.subjectType, subjectId, products }, identity);
       return { application };
     },
 
@@ -93,16 +115,14 @@ export const resolvers = ({
     },
   },
 
-  Product: {
-    prequalificationRequirements: async ({ id }, { version }, { loaders }) => {
-      const rows = await loaders.qualification.requirementsOfProduct.load(id);
-      const wanted = version ?? Math.max(1, ...rows.map((row) => row.productVersion));
-      return rows.filter((row) => row.productVersion === wanted);
-    },
+  ProductVersion: {
+    prequalificationRequirements: ({ id }, _, { loaders }) => requirementsOfVersion(loaders, id),
   },
 
   PrequalificationRequirement: {
     product: ({ productId }, _, { identity, loaders }) => loaders.product(visibleProducts(identity)).load(productId),
+    productVersion: ({ productVersionId }, _, { identity, loaders }) =>
+      loaders.productVersion(visibleProducts(identity)).load(productVersionId),
   },
 
   QualificationApplication: {
@@ -113,7 +133,7 @@ export const resolvers = ({
     },
     requirements: async ({ id, subjectType }, _, { loaders }) => {
       const refs = await loaders.qualification.productsOfApplication.load(id);
-      const rows = await Promise.all(refs.map((ref) => requirementsOfVersion(loaders, ref.productId, ref.productVersion)));
+      const rows = await Promise.all(refs.map((ref) => requirementsOfVersion(loaders, ref.productVersionId)));
       return lines(rows.flat(), subjectType, id);
     },
     answers: ({ id }, _, { loaders }) => loaders.qualification.answersOfApplication.load(id),
@@ -125,9 +145,11 @@ export const resolvers = ({
     applicant: ({ applicantId }) => ({ __typename: "Organisation", id: applicantId }),
     assessor: ({ soOrgId }) => ({ __typename: "Organisation", id: soOrgId }),
     product: ({ productId }, _, { identity, loaders }) => loaders.product(visibleProducts(identity)).load(productId),
+    productVersion: ({ productVersionId }, _, { identity, loaders }) =>
+      loaders.productVersion(visibleProducts(identity)).load(productVersionId),
     status: (row) => effectiveStatus(row),
-    requirements: async ({ applicationId, productId, productVersion, subjectType }, _, { loaders }) =>
-      lines(await requirementsOfVersion(loaders, productId, productVersion), subjectType, applicationId),
+    requirements: async ({ applicationId, productVersionId, subjectType }, _, { loaders }) =>
+      lines(await requirementsOfVersion(loaders, productVersionId), subjectType, applicationId),
   },
 
   ApplicationRequirement: {

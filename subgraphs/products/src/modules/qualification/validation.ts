@@ -22,16 +22,8 @@ export function commonKey(value: string | null | undefined): string | null {
   return key;
 }
 
-export function productVersion(value: number | null | undefined): number {
-  const version = value ?? 1;
-  if (!Number.isInteger(version) || version < 1 || version > 10_000)
-    throw badInput("productVersion must be a whole number from 1 to 10,000", "productVersion");
-  return version;
-}
-
 export function requirementValues(input: {
-  productId: string;
-  productVersion?: number | null;
+  productVersionId: string;
   level: RequirementLevel;
   kind: RequirementKind;
   description: string;
@@ -43,8 +35,7 @@ export function requirementValues(input: {
   if (input.kind === "DATA_FIELD" && input.valueType == null) throw badInput("A DATA_FIELD requirement needs a valueType", "valueType");
   if (input.kind !== "DATA_FIELD" && input.valueType != null) throw badInput("Only a DATA_FIELD requirement has a valueType", "valueType");
   return {
-    productId: requireUuid(input.productId, "productId"),
-    productVersion: productVersion(input.productVersion),
+    productVersionId: requireUuid(input.productVersionId, "productVersionId"),
     level: input.level,
     kind: input.kind,
     description: requireText(input.description, "description", 1000),

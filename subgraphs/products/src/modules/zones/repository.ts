@@ -17,6 +17,15 @@ export function createZoneRepository(db: Database) {
       return db.select().from(constraintManagedZones).where(inArray(constraintManagedZones.id, valid));
     },
 
+    /** Rows for the codes that exist (already normalised), in any order. */
+    async byCodes(codes: readonly string[]): Promise<ZoneRow[]> {
+      if (codes.length === 0) return [];
+      return db
+        .select()
+        .from(constraintManagedZones)
+        .where(inArray(constraintManagedZones.code, [...codes]));
+    },
+
     async byCode(code: string): Promise<ZoneRow | null> {
       const [row] = await db.select().from(constraintManagedZones).where(eq(constraintManagedZones.code, code));
       return row ?? null;

@@ -15,7 +15,7 @@ CREATE TABLE "products"."counterparty_qualifications" (
 CREATE TABLE "products"."prequalification_requirements" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"product_id" uuid NOT NULL,
-	"product_version" integer DEFAULT 1 NOT NULL,
+	"product_version_id" uuid NOT NULL,
 	"level" text NOT NULL,
 	"kind" text NOT NULL,
 	"description" text NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE "products"."qualification_answers" (
 CREATE TABLE "products"."qualification_application_products" (
 	"application_id" uuid NOT NULL,
 	"product_id" uuid NOT NULL,
-	"product_version" integer NOT NULL,
+	"product_version_id" uuid NOT NULL,
 	CONSTRAINT "qualification_application_products_application_id_product_id_pk" PRIMARY KEY("application_id","product_id")
 );
 --> statement-breakpoint
@@ -59,7 +59,7 @@ CREATE TABLE "products"."qualification_assessments" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"application_id" uuid NOT NULL,
 	"product_id" uuid NOT NULL,
-	"product_version" integer NOT NULL,
+	"product_version_id" uuid NOT NULL,
 	"so_org_id" uuid NOT NULL,
 	"applicant_id" uuid NOT NULL,
 	"subject_type" text NOT NULL,
@@ -77,14 +77,17 @@ CREATE TABLE "products"."qualification_assessments" (
 );
 --> statement-breakpoint
 ALTER TABLE "products"."prequalification_requirements" ADD CONSTRAINT "prequalification_requirements_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "products"."products"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "products"."prequalification_requirements" ADD CONSTRAINT "prequalification_requirements_product_version_id_product_versions_id_fk" FOREIGN KEY ("product_version_id") REFERENCES "products"."product_versions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products"."qualification_answers" ADD CONSTRAINT "qualification_answers_application_id_qualification_applications_id_fk" FOREIGN KEY ("application_id") REFERENCES "products"."qualification_applications"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products"."qualification_application_products" ADD CONSTRAINT "qualification_application_products_application_id_qualification_applications_id_fk" FOREIGN KEY ("application_id") REFERENCES "products"."qualification_applications"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products"."qualification_application_products" ADD CONSTRAINT "qualification_application_products_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "products"."products"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "products"."qualification_application_products" ADD CONSTRAINT "qualification_application_products_product_version_id_product_versions_id_fk" FOREIGN KEY ("product_version_id") REFERENCES "products"."product_versions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products"."qualification_assessments" ADD CONSTRAINT "qualification_assessments_application_id_qualification_applications_id_fk" FOREIGN KEY ("application_id") REFERENCES "products"."qualification_applications"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products"."qualification_assessments" ADD CONSTRAINT "qualification_assessments_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "products"."products"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "products"."qualification_assessments" ADD CONSTRAINT "qualification_assessments_product_version_id_product_versions_id_fk" FOREIGN KEY ("product_version_id") REFERENCES "products"."product_versions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "counterparty_qualifications_organisation_unique" ON "products"."counterparty_qualifications" USING btree ("organisation_id");--> statement-breakpoint
-CREATE INDEX "prequalification_requirements_product_idx" ON "products"."prequalification_requirements" USING btree ("product_id","product_version");--> statement-breakpoint
-CREATE UNIQUE INDEX "prequalification_requirements_common_key_unique" ON "products"."prequalification_requirements" USING btree ("product_id","product_version","common_key");--> statement-breakpoint
+CREATE INDEX "prequalification_requirements_version_idx" ON "products"."prequalification_requirements" USING btree ("product_version_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "prequalification_requirements_common_key_unique" ON "products"."prequalification_requirements" USING btree ("product_version_id","common_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "qualification_answers_application_key_unique" ON "products"."qualification_answers" USING btree ("application_id","answer_key");--> statement-breakpoint
 CREATE INDEX "qualification_applications_applicant_idx" ON "products"."qualification_applications" USING btree ("applicant_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "qualification_assessments_application_product_unique" ON "products"."qualification_assessments" USING btree ("application_id","product_id");--> statement-breakpoint
