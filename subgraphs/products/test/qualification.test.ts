@@ -4,7 +4,7 @@
  * a unit's recomposition makes its qualifications REASSESSMENT_REQUIRED; validity expiry reads EXPIRED.
  */
 import type { DatabaseHandle, EntityReferences, RunningSubgraph } from "@sfe/kit";
-import { IDENTITY_HEADER, staticReferences, startSubgraph } from "@sfe/kit";
+import { conflict, IDENTITY_HEADER, staticReferences, startSubgraph } from "@sfe/kit";
 import { as, countRows, errorCodes, execute, MISSING_ID, orgs, setUpSubgraph, testGateway, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OnQualified } from "../src/modules/qualification/index.js";
@@ -18,6 +18,7 @@ const AS_UKPN = as.soA;
 const AS_NESO = as.nationalSo;
 /** Signed up, not yet verified by a hub administrator. */
 const UNVERIFIED = "e0000000-0000-4000-8000-00000000000e";
+const ASSET = "a2000000-0000-4000-8000-0000000000a2";
 const UNIT = "a1000000-0000-4000-8000-0000000000a1";
 const OTHER_UNIT = "b1000000-0000-4000-8000-0000000000b1";
 const DAY = 86_400_000;
@@ -28,6 +29,7 @@ const references: EntityReferences = staticReferences({
     ...[UKPN, NESO, LOUIS, OTHER_FSP, orgs.fspC].map((id) => [id, { status: "ACTIVE" }]),
     [UNVERIFIED, { status: "PENDING_VERIFICATION" }],
   ]),
+  Asset: { [ASSET]: { owner: { id: LOUIS } } },
   MarketUnit: {
     [UNIT]: { owner: { id: LOUIS }, status: "REASSESSMENT_REQUIRED" },
     [OTHER_UNIT]: { owner: { id: OTHER_FSP }, status: "ACTIVE" },
@@ -533,5 +535,25 @@ describe("refusals before an application exists", () => {
     expect(errorCodes(await run(APPLY, { i: { subjectType: "ORGANISATION", subjectId: orgs.fspC, productIds: [open] } }, fspC))).toEqual([
       "RULE_VIOLATION",
     ]);
+  });
+
+  it("a refusal of the onQualified hook (the contracts module's, later) rolls the decision back", async () => {
+    const { applyForQualification } = await ok(APPLY, { i: { subjectType: "ASSET", subjectId: ASSET, productIds: [open] } }, AS_LOUIS);
+    const { submitQualificationApplication } = await ok(SUBMIT, { i: { applicationId: applyForQualification.application.id } }, AS_LOUIS);
+    const assessmentId = submitQualificationApplication.application.assessments[0].id;
+    const refusing = createProductsSubgraph({
+      db: handle.db,
+      references,
+      onQualified: async () => {
+        throw conflict("No agreement template for this product");
+      },
+    });
+    const before = await counts();
+    const validity = { validFrom: new Date().toISOString(), validTo: new Date(Date.now() + DAY).toISOString() };
+    const refused = await execute(refusing, ASSESS, { i: { assessmentId, status: "QUALIFIED", ...validity } }, AS_NESO);
+    expect(errorCodes(refused)).toEqual(["CONFLICT"]);
+    expect(await counts()).toEqual(before);
+    const [row] = (await ok(ASSESSMENTS, { productId: open }, AS_NESO)).qualificationAssessments.filter((a: any) => a.id === assessmentId);
+    expect(row.status).toBe("UNDER_ASSESSMENT");
   });
 });
