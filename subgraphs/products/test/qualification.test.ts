@@ -513,6 +513,9 @@ describe("refusals before an application exists", () => {
     expect(
       (await ok(STATUS, { s: LOUIS, p: open, at: new Date(Date.now() - 2 * DAY).toISOString() }, AS_LOUIS)).qualificationStatus.qualified,
     ).toBe(true);
+    // Expired, it is applied for anew.
+    const again = await ok(APPLY, { i: { subjectType: "ORGANISATION", subjectId: LOUIS, productIds: [open] } }, AS_LOUIS);
+    expect(again.applyForQualification.application.status).toBe("DRAFT");
   });
 
   it("a commercial qualification past its validity reads EXPIRED and stops applications", async () => {

@@ -61,8 +61,8 @@ const counterpartyRefusal = (organisationId: string) =>
     reason: "COUNTERPARTY_NOT_QUALIFIED",
   });
 
-/** Statuses that leave a subject free to apply again for the product. */
-const CLOSED: QualificationStatus[] = ["FAILED", "REVOKED"];
+/** Statuses (as read) that leave a subject free to apply again for the product. */
+const CLOSED: string[] = ["FAILED", "REVOKED", "EXPIRED"];
 
 /** QUALIFIED, and valid at `at`. */
 export const qualifiesAt = (row: Pick<AssessmentRow, "status" | "validFrom" | "validTo">, at: Date) =>
@@ -187,7 +187,13 @@ export function createQualificationRepository(db: Database, counterparty: Counte
         const open = await tx
           .select({ productId: A.productId })
           .from(A)
-          .where(and(eq(A.subjectId, input.subjectId), inArray(A.productId, productIds), notInArray(A.status, CLOSED)));
+          .where(
+            and(
+              eq(A.subjectId, input.subjectId),
+              inArray(A.productId, productIds),
+              notInArray(effectiveStatusSql, CLOSED), // an EXPIRED qualification is applied for anew
+            ),
+          );
         const drafts = await tx
           .select({ productId: qualificationApplicationProducts.productId })
           .from(qualificationApplicationProducts)
