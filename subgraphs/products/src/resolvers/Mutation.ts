@@ -100,7 +100,8 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
         identity,
         visibleProducts(identity),
         (product, latest) => {
-          requireMayUpdate(identity, product, latest, undefined);
+          // Seen as the catalogue shows it (its current version): a pending draft does not hide it from another SO.
+          requireMayUpdate(identity, product, product, undefined);
           requireConsistentVersion({ ...latest, ...changes });
         },
       );

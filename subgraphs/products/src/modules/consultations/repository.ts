@@ -68,17 +68,20 @@ export function createConsultationRepository(db: Database) {
     async submit(consultationId: string, authorOrgId: string, values: FeedbackValues, actor: Identity | null): Promise<FeedbackRow | null> {
       if (!isUuid(consultationId)) return null;
       return db.transaction(async (tx) => {
-        const [state] = await tx
-          .select({
-            closesAt: consultations.closesAt,
-            status: productVersions.status,
-            open: sql<boolean>`${consultations.closesAt} > now()`,
-          })
+        // The version (shared: its status must not change meanwhile), then the consultation: the order in which
+        // opening a consultation takes them, so the two cannot deadlock.
+        const [version] = await tx
+          .select({ status: productVersions.status })
+          .from(productVersions)
+          .where(sql`${productVersions.id} = (select c.product_version_id from ${consultations} c where c.id = ${consultationId})`)
+          .for("share");
+        const [consultation] = await tx
+          .select({ closesAt: consultations.closesAt, open: sql<boolean>`${consultations.closesAt} > now()` })
           .from(consultations)
-          .innerJoin(productVersions, eq(productVersions.id, consultations.productVersionId))
           .where(eq(consultations.id, consultationId))
-          .for("update", { of: consultations });
-        if (!state) return null;
+          .for("update");
+        if (!version || !consultation) return null;
+        const state = { ...consultation, status: version.status };
         if (!state.open || state.status !== "IN_CONSULTATION") {
           throw new SfeError(
             "CONSULTATION_CLOSED",
