@@ -6,6 +6,8 @@ import { type Context, createLoaders } from "./loaders.js";
 import { createProcessModule } from "./modules/process/index.js";
 import { createEligibilityModule } from "./modules/eligibility/index.js";
 import { createConsultationsModule } from "./modules/consultations/index.js";
+import { createCounterpartyQualificationModule } from "./modules/counterparty-qualification/index.js";
+import { createQualificationModule, type OnQualified } from "./modules/qualification/index.js";
 import { createSubMarketsModule } from "./modules/sub-markets/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
@@ -24,7 +26,9 @@ export function createProductsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  onQualified,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; onQualified?: OnQualified }) {
+  const qualification = createQualificationModule({ qualification: repos.qualification, references, verifier, onQualified });
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
@@ -37,6 +41,8 @@ export function createProductsSubgraph({
     createEligibilityModule({ products: repos.products, zones: repos.zones }),
     createSubMarketsModule({ repos, references }),
     createConsultationsModule({ repos }),
+    createCounterpartyQualificationModule({ counterparty: repos.counterparty, references }),
+    qualification,
   ]);
   return createSubgraph({
     name: "products",
@@ -45,12 +51,22 @@ export function createProductsSubgraph({
       subgraph: "products",
       db,
       table: auditEvents,
-      entityTypes: ["Product", "ProductVersion", "ConstraintManagedZone", "SubMarket", "Consultation"],
+      entityTypes: [
+        "Product",
+        "ProductVersion",
+        "ConstraintManagedZone",
+        "SubMarket",
+        "Consultation",
+        "CommercialQualification",
+        "QualificationApplication",
+        "QualificationAssessment",
+      ],
       verifier,
     },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
+    routes: qualification.routes,
   });
 }
 
