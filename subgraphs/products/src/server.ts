@@ -3,6 +3,11 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createProcessModule } from "./modules/process/index.js";
+import { createEligibilityModule } from "./modules/eligibility/index.js";
+import { createConsultationsModule } from "./modules/consultations/index.js";
+import { createCounterpartyQualificationModule } from "./modules/counterparty-qualification/index.js";
+import { createQualificationModule, type OnQualified } from "./modules/qualification/index.js";
 import {
   createSoProductApis,
   createSoProductApisModule,
@@ -10,12 +15,14 @@ import {
   soProductApisReadiness,
   soProductApisSettings,
 } from "./modules/so-product-apis/index.js";
+import { createSubMarketsModule } from "./modules/sub-markets/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Product } from "./resolvers/Product.js";
+import { ProductVersion } from "./resolvers/ProductVersion.js";
 import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
@@ -26,26 +33,53 @@ export function createProductsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
+  onQualified,
   soProductApis = createSoProductApis({ apis: [], mappings: repos.externalProducts }),
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; soProductApis?: SoProductApis }) {
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & {
+  repos?: Repositories;
+  onQualified?: OnQualified;
+  soProductApis?: SoProductApis;
+}) {
+  const qualification = createQualificationModule({ qualification: repos.qualification, references, verifier, onQualified });
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "products",
-      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
+      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, ProductVersion, Organisation },
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    createProcessModule({ typeDefs, references }),
+    createEligibilityModule({ products: repos.products, zones: repos.zones }),
+    createSubMarketsModule({ repos, references }),
+    createConsultationsModule({ repos }),
+    createCounterpartyQualificationModule({ counterparty: repos.counterparty, references }),
+    qualification,
     createSoProductApisModule({ soProductApis }),
   ]);
   return createSubgraph({
     name: "products",
     typeDefs,
-    audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product", "ConstraintManagedZone"], verifier },
+    audit: {
+      subgraph: "products",
+      db,
+      table: auditEvents,
+      entityTypes: [
+        "Product",
+        "ProductVersion",
+        "ConstraintManagedZone",
+        "SubMarket",
+        "Consultation",
+        "CommercialQualification",
+        "QualificationApplication",
+        "QualificationAssessment",
+      ],
+      verifier,
+    },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos, soProductApis),
-    routes: [soProductApisReadiness(soProductApis)],
+    routes: [...qualification.routes, soProductApisReadiness(soProductApis)],
     close: () => soProductApis.close(),
   });
 }

@@ -1,10 +1,23 @@
 import type { Database } from "@sfe/kit";
+import { createConsultationRepository } from "../modules/consultations/repository.js";
+import { createCounterpartyQualificationRepository } from "../modules/counterparty-qualification/repository.js";
+import { createQualificationRepository } from "../modules/qualification/repository.js";
 import { createExternalProductRepository } from "../modules/so-product-apis/repository.js";
+import { createSubMarketRepository } from "../modules/sub-markets/repository.js";
 import { createZoneRepository } from "../modules/zones/repository.js";
 import { createProductRepository } from "./products.js";
 
 export function createRepositories(db: Database) {
-  return { products: createProductRepository(db), zones: createZoneRepository(db), externalProducts: createExternalProductRepository(db) };
+  const counterparty = createCounterpartyQualificationRepository(db);
+  return {
+    products: createProductRepository(db),
+    zones: createZoneRepository(db),
+    subMarkets: createSubMarketRepository(db),
+    consultations: createConsultationRepository(db),
+    counterparty,
+    qualification: createQualificationRepository(db, counterparty),
+    externalProducts: createExternalProductRepository(db),
+  };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

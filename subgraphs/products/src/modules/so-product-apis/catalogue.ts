@@ -66,11 +66,34 @@ export function createSoProductApis({ apis: configured, mappings, ...settings }:
   });
   const byName = new Map(apis.map((api) => [api.name, api]));
 
-  const toProduct = (api: SoProductApi, row: ExternalProductRow, product: ExternalProduct): ExternalProductRecord => ({
+  // The API's one state of the product as the hub's version 1 (mappers.ts): what the API does not carry is null or empty.
+  const toProduct = (api: SoProductApi, row: ExternalProductRow, { externalId, ...product }: ExternalProduct): ExternalProductRecord => ({
     ...product,
     id: row.id,
     ownerId: row.operatorId,
+    subMarketId: null,
+    versionId: row.id,
+    version: 1,
+    effectiveFrom: null,
+    supersedesId: null,
+    publishedAt: null,
+    supersededAt: null,
+    needType: null,
+    faultTiming: null,
+    maximumCapacityKw: null,
+    noticeMinutes: null,
+    aggregationScope: null,
+    efaBlocks: [],
+    procurement: null,
+    availabilityUnit: null,
+    utilisationUnit: null,
+    metering: null,
+    baselineMethods: [],
+    stackingRulesRef: null,
+    agreementVersion: null,
+    dispatchMethod: null,
     createdAt: row.createdAt,
+    externalId,
     source: { kind: "SO_PRODUCT_API", name: api.name, adapter: api.kind, url: api.url },
   });
 

@@ -6,7 +6,14 @@ import { resolvers } from "./resolvers.js";
 
 export { type SoProductApis, createSoProductApis } from "./catalogue.js";
 export { soProductApisEnv, soProductApisSettings } from "./config.js";
-export { listWithSoProducts, ownerProductsWithSoProducts, productWithSoProducts, requireHubProduct } from "./integration.js";
+export {
+  externalVersions,
+  listWithSoProducts,
+  ownerProductsWithSoProducts,
+  productWithSoProducts,
+  requireHubProduct,
+  versionWithSoProducts,
+} from "./integration.js";
 export { soProductApisReadiness } from "./readiness.js";
 export { createExternalProductRepository } from "./repository.js";
 

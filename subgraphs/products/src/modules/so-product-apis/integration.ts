@@ -2,7 +2,8 @@ import { page, reportPartialFailure, SfeError } from "@sfe/kit";
 import type { GraphQLResolveInfo } from "graphql";
 import type { ProductStatus } from "../../db/schema.js";
 import type { Context } from "../../loaders.js";
-import type { ProductMapper } from "../../mappers.js";
+import type { ProductMapper, ProductVersionMapper } from "../../mappers.js";
+import { type ExternalProductRecord, externalVersionOf } from "./mappers.js";
 
 /**
  * What the products resolvers call to answer hub and SO product API products together (AO.UC4 option 2b).
@@ -70,6 +71,28 @@ export async function productWithSoProducts(
   hubProduct: () => Promise<ProductMapper | null>,
 ): Promise<ProductMapper | null> {
   return (await hubProduct()) ?? context.loaders.soProducts.byId(id);
+}
+
+/**
+ * `Query.productVersion` and `ProductVersion.__resolveReference`: the hub's version, else the one version of the
+ * external product with that hub id (an external product's version shares its id).
+ */
+export async function versionWithSoProducts(
+  context: Context,
+  id: string,
+  hubVersion: () => Promise<ProductVersionMapper | null>,
+): Promise<ProductVersionMapper | null> {
+  const version = await hubVersion();
+  if (version) return version;
+  const external = await context.loaders.soProducts.byId(id);
+  return external && externalVersionOf(external);
+}
+
+/** `Product.currentVersion` and `versions` of an SO product API's product: its one synthesised version; null for a hub product. */
+export function externalVersions(product: ProductMapper): [ProductVersionMapper] | null {
+  return product.source?.kind === "SO_PRODUCT_API" && product.externalId != null
+    ? [externalVersionOf(product as ExternalProductRecord)]
+    : null;
 }
 
 /** Before a hub write: an external product is read-only in the hub (FORBIDDEN naming its API). */
