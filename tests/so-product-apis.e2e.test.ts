@@ -66,11 +66,21 @@ describe("SO product APIs through the gateway", () => {
     const dcl = products.find((p) => p.code === "DCL")!;
     const one = await gqlOk(
       stack.url,
-      `query ($id: ID!) { product(id: $id) { code externalId owner { id } } }`,
+      `query ($id: ID!) { product(id: $id) { code externalId owner { id } version subMarket { id }
+         currentVersion { id version status name } versions { id } } }`,
       { id: dcl.id },
       stack.admin,
     );
-    expect(one.product).toEqual({ code: "DCL", externalId: "DCL", owner: { id: NESO } });
+    // Under versions: the API's one state of the product is its version 1, read-only, with the product's id.
+    expect(one.product).toEqual({
+      code: "DCL",
+      externalId: "DCL",
+      owner: { id: NESO },
+      version: 1,
+      subMarket: null,
+      currentVersion: { id: dcl.id, version: 1, status: "PUBLISHED", name: "Dynamic Containment Low" },
+      versions: [{ id: dcl.id }],
+    });
     const update = await gql(
       stack.url,
       `mutation ($i: UpdateProductInput!) { updateProduct(input: $i) { product { id } } }`,
@@ -79,6 +89,13 @@ describe("SO product APIs through the gateway", () => {
     );
     expect(codes(update)).toEqual(["FORBIDDEN"]);
     expect(update.errors?.[0]?.extensions).toMatchObject({ registry: "neso-products", externalId: "DCL" });
+    const revise = await gql(
+      stack.url,
+      `mutation ($i: ReviseProductInput!) { reviseProduct(input: $i) { version { id } } }`,
+      { i: { productId: dcl.id, name: "Renamed" } },
+      stack.admin,
+    );
+    expect(codes(revise)).toEqual(["FORBIDDEN"]);
   });
 
   it("when one API is slow, answers the rest within the timeout, with an error naming that API", async () => {

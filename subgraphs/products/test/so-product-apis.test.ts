@@ -260,6 +260,109 @@ describe("an external product by id", () => {
   });
 });
 
+describe("an external product's version", () => {
+  const VERSIONED = /* GraphQL */ `
+    query ($id: ID!) {
+      product(id: $id) {
+        id version subMarket { id } versions { id version }
+        currentVersion {
+          id version status name minimumCapacityKw locations product { id externalId } supersedes { id } superseded
+          publishedAt effectiveFrom efaBlocks baselineMethods procurement { cadence } pricingUnits { availability utilisation }
+        }
+      }
+      productVersion(id: $id) { id version product { code } }
+    }`;
+
+  it("is version 1, read-only, with the product's hub id: currentVersion, versions and productVersion(id) answer it", async () => {
+    const all = (await execute(subgraphWith(), LIST, {}, as.investor)).data!.products as Listed[];
+    const dcl = all.find((p) => p.code === "DCL")!;
+    const result = await execute(subgraphWith(), VERSIONED, { id: dcl.id }, as.investor);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      product: {
+        id: dcl.id,
+        version: 1,
+        subMarket: null,
+        versions: [{ id: dcl.id, version: 1 }],
+        currentVersion: {
+          id: dcl.id,
+          version: 1,
+          status: "PUBLISHED",
+          name: "Dynamic Containment Low",
+          minimumCapacityKw: 1000,
+          locations: ["GB"],
+          product: { id: dcl.id, externalId: "DCL" },
+          supersedes: null,
+          superseded: false,
+          publishedAt: null,
+          effectiveFrom: null,
+          efaBlocks: [],
+          baselineMethods: [],
+          procurement: null,
+          pricingUnits: { availability: null, utilisation: null },
+        },
+      },
+      productVersion: { id: dcl.id, version: 1, product: { code: "DCL" } },
+    });
+    const entities = await execute(
+      subgraphWith(),
+      "query ($r: [_Any!]!) { _entities(representations: $r) { ... on ProductVersion { id version product { externalId } } } }",
+      { r: [{ __typename: "ProductVersion", id: dcl.id }] },
+      as.investor,
+    );
+    expect(entities.data!._entities).toEqual([{ id: dcl.id, version: 1, product: { externalId: "DCL" } }]);
+  });
+
+  it("is left out of products(subMarketId:): an external product has no sub-market (and no API is asked)", async () => {
+    const subgraph = subgraphWith();
+    const result = await counting(() =>
+      execute(subgraph, "query ($s: ID) { products(subMarketId: $s) { id } }", { s: "00000000-0000-4000-8000-00000000abcd" }, as.investor),
+    );
+    expect(result.value.data!.products).toEqual([]);
+    expect({ neso: result.neso, dso: result.dso }).toEqual({ neso: 0, dso: 0 });
+  });
+
+  it("refuses every write naming it or its version (FORBIDDEN naming its API), and writes nothing", async () => {
+    const all = (await execute(subgraphWith(), LIST, {}, as.admin)).data!.products as Listed[];
+    const saou = all.find((p) => p.code === "UKPN-SAOU")!;
+    const audits = await countRows(handle, "products.audit_events");
+    const writes: [string, Record<string, unknown>, typeof as.admin][] = [
+      [
+        "mutation ($input: ReviseProductInput!) { reviseProduct(input: $input) { version { id } } }",
+        { productId: saou.id, name: "X" },
+        as.admin,
+      ],
+      [
+        "mutation ($input: SetProductVersionStatusInput!) { setProductVersionStatus(input: $input) { version { id } } }",
+        { id: saou.id, status: "SUSPENDED" },
+        as.admin,
+      ],
+      [
+        "mutation ($input: OpenConsultationInput!) { openConsultation(input: $input) { consultation { id } } }",
+        { productId: saou.id, closesAt: "2099-01-01T00:00:00Z" },
+        as.admin,
+      ],
+      [
+        "mutation ($input: DeclarePrequalificationRequirementInput!) { declarePrequalificationRequirement(input: $input) { requirement { id } } }",
+        { productVersionId: saou.id, level: "COUNTERPARTY", kind: "DOCUMENT", description: "Insurance certificate" },
+        as.admin,
+      ],
+      [
+        "mutation ($input: ApplyForQualificationInput!) { applyForQualification(input: $input) { application { id } } }",
+        { subjectType: "ORGANISATION", subjectId: orgs.fspA, productIds: [saou.id] },
+        as.fspA,
+      ],
+    ];
+    for (const [mutation, input, identity] of writes) {
+      const result = await execute(subgraphWith(), mutation, { input }, identity);
+      expect(result.errors?.[0], mutation).toMatchObject({
+        extensions: { code: "FORBIDDEN", registry: "ukpn-products", externalId: "UKPN-SAOU" },
+      });
+    }
+    expect(await countRows(handle, "products.audit_events")).toBe(audits);
+  });
+});
+
 describe("Organisation.products", () => {
   const ORGS = /* GraphQL */ `
     query ($r: [_Any!]!) { _entities(representations: $r) { ... on Organisation { id products { code source { name } } } } }`;
