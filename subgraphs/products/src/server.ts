@@ -3,6 +3,7 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createContractsModule } from "./modules/contracts/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
@@ -20,6 +21,7 @@ export function createProductsSubgraph({
   repos = createRepositories(db),
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  const contracts = createContractsModule({ db, products: repos.products, references, verifier });
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
@@ -28,14 +30,22 @@ export function createProductsSubgraph({
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    contracts,
   ]);
   return createSubgraph({
     name: "products",
     typeDefs,
-    audit: { subgraph: "products", db, table: auditEvents, entityTypes: ["Product", "ConstraintManagedZone"], verifier },
+    audit: {
+      subgraph: "products",
+      db,
+      table: auditEvents,
+      entityTypes: ["Product", "ConstraintManagedZone", ...contracts.entityTypes],
+      verifier,
+    },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
+    routes: contracts.routes,
   });
 }
 
