@@ -5,9 +5,24 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseHandle, EntityReferences, RunningSubgraph } from "@sfe/kit";
 import { startSubgraph } from "@sfe/kit";
-import { apiKeyOf, as, countRows, errorCodes, execute, MISSING_ID, orgs, setUpSubgraph, testGateway, testIdentity } from "@sfe/kit/testing";
+import {
+  apiKeyOf,
+  as,
+  countRows,
+  errorCodes,
+  execute,
+  MISSING_ID,
+  orgs,
+  raceAtRowLock,
+  setUpSubgraph,
+  testGateway,
+  testIdentity,
+} from "@sfe/kit/testing";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contractLifecycle } from "../src/db/schema.js";
+import { contractLifecycle, contracts } from "../src/db/schema.js";
+import { moduleLoaders } from "../src/modules/contracts/loaders.js";
+import type { ContractRepository } from "../src/modules/contracts/repository.js";
 import { CONTRACT_DOCUMENT_PATH, issueAgreementOnQualification } from "../src/modules/contracts/index.js";
 import { escapeHtml } from "../src/modules/contracts/document.js";
 import { liabilityCapPence, pounds, STANDARD_CLAUSES } from "../src/modules/contracts/validation.js";
@@ -21,6 +36,8 @@ const ED = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: UKPN, area
 const LOUIS = testIdentity({ roles: ["FSP"], organisationId: NEWFLEX, orgAdmin: true });
 const NESO_SO = testIdentity({ roles: ["SYSTEM_OPERATOR"], organisationId: NESO, areas: ["*"] });
 const RIVAL_FSP = testIdentity({ roles: ["FSP"], organisationId: RIVAL });
+/** Another member of Louis's organisation. */
+const MIA = testIdentity({ roles: ["FSP"], organisationId: NEWFLEX });
 
 /** What the other subgraphs answer: organisations, users and awards (awards are added as tests make them). */
 const known: Record<string, Record<string, Record<string, unknown>>> = {
@@ -34,6 +51,7 @@ const known: Record<string, Record<string, Record<string, unknown>>> = {
     [ED.userId as string]: { name: "Ed" },
     [LOUIS.userId as string]: { name: "Louis <b>" },
     [RIVAL_FSP.userId as string]: { name: "Rival" },
+    [MIA.userId as string]: { name: "Mia" },
   },
   Award: {},
 };
@@ -513,5 +531,49 @@ describe("issuing on qualification (pre-qualification's onQualified hook)", () =
       .catch(() => {});
     expect(await counts()).toEqual(before);
     expect((await ok(RIVAL_FSP, LIST, {})).contracts).toEqual([{ id: first?.contract.id, status: "ISSUED" }]);
+  });
+});
+
+describe("races", () => {
+  it("of two members of one side signing at once, one signs and the other is CONFLICT", async () => {
+    await ok(ED, SAVE_TEMPLATE, { i: template({ productId: otherProductId }) });
+    const id = (await ok(ED, ISSUE, { i: { productId: otherProductId, providerId: NEWFLEX } })).issueContract.contract.id;
+    const settled = await raceAtRowLock(
+      handle,
+      (tx) => tx.select({ id: contracts.id }).from(contracts).where(eq(contracts.id, id)).for("update"),
+      [LOUIS, MIA].map((caller) => () => run(caller, SIGN, { id })),
+    );
+    const outcomes = settled.map((result) => (result.status === "fulfilled" ? (errorCodes(result.value)[0] ?? "SIGNED") : "REJECTED"));
+    expect(outcomes.sort()).toEqual(["CONFLICT", "SIGNED"]);
+    const contract = (await ok(ED, ONE, { id })).contract;
+    expect(contract.status).toBe("ISSUED");
+    expect(contract.signatures).toHaveLength(1);
+  });
+});
+
+describe("batching", () => {
+  it("loads the call-offs of many contracts, and many contracts, with one repository call each per request", async () => {
+    const calls = { callOffs: 0, byIds: 0 };
+    const repo = {
+      callOffsByContractIds: async (ids: readonly string[]) => {
+        calls.callOffs++;
+        return ids.map((contractId) => ({ contractId, id: contractId }));
+      },
+      byIds: async (ids: readonly string[]) => {
+        calls.byIds++;
+        return ids.map((id) => ({ id }));
+      },
+      templatesByIds: async () => [],
+    } as unknown as ContractRepository;
+    const loadersOf = moduleLoaders(repo);
+    const request = {};
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const lists = await Promise.all(ids.map((id) => loadersOf(request).callOffs.load(id)));
+    const rows = await Promise.all([...ids, ...ids].map((id) => loadersOf(request).contract({ everything: true }).load(id)));
+    expect(lists.map((list) => list.length)).toEqual(ids.map(() => 1));
+    expect(rows.every((row) => row !== null)).toBe(true);
+    expect(calls).toEqual({ callOffs: 1, byIds: 1 });
+    await loadersOf({}).callOffs.load(ids[0]!); // another request: loaders of its own
+    expect(calls.callOffs).toBe(2);
   });
 });
