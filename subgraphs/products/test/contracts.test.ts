@@ -252,11 +252,20 @@ describe("contract templates", () => {
 let contractId: string;
 
 describe("issuing", () => {
-  it("needs a template, and the product's own SO", async () => {
+  it("needs a template, the product's own SO and a product that is not retired; refusals write nothing", async () => {
+    const retired = await createProduct("RETIRED");
+    await ok(ED, SAVE_TEMPLATE, { i: template({ productId: retired }) });
+    for (const status of ["PUBLISHED", "RETIRED"]) {
+      await ok(as.admin, `mutation ($id: ID!, $s: ProductStatus!) { updateProduct(input: { id: $id, status: $s }) { product { id } } }`, {
+        id: retired,
+        s: status,
+      });
+    }
     const before = await counts();
     const noTemplate = await run(ED, ISSUE, { i: { productId: otherProductId, providerId: NEWFLEX } });
     expect(errorCodes(noTemplate)).toEqual(["CONFLICT"]);
     expect(noTemplate.errors?.[0]?.message).toMatch(/no contract template/);
+    expect(errorCodes(await run(ED, ISSUE, { i: { productId: retired, providerId: NEWFLEX } }))).toEqual(["CONFLICT"]);
     expect(errorCodes(await run(NESO_SO, ISSUE, { i: { productId, providerId: NEWFLEX } }))).toEqual(["FORBIDDEN"]);
     expect(errorCodes(await run(LOUIS, ISSUE, { i: { productId, providerId: NEWFLEX } }))).toEqual(["FORBIDDEN"]);
     expect(errorCodes(await run(ED, ISSUE, { i: { productId, providerId: NESO } }))).toEqual(["BAD_USER_INPUT"]); // not an FSP

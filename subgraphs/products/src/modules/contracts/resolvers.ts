@@ -104,6 +104,7 @@ export const resolvers = ({ contracts, products, references, loaders }: Contract
 
       async issueContract(_, { input }, { identity }) {
         const product = await ownProduct(identity, input.productId);
+        if (product.status === "RETIRED") throw conflict(`Product ${product.code} is RETIRED: no new agreements are issued for it`);
         const providerId = requireUuid(input.providerId, "providerId");
         if (providerId === product.ownerId) throw badInput("providerId: a system operator cannot contract with itself", "providerId");
         const startsAt = input.startsAt ?? null;
