@@ -1,6 +1,12 @@
+import { type EntityReferences, gatewayCaller, type HttpRoute, type IdentityVerifier, isUuid, sendError, setScopeIdentity } from "@sfe/kit";
 import type { ServiceWindow } from "../../db/schema.js";
-import type { ContractCallOffRow, ContractRow } from "./repository.js";
+import type { createProductRepository } from "../../repositories/products.js";
+import { readContracts, visibleContracts } from "./policy.js";
+import type { ContractCallOffRow, ContractRepository, ContractRow } from "./repository.js";
 import { pounds } from "./validation.js";
+
+/** The products subgraph's route the gateway's `GET /documents/contracts/<id>.html` forwards to. */
+export const CONTRACT_DOCUMENT_PATH = "/internal/contracts/document";
 
 /** Every character HTML gives meaning to, escaped: whatever a user wrote is shown as text, never run. */
 export const escapeHtml = (value: unknown): string =>
@@ -101,4 +107,53 @@ ${rows(contract.signatures.map((s) => [side(s.side), e(s.userName), e(when(s.sig
 </body>
 </html>
 `;
+}
+
+/**
+ * `GET /internal/contracts/document?id=<contract id>`: the contract as HTML, for a caller who may see it (the
+ * gateway's identity token says who). Anything else, unknown or not theirs, is the same 404.
+ */
+export function documentRoute(deps: {
+  contracts: ContractRepository;
+  products: ReturnType<typeof createProductRepository>;
+  references: EntityReferences;
+  verifier?: IdentityVerifier | undefined;
+}): HttpRoute {
+  return {
+    method: "GET",
+    path: CONTRACT_DOCUMENT_PATH,
+    async handle(req, res, url) {
+      const caller = await gatewayCaller(deps.verifier, req, res);
+      if (!caller) return;
+      const { identity } = caller;
+      if (!identity) return sendError(res, 401, "UNAUTHENTICATED", "Sign in first");
+      const id = url.searchParams.get("id") ?? "";
+      // Investors and others party to no contract get the same answer as for a contract that is not there.
+      const mayRead = readContracts(identity) === null;
+      const [contract] = mayRead && isUuid(id) ? await deps.contracts.byIds([id], visibleContracts(identity)) : [];
+      if (!contract) return sendError(res, 404, "NOT_FOUND", "There is no such contract you may see");
+      // The parties' names are the users subgraph's, looked up as this caller.
+      setScopeIdentity(identity);
+      const [names, [product], callOffs] = await Promise.all([
+        deps.references
+          .lookup<{ name?: string }>("Organisation", [contract.companyId, contract.providerId], "name")
+          .catch(() => [null, null] as const),
+        deps.products.byIds([contract.productId], { everything: true }),
+        deps.contracts.callOffsByContractIds([contract.id]),
+      ]);
+      const html = renderContractHtml(contract, callOffs, {
+        companyName: names[0]?.name ?? null,
+        providerName: names[1]?.name ?? null,
+        productName: product ? `${product.name} (${product.code})` : null,
+      });
+      res.statusCode = 200;
+      res.setHeader("content-type", "text/html; charset=utf-8");
+      res.setHeader("content-disposition", `inline; filename="contract-${contract.id}.html"`);
+      res.setHeader("cache-control", "private, no-store");
+      // A page of text: no scripts, no requests of its own, whatever a user wrote into it.
+      res.setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'");
+      res.setHeader("x-content-type-options", "nosniff");
+      res.end(html);
+    },
+  };
 }

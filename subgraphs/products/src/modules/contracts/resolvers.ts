@@ -13,8 +13,7 @@ import {
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { visibleProducts } from "../../access.js";
 import type { ContractSignature, ContractStatus, ContractVariation } from "../../db/schema.js";
-import type { ProductRow } from "../../repositories/products.js";
-import type { createProductRepository } from "../../repositories/products.js";
+import type { createProductRepository, ProductRow } from "../../repositories/products.js";
 import { serviceWindows } from "../../validation.js";
 import type { moduleLoaders } from "./loaders.js";
 import { mayActForProductOwner, requireMayMoveContract, requireSigningSide, sideOf, visibleContracts } from "./policy.js";
