@@ -48,15 +48,23 @@ describe("reading the audit trail", () => {
   it("answers an entity's events, oldest first, with its subgraph and place in the chain", async () => {
     const data = await gqlOk(
       stack.url,
-      `query ($id: ID!) { product(id: $id) { name auditEvents { action entityType subgraph chainIndex prevHash hash before after } rules { auditEvents { action subgraph } } } }`,
+      `query ($id: ID!) { product(id: $id) { name auditEvents { action entityType subgraph chainIndex hash }
+        currentVersion { auditEvents { action entityType subgraph chainIndex prevHash hash before after } }
+        rules { auditEvents { action subgraph } } } }`,
       { id: productId },
       stack.admin,
     );
-    const events = data.product.auditEvents;
+    // The product was created; its attributes are its version's, so the rename is the version's event.
+    expect(data.product.auditEvents.map((e: { action: string; entityType: string }) => [e.action, e.entityType])).toEqual([
+      ["CREATE", "Product"],
+    ]);
+    const events = data.product.currentVersion.auditEvents;
     expect(events.map((e: { action: string }) => e.action)).toEqual(["CREATE", "UPDATE"]);
-    expect(events.every((e: { subgraph: string; entityType: string }) => e.subgraph === "products" && e.entityType === "Product")).toBe(
-      true,
-    );
+    expect(
+      events.every((e: { subgraph: string; entityType: string }) => e.subgraph === "products" && e.entityType === "ProductVersion"),
+    ).toBe(true);
+    // One chain per subgraph: the product's CREATE, then its version's CREATE and UPDATE.
+    expect(events[0].chainIndex).toBe(data.product.auditEvents[0].chainIndex + 1);
     expect(events[1].prevHash).toBe(events[0].hash);
     expect(events[1].before.name).toBe("Sustain");
     expect(events[1].after.name).toBe("Sustain Peak");
@@ -64,13 +72,18 @@ describe("reading the audit trail", () => {
   });
 
   it("answers Query.auditEvents for one record, from the subgraph that owns it, newest first", async () => {
+    const version = (
+      await gqlOk(stack.url, `query ($id: ID!) { product(id: $id) { currentVersion { id } } }`, { id: productId }, stack.admin)
+    ).product.currentVersion.id;
     const data = await gqlOk(
       stack.url,
-      `query ($id: ID!) { auditEvents(entityType: "Product", entityId: $id) { action subgraph } }`,
-      { id: productId },
+      `query ($id: ID!, $v: ID!) { product: auditEvents(entityType: "Product", entityId: $id) { action subgraph }
+        version: auditEvents(entityType: "ProductVersion", entityId: $v) { action subgraph } }`,
+      { id: productId, v: version },
       stack.admin,
     );
-    expect(data.auditEvents).toEqual([
+    expect(data.product).toEqual([{ action: "CREATE", subgraph: "products" }]);
+    expect(data.version).toEqual([
       { action: "UPDATE", subgraph: "products" },
       { action: "CREATE", subgraph: "products" },
     ]);
@@ -109,10 +122,13 @@ describe("reading the audit trail", () => {
         body,
       });
     const strangerAsks = await ask(testIdentity({ roles: ["FSP"] }), JSON.stringify({ actorOrganisationId: fsp.organisationId }));
-    expect([strangerAsks.status, ((await strangerAsks.json()) as any).errors[0].extensions.code]).toEqual([403, "FORBIDDEN"]);
+    expect([
+      strangerAsks.status,
+      ((await strangerAsks.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+    ]).toEqual([403, "FORBIDDEN"]);
     const member = testIdentity({ roles: ["FSP"], organisationId: fsp.organisationId });
     const asMember = await ask(member, JSON.stringify({ actorOrganisationId: fsp.organisationId }));
-    expect(((await asMember.json()) as any).events.map((e: { entityType: string }) => e.entityType)).toEqual(["Asset"]);
+    expect(((await asMember.json()) as { events: { entityType: string }[] }).events.map((e) => e.entityType)).toEqual(["Asset"]);
     for (const body of ["{not json", JSON.stringify({ actorOrganisationId: "not-an-id" })]) {
       const bad = await ask(member, body);
       expect(bad.status).toBe(400);

@@ -16,6 +16,8 @@ interface StartedHub {
   url: string;
   /** Every port the hub printed as its own (gateway, subgraphs, CAR stand-in). */
   ports: Set<number>;
+  /** What it printed until it was up. */
+  output: string;
   connections(): { kind: string; host?: string; port?: number; path?: string }[];
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ async function startHub(env: Record<string, string>): Promise<StartedHub> {
   const hub: StartedHub = {
     url,
     ports,
+    output,
     connections: () =>
       readFileSync(record, "utf8")
         .trim()
@@ -86,7 +89,8 @@ async function startHub(env: Record<string, string>): Promise<StartedHub> {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-describe("npm start", () => {
+// Each test starts the hub (migrations, the demo data): well past the default 30 s on a busy machine.
+describe("npm start", { timeout: 120_000 }, () => {
   it("opens no connection but to its own subgraphs and registries, with Apollo's telemetry unset", async () => {
     const hub = await startHub({ DEMO_DATA: "true" });
     const admin = await signIn(hub.url, "admin@sfe-hub.example", "Demo-Flexibility-2025");
@@ -113,5 +117,34 @@ describe("npm start", () => {
     expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
     const landing = await fetch(hub.url, { headers: { accept: "text/html" } });
     expect(await landing.text()).not.toMatch(/<html/i);
+  });
+
+  it("serves the example SO subgraph's fields with SO_SUBGRAPH_EXAMPLE=true: to a signed-in demo account, never to an anonymous caller", async () => {
+    const hub = await startHub({ DEMO_DATA: "true", SO_SUBGRAPH_EXAMPLE: "true" });
+    const soUrl = hub.output.match(/so_example\s+(http:\/\/127\.0\.0\.1:\d+\/graphql) \(extra subgraph\)/)?.[1];
+    expect(soUrl).toBeDefined();
+    const query = `{ products(first: 2) { code soRequirements { notes minimumAvailabilityPct maxResponseSeconds } } }`;
+    const louis = await signIn(hub.url, "louis@newflex.example", "Demo-Flexibility-2025");
+    const data = await gqlOk(hub.url, query, {}, louis);
+    expect(data.products).toHaveLength(2);
+    for (const product of data.products) {
+      expect(product.soRequirements).toEqual({
+        notes: expect.any(String),
+        minimumAvailabilityPct: expect.any(Number),
+        maxResponseSeconds: expect.any(Number),
+      });
+    }
+    // Anonymous through the gateway: refused, nothing of the SO's answered; straight to the SO subgraph: 401.
+    const anonymous = await gql(hub.url, query);
+    expect(anonymous.errors?.map((error) => error.extensions?.code)).toContain("UNAUTHENTICATED");
+    expect(JSON.stringify(anonymous.data ?? null)).not.toMatch(/soRequirements|notes/);
+    const direct = await fetch(soUrl!, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `{ _entities(representations: [{ __typename: "Product", id: "x" }]) { ... on Product { soRequirements { notes } } } }`,
+      }),
+    });
+    expect(direct.status).toBe(401);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { assetCategories, assets } from "@sfe/assets/db";
 import type { Database, DatabaseHandle, Role } from "@sfe/kit";
-import { constraintManagedZones, products } from "@sfe/products/db";
+import { constraintManagedZones, products, productVersions, subMarkets } from "@sfe/products/db";
 import { conflictAssets, conflictInstructions, conflictParties, conflicts, marketRules } from "@sfe/rules/db";
 import { awards, bids, dispatchInstructions } from "@sfe/transactions/db";
 import { hashPassword } from "@sfe/users/crypto";
@@ -35,7 +35,9 @@ export const DEMO_ENTITIES = [
   "users",
   "assetCategories",
   "assets",
+  "subMarkets",
   "products",
+  "productVersions",
   "constraintManagedZones",
   "bids",
   "awards",
@@ -114,27 +116,171 @@ const ILLUSTRATIVE_USERS = [
 
 // ------------------------------------------------------------------------------------------ products
 
+type VersionValues = typeof productVersions.$inferInsert;
+
+/** A product as seeded: its code and owner, its sub-market, and the attributes of its version 1 (domain §5.2, §5.3). */
 interface ProductSeed {
   key: string;
   owner: string;
   code: string;
-  name: string;
-  serviceType: (typeof products.$inferInsert)["serviceType"];
-  directions: (typeof products.$inferInsert)["directions"];
-  minimumCapacityKw: number;
-  responseTimeSeconds?: number;
-  durationMinutes?: number;
-  eligibleTechnologies: string[];
-  locations: string[];
-  status: NonNullable<(typeof products.$inferInsert)["status"]>;
+  subMarket: string;
+  version: Omit<VersionValues, "id" | "productId" | "version" | "createdAt" | "updatedAt" | "publishedAt"> & {
+    status: NonNullable<VersionValues["status"]>;
+  };
 }
 
-const UKPN_PRODUCT_CODES: Record<UkpnProduct, { code: string; serviceType: ProductSeed["serviceType"] }> = {
-  "Peak Reduction": { code: "PR", serviceType: "UTILISATION_ONLY" },
-  "Long-Term Utilisation": { code: "LTU", serviceType: "UTILISATION_ONLY" },
-  "Scheduled Availability": { code: "SAOU", serviceType: "AVAILABILITY_AND_UTILISATION" },
-  "Day-Ahead": { code: "DA", serviceType: "UTILISATION_ONLY" },
+/** Sub-markets of the demo (domain §5.1): NESO's response and reserve, UKPN's and NGED's local flexibility. */
+const SUB_MARKETS = [
+  {
+    key: "NESO Response",
+    operator: NESO,
+    needType: "FREQUENCY_RESPONSE",
+    geography: ["GB"],
+    objective: "Hold frequency within statutory limits: Dynamic Containment, Moderation and Regulation (post- and pre-fault).",
+    ruleDocumentRefs: ["NESO Dynamic Response service terms", "NESO EAC auction rules"],
+    timingProfile: "Day-ahead Enduring Auction Capability (EAC) auction, gate closure 14:00 D-1, by EFA block",
+  },
+  {
+    key: "NESO Reserve",
+    operator: NESO,
+    needType: "RESERVE",
+    geography: ["GB"],
+    objective: "Restore the energy balance after a loss: Quick and Slow Reserve, held pre-fault.",
+    ruleDocumentRefs: ["NESO Quick Reserve technical requirements", "NESO EAC auction rules"],
+    timingProfile: "Day-ahead EAC auction, gate closure 14:00 D-1; utilisation via BOAs (BM) or ASDP (non-BM)",
+  },
+  {
+    key: "UKPN Local Flexibility",
+    operator: UKPN,
+    needType: "CONSTRAINT_MANAGEMENT",
+    geography: ["_A", "_C", "_J"],
+    objective: "Manage constraints on UKPN's distribution network in its flexibility zones (ENA common products).",
+    ruleDocumentRefs: ["ENA Standard Agreement v3.0", "UKPN Flexibility Services terms"],
+    timingProfile: "Long-term tenders for PR and SU; day-ahead availability (SAOU) and day-ahead utilisation auctions",
+  },
+  {
+    key: "NGED Local Flexibility",
+    operator: NGED,
+    needType: "CONSTRAINT_MANAGEMENT",
+    geography: ["CMZ_T7B_SWA_0012"],
+    objective: "Defer reinforcement in NGED's constraint managed zones.",
+    ruleDocumentRefs: ["ENA Standard Agreement v3.0"],
+    timingProfile: "Seasonal Scheduled Utilisation tenders",
+  },
+] as const;
+const subMarketKey = (operator: string, name: string) => `${orgKey(operator)}|${name}`;
+
+const ALL_EFA_BLOCKS = [1, 2, 3, 4, 5, 6];
+
+/** What NESO's dynamic frequency response services share (domain §5.2): post- or pre-fault, pay-as-clear by EFA block. */
+const nesoResponse = {
+  needType: "FREQUENCY_RESPONSE",
+  serviceType: "AVAILABILITY_ONLY",
+  directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
+  minimumCapacityKw: 1000,
+  aggregationScope: "NATIONAL",
+  locations: ["GB"],
+  efaBlocks: ALL_EFA_BLOCKS,
+  procurement: {
+    cadence: "DAY_AHEAD",
+    daysBeforeDelivery: 1,
+    gateOpensLocal: null,
+    gateClosesLocal: "14:00",
+    resultsLocal: null,
+    pricingRule: "PAY_AS_CLEAR",
+    availabilityCeilingGbp: null,
+    utilisationCeilingGbp: null,
+  },
+  availabilityUnit: "GBP_PER_MW_PER_H",
+  metering: { point: "ASSET", granularitySeconds: 1, telemetryRequired: true },
+  baselineMethods: ["FREQUENCY_RESPONSE_ENVELOPE"],
+  stackingRulesRef: "NESO: no co-delivery with another NESO response or reserve service in the same period",
+  eligibleTechnologies: ["BESS"],
+  agreementVersion: "NESO Dynamic Response service terms",
+  dispatchMethod: "AUTONOMOUS_FREQUENCY",
+} satisfies Partial<VersionValues>;
+
+/** What UKPN's flexibility products share (domain §5.3, §5.4): within a zone, boundary metering, ENA SA v3.0. */
+const ukpnFlexibility = {
+  needType: "CONSTRAINT_MANAGEMENT",
+  directions: ["DEMAND_TURN_DOWN"],
+  minimumCapacityKw: 10,
+  aggregationScope: "WITHIN_CMZ",
+  metering: { point: "BOUNDARY", granularitySeconds: 1800, telemetryRequired: false },
+  eligibleTechnologies: ["EV_CHARGER", "BESS", "INDUSTRIAL_LOAD"],
+  agreementVersion: "ENA Standard Agreement v3.0 + UKPN service terms",
+  dispatchMethod: "PLATFORM_API",
+  stackingRulesRef: "UKPN: stacking allowed outside contracted windows; capacity released after the window",
+} satisfies Partial<VersionValues>;
+
+/** UKPN's products in its dispatch data, by the name the source uses: code and the attributes of each (ILLUSTRATIVE beyond code and payment). */
+const UKPN_PRODUCTS: Record<UkpnProduct, { code: string; version: Partial<VersionValues> & Pick<VersionValues, "serviceType"> }> = {
+  "Peak Reduction": {
+    code: "PR",
+    version: {
+      serviceType: "UTILISATION_ONLY",
+      faultTiming: "SCHEDULED",
+      utilisationUnit: "GBP_PER_MWH",
+      procurement: procurementOf("SEASON_AHEAD", 30, "PAY_AS_BID"),
+      baselineMethods: ["FIXED_REFERENCE"],
+      dispatchMethod: "SCHEDULE_AT_AWARD",
+    },
+  },
+  "Long-Term Utilisation": {
+    code: "LTU",
+    version: {
+      serviceType: "UTILISATION_ONLY",
+      faultTiming: "SCHEDULED",
+      utilisationUnit: "GBP_PER_MWH",
+      procurement: procurementOf("SEASON_AHEAD", 30, "PAY_AS_BID"),
+      baselineMethods: ["HISTORICAL_X_OF_Y"],
+      dispatchMethod: "SCHEDULE_AT_AWARD",
+    },
+  },
+  "Scheduled Availability": {
+    code: "SAOU",
+    version: {
+      serviceType: "AVAILABILITY_AND_UTILISATION",
+      faultTiming: "PRE_FAULT",
+      availabilityUnit: "GBP_PER_MW_PER_H",
+      utilisationUnit: "GBP_PER_MWH",
+      // The source's availability prices top out at £500/MW/h (§5.4).
+      procurement: { ...procurementOf("DAY_AHEAD", 1, "CEILING_PRICE_PAY_AS_BID"), availabilityCeilingGbp: "500.00" },
+      noticeMinutes: 15,
+      serviceWindows: [
+        { daysOfWeek: [1, 2, 3, 4, 5], startLocal: "16:00", endLocal: "19:00", seasonStart: "2025-11-01", seasonEnd: "2026-02-28" },
+      ],
+      baselineMethods: ["NOMINATED"],
+    },
+  },
+  "Day-Ahead": {
+    code: "DA",
+    version: {
+      serviceType: "UTILISATION_ONLY",
+      faultTiming: "SCHEDULED",
+      utilisationUnit: "GBP_PER_MWH",
+      procurement: procurementOf("DAY_AHEAD", 1, "PAY_AS_BID"),
+      baselineMethods: ["NOMINATED"],
+    },
+  },
 };
+
+function procurementOf(
+  cadence: NonNullable<VersionValues["procurement"]>["cadence"],
+  daysBeforeDelivery: number,
+  pricingRule: NonNullable<VersionValues["procurement"]>["pricingRule"],
+): NonNullable<VersionValues["procurement"]> {
+  return {
+    cadence,
+    daysBeforeDelivery,
+    gateOpensLocal: null,
+    gateClosesLocal: null,
+    resultsLocal: null,
+    pricingRule,
+    availabilityCeilingGbp: null,
+    utilisationCeilingGbp: null,
+  };
+}
 
 const productKey = (owner: string, code: string) => `${orgKey(owner)}|${code}`;
 
@@ -405,83 +551,142 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
       zones.add(d.zone);
       zonesByProduct.set(d.product, zones);
     }
+    const subMarketRows = SUB_MARKETS.map((m) => ({
+      id: stableId("subMarket", subMarketKey(m.operator, m.key)),
+      name: m.key,
+      operatorId: orgId(m.operator),
+      procurerId: orgId(m.operator),
+      needType: m.needType,
+      geography: [...m.geography],
+      objective: m.objective,
+      ruleDocumentRefs: [...m.ruleDocumentRefs],
+      timingProfile: m.timingProfile,
+    }));
+    await load("subMarkets", subMarkets, subMarketRows);
+    // (operator, name) is unique: a sub-market created through the graph first keeps its id.
+    const subMarketIds = await resolveIds(new Map(subMarketRows.map((m) => [`${m.operatorId}|${m.name}`, m.id])), async (keys) =>
+      (await db.select({ id: subMarkets.id, operatorId: subMarkets.operatorId, name: subMarkets.name }).from(subMarkets))
+        .map((row) => ({ key: `${row.operatorId}|${row.name}`, id: row.id }))
+        .filter((row) => keys.includes(row.key)),
+    );
+    const subMarketId = (operator: string, name: string) => required(subMarketIds, `${orgId(operator)}|${name}`, "sub-market");
+
     const productSeeds: ProductSeed[] = [
       ...[...zonesByProduct].map(([name, zones]): ProductSeed => {
-        const { code, serviceType } = UKPN_PRODUCT_CODES[name];
+        const { code, version } = UKPN_PRODUCTS[name];
         return {
           key: productKey(UKPN, code),
           owner: UKPN,
           code,
-          name,
-          serviceType,
-          directions: ["DEMAND_TURN_DOWN"],
-          minimumCapacityKw: 10,
-          eligibleTechnologies: ["EV_CHARGER", "BESS", "INDUSTRIAL_LOAD"],
-          locations: [...zones].sort(),
-          status: "PUBLISHED",
+          subMarket: "UKPN Local Flexibility",
+          version: { ...ukpnFlexibility, ...version, name, locations: [...zones].map(ukpnZoneCode).sort(), status: "PUBLISHED" },
         };
       }),
       {
         key: productKey(NESO, "DCL"),
         owner: NESO,
         code: "DCL",
-        name: "Dynamic Containment Low",
-        serviceType: "AVAILABILITY_ONLY",
-        directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
-        minimumCapacityKw: 1000,
-        responseTimeSeconds: 1,
-        durationMinutes: 15,
-        eligibleTechnologies: ["BESS"],
-        locations: ["GB"],
-        status: "PUBLISHED",
+        subMarket: "NESO Response",
+        // Post-fault: full delivery within 1 s, sustained 15 min (domain §5.2).
+        version: {
+          ...nesoResponse,
+          name: "Dynamic Containment Low",
+          faultTiming: "POST_FAULT",
+          responseTimeSeconds: 1,
+          durationMinutes: 15,
+          status: "PUBLISHED",
+        },
       },
       // ILLUSTRATIVE products: no data is loaded for them.
+      {
+        key: productKey(NESO, "DML"),
+        owner: NESO,
+        code: "DML",
+        subMarket: "NESO Response",
+        // Pre-fault, for volatile periods: full delivery within 1 s, sustained 30 min.
+        version: {
+          ...nesoResponse,
+          name: "Dynamic Moderation Low",
+          faultTiming: "PRE_FAULT",
+          responseTimeSeconds: 1,
+          durationMinutes: 30,
+          status: "PUBLISHED",
+        },
+      },
+      {
+        key: productKey(NESO, "DRL"),
+        owner: NESO,
+        code: "DRL",
+        subMarket: "NESO Response",
+        // Pre-fault, steady state: full delivery within 10 s, sustained 60 min.
+        version: {
+          ...nesoResponse,
+          name: "Dynamic Regulation Low",
+          faultTiming: "PRE_FAULT",
+          responseTimeSeconds: 10,
+          durationMinutes: 60,
+          status: "PUBLISHED",
+        },
+      },
       {
         key: productKey(NESO, "PQR"),
         owner: NESO,
         code: "PQR",
-        name: "Positive Quick Reserve",
-        serviceType: "AVAILABILITY_AND_UTILISATION",
-        directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
-        minimumCapacityKw: 1000,
-        responseTimeSeconds: 60,
-        durationMinutes: 15,
-        eligibleTechnologies: ["BESS", "CHP", "INDUSTRIAL_LOAD"],
-        locations: ["GB"],
-        status: "PUBLISHED",
+        subMarket: "NESO Reserve",
+        // Full activation within 1 min, at least 15 min; aggregation within one GSP group; 60-minute nomination baseline.
+        version: {
+          ...nesoResponse,
+          name: "Positive Quick Reserve",
+          needType: "RESERVE",
+          faultTiming: "PRE_FAULT",
+          serviceType: "AVAILABILITY_AND_UTILISATION",
+          responseTimeSeconds: 60,
+          durationMinutes: 15,
+          aggregationScope: "WITHIN_GSP_GROUP",
+          utilisationUnit: "GBP_PER_MWH",
+          baselineMethods: ["NOMINATED"],
+          eligibleTechnologies: ["BESS", "CHP", "INDUSTRIAL_LOAD"],
+          agreementVersion: "NESO Quick Reserve service terms",
+          dispatchMethod: "BOA",
+          stackingRulesRef: "NESO: no co-delivery with another NESO reserve service in the same period",
+          status: "PUBLISHED",
+        },
       },
       {
         key: productKey(NGED, "SU_HV"),
         owner: NGED,
         code: "SU_HV",
-        name: "Scheduled Utilisation (HV)",
-        serviceType: "UTILISATION_ONLY",
-        directions: ["DEMAND_TURN_DOWN", "GENERATION_TURN_UP"],
-        minimumCapacityKw: 100,
-        durationMinutes: 30,
-        eligibleTechnologies: ["BESS", "CHP", "INDUSTRIAL_LOAD", "EV_CHARGER"],
-        locations: ["CMZ_T7B_SWA_0012"],
-        status: "DRAFT",
+        subMarket: "NGED Local Flexibility",
+        version: {
+          name: "Scheduled Utilisation (HV)",
+          needType: "CONSTRAINT_MANAGEMENT",
+          faultTiming: "SCHEDULED",
+          serviceType: "UTILISATION_ONLY",
+          directions: ["DEMAND_TURN_DOWN", "GENERATION_TURN_UP"],
+          minimumCapacityKw: 100,
+          durationMinutes: 30,
+          aggregationScope: "WITHIN_CMZ",
+          locations: ["CMZ_T7B_SWA_0012"],
+          utilisationUnit: "GBP_PER_MWH",
+          procurement: procurementOf("SEASON_AHEAD", 30, "PAY_AS_BID"),
+          metering: { point: "BOUNDARY", granularitySeconds: 1800, telemetryRequired: false },
+          baselineMethods: ["HISTORICAL_X_OF_Y"],
+          eligibleTechnologies: ["BESS", "CHP", "INDUSTRIAL_LOAD", "EV_CHARGER"],
+          agreementVersion: "ENA Standard Agreement v3.0",
+          dispatchMethod: "SCHEDULE_AT_AWARD",
+          status: "DRAFT",
+        },
       },
     ];
     const productRows = productSeeds.map((p) => ({
       id: stableId("product", p.key),
       ownerId: orgId(p.owner),
       code: p.code,
-      name: p.name,
-      serviceType: p.serviceType,
-      directions: p.directions,
-      minimumCapacityKw: p.minimumCapacityKw,
-      responseTimeSeconds: p.responseTimeSeconds ?? null,
-      durationMinutes: p.durationMinutes ?? null,
-      serviceWindows: [],
-      eligibleTechnologies: p.eligibleTechnologies,
-      locations: p.locations,
-      status: p.status,
+      subMarketId: subMarketId(p.owner, p.subMarket),
     }));
     await load("products", products, productRows);
     const productIds = new Map(productSeeds.map((p) => [p.key, stableId("product", p.key)]));
-    // (owner, code) is unique: a product created through the graph first keeps its id.
+    // (owner, code) is unique: a product created through the graph first keeps its id (and its versions).
     const existingProducts = await db
       .select({ id: products.id, ownerId: products.ownerId, code: products.code })
       .from(products)
@@ -490,6 +695,15 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
       const found = existingProducts.find((row) => row.ownerId === orgId(p.owner) && row.code === p.code);
       if (found) productIds.set(p.key, found.id);
     }
+    // Version 1 of each product seeded here ((product, version) is unique: a product made through the graph keeps its own).
+    const versionRows = productSeeds.map((p) => ({
+      ...p.version,
+      id: stableId("productVersion", `${p.key}|1`),
+      productId: required(productIds, p.key, "product"),
+      version: 1,
+      publishedAt: p.version.status === "DRAFT" ? null : new Date("2025-01-01T00:00:00Z"),
+    }));
+    await load("productVersions", productVersions, versionRows);
     // ---------------------------------------------------------------- products: UKPN's flexibility zones as CMZs
     // Every zone the UKPN dispatches name; licence area and GSP group as zones.ts places it (ILLUSTRATIVE, see there).
     // The code is unique: a zone created through the graph first with the same code is left as it is.
@@ -508,10 +722,19 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         gspGroups: [area.gspGroup],
       });
     }
+    // ILLUSTRATIVE: the NGED zone its draft Scheduled Utilisation product is bought in (NGED's CMZ code format).
+    zoneRows.set("CMZ_T7B_SWA_0012", {
+      id: stableId("constraintManagedZone", "CMZ_T7B_SWA_0012"),
+      code: "CMZ_T7B_SWA_0012",
+      name: "Ashgrove",
+      operatorId: orgId(NGED),
+      licenceArea: "South Wales",
+      gspGroups: ["_K"],
+    });
     await load("constraintManagedZones", constraintManagedZones, [...zoneRows.values()]);
 
     const dclId = required(productIds, productKey(NESO, "DCL"), "product");
-    const ukpnProductId = (name: UkpnProduct) => required(productIds, productKey(UKPN, UKPN_PRODUCT_CODES[name].code), "product");
+    const ukpnProductId = (name: UkpnProduct) => required(productIds, productKey(UKPN, UKPN_PRODUCTS[name].code), "product");
 
     // ---------------------------------------------------------------- transactions: NESO bids and awards
     const bidRows = nesoBids.map((b) => ({
@@ -627,7 +850,7 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
         name: "UKPN: one flexible unit, one product at a time",
         productId: null,
         kind: "STACKING" as const,
-        parameters: { maxOverlapMinutes: 0, systemOperator: UKPN, products: Object.values(UKPN_PRODUCT_CODES).map((p) => p.code) },
+        parameters: { maxOverlapMinutes: 0, systemOperator: UKPN, products: Object.values(UKPN_PRODUCTS).map((p) => p.code) },
         mode: "NOTIFY" as const,
         effectiveFrom: new Date("2024-04-01T00:00:00Z"),
       },

@@ -9,6 +9,8 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "RULE_VIOLATION"
+  /** A response to a market test (consultation) after it closed. */
+  | "CONSULTATION_CLOSED"
   | "UPSTREAM_UNAVAILABLE"
   | "TOO_MANY_REQUESTS"
   | "BAD_REQUEST"
@@ -96,6 +98,7 @@ const PASSED_THROUGH = new Set<string>([
   "NOT_FOUND",
   "CONFLICT",
   "RULE_VIOLATION",
+  "CONSULTATION_CLOSED",
   "UPSTREAM_UNAVAILABLE",
   "TOO_MANY_REQUESTS",
   "GRAPHQL_PARSE_FAILED",

@@ -13,6 +13,7 @@ export * from "./loaders.js";
 export * from "./migrate.js";
 export * from "./modules.js";
 export * from "./policy.js";
+export * from "./process-catalogue.js";
 export * from "./references.js";
 export * from "./request-scope.js";
 export * from "./schema-files.js";

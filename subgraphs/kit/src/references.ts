@@ -36,13 +36,19 @@ export const ENTITY_OWNERS: Record<string, string> = {
   AssetCategory: "assets",
   MarketUnit: "assets",
   Product: "products",
+  ProductVersion: "products",
   ConstraintManagedZone: "products",
+  SubMarket: "products",
+  Consultation: "products",
   Bid: "transactions",
   Award: "transactions",
   DispatchInstruction: "transactions",
   MarketRule: "rules",
   Conflict: "rules",
 };
+
+/** The hub's own subgraphs (each owns entities above). */
+export const HUB_SUBGRAPHS: readonly string[] = [...new Set(Object.values(ENTITY_OWNERS))];
 
 export interface ReferenceOptions {
   /** The owning subgraph's GraphQL URL, looked up at call time (ports may be chosen at start). */

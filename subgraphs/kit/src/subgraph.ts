@@ -20,6 +20,7 @@ import {
   type VerifiedCaller,
 } from "./identity-token.js";
 import { migrateSubgraph } from "./migrate.js";
+import { type ProcessOperation, processOperations, processOperationsRoute, requireKnownProcessSteps } from "./process-catalogue.js";
 import { setScopeIdentity } from "./request-scope.js";
 import { applyPolicy, type PolicyEntry } from "./policy.js";
 import { createEntityReferences, type EntityReferences } from "./references.js";
@@ -39,6 +40,8 @@ export interface Subgraph<TLoaders = any> {
   apollo: ApolloServer<SubgraphContext<TLoaders>>;
   createLoaders(): TLoaders;
   routes: HttpRoute[];
+  /** Its Query and Mutation fields and the toolkit steps they serve, served at `POST /internal/process-operations`. */
+  processOperations: ProcessOperation[];
   /** Releases what the subgraph holds beyond the database (an external registry's connections). */
   close(): Promise<void>;
 }
@@ -62,6 +65,7 @@ export interface SubgraphDefinition<TLoaders> {
 export const scalarResolvers = { DateTime: DateTimeResolver, JSONObject: JSONObjectResolver };
 
 export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders>): Subgraph<TLoaders> {
+  requireKnownProcessSteps(definition.typeDefs);
   // The kit's audit-trail resolvers join the subgraph's own before the policy wraps them, so a rule (a
   // `Type.*` wildcard, say) covers `auditEvents` too.
   const given = definition.resolvers as Record<string, object>;
@@ -93,6 +97,7 @@ export function createSubgraph<TLoaders>(definition: SubgraphDefinition<TLoaders
     apollo,
     createLoaders: definition.createLoaders,
     routes: [...(definition.routes ?? []), ...(definition.audit ? [auditEventsRoute(definition.audit)] : [])],
+    processOperations: processOperations(definition.name, definition.typeDefs),
     close: definition.close ?? (async () => {}),
   };
 }
@@ -126,6 +131,8 @@ export interface RunningSubgraph {
   url: string;
   /** GraphQL requests received since start (the no-N+1 tests read this). */
   requestCount(): number;
+  /** Requests received since start on one of its plain HTTP routes, e.g. `/internal/process-operations`. */
+  routeRequestCount(path: string): number;
   stop(): Promise<void>;
 }
 
@@ -139,8 +146,19 @@ export interface StartOptions {
 export async function startSubgraph(subgraph: Subgraph, options: StartOptions): Promise<RunningSubgraph> {
   await subgraph.apollo.start();
   let requests = 0;
+  const routeRequests = new Map<string, number>();
+  // The process-operations route needs the verifier, which only starting knows; every hub subgraph serves it.
+  const routes = [...subgraph.routes, processOperationsRoute(subgraph.name, subgraph.processOperations, options.verifier)].map(
+    (route): HttpRoute => ({
+      ...route,
+      handle: (req, res, url) => {
+        routeRequests.set(route.path, (routeRequests.get(route.path) ?? 0) + 1);
+        return route.handle(req, res, url);
+      },
+    }),
+  );
   const server: Server = createHttpServer(subgraph.apollo, {
-    routes: subgraph.routes,
+    routes,
     onGraphQLRequest: () => void requests++,
     context: async (req) => {
       // Who is calling is believed only from a token the gateway signed for this subgraph.
@@ -155,6 +173,7 @@ export async function startSubgraph(subgraph: Subgraph, options: StartOptions): 
     name: subgraph.name,
     url,
     requestCount: () => requests,
+    routeRequestCount: (path) => routeRequests.get(path) ?? 0,
     stop: () => {
       stopped ??= close(server)
         .then(() => subgraph.apollo.stop())

@@ -1,16 +1,15 @@
 import { forbidden, type Identity, notFound, type SfeError, seesEveryOrganisation } from "@sfe/kit";
-import type { ProductStatus, products } from "./db/schema.js";
-
-type ProductRow = typeof products.$inferSelect;
+import type { ProductStatus } from "./db/schema.js";
 
 /**
  * Which products a caller sees, as a repository filter (applied in SQL): every product (ADMIN), or
- * every product that is not a DRAFT plus the drafts `draftsOf` owns (a verified system operator).
+ * every product whose current version is not a DRAFT plus the drafts `draftsOf` owns (a verified system
+ * operator). The same filter applies to versions: another's draft version (a pending revision) stays hidden.
  */
 export type ProductVisibility = { everything: true } | { everything: false; draftsOf: string | null };
 
 /** Owning a product means acting for its owner organisation as a verified system operator. */
-const actsAsOwner = (identity: Identity | null, ownerId: string) =>
+export const actsAsOwner = (identity: Identity | null, ownerId: string) =>
   identity?.roles.includes("SYSTEM_OPERATOR") === true && identity.organisationId === ownerId;
 
 export function visibleProducts(identity: Identity | null): ProductVisibility {
@@ -19,10 +18,11 @@ export function visibleProducts(identity: Identity | null): ProductVisibility {
   return { everything: false, draftsOf };
 }
 
-export const canSeeProduct = (identity: Identity | null, row: Pick<ProductRow, "ownerId" | "status">) =>
+/** `status`: the product's current version's, or the version's in question. */
+export const canSeeProduct = (identity: Identity | null, row: { ownerId: string; status: ProductStatus }) =>
   row.status !== "DRAFT" || seesEveryOrganisation(identity) || actsAsOwner(identity, row.ownerId);
 
-export const canChangeProduct = (identity: Identity | null, row: Pick<ProductRow, "ownerId">) =>
+export const canChangeProduct = (identity: Identity | null, row: { ownerId: string }) =>
   seesEveryOrganisation(identity) || actsAsOwner(identity, row.ownerId);
 
 /** "SO proposes, administrator publishes": only a hub administrator may make a product PUBLISHED. */
@@ -32,14 +32,19 @@ export const publishRefusal = (identity: Identity | null, status: ProductStatus)
     : null;
 
 /**
- * Run against the locked row before an update: NOT_FOUND when the caller cannot see the product
+ * Run against the locked product and version before a change: NOT_FOUND when the caller cannot see the version
  * (existence is not revealed), FORBIDDEN when it sees but may not change it, or may not publish it.
  */
-export function requireMayUpdate(identity: Identity | null, before: ProductRow, status: ProductStatus | undefined): void {
-  if (!canSeeProduct(identity, before)) throw notFound("Product", before.id);
-  if (!canChangeProduct(identity, before)) {
+export function requireMayUpdate(
+  identity: Identity | null,
+  product: { id: string; ownerId: string },
+  version: { status: ProductStatus },
+  status: ProductStatus | undefined,
+): void {
+  if (!canSeeProduct(identity, { ownerId: product.ownerId, status: version.status })) throw notFound("Product", product.id);
+  if (!canChangeProduct(identity, product)) {
     throw forbidden("Only the system operator that owns a product, or a hub administrator, may change it");
   }
-  const refusal = status && status !== before.status ? publishRefusal(identity, status) : null;
+  const refusal = status && status !== version.status ? publishRefusal(identity, status) : null;
   if (refusal) throw refusal;
 }

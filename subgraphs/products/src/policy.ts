@@ -20,6 +20,7 @@ export const writeProducts: Rule = allow.all(allow.scope("products", "write"), a
 export const policy: Policy<Context> = {
   "Query.product": readProducts,
   "Query.products": readProducts,
+  "Product.versions": readProducts,
   "Organisation.products": readProducts,
   // A system operator creates products for its own organisation, never PUBLISHED. The owner and status are
   // read as the resolver reads them (BAD_USER_INPUT first when malformed), then decided.
@@ -32,6 +33,9 @@ export const policy: Policy<Context> = {
     return publishRefusal(identity, status);
   },
   "Mutation.updateProduct": writeProducts,
+  "Mutation.reviseProduct": writeProducts,
+  "Mutation.setProductVersionStatus": writeProducts,
+  "Query.productVersion": readProducts,
 };
 
 /**

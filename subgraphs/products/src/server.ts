@@ -4,12 +4,17 @@ import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createContractsModule } from "./modules/contracts/index.js";
+import { createProcessModule } from "./modules/process/index.js";
+import { createEligibilityModule } from "./modules/eligibility/index.js";
+import { createConsultationsModule } from "./modules/consultations/index.js";
+import { createSubMarketsModule } from "./modules/sub-markets/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Organisation } from "./resolvers/Organisation.js";
 import { Product } from "./resolvers/Product.js";
+import { ProductVersion } from "./resolvers/ProductVersion.js";
 import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
@@ -26,10 +31,14 @@ export function createProductsSubgraph({
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "products",
-      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, Organisation },
+      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), Product, ProductVersion, Organisation },
       policy: productsPolicy,
     },
     createZonesModule({ zones: repos.zones, references }),
+    createProcessModule({ typeDefs, references }),
+    createEligibilityModule({ products: repos.products, zones: repos.zones }),
+    createSubMarketsModule({ repos, references }),
+    createConsultationsModule({ repos }),
     contracts,
   ]);
   return createSubgraph({
@@ -39,7 +48,7 @@ export function createProductsSubgraph({
       subgraph: "products",
       db,
       table: auditEvents,
-      entityTypes: ["Product", "ConstraintManagedZone", ...contracts.entityTypes],
+      entityTypes: ["Product", "ProductVersion", "ConstraintManagedZone", "SubMarket", "Consultation", ...contracts.entityTypes],
       verifier,
     },
     resolvers,

@@ -1,5 +1,20 @@
 import { badInput, grouped, quote, requireBounded, requireNonEmpty, requireText } from "@sfe/kit";
-import type { Direction, ProductStatus, ServiceWindow } from "./db/schema.js";
+import type {
+  AggregationScope,
+  AvailabilityUnit,
+  Direction,
+  DispatchMethod,
+  FaultTiming,
+  Metering,
+  NeedType,
+  Procurement,
+  ProductStatus,
+  ServiceType,
+  ServiceWindow,
+  UtilisationUnit,
+} from "./db/schema.js";
+import { normaliseGspGroup, zoneCode } from "./modules/zones/validation.js";
+import type { VersionAttributes } from "./repositories/products.js";
 
 /** What a client sends for a window (GraphQL `ServiceWindowInput`). */
 export interface ServiceWindowInput {
@@ -119,4 +134,224 @@ export function initialStatus(value: ProductStatus | null | undefined): ProductS
     throw badInput(`A new product's status must be one of ${INITIAL_STATUSES.join(", ")}, not ${status}`, "status");
   }
   return status;
+}
+
+// ---- Version attributes beyond the catalogue's first fields (domain §4.7) ---------------------------------
+
+/** Notice before delivery, min: a year (Scheduled Utilisation is bought up to a year ahead). */
+export const MAX_NOTICE_MINUTES = 525_600;
+/** Days from the gate to delivery: four years (the Capacity Market's T-4). */
+export const MAX_DAYS_BEFORE_DELIVERY = 1_461;
+/** A price ceiling, £ per unit: well above the highest GB flexibility prices seen (UKPN peak events, ~£40k/MWh). */
+export const MAX_CEILING_GBP = 100_000;
+/** A metering granularity, s: an hour. */
+export const MAX_GRANULARITY_SECONDS = 3_600;
+
+const GBP = /^\d{1,6}(\.\d{1,2})?$/;
+const REFERENCE = 200;
+
+function wholeNumber(value: number, field: string, max: number, unit: string, min = 0): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badInput(`${field} must be a whole number from ${grouped(min)} to ${grouped(max)} ${unit}`, field);
+  }
+  return value;
+}
+
+export function maximumCapacityKw(value: number | null | undefined): number | null {
+  return value == null ? null : requireBounded(value, "maximumCapacityKw", MAX_MINIMUM_CAPACITY_KW, "kW (2 GW)");
+}
+
+export const noticeMinutes = (value: number | null | undefined): number | null =>
+  value == null ? null : wholeNumber(value, "noticeMinutes", MAX_NOTICE_MINUTES, "minutes (a year)");
+
+/** EFA blocks 1–6, de-duplicated and sorted. */
+export function efaBlocks(values: readonly number[] | null | undefined): number[] {
+  const blocks = (values ?? []).map((block) => wholeNumber(block, "efaBlocks", 6, "(EFA blocks 1 to 6)", 1));
+  return [...new Set(blocks)].sort((a, b) => a - b);
+}
+
+/** A decimal amount of pounds, normalised to two places ("500" → "500.00"). */
+function gbp(value: string | null | undefined, field: string): string | null {
+  if (value == null) return null;
+  const text = value.trim();
+  if (!GBP.test(text) || Number(text) > MAX_CEILING_GBP) {
+    throw badInput(
+      `${field} must be a decimal amount of pounds ≥ 0 and ≤ ${grouped(MAX_CEILING_GBP)}, at most 2 decimal places, got ${quote(value)}`,
+      field,
+    );
+  }
+  return Number(text).toFixed(2);
+}
+
+function localTime(value: string | null | undefined, field: string): string | null {
+  if (value == null) return null;
+  const text = value.trim();
+  if (!LOCAL_TIME.test(text)) throw badInput(`${field} must be a time HH:MM from 00:00 to 23:59`, field);
+  return text;
+}
+
+export interface ProcurementInput {
+  cadence: Procurement["cadence"];
+  daysBeforeDelivery: number;
+  gateOpensLocal?: string | null;
+  gateClosesLocal?: string | null;
+  resultsLocal?: string | null;
+  pricingRule: Procurement["pricingRule"];
+  availabilityCeilingGbp?: string | null;
+  utilisationCeilingGbp?: string | null;
+}
+
+export function procurement(input: ProcurementInput | null | undefined): Procurement | null {
+  if (input == null) return null;
+  return {
+    cadence: input.cadence,
+    daysBeforeDelivery: wholeNumber(input.daysBeforeDelivery, "procurement.daysBeforeDelivery", MAX_DAYS_BEFORE_DELIVERY, "days (T-4)"),
+    gateOpensLocal: localTime(input.gateOpensLocal, "procurement.gateOpensLocal"),
+    gateClosesLocal: localTime(input.gateClosesLocal, "procurement.gateClosesLocal"),
+    resultsLocal: localTime(input.resultsLocal, "procurement.resultsLocal"),
+    pricingRule: input.pricingRule,
+    availabilityCeilingGbp: gbp(input.availabilityCeilingGbp, "procurement.availabilityCeilingGbp"),
+    utilisationCeilingGbp: gbp(input.utilisationCeilingGbp, "procurement.utilisationCeilingGbp"),
+  };
+}
+
+export function metering(input: { point: Metering["point"]; granularitySeconds: number; telemetryRequired: boolean } | null | undefined) {
+  if (input == null) return null;
+  return {
+    point: input.point,
+    granularitySeconds: wholeNumber(
+      input.granularitySeconds,
+      "metering.granularitySeconds",
+      MAX_GRANULARITY_SECONDS,
+      "seconds (an hour)",
+      1,
+    ),
+    telemetryRequired: input.telemetryRequired,
+  } satisfies Metering;
+}
+
+const optionalText = (value: string | null | undefined, field: string, max = REFERENCE) =>
+  value == null ? null : requireText(value, field, max);
+
+/** What a client may send for a version's attributes (Create/Update/ReviseProductInput share these fields). */
+export interface VersionAttributesInput {
+  name?: string | null;
+  serviceType?: ServiceType | null;
+  directions?: readonly Direction[] | null;
+  minimumCapacityKw?: number | null;
+  maximumCapacityKw?: number | null;
+  responseTimeSeconds?: number | null;
+  durationMinutes?: number | null;
+  noticeMinutes?: number | null;
+  needType?: NeedType | null;
+  faultTiming?: FaultTiming | null;
+  aggregationScope?: AggregationScope | null;
+  serviceWindows?: readonly ServiceWindowInput[] | null;
+  efaBlocks?: readonly number[] | null;
+  procurement?: ProcurementInput | null;
+  pricingUnits?: { availability?: AvailabilityUnit | null; utilisation?: UtilisationUnit | null } | null;
+  metering?: { point: Metering["point"]; granularitySeconds: number; telemetryRequired: boolean } | null;
+  baselineMethods?: readonly string[] | null;
+  stackingRulesRef?: string | null;
+  eligibleTechnologies?: readonly string[] | null;
+  agreementVersion?: string | null;
+  dispatchMethod?: DispatchMethod | null;
+  locations?: readonly string[] | null;
+}
+
+/**
+ * The attributes `input` gives, validated and normalised; a field left out is absent (unchanged), an explicit null
+ * clears an optional one. Locations are checked against the zones separately (`requireOwnLocations`).
+ */
+export function versionChanges(input: VersionAttributesInput): Partial<VersionAttributes> {
+  const given = (key: keyof VersionAttributesInput) => input[key] !== undefined;
+  const present = (key: keyof VersionAttributesInput) => input[key] != null;
+  return {
+    ...(present("name") && { name: productName(input.name!) }),
+    ...(present("serviceType") && { serviceType: input.serviceType! }),
+    ...(present("directions") && { directions: directions(input.directions!) }),
+    ...(present("minimumCapacityKw") && { minimumCapacityKw: minimumCapacityKw(input.minimumCapacityKw!) }),
+    ...(given("maximumCapacityKw") && { maximumCapacityKw: maximumCapacityKw(input.maximumCapacityKw) }),
+    ...(given("responseTimeSeconds") && { responseTimeSeconds: responseTimeSeconds(input.responseTimeSeconds) }),
+    ...(given("durationMinutes") && { durationMinutes: durationMinutes(input.durationMinutes) }),
+    ...(given("noticeMinutes") && { noticeMinutes: noticeMinutes(input.noticeMinutes) }),
+    ...(given("needType") && { needType: input.needType ?? null }),
+    ...(given("faultTiming") && { faultTiming: input.faultTiming ?? null }),
+    ...(given("aggregationScope") && { aggregationScope: input.aggregationScope ?? null }),
+    ...(present("serviceWindows") && { serviceWindows: serviceWindows(input.serviceWindows) }),
+    ...(present("efaBlocks") && { efaBlocks: efaBlocks(input.efaBlocks) }),
+    ...(given("procurement") && { procurement: procurement(input.procurement) }),
+    ...(given("pricingUnits") && {
+      availabilityUnit: input.pricingUnits?.availability ?? null,
+      utilisationUnit: input.pricingUnits?.utilisation ?? null,
+    }),
+    ...(given("metering") && { metering: metering(input.metering) }),
+    ...(present("baselineMethods") && { baselineMethods: [...new Set(input.baselineMethods!)] }),
+    ...(given("stackingRulesRef") && { stackingRulesRef: optionalText(input.stackingRulesRef, "stackingRulesRef") }),
+    ...(present("eligibleTechnologies") && { eligibleTechnologies: eligibleTechnologies(input.eligibleTechnologies) }),
+    ...(given("agreementVersion") && { agreementVersion: optionalText(input.agreementVersion, "agreementVersion") }),
+    ...(given("dispatchMethod") && { dispatchMethod: input.dispatchMethod ?? null }),
+    ...(present("locations") && { locations: locations(input.locations) }),
+  };
+}
+
+type Consistency = Pick<
+  VersionAttributes,
+  "serviceType" | "minimumCapacityKw" | "maximumCapacityKw" | "availabilityUnit" | "utilisationUnit" | "procurement"
+>;
+
+const PAYS_AVAILABILITY: readonly ServiceType[] = ["AVAILABILITY_ONLY", "AVAILABILITY_AND_UTILISATION", "CAPACITY"];
+const PAYS_UTILISATION: readonly ServiceType[] = ["UTILISATION_ONLY", "AVAILABILITY_AND_UTILISATION", "ENERGY"];
+
+/**
+ * Checks a version's attributes together (domain §7.4 step 2, "units consistent"): the maximum capacity is not
+ * below the minimum; a pricing unit or price ceiling only for a payment the service type makes.
+ */
+export function requireConsistentVersion(version: Consistency): void {
+  if (version.maximumCapacityKw != null && version.maximumCapacityKw < version.minimumCapacityKw) {
+    throw badInput(`maximumCapacityKw must not be below minimumCapacityKw (${version.minimumCapacityKw} kW)`, "maximumCapacityKw");
+  }
+  const availability = PAYS_AVAILABILITY.includes(version.serviceType);
+  const utilisation = PAYS_UTILISATION.includes(version.serviceType);
+  if (!availability && (version.availabilityUnit != null || version.procurement?.availabilityCeilingGbp != null)) {
+    throw badInput(
+      `A ${version.serviceType} product pays no availability: give no availability unit or ceiling`,
+      "pricingUnits.availability",
+    );
+  }
+  if (!utilisation && (version.utilisationUnit != null || version.procurement?.utilisationCeilingGbp != null)) {
+    throw badInput(`A ${version.serviceType} product pays no utilisation: give no utilisation unit or ceiling`, "pricingUnits.utilisation");
+  }
+}
+
+/** National scope: the whole of GB. */
+export const NATIONAL = "GB";
+
+/**
+ * Location scope (domain §7.4 step 2): each entry is GB, a GSP group (normalised to _A … _P) or the code of a
+ * constraint managed zone that exists and is the owner's. `zonesByCode` finds the zones among the codes.
+ */
+export async function requireOwnLocations(
+  values: readonly string[],
+  ownerId: string,
+  zonesByCode: (codes: string[]) => Promise<{ code: string; operatorId: string }[]>,
+): Promise<string[]> {
+  const normalised = values.map((value) => {
+    const text = value.trim().toUpperCase();
+    if (text === NATIONAL) return { value: NATIONAL, zone: false };
+    const group = normaliseGspGroup(text);
+    return group && text.length <= 2 ? { value: group, zone: false } : { value: zoneCode(text, "locations"), zone: true };
+  });
+  const codes = [...new Set(normalised.filter((entry) => entry.zone).map((entry) => entry.value))];
+  const found = new Map((codes.length > 0 ? await zonesByCode(codes) : []).map((zone) => [zone.code, zone]));
+  for (const code of codes) {
+    const zone = found.get(code);
+    if (!zone)
+      throw badInput(
+        `locations: constraint managed zone ${code} does not exist (give a CMZ code, a GSP group _A … _P, or GB)`,
+        "locations",
+      );
+    if (zone.operatorId !== ownerId) throw badInput(`locations: constraint managed zone ${code} is another system operator's`, "locations");
+  }
+  return [...new Set(normalised.map((entry) => entry.value))];
 }

@@ -268,7 +268,7 @@ describe("createProduct", () => {
         status: values.status ?? "DRAFT",
       });
       expect(await count("products")).toBe(products + 1);
-      expect(await count("audit_events")).toBe(audits + 1);
+      expect(await count("audit_events")).toBe(audits + 2); // the product and its version 1
     } else {
       expect(errorCodes(result)).toEqual([expected]);
       expect(result.data ?? null).toBeNull();
@@ -304,9 +304,14 @@ describe("updateProduct", () => {
     const draft = await make(SO_A, "DRAFT");
     expect((await allowed(CALLERS["SO A (owner)"], { id: draft, name: "Renamed by owner" })).name).toBe("Renamed by owner");
     expect((await allowed(CALLERS.ADMIN, { id: draft, name: "Renamed by admin" })).name).toBe("Renamed by admin");
+    const consulted = await make(SO_A, "IN_CONSULTATION");
+    expect((await allowed(CALLERS["SO A (owner)"], { id: consulted, minimumCapacityKw: 75 })).status).toBe("IN_CONSULTATION");
+    expect((await allowed(apiKey(SO_A, ["SYSTEM_OPERATOR"], ["products:write"]), { id: consulted, name: "By key" })).name).toBe("By key");
+    // A published version is immutable, for its owner and the administrator alike (a change makes a new version).
     const published = await make(SO_A, "PUBLISHED");
-    expect((await allowed(CALLERS["SO A (owner)"], { id: published, minimumCapacityKw: 75 })).status).toBe("PUBLISHED");
-    expect((await allowed(apiKey(SO_A, ["SYSTEM_OPERATOR"], ["products:write"]), { id: published, name: "By key" })).name).toBe("By key");
+    const immutable = await refused(CALLERS.ADMIN, { id: published, minimumCapacityKw: 75 }, "CONFLICT");
+    expect(immutable.errors?.[0]?.extensions?.reason).toBe("VERSION_PUBLISHED");
+    expect((await allowed(CALLERS["SO A (owner)"], { id: published, status: "SUSPENDED" })).status).toBe("SUSPENDED");
   });
 
   it("another SO: NOT_FOUND for a draft it cannot see, FORBIDDEN for a product it sees", async () => {

@@ -24,11 +24,17 @@ let subgraph: ReturnType<typeof createProductsSubgraph>;
 
 beforeAll(async () => {
   ({ handle, repos, subgraph } = await setUpSubgraph(productsSubgraph, staticReferences({ Organisation: [UKPN, NESO, LISTED, EMPTY] })));
+  // UKPN's zone, which its products' location scope may name by code.
+  await repos.zones.create(
+    { code: "UKPN_HENDON_WAY", name: "Hendon Way", operatorId: UKPN, licenceArea: "London", gspGroups: ["_C"] },
+    null,
+  );
 });
 afterAll(() => handle.close());
 
 const FIELDS = `id code name owner { id } serviceType directions minimumCapacityKw responseTimeSeconds durationMinutes
-  serviceWindows { daysOfWeek startLocal endLocal seasonStart seasonEnd } eligibleTechnologies locations status createdAt updatedAt`;
+  serviceWindows { daysOfWeek startLocal endLocal seasonStart seasonEnd } eligibleTechnologies locations status createdAt updatedAt
+  version currentVersion { id version }`;
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateProductInput!) { createProduct(input: $input) { product { ${FIELDS} } } }`;
 const UPDATE = /* GraphQL */ `
@@ -39,7 +45,14 @@ const LIST = /* GraphQL */ `
     products(ownerId: $ownerId, status: $status, first: $first, offset: $offset) { code status owner { id } }
   }`;
 
-type Product = { id: string; code: string; status: string; updatedAt: string; [field: string]: unknown };
+type Product = {
+  id: string;
+  code: string;
+  status: string;
+  updatedAt: string;
+  currentVersion: { id: string; version: number };
+  [field: string]: unknown;
+};
 
 /** UKPN's Scheduled Availability (SAOU): weekday evening peak in the Hendon Way zone. */
 const saou = (overrides: Record<string, unknown> = {}) => ({
@@ -55,7 +68,7 @@ const saou = (overrides: Record<string, unknown> = {}) => ({
     { daysOfWeek: [5, 1, 2, 3, 4, 1], startLocal: "16:00", endLocal: "19:00", seasonStart: "2025-11-01", seasonEnd: "2026-03-31" },
   ],
   eligibleTechnologies: ["BESS", "EV_CHARGER", "HEAT_PUMP", "BESS"],
-  locations: [" Hendon Way ", "Hendon Way"],
+  locations: [" _c ", "C"],
   ...overrides,
 });
 
@@ -72,7 +85,7 @@ const count = (table: string) => countRows(handle, `products.${table}`);
 describe("createProduct", () => {
   it("creates UKPN's SAOU normalised, audits it, and reads it back", async () => {
     const audits = await count("audit_events");
-    const product = await create(saou());
+    const product = await create(saou({ locations: [" ukpn_hendon_way ", "UKPN_HENDON_WAY", "c"] }));
     expect(product).toMatchObject({
       code: "SAOU",
       name: "Scheduled Availability",
@@ -86,10 +99,12 @@ describe("createProduct", () => {
         { daysOfWeek: [1, 2, 3, 4, 5], startLocal: "16:00", endLocal: "19:00", seasonStart: "2025-11-01", seasonEnd: "2026-03-31" },
       ],
       eligibleTechnologies: ["BESS", "EV_CHARGER", "HEAT_PUMP"],
-      locations: ["Hendon Way"],
+      locations: ["UKPN_HENDON_WAY", "_C"],
       status: "DRAFT",
+      version: 1,
     });
-    expect(await count("audit_events")).toBe(audits + 1);
+    // The product and its version 1.
+    expect(await count("audit_events")).toBe(audits + 2);
     const found = await execute(subgraph, PRODUCT, { id: product.id }, AS_UKPN);
     expect(found.errors).toBeUndefined();
     expect(found.data?.product).toEqual(product);
@@ -134,7 +149,23 @@ describe("createProduct", () => {
     ["a season date in another format", { serviceWindows: [{ ...window, seasonEnd: "31/03/2026" }] }],
     ["a season ending before it starts", { serviceWindows: [{ ...window, seasonStart: "2026-03-31", seasonEnd: "2025-11-01" }] }],
     ["a malformed technology", { eligibleTechnologies: ["battery storage"] }],
-    ["an empty location", { locations: ["Hendon Way", " "] }],
+    ["an empty location", { locations: ["_C", " "] }],
+    ["an unknown zone", { locations: ["UKPN_NOWHERE"] }],
+    ["another SO's zone", { ownerId: NESO, locations: ["UKPN_HENDON_WAY"] }],
+    ["a maximum below the minimum", { maximumCapacityKw: 5 }],
+    [
+      "an availability unit for a utilisation-only product",
+      { serviceType: "UTILISATION_ONLY", pricingUnits: { availability: "GBP_PER_MW_PER_H" } },
+    ],
+    ["EFA block 7", { efaBlocks: [1, 7] }],
+    [
+      "a ceiling with three decimals",
+      { procurement: { cadence: "DAY_AHEAD", daysBeforeDelivery: 1, pricingRule: "PAY_AS_BID", utilisationCeilingGbp: "1.005" } },
+    ],
+    [
+      "a gate time of 25:00",
+      { procurement: { cadence: "DAY_AHEAD", daysBeforeDelivery: 1, pricingRule: "PAY_AS_BID", gateClosesLocal: "25:00" } },
+    ],
     ["an unknown owner organisation", { ownerId: UNKNOWN }],
     ["a malformed owner id", { ownerId: "ukpn" }],
     ["a retired new product", { status: "RETIRED" }],
@@ -245,7 +276,7 @@ describe("updateProduct", () => {
           name: " Long-Term Utilisation (scheduled) ",
           durationMinutes: null,
           serviceWindows: [{ daysOfWeek: [6, 7], startLocal: "00:00", endLocal: "24:00" }],
-          locations: ["EPN", "SPN"],
+          locations: ["_a", "_C", "gb"],
         },
       },
       AS_NESO,
@@ -260,7 +291,7 @@ describe("updateProduct", () => {
       durationMinutes: null,
       serviceWindows: [{ daysOfWeek: [6, 7], startLocal: "00:00", endLocal: "24:00", seasonStart: null, seasonEnd: null }],
       eligibleTechnologies: ["BESS", "EV_CHARGER", "HEAT_PUMP"],
-      locations: ["EPN", "SPN"],
+      locations: ["_A", "_C", "GB"],
       status: "DRAFT",
     });
     expect(new Date(result.data?.updateProduct.product.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(product.updatedAt).getTime());
@@ -293,7 +324,7 @@ describe("updateProduct", () => {
     const refused = await move("SUSPENDED");
     expect(errorCodes(refused)).toEqual(["CONFLICT"]);
     expect(refused.errors?.[0]?.message).toBe(
-      `Product ${product.id} is DRAFT: it cannot become SUSPENDED; from DRAFT it may become IN_CONSULTATION, PUBLISHED`,
+      `ProductVersion ${product.currentVersion.id} is DRAFT: it cannot become SUSPENDED; from DRAFT it may become IN_CONSULTATION, PUBLISHED`,
     );
     expect(refused.errors?.[0]?.extensions).toEqual({ code: "CONFLICT", currentStatus: "DRAFT", requestedStatus: "SUSPENDED" });
 
@@ -306,7 +337,9 @@ describe("updateProduct", () => {
     const audits = await count("audit_events");
     const fromRetired = await move("PUBLISHED");
     expect(errorCodes(fromRetired)).toEqual(["CONFLICT"]);
-    expect(fromRetired.errors?.[0]?.message).toBe(`Product ${product.id} is RETIRED: it cannot become PUBLISHED (RETIRED is final)`);
+    expect(fromRetired.errors?.[0]?.message).toBe(
+      `ProductVersion ${product.currentVersion.id} is RETIRED: it cannot become PUBLISHED (RETIRED is final)`,
+    );
     expect(await count("audit_events")).toBe(audits);
     expect((await execute(subgraph, PRODUCT, { id: product.id }, AS_NESO)).data?.product.status).toBe("RETIRED");
   });

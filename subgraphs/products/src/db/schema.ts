@@ -1,6 +1,20 @@
 import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { bigint, doublePrecision, index, integer, jsonb, numeric, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 export const productsSchema = pgSchema("products");
 
@@ -12,21 +26,42 @@ const timestamps = {
 export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN_UP" | "GENERATION_TURN_DOWN";
 export type ServiceType = "AVAILABILITY_ONLY" | "UTILISATION_ONLY" | "AVAILABILITY_AND_UTILISATION" | "CAPACITY" | "ENERGY";
 export type ProductStatus = "DRAFT" | "IN_CONSULTATION" | "PUBLISHED" | "SUSPENDED" | "RETIRED";
+/** Domain digest §3.3. */
+export type NeedType =
+  | "FREQUENCY_RESPONSE"
+  | "RESERVE"
+  | "CONSTRAINT_MANAGEMENT"
+  | "ENERGY_BALANCING"
+  | "MARGIN"
+  | "VOLTAGE"
+  | "STABILITY"
+  | "SECURITY_OF_SUPPLY";
+export type FaultTiming = "PRE_FAULT" | "POST_FAULT" | "SCHEDULED" | "RESTORATION";
+export type DispatchMethod = "BOA" | "ASDP_API" | "OBP" | "PLATFORM_API" | "EMAIL" | "SCHEDULE_AT_AWARD" | "AUTONOMOUS_FREQUENCY";
+export type PricingRule = "PAY_AS_CLEAR" | "PAY_AS_BID" | "FIXED_PRICE" | "CEILING_PRICE_PAY_AS_BID";
+export type MeteringPoint = "BOUNDARY" | "ASSET";
+export type AggregationScope = "NONE" | "WITHIN_CMZ" | "WITHIN_GSP_GROUP" | "NATIONAL";
+export type ProcurementCadence = "YEAR_AHEAD" | "SEASON_AHEAD" | "MONTH_AHEAD" | "WEEK_AHEAD" | "DAY_AHEAD" | "WITHIN_DAY" | "REAL_TIME";
+export type AvailabilityUnit = "GBP_PER_MW_PER_H" | "GBP_PER_KW_PER_YEAR";
+export type UtilisationUnit = "GBP_PER_MWH";
 
 /**
- * Which status a product may become (domain digest: DRAFT → IN_CONSULTATION → PUBLISHED → SUSPENDED /
+ * Which status a product version may become (domain digest: DRAFT → IN_CONSULTATION → PUBLISHED → SUSPENDED /
  * RETIRED). Who may make each move is access.ts's: the owning SO proposes (IN_CONSULTATION) and withdraws,
  * only a hub administrator publishes. Every change goes through the kit's guardedUpdate, checked with the
- * row locked; the status a product already has changes nothing. schema.graphql's ProductStatus quotes
+ * row locked; the status a version already has changes nothing. schema.graphql's ProductStatus quotes
  * this table (a test checks).
  */
-export const productLifecycle = defineLifecycle<ProductStatus>("Product", {
+export const productLifecycle = defineLifecycle<ProductStatus>("ProductVersion", {
   DRAFT: ["IN_CONSULTATION", "PUBLISHED"],
   IN_CONSULTATION: ["PUBLISHED", "DRAFT"],
   PUBLISHED: ["SUSPENDED", "RETIRED"],
   SUSPENDED: ["PUBLISHED", "RETIRED"],
   RETIRED: [],
 });
+
+/** Statuses of a version that was published: it is immutable (a change makes a new version). */
+export const PUBLISHED_STATUSES: readonly ProductStatus[] = ["PUBLISHED", "SUSPENDED", "RETIRED"];
 
 /** One window, as stored in `service_windows` (already validated and normalised). */
 export interface ServiceWindow {
@@ -41,6 +76,33 @@ export interface ServiceWindow {
   seasonEnd: string | null;
 }
 
+/** How and when a version is bought (domain §4.7 procurement), as stored in `procurement`. */
+export interface Procurement {
+  cadence: ProcurementCadence;
+  /** Whole days between the gate and delivery (1 for day-ahead). */
+  daysBeforeDelivery: number;
+  /** Gate opening, gate closure and results, "HH:MM" Europe/London, or null. */
+  gateOpensLocal: string | null;
+  gateClosesLocal: string | null;
+  resultsLocal: string | null;
+  pricingRule: PricingRule;
+  /** Decimal strings in pounds (money is never a float), in the version's pricing units; null: no ceiling. */
+  availabilityCeilingGbp: string | null;
+  utilisationCeilingGbp: string | null;
+}
+
+/** What a version's metering must be (domain §4.7 meteringRequirements), as stored in `metering`. */
+export interface Metering {
+  point: MeteringPoint;
+  /** Seconds per reading, e.g. 1800 (half-hourly) or 1 (frequency response). */
+  granularitySeconds: number;
+  telemetryRequired: boolean;
+}
+
+/**
+ * A product: what stays the same across its versions, i.e. who buys it and its code (unique per owner). Every
+ * attribute a bid, a qualification or a settlement needs lives on its versions (product_versions).
+ */
 export const products = productsSchema.table(
   "products",
   {
@@ -48,19 +110,131 @@ export const products = productsSchema.table(
     /** The buying System Operator: an Organisation in the users subgraph (checked on write, no foreign key). */
     ownerId: uuid("owner_id").notNull(),
     code: text().notNull(),
-    name: text().notNull(),
-    serviceType: text("service_type").$type<ServiceType>().notNull(),
-    directions: text().array().$type<Direction[]>().notNull(),
-    minimumCapacityKw: doublePrecision("minimum_capacity_kw").notNull(),
-    responseTimeSeconds: doublePrecision("response_time_seconds"),
-    durationMinutes: integer("duration_minutes"),
-    serviceWindows: jsonb("service_windows").$type<ServiceWindow[]>().notNull().default([]),
-    eligibleTechnologies: text("eligible_technologies").array().$type<string[]>().notNull().default([]),
-    locations: text().array().$type<string[]>().notNull().default([]),
-    status: text().$type<ProductStatus>().notNull().default("DRAFT"),
+    /** The sub-market it is bought in, if one is recorded (sub_markets). */
+    subMarketId: uuid("sub_market_id").references(() => subMarkets.id),
     ...timestamps,
   },
   (t) => [uniqueIndex("products_owner_code_unique").on(t.ownerId, t.code), index("products_owner_idx").on(t.ownerId)],
+);
+
+/**
+ * One version of a product (domain §4.7, versioned; SO-authored, admin-governed). A version is editable while
+ * DRAFT or IN_CONSULTATION; once published it is immutable, and a change makes the next version, which
+ * `supersedes` it. A superseded version keeps its id and status (qualifications and contracts against it stay
+ * valid until the SO suspends or retires it); `superseded_at` records when the next one was published.
+ */
+export const productVersions = productsSchema.table(
+  "product_versions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id),
+    /** 1, 2, … per product. */
+    version: integer().notNull(),
+    status: text().$type<ProductStatus>().notNull().default("DRAFT"),
+    /** When the version applies from (null: from its publication). */
+    effectiveFrom: timestamp("effective_from", { withTimezone: true }),
+    supersedesId: uuid("supersedes_id").references((): AnyPgColumn => productVersions.id),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+    supersededAt: timestamp("superseded_at", { withTimezone: true }),
+    name: text().notNull(),
+    needType: text("need_type").$type<NeedType>(),
+    faultTiming: text("fault_timing").$type<FaultTiming>(),
+    serviceType: text("service_type").$type<ServiceType>().notNull(),
+    directions: text().array().$type<Direction[]>().notNull(),
+    minimumCapacityKw: doublePrecision("minimum_capacity_kw").notNull(),
+    maximumCapacityKw: doublePrecision("maximum_capacity_kw"),
+    /** Time to full delivery. */
+    responseTimeSeconds: doublePrecision("response_time_seconds"),
+    /** How long delivery must be sustained. */
+    durationMinutes: integer("duration_minutes"),
+    /** How long before delivery an instruction (or availability confirmation) is given. */
+    noticeMinutes: integer("notice_minutes"),
+    aggregationScope: text("aggregation_scope").$type<AggregationScope>(),
+    /** CMZ codes of the owner, GSP groups (_A … _P), or GB (national). */
+    locations: text().array().$type<string[]>().notNull().default([]),
+    serviceWindows: jsonb("service_windows").$type<ServiceWindow[]>().notNull().default([]),
+    /** EFA blocks 1–6 (four hours each from 23:00) the version is bought in; [] when not bought by EFA block. */
+    efaBlocks: integer("efa_blocks").array().$type<number[]>().notNull().default([]),
+    procurement: jsonb().$type<Procurement>(),
+    availabilityUnit: text("availability_unit").$type<AvailabilityUnit>(),
+    utilisationUnit: text("utilisation_unit").$type<UtilisationUnit>(),
+    metering: jsonb().$type<Metering>(),
+    baselineMethods: text("baseline_methods").array().$type<string[]>().notNull().default([]),
+    stackingRulesRef: text("stacking_rules_ref"),
+    eligibleTechnologies: text("eligible_technologies").array().$type<string[]>().notNull().default([]),
+    agreementVersion: text("agreement_version"),
+    dispatchMethod: text("dispatch_method").$type<DispatchMethod>(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("product_versions_product_version_unique").on(t.productId, t.version)],
+);
+
+/**
+ * A sub-market (domain §4.7, toolkit E.1 "sub-market definition record"): who operates and who procures it,
+ * its need, geography, objective, rule documents and timing, e.g. "DSO Local Constraint Market – UKPN".
+ */
+export const subMarkets = productsSchema.table(
+  "sub_markets",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    /** The system operator that runs it (Organisation of the users subgraph, checked on write). */
+    operatorId: uuid("operator_id").notNull(),
+    /** Who buys in it (usually the operator). */
+    procurerId: uuid("procurer_id").notNull(),
+    needType: text("need_type").$type<NeedType>().notNull(),
+    /** GB (national), GSP groups or CMZ codes of the operator. */
+    geography: text().array().$type<string[]>().notNull(),
+    objective: text(),
+    ruleDocumentRefs: text("rule_document_refs").array().$type<string[]>().notNull().default([]),
+    timingProfile: text("timing_profile"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("sub_markets_operator_name_unique").on(t.operatorId, t.name)],
+);
+
+/** A market test (UC13) of one product version while it is IN_CONSULTATION: open until `closes_at`. */
+export const consultations = productsSchema.table("consultations", {
+  id: uuid().primaryKey().defaultRandom(),
+  productVersionId: uuid("product_version_id")
+    .notNull()
+    .unique("consultations_product_version_unique")
+    .references(() => productVersions.id),
+  closesAt: timestamp("closes_at", { withTimezone: true }).notNull(),
+  /** The SO's summary of the responses, once it publishes one. */
+  summary: text(),
+  summaryPublishedAt: timestamp("summary_published_at", { withTimezone: true }),
+  ...timestamps,
+});
+
+/** One answer about one attribute of the version (stored in feedback `answers`). */
+export interface FeedbackAnswer {
+  /** A ProductVersion attribute name, e.g. minimumCapacityKw. */
+  attribute: string;
+  verdict: "AGREE" | "CHANGE";
+  suggestedValue: string | null;
+  comment: string | null;
+}
+
+/** An organisation's response to a consultation (domain §4.17): one per organisation, replaced until closing. */
+export const productFeedback = productsSchema.table(
+  "product_feedback",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    consultationId: uuid("consultation_id")
+      .notNull()
+      .references(() => consultations.id),
+    authorOrgId: uuid("author_org_id").notNull(),
+    authorUserId: uuid("author_user_id"),
+    answers: jsonb().$type<FeedbackAnswer[]>().notNull(),
+    wouldParticipate: boolean("would_participate"),
+    indicativeMw: doublePrecision("indicative_mw"),
+    comment: text(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("product_feedback_consultation_author_unique").on(t.consultationId, t.authorOrgId)],
 );
 
 /**

@@ -1,9 +1,16 @@
 import type { Database } from "@sfe/kit";
+import { createConsultationRepository } from "../modules/consultations/repository.js";
+import { createSubMarketRepository } from "../modules/sub-markets/repository.js";
 import { createZoneRepository } from "../modules/zones/repository.js";
 import { createProductRepository } from "./products.js";
 
 export function createRepositories(db: Database) {
-  return { products: createProductRepository(db), zones: createZoneRepository(db) };
+  return {
+    products: createProductRepository(db),
+    zones: createZoneRepository(db),
+    subMarkets: createSubMarketRepository(db),
+    consultations: createConsultationRepository(db),
+  };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,5 +1,5 @@
 import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
-import { and, arrayContains, asc, eq, inArray } from "drizzle-orm";
+import { and, arrayContains, asc, eq, inArray, or, sql } from "drizzle-orm";
 import { auditEvents, constraintManagedZones } from "../../db/schema.js";
 
 export type ZoneRow = typeof constraintManagedZones.$inferSelect;
@@ -17,9 +17,39 @@ export function createZoneRepository(db: Database) {
       return db.select().from(constraintManagedZones).where(inArray(constraintManagedZones.id, valid));
     },
 
+    /** Rows for the codes that exist (already normalised), in any order. */
+    async byCodes(codes: readonly string[]): Promise<ZoneRow[]> {
+      if (codes.length === 0) return [];
+      return db
+        .select()
+        .from(constraintManagedZones)
+        .where(inArray(constraintManagedZones.code, [...codes]));
+    },
+
     async byCode(code: string): Promise<ZoneRow | null> {
       const [row] = await db.select().from(constraintManagedZones).where(eq(constraintManagedZones.code, code));
       return row ?? null;
+    },
+
+    /** The zones that `names` name, by code (any case) or by name (case-insensitive): the eligibility engine's read. */
+    async byCodesOrNames(names: readonly string[]): Promise<ZoneRow[]> {
+      const trimmed = [...new Set(names.map((name) => name.trim()))].filter(Boolean);
+      if (trimmed.length === 0) return [];
+      return db
+        .select()
+        .from(constraintManagedZones)
+        .where(
+          or(
+            inArray(
+              constraintManagedZones.code,
+              trimmed.map((name) => name.toUpperCase()),
+            ),
+            inArray(
+              sql`lower(${constraintManagedZones.name})`,
+              trimmed.map((name) => name.toLowerCase()),
+            ),
+          ),
+        );
     },
 
     /** By code; `gspGroup` (already normalised) keeps the zones that lie in it. */
