@@ -43,7 +43,7 @@ beforeAll(async () => {
       responseTimeSeconds: 60, durationMinutes: 15`,
     DRL: `code: "DRL", name: "Dynamic Regulation Low", directions: [GENERATION_TURN_UP], minimumCapacityKw: 1000, durationMinutes: 60`,
     SAOU: `code: "SAOU", name: "Hendon Way SAOU", directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 5,
-      eligibleTechnologies: ["EV_CHARGER", "BESS"], locations: ["Hendon Way"]`,
+      eligibleTechnologies: ["EV_CHARGER", "BESS"], locations: ["UKPN_HENDON_WAY"]`,
     LONDON: `code: "LONDON", name: "London turn down", directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 5, locations: ["_C"]`,
     EAST: `code: "EAST", name: "Eastern turn down", directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 5, locations: ["_A"]`,
   };

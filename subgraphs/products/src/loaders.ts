@@ -1,6 +1,7 @@
 import type DataLoader from "dataloader";
 import { loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
 import type { ProductVisibility } from "./access.js";
+import { createQualificationLoaders } from "./modules/qualification/repository.js";
 import type { Repositories } from "./repositories/index.js";
 
 /** What every caller sees: for hops from a row the caller was already allowed to see. */
@@ -72,6 +73,12 @@ export function createLoaders(repos: Repositories) {
       (ids: readonly string[]) => repos.consultations.byVersionIds(ids),
       (row) => row.productVersionId,
     ),
+    /** Organisations' commercial qualifications, by organisation id. */
+    commercialQualification: loaderByKey(
+      (ids: readonly string[]) => repos.counterparty.byOrganisationIds(ids),
+      (row) => row.organisationId,
+    ),
+    qualification: createQualificationLoaders(repos.qualification),
   };
 }
 

@@ -3,10 +3,12 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
-import { createContractsModule } from "./modules/contracts/index.js";
 import { createProcessModule } from "./modules/process/index.js";
 import { createEligibilityModule } from "./modules/eligibility/index.js";
+import { createContractsModule, issueAgreementOnQualification } from "./modules/contracts/index.js";
 import { createConsultationsModule } from "./modules/consultations/index.js";
+import { createCounterpartyQualificationModule } from "./modules/counterparty-qualification/index.js";
+import { createQualificationModule, type OnQualified } from "./modules/qualification/index.js";
 import { createSubMarketsModule } from "./modules/sub-markets/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
 import { policy as productsPolicy } from "./policy.js";
@@ -19,13 +21,24 @@ import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
 
+/** On QUALIFIED (in the decision's transaction), the provider is issued the product's agreement, once (contracts module). */
+const issueAgreementWhenQualified: OnQualified = async ({ tx, assessment, actor }) => {
+  await issueAgreementOnQualification(
+    tx,
+    { productId: assessment.productId, providerOrganisationId: assessment.applicantId, qualificationId: assessment.id },
+    actor,
+  );
+};
+
 /** Builds the products subgraph: schema, resolvers, access policy, per-request loaders. No environment, no listening. */
 export function createProductsSubgraph({
   db,
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  onQualified = issueAgreementWhenQualified,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; onQualified?: OnQualified }) {
+  const qualification = createQualificationModule({ qualification: repos.qualification, references, verifier, onQualified });
   const contracts = createContractsModule({ db, products: repos.products, references, verifier });
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
@@ -39,6 +52,8 @@ export function createProductsSubgraph({
     createEligibilityModule({ products: repos.products, zones: repos.zones }),
     createSubMarketsModule({ repos, references }),
     createConsultationsModule({ repos }),
+    createCounterpartyQualificationModule({ counterparty: repos.counterparty, references }),
+    qualification,
     contracts,
   ]);
   return createSubgraph({
@@ -48,13 +63,23 @@ export function createProductsSubgraph({
       subgraph: "products",
       db,
       table: auditEvents,
-      entityTypes: ["Product", "ProductVersion", "ConstraintManagedZone", "SubMarket", "Consultation", ...contracts.entityTypes],
+      entityTypes: [
+        "Product",
+        "ProductVersion",
+        "ConstraintManagedZone",
+        "SubMarket",
+        "Consultation",
+        "CommercialQualification",
+        "QualificationApplication",
+        "QualificationAssessment",
+        ...contracts.entityTypes,
+      ],
       verifier,
     },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
-    routes: contracts.routes,
+    routes: [...qualification.routes, ...contracts.routes],
   });
 }
 

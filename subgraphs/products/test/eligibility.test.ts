@@ -250,7 +250,7 @@ beforeAll(async () => {
     directions: ["DEMAND_TURN_DOWN"],
     minimumCapacityKw: 10,
     eligibleTechnologies: ["EV_CHARGER", "BESS"],
-    locations: ["Hendon Way"],
+    locations: ["UKPN_HENDON_WAY"],
   });
   await create({
     ownerId: orgs.soA,

@@ -4,6 +4,7 @@ import { mayJoinUnitOf, visibleAssetFilter, visibleUnit, visibleUnitFilter } fro
 import type { ModuleDeps } from "../../deps.js";
 import type { Context } from "../../loaders.js";
 import type { AssetRow } from "../assets/repository.js";
+import { announceReassessment } from "./reassessment.js";
 import type { MarketUnitRow, UnitWithAggregates } from "./repository.js";
 import { assetIdList, marketUnitName, requireComposition, requireMayJoin, requireNotDeregistered } from "./validation.js";
 
@@ -40,7 +41,7 @@ function answered({ loaders }: Context, unit: UnitWithAggregates): MarketUnitRow
   return row;
 }
 
-export const resolvers = ({ repos }: ModuleDeps): Resolvers => ({
+export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
   Query: {
     marketUnit: (_, { id }, { identity, loaders }) => loaders.marketUnit.load({ key: id, visible: visibleUnitFilter(identity) }),
     marketUnits: (_, { ownerId, first, offset }, { identity }) =>
@@ -85,6 +86,7 @@ export const resolvers = ({ repos }: ModuleDeps): Resolvers => ({
         context.identity,
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
+      await announceReassessment(references, [marketUnit]);
       return { marketUnit: answered(context, marketUnit) };
     },
 
@@ -108,6 +110,7 @@ export const resolvers = ({ repos }: ModuleDeps): Resolvers => ({
         context.identity,
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
+      await announceReassessment(references, [marketUnit]);
       return { marketUnit: answered(context, marketUnit) };
     },
 

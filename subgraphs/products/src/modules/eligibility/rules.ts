@@ -73,6 +73,8 @@ export const productFacts = (row: ProductRow): ProductFacts => ({
   durationMinutes: row.durationMinutes,
   eligibleTechnologies: row.eligibleTechnologies,
   locations: row.locations,
+  maximumCapacityKw: row.maximumCapacityKw,
+  meteringRequirement: row.metering?.point ?? null,
 });
 
 /** The zones the products' locations name, by code (upper case) and by name (lower case). */

@@ -1,0 +1,36 @@
+import type {
+  prequalificationRequirements,
+  qualificationAnswers,
+  qualificationApplications,
+  qualificationAssessments,
+  RequirementKind,
+  RequirementLevel,
+  RequirementValueType,
+} from "../../db/schema.js";
+
+export type PrequalificationRequirementMapper = typeof prequalificationRequirements.$inferSelect;
+export type QualificationApplicationMapper = typeof qualificationApplications.$inferSelect;
+/** Its status is read as EXPIRED past validTo. */
+export type QualificationAssessmentMapper = typeof qualificationAssessments.$inferSelect;
+export type QualificationAnswerMapper = typeof qualificationAnswers.$inferSelect;
+
+/** Requirements sharing a key, merged (validation.ts mergeRequirements), and the application whose answer it shows. */
+export type ApplicationRequirementMapper = {
+  key: string;
+  level: RequirementLevel;
+  kind: RequirementKind;
+  valueType: RequirementValueType | null;
+  description: string;
+  mandatory: boolean;
+  requirements: PrequalificationRequirementMapper[];
+  applicationId: string;
+};
+
+export type QualificationCheckMapper = {
+  subjectId: string;
+  productId: string;
+  at: Date;
+  qualified: boolean;
+  counterpartyQualified: boolean;
+  assessment: QualificationAssessmentMapper | null;
+};

@@ -1,0 +1,116 @@
+import {
+  BodyTooLargeError,
+  type EntityReferences,
+  gatewayCaller,
+  type HttpRoute,
+  type IdentityVerifier,
+  isUuid,
+  readBody,
+  sendError,
+  sendJson,
+  setScopeIdentity,
+} from "@sfe/kit";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { effectiveStatus, type QualificationRepository } from "./repository.js";
+
+export const QUALIFICATION_CHECK_PATH = "/internal/qualifications/check";
+export const UNIT_REASSESSMENT_PATH = "/internal/market-units/reassessment";
+
+const MAX_ITEMS = 1000;
+
+/** The JSON body of a request only the gateway or a sibling subgraph may make (404/401 when not; 400 for bad JSON). */
+async function gatewayJson(verifier: IdentityVerifier | undefined, req: IncomingMessage, res: ServerResponse) {
+  const caller = await gatewayCaller(verifier, req, res);
+  if (!caller) return undefined;
+  try {
+    return { caller, body: JSON.parse(await readBody(req, 256 * 1024)) as Record<string, unknown> | null };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return void sendError(res, 413, "BAD_REQUEST", error.message);
+    return void sendError(res, 400, "BAD_REQUEST", "Send a JSON object");
+  }
+}
+
+/**
+ * Gateway-only routes (the gateway's identity tokens for `products`, which only the hub's own subgraphs hold):
+ * - `POST /internal/qualifications/check` `{ "checks": [{ "subjectId", "productId", "at"? }] }` (≤ 1000) →
+ *   `{ "results": [{ subjectId, productId, at, qualified, counterpartyQualified, status, validTo }] }`: for bid checks
+ *   (R-ELG-7, R-ELG-8) by the transactions subgraph; answers over every assessment, as a sibling's question.
+ * - `POST /internal/market-units/reassessment` `{ "marketUnitIds": [...] }` (≤ 1000) → `{ "assessments": [{ id,
+ *   productId, subjectId, applicantId, soOrgId }] }`: the assets subgraph says a unit's members changed. Each unit's
+ *   status is asked back of the assets subgraph as the caller, and only a unit that is REASSESSMENT_REQUIRED there
+ *   makes its QUALIFIED assessments REASSESSMENT_REQUIRED.
+ */
+export function qualificationRoutes(deps: {
+  qualification: QualificationRepository;
+  references: EntityReferences;
+  verifier?: IdentityVerifier | undefined;
+}): HttpRoute[] {
+  return [
+    {
+      method: "POST",
+      path: QUALIFICATION_CHECK_PATH,
+      async handle(req, res) {
+        const request = await gatewayJson(deps.verifier, req, res);
+        if (!request) return;
+        const checks = request.body?.checks;
+        const items = Array.isArray(checks) && checks.length <= MAX_ITEMS ? checks.map(checkItem) : null;
+        if (!items || items.some((item) => item === null)) {
+          return sendError(
+            res,
+            400,
+            "BAD_USER_INPUT",
+            `Send { "checks": [{ "subjectId": "<uuid>", "productId": "<uuid>", "at": "<ISO time>" }] } (at most ${MAX_ITEMS})`,
+          );
+        }
+        const results = await deps.qualification.checks(items as NonNullable<ReturnType<typeof checkItem>>[], { all: true });
+        sendJson(res, 200, {
+          results: results.map(({ assessment, ...result }) => ({
+            ...result,
+            status: assessment ? effectiveStatus(assessment) : null,
+            validTo: assessment?.validTo ?? null,
+          })),
+        });
+      },
+    },
+    {
+      method: "POST",
+      path: UNIT_REASSESSMENT_PATH,
+      async handle(req, res) {
+        const request = await gatewayJson(deps.verifier, req, res);
+        if (!request) return;
+        const ids = request.body?.marketUnitIds;
+        if (!Array.isArray(ids) || ids.length > MAX_ITEMS || ids.some((id) => typeof id !== "string" || !isUuid(id))) {
+          return sendError(res, 400, "BAD_USER_INPUT", `Send { "marketUnitIds": ["<uuid>", …] } (at most ${MAX_ITEMS})`);
+        }
+        // The assets subgraph is asked as the caller: a unit it does not show them, or that is not
+        // REASSESSMENT_REQUIRED, changes nothing here.
+        setScopeIdentity(request.caller.identity);
+        const units = await deps.references.lookup<{ status?: string }>("MarketUnit", ids as string[], "status");
+        const confirmed = units.filter((unit) => unit?.status === "REASSESSMENT_REQUIRED").map((unit) => unit!.id);
+        const changed = await deps.qualification.requireReassessment(
+          confirmed,
+          (unitId) => `The members of market unit ${unitId} changed: the system operator assesses it again`,
+          request.caller.identity,
+        );
+        sendJson(res, 200, {
+          assessments: changed.map(({ id, productId, subjectId, applicantId, soOrgId }) => ({
+            id,
+            productId,
+            subjectId,
+            applicantId,
+            soOrgId,
+          })),
+        });
+      },
+    },
+  ];
+}
+
+function checkItem(value: unknown): { subjectId: string; productId: string; at: Date } | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { subjectId, productId, at } = value as Record<string, unknown>;
+  if (typeof subjectId !== "string" || !isUuid(subjectId) || typeof productId !== "string" || !isUuid(productId)) return null;
+  const when = at === undefined ? new Date() : typeof at === "string" ? new Date(at) : null;
+  if (!when || Number.isNaN(when.getTime())) return null;
+  return { subjectId, productId, at: when };
+}
