@@ -42,10 +42,11 @@ const MIA = testIdentity({ roles: ["FSP"], organisationId: NEWFLEX });
 /** What the other subgraphs answer: organisations, users and awards (awards are added as tests make them). */
 const known: Record<string, Record<string, Record<string, unknown>>> = {
   Organisation: {
-    [UKPN]: { name: "UK Power Networks", roles: ["SYSTEM_OPERATOR"] },
-    [NESO]: { name: "NESO", roles: ["SYSTEM_OPERATOR"] },
-    [NEWFLEX]: { name: "NewFlex <Ltd> & Co", roles: ["FSP"] },
-    [RIVAL]: { name: "Rival Flex", roles: ["FSP"] },
+    [UKPN]: { name: "UK Power Networks", roles: ["SYSTEM_OPERATOR"], status: "ACTIVE" },
+    [NESO]: { name: "NESO", roles: ["SYSTEM_OPERATOR"], status: "ACTIVE" },
+    [NEWFLEX]: { name: "NewFlex <Ltd> & Co", roles: ["FSP"], status: "ACTIVE" },
+    [RIVAL]: { name: "Rival Flex", roles: ["FSP"], status: "ACTIVE" },
+    [orgs.fspC]: { name: "Third Flex", roles: ["FSP"], status: "ACTIVE" },
   },
   User: {
     [ED.userId as string]: { name: "Ed" },
@@ -520,6 +521,62 @@ describe("after termination", () => {
 });
 
 describe("issuing on qualification (pre-qualification's onQualified hook)", () => {
+  it("is the products subgraph's hook: an FSP qualified for a product with a template is issued its agreement, once", async () => {
+    const published = await createProduct("QUALIFIED");
+    await ok(as.admin, `mutation ($id: ID!) { updateProduct(input: { id: $id, status: PUBLISHED }) { product { id } } }`, {
+      id: published,
+    });
+    await ok(ED, SAVE_TEMPLATE, { i: template({ productId: published }) });
+    const day = 86_400_000;
+    await ok(
+      as.admin,
+      `mutation ($i: AssessCommercialQualificationInput!) { assessCommercialQualification(input: $i) { commercialQualification { status } } }`,
+      {
+        i: {
+          organisationId: orgs.fspC,
+          status: "QUALIFIED",
+          checks: ["COMPANY", "CREDIT", "INSURANCE"].map((kind) => ({
+            kind,
+            passed: true,
+            evidenceRef: `${kind.toLowerCase()}:evidence-1`,
+          })),
+          validFrom: new Date(Date.now() - day).toISOString(),
+          validTo: new Date(Date.now() + 365 * day).toISOString(),
+        },
+      },
+    );
+    const applicant = as.fspC;
+    const applied = await ok(
+      applicant,
+      `mutation ($i: ApplyForQualificationInput!) { applyForQualification(input: $i) { application { id } } }`,
+      { i: { subjectType: "ORGANISATION", subjectId: orgs.fspC, productIds: [published] } },
+    );
+    const applicationId = applied.applyForQualification.application.id;
+    const submitted = await ok(
+      applicant,
+      `mutation ($i: SubmitQualificationApplicationInput!) { submitQualificationApplication(input: $i) { application { assessments { id } } } }`,
+      { i: { applicationId } },
+    );
+    const { assessments } = submitted.submitQualificationApplication.application;
+    const assess = (status: string) =>
+      ok(ED, `mutation ($i: AssessQualificationInput!) { assessQualification(input: $i) { assessment { status } } }`, {
+        i: {
+          assessmentId: assessments[0].id,
+          status,
+          validFrom: new Date(Date.now() - day).toISOString(),
+          validTo: new Date(Date.now() + 90 * day).toISOString(),
+        },
+      });
+    expect((await assess("QUALIFIED")).assessQualification.assessment.status).toBe("QUALIFIED");
+    const issued = (
+      await ok(applicant, `query ($p: ID!) { contracts(productId: $p) { status qualificationId company { id } } }`, { p: published })
+    ).contracts;
+    expect(issued).toEqual([{ status: "ISSUED", qualificationId: assessments[0].id, company: { id: UKPN } }]);
+    await assess("QUALIFIED"); // a renewal issues nothing more
+    const again = await ok(applicant, `query ($p: ID!) { contracts(productId: $p) { id } }`, { p: published });
+    expect(again.contracts).toHaveLength(1);
+  });
+
   it("issues once per provider, and nothing for a product without a template", async () => {
     const qualificationId = randomUUID();
     const request = { productId, providerOrganisationId: RIVAL, qualificationId };
