@@ -1,16 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
-import {
-  BodyTooLargeError,
-  type ErrorCode,
-  type HttpRoute,
-  type Identity,
-  SfeError,
-  readBodyBytes,
-  refuseTooLarge,
-  sendError,
-} from "@sfe/kit";
+import { BodyTooLargeError, type HttpRoute, type Identity, readBodyBytes, refuseTooLarge, sendError } from "@sfe/kit";
 import { type Dispatcher, request } from "undici";
+import { authenticatedCaller } from "./route-auth.js";
 
 /** The asset files the gateway serves beside GraphQL, on the paths the assets subgraph serves them. */
 export const ASSET_IMPORT_PATH = "/assets/import";
@@ -46,22 +38,8 @@ export function assetFileRoutes(options: AssetFileOptions): HttpRoute[] {
   const timeoutMs = options.timeoutMs ?? 120_000;
 
   async function forward(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    let identity: Identity | null;
-    try {
-      identity = await options.authenticate(req);
-    } catch (error) {
-      if (!(error instanceof SfeError)) throw error;
-      const code = error.extensions.code as ErrorCode;
-      const status = code === "UNAUTHENTICATED" ? 401 : code === "UPSTREAM_UNAVAILABLE" ? 503 : 400;
-      const { reason, subgraph } = error.extensions;
-      return sendError(res, status, code, error.message, {
-        ...(typeof reason === "string" && { reason }),
-        ...(typeof subgraph === "string" && { subgraph }),
-      });
-    }
-    if (!identity) {
-      return sendError(res, 401, "UNAUTHENTICATED", "Sign in first: send Authorization: Bearer <access token>, or an API key");
-    }
+    const identity = await authenticatedCaller(options.authenticate, req, res);
+    if (!identity) return;
 
     let body: Buffer | undefined;
     if (req.method === "POST") {

@@ -14,6 +14,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { assetFileRoutes } from "./asset-files.js";
 import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
 import { costLimitPlugin } from "./cost.js";
+import { documentRoutes } from "./documents.js";
 import { type Dispatcher, request } from "undici";
 import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
 import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
@@ -156,6 +157,13 @@ export function createGateway(options: GatewayOptions = {}) {
           return identity;
         },
         identityHeaders: (identity) => identityHeaders("assets", identity),
+      }),
+      // Contracts as printable pages (GET /documents/contracts/<id>.html), rendered by the products subgraph.
+      ...documentRoutes({
+        productsUrl: () => urlOf("products") ?? "http://127.0.0.1:4003/graphql",
+        authenticate: (req) => authenticator.authenticate(req),
+        identityHeaders: (identity) => identityHeaders("products", identity),
+        dispatcher: agent,
       }),
     ],
     supergraph,

@@ -7,6 +7,7 @@ import { runInRequestScope } from "./request-scope.js";
 /** A plain HTTP endpoint served beside GraphQL (health checks, CSV downloads, uploads). */
 export interface HttpRoute {
   method: "GET" | "POST";
+  /** The exact path; one ending in "/" also serves every path under it (e.g. "/documents/contracts/" + an id). */
   path: string;
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
 }
@@ -35,7 +36,7 @@ export function createHttpServer<TContext extends BaseContext>(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
-      const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
+      const route = routes.find((r) => r.method === req.method && routeMatches(r.path, url.pathname));
       if (route) return await route.handle(req, res, url);
       if (url.pathname !== "/graphql") return sendJson(res, 404, { error: "not found" });
       options.onGraphQLRequest?.();
@@ -77,6 +78,10 @@ export function createHttpServer<TContext extends BaseContext>(
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   return server;
 }
+
+/** A route's path matches itself, and a path ending in "/" every path under it. */
+export const routeMatches = (routePath: string, pathname: string) =>
+  routePath === pathname || (routePath.endsWith("/") && pathname.startsWith(routePath) && pathname.length > routePath.length);
 
 export class BodyTooLargeError extends Error {}
 

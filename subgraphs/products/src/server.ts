@@ -5,6 +5,7 @@ import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createProcessModule } from "./modules/process/index.js";
 import { createEligibilityModule } from "./modules/eligibility/index.js";
+import { createContractsModule, issueAgreementOnQualification } from "./modules/contracts/index.js";
 import { createConsultationsModule } from "./modules/consultations/index.js";
 import { createCounterpartyQualificationModule } from "./modules/counterparty-qualification/index.js";
 import { createQualificationModule, type OnQualified } from "./modules/qualification/index.js";
@@ -27,13 +28,22 @@ import { Query } from "./resolvers/Query.js";
 
 export const typeDefs = parse(readSubgraphSdl(new URL("..", import.meta.url)));
 
+/** On QUALIFIED (in the decision's transaction), the provider is issued the product's agreement, once (contracts module). */
+const issueAgreementWhenQualified: OnQualified = async ({ tx, assessment, actor }) => {
+  await issueAgreementOnQualification(
+    tx,
+    { productId: assessment.productId, providerOrganisationId: assessment.applicantId, qualificationId: assessment.id },
+    actor,
+  );
+};
+
 /** Builds the products subgraph: schema, resolvers, access policy, per-request loaders. No environment, no listening. */
 export function createProductsSubgraph({
   db,
   references,
   repos = createRepositories(db),
   verifier,
-  onQualified,
+  onQualified = issueAgreementWhenQualified,
   soProductApis = createSoProductApis({ apis: [], mappings: repos.externalProducts }),
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & {
   repos?: Repositories;
@@ -41,6 +51,7 @@ export function createProductsSubgraph({
   soProductApis?: SoProductApis;
 }) {
   const qualification = createQualificationModule({ qualification: repos.qualification, references, verifier, onQualified });
+  const contracts = createContractsModule({ db, products: repos.products, references, verifier });
   // The product catalogue keeps its flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
@@ -55,6 +66,7 @@ export function createProductsSubgraph({
     createConsultationsModule({ repos }),
     createCounterpartyQualificationModule({ counterparty: repos.counterparty, references }),
     qualification,
+    contracts,
     createSoProductApisModule({ soProductApis }),
   ]);
   return createSubgraph({
@@ -73,13 +85,14 @@ export function createProductsSubgraph({
         "CommercialQualification",
         "QualificationApplication",
         "QualificationAssessment",
+        ...contracts.entityTypes,
       ],
       verifier,
     },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos, soProductApis),
-    routes: [...qualification.routes, soProductApisReadiness(soProductApis)],
+    routes: [...qualification.routes, ...contracts.routes, soProductApisReadiness(soProductApis)],
     close: () => soProductApis.close(),
   });
 }

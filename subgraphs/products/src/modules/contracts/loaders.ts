@@ -1,0 +1,45 @@
+import { loaderByKey, loaderOfLists } from "@sfe/kit";
+import type DataLoader from "dataloader";
+import type { ContractVisibility } from "./policy.js";
+import type { ContractCallOffRow, ContractRepository, ContractRow, ContractTemplateRow } from "./repository.js";
+
+/**
+ * The module's DataLoaders, made on first use in a request and kept with its context (a new object per request, as
+ * the kit's audit-trail loaders do), so the subgraph's shared loaders.ts needs no entry for them.
+ */
+export function moduleLoaders(repo: ContractRepository) {
+  const perRequest = new WeakMap<object, ReturnType<typeof make>>();
+  const make = () => {
+    const byVisibility = new Map<string, DataLoader<string, ContractRow | null>>();
+    return {
+      /** Contracts by id, null where missing or not visible (one loader per visibility filter). */
+      contract(visible: ContractVisibility): DataLoader<string, ContractRow | null> {
+        const key = JSON.stringify(visible);
+        const loader =
+          byVisibility.get(key) ??
+          loaderByKey(
+            (ids: readonly string[]) => repo.byIds(ids, visible),
+            (row) => row.id,
+          );
+        byVisibility.set(key, loader);
+        return loader;
+      },
+      template: loaderByKey(
+        (ids: readonly string[]): Promise<ContractTemplateRow[]> => repo.templatesByIds(ids),
+        (row) => row.id,
+      ),
+      callOffs: loaderOfLists(
+        (ids: readonly string[]): Promise<ContractCallOffRow[]> => repo.callOffsByContractIds(ids),
+        (row) => row.contractId,
+      ),
+    };
+  };
+  return (context: object) => {
+    let loaders = perRequest.get(context);
+    if (!loaders) {
+      loaders = make();
+      perRequest.set(context, loaders);
+    }
+    return loaders;
+  };
+}
