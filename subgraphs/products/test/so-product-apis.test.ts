@@ -348,6 +348,16 @@ describe("an external product's version", () => {
         as.admin,
       ],
       [
+        "mutation ($input: SaveContractTemplateInput!) { saveContractTemplate(input: $input) { contractTemplate { id } } }",
+        { productId: saou.id, serviceTermsRef: "UKPN-TERMS", procurementRulesRef: "UKPN-RULES", liabilityCapGbp: "1000.00" },
+        as.admin,
+      ],
+      [
+        "mutation ($input: IssueContractInput!) { issueContract(input: $input) { contract { id } } }",
+        { productId: saou.id, providerId: orgs.fspA },
+        as.admin,
+      ],
+      [
         "mutation ($input: ApplyForQualificationInput!) { applyForQualification(input: $input) { application { id } } }",
         { subjectType: "ORGANISATION", subjectId: orgs.fspA, productIds: [saou.id] },
         as.fspA,
