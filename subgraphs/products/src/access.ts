@@ -5,8 +5,15 @@ import type { ProductStatus } from "./db/schema.js";
  * Which products a caller sees, as a repository filter (applied in SQL): every product (ADMIN), or
  * every product whose current version is not a DRAFT plus the drafts `draftsOf` owns (a verified system
  * operator). The same filter applies to versions: another's draft version (a pending revision) stays hidden.
+ * A market observer (`publishedOnly`: an investor, who neither sells, buys, serves sellers nor regulates) sees
+ * only products whose current version is PUBLISHED, and of their versions those that were published:
+ * consultations are for market participants.
  */
-export type ProductVisibility = { everything: true } | { everything: false; draftsOf: string | null };
+export type ProductVisibility = { everything: true } | { everything: false; draftsOf: string | null; publishedOnly: boolean };
+
+/** The roles that take part in (or oversee) the market before a product is published. */
+const PARTICIPANT_ROLES = ["FSP", "SYSTEM_OPERATOR", "THIRD_PARTY", "REGULATOR"] as const;
+const isObserver = (identity: Identity | null) => !PARTICIPANT_ROLES.some((role) => identity?.roles.includes(role));
 
 /** Owning a product means acting for its owner organisation as a verified system operator. */
 export const actsAsOwner = (identity: Identity | null, ownerId: string) =>
@@ -15,12 +22,14 @@ export const actsAsOwner = (identity: Identity | null, ownerId: string) =>
 export function visibleProducts(identity: Identity | null): ProductVisibility {
   if (seesEveryOrganisation(identity)) return { everything: true };
   const draftsOf = identity?.roles.includes("SYSTEM_OPERATOR") ? identity.organisationId : null;
-  return { everything: false, draftsOf };
+  return { everything: false, draftsOf, publishedOnly: isObserver(identity) };
 }
 
 /** `status`: the product's current version's, or the version's in question. */
 export const canSeeProduct = (identity: Identity | null, row: { ownerId: string; status: ProductStatus }) =>
-  row.status !== "DRAFT" || seesEveryOrganisation(identity) || actsAsOwner(identity, row.ownerId);
+  seesEveryOrganisation(identity) ||
+  actsAsOwner(identity, row.ownerId) ||
+  (isObserver(identity) ? row.status === "PUBLISHED" : row.status !== "DRAFT");
 
 export const canChangeProduct = (identity: Identity | null, row: { ownerId: string }) =>
   seesEveryOrganisation(identity) || actsAsOwner(identity, row.ownerId);

@@ -95,6 +95,9 @@ const CREATE = /* GraphQL */ `mutation ($input: CreateProductInput!) { createPro
 const UPDATE = /* GraphQL */ `mutation ($input: UpdateProductInput!) { updateProduct(input: $input) { product { id name status } } }`;
 
 const NON_DRAFTS = ["A-CONSULT", "A-PUB", "B-PUB"];
+const PUBLISHED = ["A-PUB", "B-PUB"];
+/** Callers with no participant role (FSP, SO, third party, regulator): they see PUBLISHED products only. */
+const OBSERVERS = new Set<Caller>(["INVESTOR", "unverified SO"]);
 
 describe("product(id)", () => {
   it.each<[Caller, string, string]>([
@@ -111,8 +114,9 @@ describe("product(id)", () => {
     const read = async (id: string) => outcome(await execute(subgraph, PRODUCT, { id }, CALLERS[caller]), (d) => d.product);
     expect(await read(fixtures.aDraft)).toBe(draft);
     expect(await read(fixtures.aPublished)).toBe(published);
-    // A product in consultation is public market information, like a published one.
-    expect(await read(fixtures.aConsultation)).toBe(published);
+    // A product in consultation is for market participants; an observer (an investor, or a user whose SO role is not
+    // verified, so has no participant role) sees published products only.
+    expect(await read(fixtures.aConsultation)).toBe(OBSERVERS.has(caller) ? "null" : published);
   });
 
   it("an SO's draft is invisible to the SO's own members once its SO role is not effective (unverified)", async () => {
@@ -127,8 +131,8 @@ describe("products list", () => {
     ["FSP", NON_DRAFTS],
     ["SO A (owner)", ["A-CONSULT", "A-DRAFT", "A-PUB", "B-PUB"]],
     ["SO B", ["A-CONSULT", "A-PUB", "B-DRAFT", "B-PUB"]],
-    ["unverified SO", NON_DRAFTS],
-    ["INVESTOR", NON_DRAFTS],
+    ["unverified SO", PUBLISHED],
+    ["INVESTOR", PUBLISHED],
     ["ADMIN", ["A-CONSULT", "A-DRAFT", "A-PUB", "B-DRAFT", "B-PUB"]],
     ["API key products:read", NON_DRAFTS],
     ["API key assets:read", "FORBIDDEN"],
@@ -158,7 +162,7 @@ describe("products list", () => {
     const list = vi.spyOn(repos.products, "list");
     try {
       await codes({ ownerId: SO_B }, soA);
-      expect(list.mock.calls[0]?.[0].visible).toEqual({ everything: false, draftsOf: SO_A });
+      expect(list.mock.calls[0]?.[0].visible).toEqual({ everything: false, draftsOf: SO_A, publishedOnly: false });
     } finally {
       list.mockRestore();
     }
@@ -173,8 +177,8 @@ describe("Organisation.products via _entities", () => {
     ["FSP", ["A-CONSULT", "A-PUB"], ["B-PUB"]],
     ["SO A (owner)", ["A-CONSULT", "A-DRAFT", "A-PUB"], ["B-PUB"]],
     ["SO B", ["A-CONSULT", "A-PUB"], ["B-DRAFT", "B-PUB"]],
-    ["unverified SO", ["A-CONSULT", "A-PUB"], ["B-PUB"]],
-    ["INVESTOR", ["A-CONSULT", "A-PUB"], ["B-PUB"]],
+    ["unverified SO", ["A-PUB"], ["B-PUB"]],
+    ["INVESTOR", ["A-PUB"], ["B-PUB"]],
     ["ADMIN", ["A-CONSULT", "A-DRAFT", "A-PUB"], ["B-DRAFT", "B-PUB"]],
     ["API key products:read", ["A-CONSULT", "A-PUB"], ["B-PUB"]],
     ["API key assets:read", "FORBIDDEN", "FORBIDDEN"],

@@ -170,7 +170,7 @@ describe("market testing", () => {
     }
   });
 
-  it("a respondent sees only its own response and no aggregate; an investor sees none", async () => {
+  it("a respondent sees only its own response and no aggregate; an investor does not see the consultation", async () => {
     const own = (await execute(subgraph, READ, { id: consultationId }, FSP_B)).data!.consultation;
     expect(own.responses).toEqual([
       {
@@ -183,8 +183,10 @@ describe("market testing", () => {
     expect(own.aggregate).toBeNull();
     const other = (await execute(subgraph, READ, { id: consultationId }, AS_NESO)).data!.consultation;
     expect(other.responses.map((r: { author: { id: string } }) => r.author.id)).toEqual([NESO]);
-    const investor = (await execute(subgraph, READ, { id: consultationId }, INVESTOR)).data!.consultation;
-    expect([investor.responses, investor.aggregate]).toEqual([[], null]);
+    // Investors see published products only: a version in consultation, and so its consultation, is hidden.
+    expect((await execute(subgraph, READ, { id: consultationId }, INVESTOR)).data!.consultation).toBeNull();
+    const regulator = (await execute(subgraph, READ, { id: consultationId }, as.regulator)).data!.consultation;
+    expect([regulator.responses, regulator.aggregate]).toEqual([[], null]);
   });
 
   it("refuses bad answers with BAD_USER_INPUT, and callers who do not take part, writing nothing", async () => {
@@ -223,7 +225,8 @@ describe("market testing", () => {
     const published = await execute(subgraph, SUMMARY, { input: { consultationId, summary: text } }, AS_UKPN);
     expect(published.data?.publishConsultationSummary.consultation.summary).toBe(text);
     expect(published.data?.publishConsultationSummary.consultation.summaryPublishedAt).not.toBeNull();
-    expect((await execute(subgraph, READ, { id: consultationId }, INVESTOR)).data?.consultation.summary).toBe(text);
+    expect((await execute(subgraph, READ, { id: consultationId }, as.regulator)).data?.consultation.summary).toBe(text);
+    expect((await execute(subgraph, READ, { id: consultationId }, INVESTOR)).data?.consultation).toBeNull(); // until published
   });
 
   it("refuses a response once closesAt has passed, with the stable code CONSULTATION_CLOSED", async () => {

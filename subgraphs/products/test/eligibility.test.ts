@@ -148,6 +148,12 @@ describe("requirement functions", () => {
     });
     expect(location(battery, product({ locations: ["ukpn_hendon_way"] }), zones)?.verdict).toBe("UNKNOWN"); // by code
     expect(location(battery, product({ locations: ["_C", "_A"] }), zones)?.verdict).toBe("MET");
+    // GB is national: every location lies within it, recorded or not.
+    expect(location(battery, product({ locations: ["GB"] }), zones)).toMatchObject({
+      verdict: "MET",
+      reason: "the product's locations (GB) cover the whole of GB",
+    });
+    expect(location(asset({ gspGroups: [], members: [member("BESS", null)] }), product({ locations: ["GB"] }), zones)?.verdict).toBe("MET");
     expect(location(asset({ gspGroups: [], members: [member("BESS", null)] }), hendonWay, zones)?.verdict).toBe("UNKNOWN");
     // A location the hub cannot resolve does not prove the asset outside it.
     expect(location(asset({ gspGroups: ["_A"] }), product({ locations: ["Somewhere"] }), zones)?.verdict).toBe("UNKNOWN");

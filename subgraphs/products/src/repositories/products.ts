@@ -1,5 +1,5 @@
 import { appendAudit, conflict, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, getTableColumns, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { ProductVisibility } from "../access.js";
 import { auditEvents, PUBLISHED_STATUSES, type ProductStatus, productLifecycle, products, productVersions } from "../db/schema.js";
 
@@ -56,6 +56,7 @@ const rowColumns = {
 /** The SQL condition for the products `visible` admits (undefined: every product), on the current version. */
 function visibleWhere(visible: ProductVisibility): SQL | undefined {
   if (visible.everything) return undefined;
+  if (visible.publishedOnly) return eq(productVersions.status, "PUBLISHED");
   const notDraft = ne(productVersions.status, "DRAFT");
   return visible.draftsOf != null && isUuid(visible.draftsOf) ? or(notDraft, eq(products.ownerId, visible.draftsOf)) : notDraft;
 }
@@ -63,6 +64,7 @@ function visibleWhere(visible: ProductVisibility): SQL | undefined {
 /** Which versions a caller sees: drafts only of its own products (or all, for an administrator). */
 function visibleVersionsWhere(visible: ProductVisibility): SQL | undefined {
   if (visible.everything) return undefined;
+  if (visible.publishedOnly) return isNotNull(productVersions.publishedAt);
   const notDraft = ne(productVersions.status, "DRAFT");
   if (visible.draftsOf == null || !isUuid(visible.draftsOf)) return notDraft;
   return or(notDraft, sql`${productVersions.productId} in (select p.id from ${products} p where p.owner_id = ${visible.draftsOf})`);

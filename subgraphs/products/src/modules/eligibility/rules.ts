@@ -1,5 +1,6 @@
 import type { Direction } from "../../db/schema.js";
 import type { ProductRow } from "../../repositories/products.js";
+import { NATIONAL } from "../../validation.js";
 import type { ZoneRow } from "../zones/repository.js";
 import { normaliseGspGroup } from "../zones/validation.js";
 
@@ -209,12 +210,17 @@ export const technology: Rule = (subject, product) => {
 };
 
 /**
- * R-ELG-4: the product's locations are zone codes, zone names or GSP groups. A GSP group the product names is
- * covered whole; a zone covers its groups only in part (the area behind one network element), and where in the
- * group an asset connects is not recorded (its meter point's network location decides), so that is UNKNOWN.
+ * R-ELG-4: the product's locations are GB (national), zone codes, zone names or GSP groups. GB covers every
+ * location; a GSP group the product names is covered whole; a zone covers its groups only in part (the area behind
+ * one network element), and where in the group an asset connects is not recorded (its meter point's network
+ * location decides), so that is UNKNOWN.
  */
 export const location: Rule = (subject, product, zones) => {
   if (product.locations.length === 0) return null;
+  if (product.locations.some((name) => name.trim().toUpperCase() === NATIONAL)) {
+    const values = { gspGroups: subject.gspGroups, locations: product.locations };
+    return check("LOCATION", "R-ELG-4", "MET", `the product's locations (${list(product.locations)}) cover the whole of GB`, values);
+  }
   const groups = new Set<string>();
   const partly = new Map<string, string[]>();
   const unresolved: string[] = [];
