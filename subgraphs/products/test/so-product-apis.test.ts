@@ -423,3 +423,22 @@ describe("configuration (SO_PRODUCT_APIS)", () => {
     expect(() => parse(JSON.stringify([twice, twice]))).toThrow(/names must be unique/);
   });
 });
+
+describe("who sees an external product", () => {
+  it("follows the hub's rule: an investor sees PUBLISHED ones only (listing, by id, its version), a participant every one", async () => {
+    neso.put({ ...demoServices()[0]!, serviceCode: "DCS", serviceName: "Dynamic Containment (suspended)", status: "SUSPENDED" });
+    const listed = (identity: typeof as.admin) =>
+      execute(subgraphWith(), LIST, { ownerId: NESO }, identity).then((r) => (r.data!.products as Listed[]).map((p) => p.code));
+    expect(await listed(as.fspA)).toContain("DCS");
+    expect(await listed(as.investor)).not.toContain("DCS");
+    const dcs = ((await execute(subgraphWith(), LIST, { ownerId: NESO }, as.fspA)).data!.products as Listed[]).find(
+      (p) => p.code === "DCS",
+    )!;
+    const byId = "query ($id: ID!) { product(id: $id) { status } productVersion(id: $id) { status } }";
+    expect((await execute(subgraphWith(), byId, { id: dcs.id }, as.fspA)).data).toEqual({
+      product: { status: "SUSPENDED" },
+      productVersion: { status: "SUSPENDED" },
+    });
+    expect((await execute(subgraphWith(), byId, { id: dcs.id }, as.investor)).data).toEqual({ product: null, productVersion: null });
+  });
+});

@@ -1,5 +1,6 @@
 import { page, reportPartialFailure, SfeError } from "@sfe/kit";
 import type { GraphQLResolveInfo } from "graphql";
+import { canSeeProduct } from "../../access.js";
 import type { ProductStatus } from "../../db/schema.js";
 import type { Context } from "../../loaders.js";
 import type { ProductMapper, ProductVersionMapper } from "../../mappers.js";
@@ -34,7 +35,7 @@ export async function listWithSoProducts(
     hubList({ limit: offset + limit, offset: 0 }),
     ...apis.map((api) => orNothing(context, info, soProducts.list(api))),
   ]);
-  const wanted = external.flat().filter((product) => args.status == null || product.status === args.status);
+  const wanted = visible(context, external.flat()).filter((product) => args.status == null || product.status === args.status);
   return [...hub, ...wanted].sort(byCodeThenId).slice(offset, offset + limit);
 }
 
@@ -52,7 +53,12 @@ export async function ownerProductsWithSoProducts(
   const apis = soProducts.apis(ownerId);
   if (apis.length === 0) return hubProducts();
   const [hub, ...external] = await Promise.all([hubProducts(), ...apis.map((api) => orNothing(context, info, soProducts.list(api)))]);
-  return [...hub, ...external.flat()].sort(byCodeThenId);
+  return [...hub, ...visible(context, external.flat())].sort(byCodeThenId);
+}
+
+/** The external products the caller may see, by the hub's rule (access.ts): an investor sees PUBLISHED ones only. */
+function visible(context: Context, products: ProductMapper[]): ProductMapper[] {
+  return products.filter((product) => canSeeProduct(context.identity, product));
 }
 
 /** An API's products, or none when it is unavailable (the failure reported with the field's answer). */
@@ -70,7 +76,10 @@ export async function productWithSoProducts(
   id: string,
   hubProduct: () => Promise<ProductMapper | null>,
 ): Promise<ProductMapper | null> {
-  return (await hubProduct()) ?? context.loaders.soProducts.byId(id);
+  const hub = await hubProduct();
+  if (hub) return hub;
+  const external = await context.loaders.soProducts.byId(id);
+  return external && canSeeProduct(context.identity, external) ? external : null;
 }
 
 /**
@@ -85,7 +94,7 @@ export async function versionWithSoProducts(
   const version = await hubVersion();
   if (version) return version;
   const external = await context.loaders.soProducts.byId(id);
-  return external && externalVersionOf(external);
+  return external && canSeeProduct(context.identity, external) ? externalVersionOf(external) : null;
 }
 
 /** `Product.currentVersion` and `versions` of an SO product API's product: its one synthesised version; null for a hub product. */
