@@ -104,7 +104,7 @@ describe("products from SO product APIs in Query.products", () => {
       code: "DCL",
       name: "Dynamic Containment Low",
       owner: { id: NESO },
-      source: { kind: "SO_PRODUCT_API", name: "neso-products", adapter: "neso", url: neso.url },
+      source: { kind: "SO_PRODUCT_API", name: "neso-products", adapter: "neso", url: null }, // the URL is configuration
       externalId: "DCL",
       serviceType: "AVAILABILITY_ONLY",
       directions: ["GENERATION_TURN_UP", "DEMAND_TURN_DOWN"],
@@ -216,9 +216,13 @@ describe("one SO product API down or slow", () => {
     expect((open.value.data!.products as Listed[]).length).toBe(12); // the hub's one and NESO's eleven
     const apis = await execute(subgraph, "{ soProductApis { name adapter url operator { id } breaker } }", {}, as.investor);
     expect(apis.data!.soProductApis).toEqual([
-      { name: "neso-products", adapter: "neso", url: neso.url, operator: { id: NESO }, breaker: "CLOSED" },
-      { name: "ukpn-products", adapter: "dso", url: dso.url, operator: { id: UKPN }, breaker: "OPEN" },
+      { name: "neso-products", adapter: "neso", url: null, operator: { id: NESO }, breaker: "CLOSED" },
+      { name: "ukpn-products", adapter: "dso", url: null, operator: { id: UKPN }, breaker: "OPEN" },
     ]);
+    // Where the hub reaches each API is configuration: only an administrator reads it, here and on Product.source.
+    const configured = await execute(subgraph, "{ soProductApis { url } products(first: 500) { source { url } } }", {}, as.admin);
+    expect((configured.data!.soProductApis as { url: string }[]).map((api) => api.url)).toEqual([neso.url, dso.url]);
+    expect(new Set((configured.data!.products as Listed[]).map((p) => p.source.url))).toEqual(new Set([null, neso.url]));
   });
 });
 
