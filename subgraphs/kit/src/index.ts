@@ -5,6 +5,7 @@ export * from "./config.js";
 export * from "./database.js";
 export * from "./errors.js";
 export * from "./gb.js";
+export * from "./gb-time.js";
 export * from "./http.js";
 export * from "./identity.js";
 export * from "./identity-token.js";
