@@ -27,3 +27,4 @@ export * from "./post-json.js";
 export * from "./partial-errors.js";
 export * from "./registry-client.js";
 export * from "./guarded-update.js";
+export * from "./units.js";
