@@ -49,18 +49,41 @@ interface Wall {
   millisecond: number;
 }
 
-/** The Europe/London wall clock at `ms` (milliseconds since the epoch). */
-function wallAt(ms: number): Wall {
+/** London's offset from Intl, in minutes, at `ms`. */
+function intlOffset(ms: number): number {
   const parts: Record<string, number> = {};
   for (const part of london.formatToParts(new Date(ms))) if (part.type !== "literal") parts[part.type] = Number(part.value);
+  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!);
+  return Math.round((wall - (ms - (((ms % 1000) + 1000) % 1000))) / MINUTE);
+}
+
+// London's clocks change on a whole UTC hour (01:00 UTC), so the offset is one value per UTC hour: cached by hour
+// (formatToParts costs microseconds; a million-row file asks for the same few thousand hours).
+const HOUR = 60 * MINUTE;
+const offsetByHour = new Map<number, number>();
+
+function offsetAt(ms: number): number {
+  const hour = Math.floor(ms / HOUR);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    if (offsetByHour.size >= 200_000) offsetByHour.clear();
+    offset = intlOffset(hour * HOUR);
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
+}
+
+/** The Europe/London wall clock at `ms` (milliseconds since the epoch). */
+function wallAt(ms: number): Wall {
+  const d = new Date(ms + offsetAt(ms) * MINUTE);
   return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour! % 24,
-    minute: parts.minute!,
-    second: parts.second!,
-    millisecond: ((ms % 1000) + 1000) % 1000,
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    millisecond: d.getUTCMilliseconds(),
   };
 }
 
@@ -68,8 +91,7 @@ const wallMs = (w: Wall) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minut
 
 /** Minutes Europe/London is ahead of UTC at `instant`: 0 (GMT) or 60 (BST). */
 export function londonOffsetMinutes(instant: Date): number {
-  const ms = instant.getTime();
-  return Math.round((wallMs(wallAt(ms)) - ms) / MINUTE);
+  return offsetAt(instant.getTime());
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -82,8 +104,7 @@ const formatDate = (w: Pick<Wall, "year" | "month" | "day">) => `${pad(w.year, 4
 /** The Europe/London wall time of `instant` with its offset: `2025-10-26T01:30:00+01:00`. */
 export function toLondonLocal(instant: Date): string {
   const ms = instant.getTime();
-  const wall = wallAt(ms);
-  return `${formatWall(wall)}${formatOffset(Math.round((wallMs(wall) - ms) / MINUTE))}`;
+  return `${formatWall(wallAt(ms))}${formatOffset(offsetAt(ms))}`;
 }
 
 // YYYY-MM-DD, then T or a space, HH:mm, optional :ss and fraction, optional Z or ±hh:mm / ±hhmm / ±hh.
@@ -141,9 +162,9 @@ function instantsOf(wall: Wall): number[] {
   const naive = wallMs(wall);
   const found = new Set<number>();
   for (const probe of [naive - DAY, naive + DAY]) {
-    const offset = londonOffsetMinutes(new Date(probe));
+    const offset = offsetAt(probe);
     const candidate = naive - offset * MINUTE;
-    if (londonOffsetMinutes(new Date(candidate)) === offset) found.add(candidate);
+    if (offsetAt(candidate) === offset) found.add(candidate);
   }
   return [...found].sort((a, b) => a - b);
 }

@@ -34,6 +34,11 @@ describe("Europe/London wall time ↔ UTC", () => {
     expect(iso(localToUtc("2025-07-01 00:00:30.250"))).toBe("2025-06-30T23:00:30.250Z");
     expect(londonOffsetMinutes(new Date("2025-07-01T11:00:00Z"))).toBe(60);
     expect(londonOffsetMinutes(new Date("2025-12-01T11:00:00Z"))).toBe(0);
+    // the change is at 01:00 UTC to the millisecond, in any year (offsets are cached per UTC hour)
+    expect(londonOffsetMinutes(new Date("2037-03-29T00:59:59.999Z"))).toBe(0);
+    expect(londonOffsetMinutes(new Date("2037-03-29T01:00:00Z"))).toBe(60);
+    expect(londonOffsetMinutes(new Date("1996-10-27T00:59:59.999Z"))).toBe(60);
+    expect(londonOffsetMinutes(new Date("1996-10-27T01:00:00Z"))).toBe(0);
   });
 
   it("spring forward, 2025-03-30: 00:59 is GMT, 01:00–01:59 does not exist, 02:00 is BST", () => {
