@@ -6,7 +6,7 @@
 
 import { dayType, type DayType, PERIOD_MINUTES, periodAt, periodStartMinutes, requireDate } from "./calendar.js";
 import { calculationError } from "./errors.js";
-import { ratio, roundHalfAwayFromZero } from "./exact.js";
+import { type Ratio, ratio, roundHalfAwayFromZero } from "./exact.js";
 
 /**
  * Which of the Y eligible days' values for a period are averaged.
@@ -132,9 +132,9 @@ export function baseline(method: BaselineMethodConfig, inputs: BaselineInputs): 
   }
 }
 
-type HistoricalConfig = Extract<BaselineMethodConfig, { method: "HISTORICAL_X_OF_Y" }>;
+export type HistoricalMethod = Extract<BaselineMethodConfig, { method: "HISTORICAL_X_OF_Y" }>;
 
-function historical(method: HistoricalConfig, inputs: BaselineInputs): BaselineResult {
+function historical(method: HistoricalMethod, inputs: BaselineInputs): BaselineResult {
   if (method.resolutionWh <= 0n) throw calculationError("NOT_POSITIVE", "resolutionWh must be positive", { field: "resolutionWh" });
   const days = eligibleDays(method, inputs);
   const periodBaseline = (period: string) =>
@@ -154,7 +154,7 @@ function historical(method: HistoricalConfig, inputs: BaselineInputs): BaselineR
 }
 
 /** The Y most recent days before the event in the method's pool, excluded days skipped. */
-export function eligibleDays(method: HistoricalConfig, inputs: BaselineInputs): MeteredDay[] {
+export function eligibleDays(method: HistoricalMethod, inputs: BaselineInputs): MeteredDay[] {
   const wanted = selectionSize(method.selection);
   const bankHolidays = new Set(inputs.bankHolidays ?? []);
   const pool = method.dayPool === "SAME_AS_EVENT_DAY" ? dayType(inputs.eventDate, bankHolidays) : method.dayPool;
@@ -252,8 +252,7 @@ export function adjustmentWindow(adjustment: InDayAdjustment, eventPeriods: read
   return periods;
 }
 
-const roundTo = (value: ReturnType<typeof ratio>, resolutionWh: bigint) =>
-  roundHalfAwayFromZero(ratio(value.num, value.den * resolutionWh)) * resolutionWh;
+const roundTo = (value: Ratio, resolutionWh: bigint) => roundHalfAwayFromZero(ratio(value.num, value.den * resolutionWh)) * resolutionWh;
 
 function clamp(value: bigint, cap: bigint): bigint {
   if (cap < 0n) throw calculationError("OUT_OF_RANGE", "capWh cannot be negative", { field: "inDayAdjustment.capWh" });

@@ -5,6 +5,7 @@ import {
   baseline,
   dayType,
   formatMwh,
+  type HistoricalMethod,
   kwh,
   type MeteredDay,
   mwh,
@@ -298,7 +299,7 @@ describe("bad inputs", () => {
   });
 
   it("selections that cannot be made are BAD_SELECTION", () => {
-    const bad = (selection: Extract<BaselineMethodConfig, { method: "HISTORICAL_X_OF_Y" }>["selection"]) => () =>
+    const bad = (selection: HistoricalMethod["selection"]) => () =>
       baseline({ ...midEightOfTen, selection }, { eventDate: EVENT_DATE, eventPeriods: ["17:00"], history });
     expectReason(bad({ kind: "MID", keep: 7, of: 10 }), "BAD_SELECTION");
     expectReason(bad({ kind: "HIGH", keep: 6, of: 5, by: "IMPORT" }), "BAD_SELECTION");
