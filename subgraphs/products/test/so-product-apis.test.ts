@@ -75,7 +75,13 @@ const LIST = /* GraphQL */ `
       serviceWindows { daysOfWeek startLocal endLocal seasonStart seasonEnd } eligibleTechnologies locations status
     }
   }`;
-type Listed = { id: string; code: string; source: { kind: string; name: string; url?: string | null }; externalId: string | null; [field: string]: unknown };
+type Listed = {
+  id: string;
+  code: string;
+  source: { kind: string; name: string; url?: string | null };
+  externalId: string | null;
+  [field: string]: unknown;
+};
 
 /** Requests each stand-in received while `fn` ran. */
 async function counting<T>(fn: () => Promise<T>): Promise<{ neso: number; dso: number; value: T }> {
