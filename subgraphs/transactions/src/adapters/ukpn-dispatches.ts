@@ -1,0 +1,258 @@
+// UK Power Networks flexibility dispatches (the Open Data Portal's `ukpn-flexibility-dispatches` CSV columns) →
+// one normalised DispatchRecord per row. Every UKPN export of the dataset has these columns; exports differ in how
+// they spell products and zones (`Day-Ahead`, `Day Ahead`, `day_ahead`), which the alias tables fold to one code.
+// Utilisation prices and MWh are kept (the demo loader's first version dropped them). Pure: no I/O, never throws
+// for bad data — a bad row is a coded RowError.
+import { createHash } from "node:crypto";
+import {
+  type AliasTable,
+  type Mw,
+  type Mwh,
+  type SettlementPeriod,
+  aliasTable,
+  localToUtc,
+  normaliseAlias,
+  quote,
+  settlementPeriodOf,
+  toLondonLocal,
+} from "@sfe/kit";
+import { type AdapterResult, type CsvRecord, RowRefused, catchRow, mapRow, rowError } from "./generic.js";
+
+export const UKPN_DISPATCH_SOURCE = "ukpn-flexibility-dispatches";
+
+/** UKPN's flexibility products, every spelling seen in its exports and tender documents. */
+export const UKPN_PRODUCT_ALIASES = aliasTable("UKPN product", {
+  SCHEDULED_AVAILABILITY: ["Scheduled Availability", "Scheduled Availability Utilisation", "SA"],
+  PEAK_REDUCTION: ["Peak Reduction", "PR"],
+  DAY_AHEAD: ["Day-Ahead", "Day Ahead", "Day-Ahead Utilisation", "DA"],
+  LONG_TERM_UTILISATION: ["Long-Term Utilisation", "Long Term Utilization", "LTU"],
+  OPERATIONAL_UTILISATION: ["Operational Utilisation", "Operational Utilization", "OU"],
+});
+export type UkpnProductCode = (typeof UKPN_PRODUCT_ALIASES)["codes"][number];
+
+/** The hub's directions of a flexibility service (domain §4.10 Direction) and UKPN's `dispatch_type` spellings. */
+export const DIRECTION_ALIASES = aliasTable("direction", {
+  DEMAND_TURN_DOWN: ["demand_turn_down", "DTD", "Demand Turn Down", "Demand Reduction"],
+  DEMAND_TURN_UP: ["demand_turn_up", "DTU", "Demand Turn Up"],
+  GENERATION_TURN_UP: ["generation_turn_up", "GTU", "Generation Turn Up"],
+  GENERATION_TURN_DOWN: ["generation_turn_down", "GTD", "Generation Turn Down"],
+});
+export type DirectionCode = (typeof DIRECTION_ALIASES)["codes"][number];
+
+/** Export-positive sign of a direction: demand turned down or generation turned up is power towards the grid. */
+export const EXPORT_SIGN: Readonly<Record<DirectionCode, 1 | -1>> = {
+  DEMAND_TURN_DOWN: 1,
+  GENERATION_TURN_UP: 1,
+  DEMAND_TURN_UP: -1,
+  GENERATION_TURN_DOWN: -1,
+};
+
+/**
+ * A UKPN zone's code: `UKPN_` and the name folded (case, and each run of other characters one `_`), so
+ * "Tunbridge Wells-Pembury", "tunbridge_wells pembury" and "TUNBRIDGE WELLS PEMBURY" are one zone — the same code
+ * the demo loader gives today. `renames` maps an export's other name for a zone to its code (empty by default).
+ */
+export function ukpnZoneCode(zone: string, renames?: AliasTable): string {
+  if (renames) {
+    const code = renames.byKey.get(
+      zone
+        .normalize("NFKC")
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_+|_+$/g, ""),
+    );
+    if (code) return code;
+  }
+  const folded = zone
+    .normalize("NFKC")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  return `UKPN_${folded}`;
+}
+
+/** The UKPN export's columns, described as a generic mapping (generic.ts); the adapter adds what a mapping cannot say. */
+export const UKPN_DISPATCH_MAPPING = {
+  providerName: { kind: "text", column: "company_name" },
+  flexibleUnitId: { kind: "text", column: "fu_id" },
+  zoneName: { kind: "text", column: "zone" },
+  product: { kind: "alias", column: "product", table: UKPN_PRODUCT_ALIASES },
+  start: { kind: "timestamp", column: "start_time_utc", timezone: "UTC" },
+  end: { kind: "timestamp", column: "end_time_utc", timezone: "UTC" },
+  startLocal: { kind: "timestamp", column: "start_time_local", timezone: "Europe/London" },
+  endLocal: { kind: "timestamp", column: "end_time_local", timezone: "Europe/London" },
+  availabilityMw: { kind: "power", column: "availability_mw_req", unit: "MW", nonNegative: true },
+  utilisationMw: { kind: "power", column: "utilisation_mw_req", unit: "MW", nonNegative: true },
+  availabilityPrice: { kind: "decimal", column: "availability_price", nonNegative: true },
+  utilisationPrice: { kind: "decimal", column: "utilisation_price", nonNegative: true },
+  availabilityMwh: { kind: "energy", column: "availability_mwh_req", unit: "MWh", nonNegative: true },
+  utilisationMwh: { kind: "energy", column: "utilisation_mwh_req", unit: "MWh", nonNegative: true },
+  technology: { kind: "text", column: "technology", optional: true },
+  direction: { kind: "alias", column: "dispatch_type", table: DIRECTION_ALIASES },
+  hoursRequested: { kind: "decimal", column: "hours_requested", optional: true, nonNegative: true },
+  dispatchMethod: { kind: "text", column: "dispatch_method", optional: true },
+} as const;
+
+/** One UKPN dispatch row in the hub's taxonomy (domain §4.11 DispatchInstruction, with the availability side kept). */
+export interface DispatchRecord {
+  source: typeof UKPN_DISPATCH_SOURCE;
+  /** sha1 of the identifying columns; see `ukpnSourceRecordKey`. */
+  sourceRecordId: string;
+  /** 1 = the first data row after the header. */
+  row: number;
+  providerName: string;
+  /** UKPN `fu_id`: the market unit dispatched. */
+  flexibleUnitId: string;
+  zoneName: string;
+  zoneCode: string;
+  product: UkpnProductCode;
+  /** The product as the file spelt it. */
+  productName: string;
+  direction: DirectionCode;
+  /** +1 when the requested MW count positive in the hub's export-positive convention, −1 otherwise. */
+  exportSign: 1 | -1;
+  /** UTC instants; the local times as the source gave them (`2025-06-23T15:00:00+01:00`). */
+  start: Date;
+  end: Date;
+  startLocal: string;
+  endLocal: string;
+  /** Magnitudes as requested (signed by `exportSign`). */
+  availabilityMw: Mw;
+  utilisationMw: Mw;
+  /** £/MW/h and £/MWh, exact decimal text as written. */
+  availabilityPrice: string;
+  utilisationPrice: string;
+  availabilityMwh: Mwh;
+  utilisationMwh: Mwh;
+  technology: string | null;
+  hoursRequested: string | null;
+  dispatchMethod: string | null;
+  /** Every half-hour settlement period the window touches, in order. */
+  settlementPeriods: SettlementPeriod[];
+}
+
+const canonicalDecimal = (text: string) => {
+  const [int = "0", frac = ""] = text.replace(/^-/, "").split(".");
+  const f = frac.replace(/0+$/, "");
+  const i = int.replace(/^0+(?=\d)/, "");
+  const body = f ? `${i}.${f}` : i;
+  return text.startsWith("-") && body !== "0" ? `-${body}` : body;
+};
+
+/**
+ * The row's identity. The export has no dispatch id, and 437 rows of the shared extract repeat
+ * (fu_id, product, start, end) with a different price or MW — two contracts' dispatches of one unit in one window,
+ * not one record twice — so the key is that quadruple plus the requested MW and prices: fu_id | product code |
+ * start UTC | end UTC | availability MW | utilisation MW | availability price | utilisation price (decimals canonical,
+ * so `109.0` and `109` are one). Derived columns (MWh, hours, local times) and descriptive ones (company, zone,
+ * technology) are left out, so a re-export that re-spells a product or zone, or re-rounds the MWh, keys the same.
+ * The cost: a corrected price under the same window is a new record, not an update.
+ */
+export function ukpnSourceRecordKey(
+  r: Pick<DispatchRecord, "flexibleUnitId" | "product" | "start" | "end" | "availabilityPrice" | "utilisationPrice"> & {
+    availabilityMw: number;
+    utilisationMw: number;
+  },
+): string {
+  return [
+    r.flexibleUnitId,
+    r.product,
+    r.start.toISOString(),
+    r.end.toISOString(),
+    canonicalDecimal(String(r.availabilityMw)),
+    canonicalDecimal(String(r.utilisationMw)),
+    canonicalDecimal(r.availabilityPrice),
+    canonicalDecimal(r.utilisationPrice),
+  ].join("|");
+}
+
+const HALF_HOUR = 30 * 60_000;
+
+/** The settlement periods a window [start, end) touches. */
+export function settlementPeriodsCovered(start: Date, end: Date): SettlementPeriod[] {
+  const out: SettlementPeriod[] = [];
+  for (let t = Math.floor(start.getTime() / HALF_HOUR) * HALF_HOUR; t < end.getTime(); t += HALF_HOUR) {
+    out.push(settlementPeriodOf(new Date(t)));
+  }
+  return out;
+}
+
+/**
+ * The local time column checked against the UTC one: its wall time must exist in London (NONEXISTENT_LOCAL_TIME
+ * in the spring gap, even when written with an offset) and be the same instant (LOCAL_TIME_MISMATCH).
+ */
+function checkLocal(field: string, text: string, localUtc: Date, utc: Date, row: number): void {
+  const wall = text.trim().slice(0, 19);
+  localToUtc(wall, { field, ambiguous: "earlier" }); // throws the kit's NONEXISTENT_LOCAL_TIME in the spring gap
+  if (localUtc.getTime() !== utc.getTime()) {
+    throw new RowRefused(
+      rowError(row, field, "LOCAL_TIME_MISMATCH", `${field} ${quote(text)} is not the UTC time given (${toLondonLocal(utc)} in London)`),
+    );
+  }
+}
+
+export interface UkpnAdapterOptions {
+  /** An export's other names for zones → zone code (checked before folding). */
+  zoneRenames?: AliasTable;
+}
+
+/** One CSV record of a UKPN flexibility dispatch export → a DispatchRecord or a coded row error. */
+export function adaptUkpnDispatch(record: CsvRecord, row: number, options: UkpnAdapterOptions = {}): AdapterResult<DispatchRecord> {
+  const mapped = mapRow(UKPN_DISPATCH_MAPPING, record, row);
+  if (!mapped.ok) return mapped;
+  const m = mapped.value;
+  let field = "start";
+  return catchRow(
+    row,
+    () => field,
+    () => {
+      const start = m.start.utc;
+      const end = m.end.utc;
+      if (end.getTime() <= start.getTime()) {
+        throw new RowRefused(
+          rowError(row, "end", "END_BEFORE_START", `end ${toLondonLocal(end)} is not after start ${toLondonLocal(start)}`),
+        );
+      }
+      field = "startLocal";
+      checkLocal("startLocal", record.start_time_local ?? "", m.startLocal.utc, start, row);
+      field = "endLocal";
+      checkLocal("endLocal", record.end_time_local ?? "", m.endLocal.utc, end, row);
+      field = "settlementPeriods";
+      const base = {
+        flexibleUnitId: m.flexibleUnitId,
+        product: m.product,
+        start,
+        end,
+        availabilityMw: m.availabilityMw,
+        utilisationMw: m.utilisationMw,
+        availabilityPrice: m.availabilityPrice,
+        utilisationPrice: m.utilisationPrice,
+      };
+      const value: DispatchRecord = {
+        source: UKPN_DISPATCH_SOURCE,
+        sourceRecordId: createHash("sha1").update(ukpnSourceRecordKey(base)).digest("hex"),
+        row,
+        providerName: m.providerName,
+        zoneName: m.zoneName,
+        zoneCode: ukpnZoneCode(m.zoneName, options.zoneRenames),
+        productName: (record.product ?? "").trim(),
+        direction: m.direction,
+        exportSign: EXPORT_SIGN[m.direction],
+        ...base,
+        startLocal: m.startLocal.local ?? start.toISOString(),
+        endLocal: m.endLocal.local ?? end.toISOString(),
+        availabilityMwh: m.availabilityMwh,
+        utilisationMwh: m.utilisationMwh,
+        technology: m.technology,
+        hoursRequested: m.hoursRequested,
+        dispatchMethod: m.dispatchMethod,
+        settlementPeriods: settlementPeriodsCovered(start, end),
+      };
+      return value;
+    },
+  );
+}
+
+/** A product code from any UKPN spelling, or the kit's UNKNOWN_ALIAS error (thrown: for callers outside a row). */
+export const ukpnProductCode = (name: string) => normaliseAlias(name, UKPN_PRODUCT_ALIASES, { field: "product" });
