@@ -10,8 +10,10 @@ import {
   type Mwh,
   type SettlementPeriod,
   aliasTable,
+  foldAlias,
   localToUtc,
   normaliseAlias,
+  parseTimestamp,
   quote,
   settlementPeriodOf,
   toLondonLocal,
@@ -54,14 +56,7 @@ export const EXPORT_SIGN: Readonly<Record<DirectionCode, 1 | -1>> = {
  */
 export function ukpnZoneCode(zone: string, renames?: AliasTable): string {
   if (renames) {
-    const code = renames.byKey.get(
-      zone
-        .normalize("NFKC")
-        .trim()
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "_")
-        .replace(/^_+|_+$/g, ""),
-    );
+    const code = renames.byKey.get(foldAlias(zone));
     if (code) return code;
   }
   const folded = zone
@@ -80,8 +75,9 @@ export const UKPN_DISPATCH_MAPPING = {
   product: { kind: "alias", column: "product", table: UKPN_PRODUCT_ALIASES },
   start: { kind: "timestamp", column: "start_time_utc", timezone: "UTC" },
   end: { kind: "timestamp", column: "end_time_utc", timezone: "UTC" },
-  startLocal: { kind: "timestamp", column: "start_time_local", timezone: "Europe/London" },
-  endLocal: { kind: "timestamp", column: "end_time_local", timezone: "Europe/London" },
+  // read as text and checked against the UTC columns (`checkLocal`): those resolve the autumn's repeated hour
+  startLocal: { kind: "text", column: "start_time_local" },
+  endLocal: { kind: "text", column: "end_time_local" },
   availabilityMw: { kind: "power", column: "availability_mw_req", unit: "MW", nonNegative: true },
   utilisationMw: { kind: "power", column: "utilisation_mw_req", unit: "MW", nonNegative: true },
   availabilityPrice: { kind: "decimal", column: "availability_price", nonNegative: true },
@@ -178,18 +174,27 @@ export function settlementPeriodsCovered(start: Date, end: Date): SettlementPeri
   return out;
 }
 
+const OFFSET = /\s*(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
 /**
- * The local time column checked against the UTC one: its wall time must exist in London (NONEXISTENT_LOCAL_TIME
- * in the spring gap, even when written with an offset) and be the same instant (LOCAL_TIME_MISMATCH).
+ * The local time column checked against the UTC one, and returned normalised (`2025-06-23T15:00:00+01:00`): its
+ * wall time must exist in London (the kit's NONEXISTENT_LOCAL_TIME in the spring gap, even when written with an
+ * offset) and be the same instant (LOCAL_TIME_MISMATCH). A wall time without an offset in the autumn's repeated
+ * hour is whichever occurrence the UTC column names.
  */
-function checkLocal(field: string, text: string, localUtc: Date, utc: Date, row: number): void {
-  const wall = text.trim().slice(0, 19);
-  localToUtc(wall, { field, ambiguous: "earlier" }); // throws the kit's NONEXISTENT_LOCAL_TIME in the spring gap
-  if (localUtc.getTime() !== utc.getTime()) {
+function checkLocal(field: string, text: string, utc: Date, row: number): string {
+  const hasOffset = /[T ]\d{2}:\d{2}/.test(text) && OFFSET.test(text);
+  const wall = hasOffset ? text.replace(OFFSET, "") : text;
+  const earlier = localToUtc(wall, { field, ambiguous: "earlier" }); // MALFORMED_TIMESTAMP, NONEXISTENT_LOCAL_TIME
+  const later = localToUtc(wall, { field, ambiguous: "later" });
+  const parsed = hasOffset ? parseTimestamp(text, { field }) : null;
+  const matches = parsed ? parsed.utc.getTime() === utc.getTime() : [earlier, later].some((t) => t.getTime() === utc.getTime());
+  if (!matches) {
     throw new RowRefused(
       rowError(row, field, "LOCAL_TIME_MISMATCH", `${field} ${quote(text)} is not the UTC time given (${toLondonLocal(utc)} in London)`),
     );
   }
+  return parsed?.local ?? toLondonLocal(utc);
 }
 
 export interface UkpnAdapterOptions {
@@ -215,9 +220,9 @@ export function adaptUkpnDispatch(record: CsvRecord, row: number, options: UkpnA
         );
       }
       field = "startLocal";
-      checkLocal("startLocal", record.start_time_local ?? "", m.startLocal.utc, start, row);
+      const startLocal = checkLocal("startLocal", m.startLocal, start, row);
       field = "endLocal";
-      checkLocal("endLocal", record.end_time_local ?? "", m.endLocal.utc, end, row);
+      const endLocal = checkLocal("endLocal", m.endLocal, end, row);
       field = "settlementPeriods";
       const base = {
         flexibleUnitId: m.flexibleUnitId,
@@ -240,8 +245,8 @@ export function adaptUkpnDispatch(record: CsvRecord, row: number, options: UkpnA
         direction: m.direction,
         exportSign: EXPORT_SIGN[m.direction],
         ...base,
-        startLocal: m.startLocal.local ?? start.toISOString(),
-        endLocal: m.endLocal.local ?? end.toISOString(),
+        startLocal,
+        endLocal,
         availabilityMwh: m.availabilityMwh,
         utilisationMwh: m.utilisationMwh,
         technology: m.technology,

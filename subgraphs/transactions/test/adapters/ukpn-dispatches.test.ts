@@ -1,3 +1,4 @@
+import { aliasTable } from "@sfe/kit";
 import { describe, expect, it } from "vitest";
 import { type DispatchRecord, UKPN_DISPATCH_SOURCE, adaptUkpnDispatch, ukpnZoneCode } from "../../src/adapters/index.js";
 import { UKPN_FILE, countBy, exactSum, readRecords } from "./files.js";
@@ -110,6 +111,24 @@ describe("UKPN flexibility dispatches adapter, on the shared EV/DSR extract", ()
     expect(new Set(zones.map((d) => d.zoneCode))).toEqual(new Set(["UKPN_HENDON_WAY"]));
     expect(new Set(zones.map((d) => d.sourceRecordId)).size).toBe(1);
     expect(ukpnZoneCode("Tunbridge Wells-Pembury")).toBe("UKPN_TUNBRIDGE_WELLS_PEMBURY");
+    const renames = aliasTable("UKPN zone", { UKPN_HENDON_WAY: ["Hendon Way Primary"] });
+    expect(adaptUkpnDispatch({ ...first, zone: "hendon-way primary" }, 1, { zoneRenames: renames })).toMatchObject({
+      ok: true,
+      value: { zoneCode: "UKPN_HENDON_WAY" },
+    });
+  });
+
+  it("reads local times without an offset or seconds; the UTC column picks the autumn's repeated hour", () => {
+    const autumn = { start_time_utc: "2025-10-26 00:30:00+00:00", end_time_utc: "2025-10-26 01:30:00+00:00" };
+    expect(adapted({ ...autumn, start_time_local: "2025-10-26T01:30:00", end_time_local: "2025-10-26 01:30" })).toMatchObject({
+      startLocal: "2025-10-26T01:30:00+01:00",
+      endLocal: "2025-10-26T01:30:00+00:00",
+      settlementPeriods: [4, 5].map((period) => ({ settlementDate: "2025-10-26", period })),
+    });
+    expect(adapted({ start_time_local: "2025-06-23 15:00", end_time_local: "2025-06-23T19:00+01:00" })).toMatchObject({
+      startLocal: "2025-06-23T15:00:00+01:00",
+      endLocal: "2025-06-23T19:00:00+01:00",
+    });
   });
 
   it("refuses bad rows with a coded row error naming row, field and reason", () => {
