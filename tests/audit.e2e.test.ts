@@ -129,7 +129,7 @@ describe("reading the audit trail", () => {
     const member = testIdentity({ roles: ["FSP"], organisationId: fsp.organisationId });
     const asMember = await ask(member, JSON.stringify({ actorOrganisationId: fsp.organisationId }));
     expect(((await asMember.json()) as { events: { entityType: string }[] }).events.map((e) => e.entityType)).toEqual(["Asset"]);
-    for (const body of ["{not json", JSON.stringify({ actorOrganisationId: "not-an-id" })]) {
+    for (const body of ["{not json", "null", JSON.stringify({ actorOrganisationId: "not-an-id" })]) {
       const bad = await ask(member, body);
       expect(bad.status).toBe(400);
     }

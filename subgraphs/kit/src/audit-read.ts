@@ -3,9 +3,9 @@ import DataLoader from "dataloader";
 import type { AuditEventsTable } from "./audit.js";
 import type { Database } from "./database.js";
 import { isUuid } from "./errors.js";
-import { sendError, sendJson, type HttpRoute, readBody } from "./http.js";
+import { type HttpRoute, sendError, sendJson } from "./http.js";
 import type { Identity } from "./identity.js";
-import { gatewayCaller, type IdentityVerifier } from "./identity-token.js";
+import { gatewayJsonRequest, type IdentityVerifier } from "./identity-token.js";
 
 /**
  * Reading the audit trail through the graph. Every subgraph's SDL ends with this fragment (readSubgraphSdl
@@ -114,14 +114,13 @@ export function auditEventsRoute(options: AuditTrailOptions): HttpRoute {
     method: "POST",
     path: "/internal/audit-events",
     async handle(req, res) {
-      const caller = await gatewayCaller(options.verifier, req, res);
-      if (!caller) return;
-      let body: { actorOrganisationId?: unknown; limit?: unknown };
-      try {
-        body = JSON.parse(await readBody(req, 4096)) as typeof body;
-      } catch {
-        return sendError(res, 400, "BAD_REQUEST", 'Send JSON { "actorOrganisationId": "…", "limit": 100 }');
-      }
+      const request = await gatewayJsonRequest(options.verifier, req, res, {
+        maxBytes: 4096,
+        usage: 'Send JSON { "actorOrganisationId": "…", "limit": 100 }',
+      });
+      if (!request) return;
+      const { caller } = request;
+      const body = (request.body ?? {}) as { actorOrganisationId?: unknown; limit?: unknown };
       const organisationId = body.actorOrganisationId;
       const limit = typeof body.limit === "number" && Number.isInteger(body.limit) ? Math.min(Math.max(body.limit, 1), 1000) : 100;
       if (typeof organisationId !== "string" || !isUuid(organisationId)) {

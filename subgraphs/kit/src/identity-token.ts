@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject,
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWK, jwtVerify, SignJWT } from "jose";
 import { SfeError } from "./errors.js";
-import { sendError, sendJson } from "./http.js";
+import { BodyTooLargeError, readBody, sendError, sendJson } from "./http.js";
 import { IDENTITY_HEADER, type Identity, parseIdentity } from "./identity.js";
 
 /**
@@ -130,5 +130,25 @@ export async function gatewayCaller(
     return await verifier.verify(req.headers);
   } catch (error) {
     return void sendError(res, 401, "UNAUTHENTICATED", (error as Error).message);
+  }
+}
+
+/**
+ * For an internal route that takes JSON: the verified caller and the parsed body, or undefined once answered
+ * (as gatewayCaller; 413 past `maxBytes`; 400 with `usage` for a body that is not JSON). The route checks the shape.
+ */
+export async function gatewayJsonRequest(
+  verifier: IdentityVerifier | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { maxBytes, usage }: { maxBytes: number; usage: string },
+): Promise<{ caller: VerifiedCaller; body: unknown } | undefined> {
+  const caller = await gatewayCaller(verifier, req, res);
+  if (!caller) return undefined;
+  try {
+    return { caller, body: JSON.parse(await readBody(req, maxBytes)) };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return void sendError(res, 413, "BAD_REQUEST", error.message);
+    return void sendError(res, 400, "BAD_REQUEST", usage);
   }
 }

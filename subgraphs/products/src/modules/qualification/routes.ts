@@ -1,11 +1,9 @@
 import {
-  BodyTooLargeError,
   type EntityReferences,
-  gatewayCaller,
+  gatewayJsonRequest,
   type HttpRoute,
   type IdentityVerifier,
   isUuid,
-  readBody,
   sendError,
   sendJson,
   setScopeIdentity,
@@ -18,16 +16,10 @@ export const UNIT_REASSESSMENT_PATH = "/internal/market-units/reassessment";
 
 const MAX_ITEMS = 1000;
 
-/** The JSON body of a request only the gateway or a sibling subgraph may make (404/401 when not; 400 for bad JSON). */
+/** The JSON object a sibling subgraph sends (the kit answers 404/401/413/400 before the route sees anything). */
 async function gatewayJson(verifier: IdentityVerifier | undefined, req: IncomingMessage, res: ServerResponse) {
-  const caller = await gatewayCaller(verifier, req, res);
-  if (!caller) return undefined;
-  try {
-    return { caller, body: JSON.parse(await readBody(req, 256 * 1024)) as Record<string, unknown> | null };
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return void sendError(res, 413, "BAD_REQUEST", error.message);
-    return void sendError(res, 400, "BAD_REQUEST", "Send a JSON object");
-  }
+  const request = await gatewayJsonRequest(verifier, req, res, { maxBytes: 256 * 1024, usage: "Send a JSON object" });
+  return request && { caller: request.caller, body: request.body as Record<string, unknown> | null };
 }
 
 /**
