@@ -3,10 +3,8 @@ import type {
   qualificationAnswers,
   qualificationApplications,
   qualificationAssessments,
-  RequirementKind,
-  RequirementLevel,
-  RequirementValueType,
 } from "../../db/schema.js";
+import type { MergedRequirement } from "./validation.js";
 
 export type PrequalificationRequirementMapper = typeof prequalificationRequirements.$inferSelect;
 export type QualificationApplicationMapper = typeof qualificationApplications.$inferSelect;
@@ -15,16 +13,7 @@ export type QualificationAssessmentMapper = typeof qualificationAssessments.$inf
 export type QualificationAnswerMapper = typeof qualificationAnswers.$inferSelect;
 
 /** Requirements sharing a key, merged (validation.ts mergeRequirements), and the application whose answer it shows. */
-export type ApplicationRequirementMapper = {
-  key: string;
-  level: RequirementLevel;
-  kind: RequirementKind;
-  valueType: RequirementValueType | null;
-  description: string;
-  mandatory: boolean;
-  requirements: PrequalificationRequirementMapper[];
-  applicationId: string;
-};
+export type ApplicationRequirementMapper = MergedRequirement & { applicationId: string };
 
 export type QualificationCheckMapper = {
   subjectId: string;
