@@ -6,6 +6,7 @@ import { isUuid } from "./errors.js";
 import { type HttpRoute, sendError, sendJson } from "./http.js";
 import type { Identity } from "./identity.js";
 import { gatewayJsonRequest, type IdentityVerifier } from "./identity-token.js";
+import { perRequest } from "./loaders.js";
 
 /**
  * Reading the audit trail through the graph. Every subgraph's SDL ends with this fragment (readSubgraphSdl
@@ -62,12 +63,10 @@ const PER_ENTITY = 500;
 /** Resolvers for `<Type>.auditEvents` of every listed entity type, batched per request. */
 export function auditTrailResolvers(options: AuditTrailOptions) {
   const { db, table, subgraph } = options;
-  // One loader per request: the context object is new for each.
-  const loaders = new WeakMap<object, DataLoader<string, AuditEventView[]>>();
-  const loaderFor = (context: object) => {
-    let loader = loaders.get(context);
-    if (!loader) {
-      loader = new DataLoader<string, AuditEventView[]>(async (keys) => {
+  // One loader per request.
+  const loaderFor = perRequest(
+    () =>
+      new DataLoader<string, AuditEventView[]>(async (keys) => {
         const wanted = keys.map((key) => JSON.parse(key) as [string, string]);
         const byType = new Map<string, string[]>();
         for (const [type, id] of wanted) byType.set(type, [...(byType.get(type) ?? []), id]);
@@ -82,11 +81,8 @@ export function auditTrailResolvers(options: AuditTrailOptions) {
           grouped.set(key, [...(grouped.get(key) ?? []), { ...row, subgraph }]);
         }
         return keys.map((key) => (grouped.get(key) ?? []).slice(-PER_ENTITY));
-      });
-      loaders.set(context, loader);
-    }
-    return loader;
-  };
+      }),
+  );
   return Object.fromEntries(
     options.entityTypes.map((type) => [
       type,

@@ -30,3 +30,16 @@ export function loaderOfLists<K extends string, V>(
     return keys.map((key) => groups.get(key) ?? []);
   });
 }
+
+/**
+ * A value made on first use in a request and kept with its context (the kit makes a new context object per
+ * request), so a module's loaders and memos need no entry in its subgraph's shared loaders.ts and never cross
+ * requests.
+ */
+export function perRequest<T>(make: () => T): (context: object) => T {
+  const made = new WeakMap<object, T>();
+  return (context) => {
+    if (!made.has(context)) made.set(context, make());
+    return made.get(context) as T;
+  };
+}

@@ -1,4 +1,4 @@
-import { loaderByKey, loaderOfLists } from "@sfe/kit";
+import { loaderByKey, loaderOfLists, perRequest } from "@sfe/kit";
 import type DataLoader from "dataloader";
 import type { ContractVisibility } from "./policy.js";
 import type { ContractCallOffRow, ContractRepository, ContractRow, ContractTemplateRow } from "./repository.js";
@@ -8,7 +8,6 @@ import type { ContractCallOffRow, ContractRepository, ContractRow, ContractTempl
  * the kit's audit-trail loaders do), so the subgraph's shared loaders.ts needs no entry for them.
  */
 export function moduleLoaders(repo: ContractRepository) {
-  const perRequest = new WeakMap<object, ReturnType<typeof make>>();
   const make = () => {
     const byVisibility = new Map<string, DataLoader<string, ContractRow | null>>();
     return {
@@ -34,12 +33,5 @@ export function moduleLoaders(repo: ContractRepository) {
       ),
     };
   };
-  return (context: object) => {
-    let loaders = perRequest.get(context);
-    if (!loaders) {
-      loaders = make();
-      perRequest.set(context, loaders);
-    }
-    return loaders;
-  };
+  return perRequest(make);
 }

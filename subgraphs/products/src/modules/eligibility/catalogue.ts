@@ -1,3 +1,4 @@
+import { perRequest } from "@sfe/kit";
 import { visibleProducts } from "../../access.js";
 import type { Context } from "../../loaders.js";
 import type { ProductRepository, ProductRow } from "../../repositories/products.js";
@@ -22,11 +23,10 @@ export interface CatalogueDeps {
  * however many assets and units the gateway's one `_entities` call carries. Kept per request beside the module (on
  * the request's loaders object, which the kit makes fresh for each request) rather than in the shared loaders.ts.
  */
-const perRequest = new WeakMap<object, Map<string, Promise<Catalogue>>>();
+const cacheOf = perRequest(() => new Map<string, Promise<Catalogue>>());
 
 export function catalogueFor(deps: CatalogueDeps, context: Context, productIds: string[] | null): Promise<Catalogue> {
-  const cache = perRequest.get(context.loaders) ?? new Map<string, Promise<Catalogue>>();
-  perRequest.set(context.loaders, cache);
+  const cache = cacheOf(context.loaders);
   const key = productIds == null ? "*" : [...productIds].sort().join(",");
   let catalogue = cache.get(key);
   if (!catalogue) {

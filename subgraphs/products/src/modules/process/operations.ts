@@ -1,6 +1,7 @@
 import {
   type EntityReferences,
   HUB_SUBGRAPHS,
+  perRequest,
   PROCESS_OPERATIONS_PATH,
   type ProcessOperation,
   processOperations,
@@ -17,8 +18,6 @@ import type { DocumentNode } from "graphql";
  */
 export function createOperationsGatherer({ typeDefs, references }: { typeDefs: DocumentNode; references: EntityReferences }) {
   const own = processOperations("products", typeDefs);
-  const perRequest = new WeakMap<object, Promise<ProcessOperation[]>>();
-
   async function gather(): Promise<ProcessOperation[]> {
     const answers = await Promise.all(
       HUB_SUBGRAPHS.map(async (subgraph) => {
@@ -36,12 +35,5 @@ export function createOperationsGatherer({ typeDefs, references }: { typeDefs: D
   }
 
   /** The operations, for the request whose context this is. */
-  return (context: object): Promise<ProcessOperation[]> => {
-    let operations = perRequest.get(context);
-    if (!operations) {
-      operations = gather();
-      perRequest.set(context, operations);
-    }
-    return operations;
-  };
+  return perRequest(gather);
 }

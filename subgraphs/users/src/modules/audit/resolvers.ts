@@ -1,4 +1,4 @@
-import { type AuditEventView, badInput, ENTITY_OWNERS, type EntityReferences, page, requireUuid, SfeError } from "@sfe/kit";
+import { type AuditEventView, badInput, ENTITY_OWNERS, type EntityReferences, page, perRequest, requireUuid, SfeError } from "@sfe/kit";
 import DataLoader from "dataloader";
 import type { QueryResolvers } from "../../__generated__/resolvers-types.js";
 import { canSeeUser, isHubAdmin, isMember } from "../../identity.js";
@@ -22,10 +22,9 @@ const local = (rows: AuditEventRow[]): Event[] => rows.map((row) => ({ ...row, s
  * as the caller: what a subgraph answers is only what the caller may see there.
  */
 export function createAuditResolvers(repos: Repositories, references: EntityReferences | undefined): { Query: QueryResolvers } {
-  const lookups = new WeakMap<object, Map<string, DataLoader<string, Event[]>>>();
+  const lookups = perRequest(() => new Map<string, DataLoader<string, Event[]>>());
   const entityLoader = (context: object, entityType: string) => {
-    const perType = lookups.get(context) ?? new Map<string, DataLoader<string, Event[]>>();
-    lookups.set(context, perType);
+    const perType = lookups(context);
     let loader = perType.get(entityType);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
