@@ -1,6 +1,19 @@
 import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { check, doublePrecision, index, numeric, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 export const transactionsSchema = pgSchema("transactions");
 
@@ -164,6 +177,131 @@ export const dispatchInstructions = transactionsSchema.table(
     check("dispatch_instructions_window_check", sql`${t.end} > ${t.start}`),
     check("dispatch_instructions_set_point_check", sql`${t.setPointMw} >= 0`),
     check("dispatch_instructions_target_check", sql`${t.assetId} is not null or ${t.unitReference} is not null`),
+  ],
+);
+
+// Verification (V.1–V.4, domain §4.12–4.14). Energy is an exact integer number of watt-hours (bigint), as the
+// calculation library computes it (src/calculations): exact to 0.000001 MWh, and a million rows COPY fast.
+/** Watt-hours, read and written as JavaScript bigints. */
+const wh = (name: string) => bigint(name, { mode: "bigint" });
+
+export type MeterReadingQuality = "ACTUAL" | "ESTIMATED" | "SUBSTITUTED";
+export type Granularity = "PT30M" | "PT1M" | "PT1S";
+
+/**
+ * One metered interval of one meter (V.1): both registers, each ≥ 0, so the export-positive net is
+ * export − import. Keyed to an asset, a market unit or only the source's meter reference (MPAN, meter id).
+ */
+export const meterReadings = transactionsSchema.table(
+  "meter_readings",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    assetId: uuid("asset_id"),
+    marketUnitId: uuid("market_unit_id"),
+    /** The source's meter id or MPAN, e.g. "1900012345678". */
+    meterReference: text("meter_reference"),
+    /** The FSP whose asset or unit it is (resolved when written); reads are filtered on it. */
+    providerId: uuid("provider_id").notNull(),
+    intervalStart: timestamp("interval_start", { withTimezone: true }).notNull(),
+    intervalEnd: timestamp("interval_end", { withTimezone: true }).notNull(),
+    granularity: text().$type<Granularity>().notNull().default("PT30M"),
+    activeImportWh: wh("active_import_wh").notNull(),
+    activeExportWh: wh("active_export_wh").notNull(),
+    quality: text().$type<MeterReadingQuality>().notNull().default("ACTUAL"),
+    ...provenance,
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("meter_readings_asset_interval_idx").on(t.assetId, t.intervalStart),
+    index("meter_readings_unit_interval_idx").on(t.marketUnitId, t.intervalStart),
+    index("meter_readings_provider_idx").on(t.providerId),
+    uniqueIndex("meter_readings_source_external_id_unique").on(t.source, t.externalId),
+    check("meter_readings_interval_check", sql`${t.intervalEnd} > ${t.intervalStart}`),
+    check("meter_readings_registers_check", sql`${t.activeImportWh} >= 0 and ${t.activeExportWh} >= 0`),
+    check(
+      "meter_readings_target_check",
+      sql`${t.assetId} is not null or ${t.marketUnitId} is not null or ${t.meterReference} is not null`,
+    ),
+  ],
+);
+
+export type AssessmentStatus = "PROVISIONAL" | "PUBLISHED" | "DISPUTED" | "FINAL";
+
+/** Published for the provider to see; disputed within the window; final once settled on (§4.21). */
+export const assessmentLifecycle = defineLifecycle<AssessmentStatus>("PerformanceAssessment", {
+  PROVISIONAL: ["PUBLISHED"],
+  PUBLISHED: ["DISPUTED", "FINAL"],
+  DISPUTED: ["PUBLISHED", "FINAL"],
+  FINAL: [],
+});
+
+/**
+ * V.2's output for one dispatch instruction (or an award's availability): baseline against metered energy per
+ * settlement period, delivered by direction, credited capped at instructed. `periods` keeps each period's
+ * figures (Wh as decimal strings) so the assessment can be shown and checked line by line.
+ */
+export const performanceAssessments = transactionsSchema.table(
+  "performance_assessments",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    dispatchInstructionId: uuid("dispatch_instruction_id").references(() => dispatchInstructions.id),
+    awardId: uuid("award_id").references(() => awards.id),
+    assetId: uuid("asset_id"),
+    marketUnitId: uuid("market_unit_id"),
+    productId: uuid("product_id").notNull(),
+    ...parties,
+    direction: text().$type<Direction>().notNull(),
+    ...window,
+    /** The baseline method used and its parameters, as the product's version named them. */
+    baselineMethod: text("baseline_method").notNull(),
+    methodVersion: integer("method_version").notNull().default(1),
+    baselineWh: wh("baseline_wh").notNull(),
+    meteredWh: wh("metered_wh").notNull(),
+    deliveredWh: wh("delivered_wh").notNull(),
+    instructedWh: wh("instructed_wh").notNull(),
+    creditedWh: wh("credited_wh").notNull(),
+    /** delivered / instructed, exact to 6 places; null when nothing was instructed. */
+    deliveryRatio: numeric("delivery_ratio", { precision: 12, scale: 6, mode: "string" }),
+    /** available time / window time, exact to 6 places; null when not assessed. */
+    availabilityRatio: numeric("availability_ratio", { precision: 12, scale: 6, mode: "string" }),
+    /** R-VER-1: a settlement period of the window had no reading when assessed. */
+    lateData: text("late_data_periods").array().notNull().default(sql`'{}'::text[]`),
+    periods: jsonb().$type<Record<string, unknown>[]>().notNull().default([]),
+    status: text().$type<AssessmentStatus>().notNull().default("PROVISIONAL"),
+    ...provenance,
+    ...timestamps,
+  },
+  (t) => [
+    index("performance_assessments_instruction_idx").on(t.dispatchInstructionId),
+    index("performance_assessments_award_idx").on(t.awardId),
+    index("performance_assessments_provider_idx").on(t.providerId),
+    index("performance_assessments_buyer_idx").on(t.buyerId),
+    uniqueIndex("performance_assessments_source_external_id_unique").on(t.source, t.externalId),
+    check("performance_assessments_window_check", sql`${t.end} > ${t.start}`),
+  ],
+);
+
+export type PenaltyType = "NON_DELIVERY" | "TECHNICAL_UNAVAILABILITY" | "COMMERCIAL_UNAVAILABILITY" | "LATE_DATA";
+
+/** A penalty notice on an assessment (V.4 in v3.2): a whole-pence amount deducted at settlement, with its basis. */
+export const penalties = transactionsSchema.table(
+  "penalties",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    assessmentId: uuid("assessment_id")
+      .notNull()
+      .references(() => performanceAssessments.id),
+    type: text().$type<PenaltyType>().notNull(),
+    /** Whole pence, > 0 (the statement line subtracts it). */
+    amountPence: bigint("amount_pence", { mode: "bigint" }).notNull(),
+    basis: text().notNull(),
+    /** R-SET-4: the conflict record that waives it, when one is attached. */
+    waivedByConflictId: uuid("waived_by_conflict_id"),
+    ...timestamps,
+  },
+  (t) => [
+    index("penalties_assessment_idx").on(t.assessmentId),
+    check("penalties_amount_check", sql`${t.amountPence} > 0`),
   ],
 );
 
