@@ -3,6 +3,8 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js";
+import { createClearingResultsModule } from "./modules/clearing-results/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -10,6 +12,7 @@ import { Award } from "./resolvers/Award.js";
 import { AwardStatistic } from "./resolvers/AwardStatistic.js";
 import { Bid } from "./resolvers/Bid.js";
 import { DispatchInstruction } from "./resolvers/DispatchInstruction.js";
+import { MarketUnit, TimeWindow } from "./resolvers/MarketUnit.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Product } from "./resolvers/Product.js";
 import { Query } from "./resolvers/Query.js";
@@ -38,15 +41,25 @@ export function createTransactionsSubgraph({
         AwardStatistic,
         DispatchInstruction,
         Asset,
+        MarketUnit,
         Product,
+        TimeWindow,
       },
       policy: transactionsPolicy,
     },
+    createBuyRequirementsModule({ repos, references }),
+    createClearingResultsModule({ repos, references }),
   ]);
   return createSubgraph({
     name: "transactions",
     typeDefs,
-    audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
+    audit: {
+      subgraph: "transactions",
+      db,
+      table: auditEvents,
+      entityTypes: ["Bid", "Award", "DispatchInstruction", "BuyRequirement", "ClearingResult"],
+      verifier,
+    },
     resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
