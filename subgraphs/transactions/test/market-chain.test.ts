@@ -243,6 +243,21 @@ describe("bids by market units into requirements (C.2)", () => {
     expect(ok(await execute(STATUS, { input: { id, status: "VALIDATED" } }, as.soA)).updateBidStatus.bid.status).toBe("VALIDATED");
     const wrong = error(await execute(STATUS, { input: { id, status: "REJECTED_VALIDATION" } }, as.soA));
     expect(wrong).toMatchObject({ code: "CONFLICT", extensions: { currentStatus: "VALIDATED", requestedStatus: "REJECTED_VALIDATION" } });
+
+    // A draft into a requirement that is not yet OPEN: kept, and submitted only once the requirement is open.
+    const { id: requirementId } = ok(await execute(CREATE_REQUIREMENT, { input: requirement() }, as.soA)).createBuyRequirement
+      .buyRequirement;
+    ok(await execute(REQUIREMENT_STATUS, { input: { id: requirementId, status: "PUBLISHED" } }, as.soA));
+    const draft = ok(await execute(SUBMIT, { input: bid({ draft: true, buyRequirementId: requirementId }) }, as.fspA)).submitBid.bid;
+    expect(draft.status).toBe("DRAFT");
+    expect(error(await execute(STATUS, { input: { id: draft.id, status: "SUBMITTED" } }, as.fspA))).toMatchObject({
+      code: "CONFLICT",
+      field: "buyRequirementId",
+    });
+    ok(await execute(REQUIREMENT_STATUS, { input: { id: requirementId, status: "OPEN" } }, as.soA));
+    expect(ok(await execute(STATUS, { input: { id: draft.id, status: "SUBMITTED" } }, as.fspA)).updateBidStatus.bid.status).toBe(
+      "SUBMITTED",
+    );
   });
 });
 

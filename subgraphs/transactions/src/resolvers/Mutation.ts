@@ -62,7 +62,8 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     if (values.buyRequirementId) {
       const requirement = await loaders.published(identity).buyRequirement.load(values.buyRequirementId);
       if (!requirement) throw badInput(`buyRequirementId: BuyRequirement ${values.buyRequirementId} does not exist`, "buyRequirementId");
-      requireBidFits(requirement, values, providerId, new Date());
+      // A draft is checked against the requirement when its bidder submits it.
+      if (values.status === "SUBMITTED") requireBidFits(requirement, values, providerId, new Date());
     }
     const bid = await repos.bids.create({ ...values, providerId, buyerId }, identity);
     if (!bid) throw alreadyRecorded("Bid", values);
@@ -152,6 +153,15 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
   // no-op) is checked by the repository, with the row locked, in the transaction that writes it.
   async updateBidStatus(_, { input }, { identity, loaders }) {
     const id = requireUuid(input.id, "id");
+    if (input.status === "SUBMITTED") {
+      // A draft into a requirement is submitted only while the requirement takes it (as submitBid checks).
+      const draft = await loaders.visibleTo(identity).bid.load(id);
+      if (draft?.status === "DRAFT" && draft.buyRequirementId) {
+        const requirement = await loaders.published(identity).buyRequirement.load(draft.buyRequirementId);
+        if (!requirement) throw badInput(`buyRequirementId: BuyRequirement ${draft.buyRequirementId} does not exist`, "buyRequirementId");
+        requireBidFits(requirement, draft, draft.providerId, new Date());
+      }
+    }
     const bid = await repos.bids.updateStatus(id, input.status, identity);
     if (!bid) throw notFound("Bid", input.id);
     loaders.visibleTo(identity).bid.clear(id).prime(id, bid);
