@@ -67,10 +67,18 @@ export function bidderRefusal(identity: Identity | null, bidderId: string): SfeE
   return forbidden("An FSP may bid only in its own organisation's name (bidderId)");
 }
 
-/** submitBid, once the asset's owner is known: an FSP bids only with assets its organisation owns. */
-export function assetOwnerRefusal(identity: Identity | null, assetOwner: string): SfeError | null {
-  if (seesEveryOrganisation(identity) || assetOwner === providerOrg(identity)) return null;
-  return forbidden("An FSP may bid only with assets its organisation owns");
+/** submitBid, once the unit's or asset's owner is known: an FSP bids only with market units or assets its organisation owns. */
+export function assetOwnerRefusal(
+  identity: Identity | null,
+  owner: string,
+  typename: "Asset" | "MarketUnit" | "Product" = "Asset",
+): SfeError | null {
+  if (seesEveryOrganisation(identity) || owner === providerOrg(identity)) return null;
+  return forbidden(
+    typename === "MarketUnit"
+      ? "An FSP may bid only with market units its organisation owns"
+      : "An FSP may bid only with assets its organisation owns",
+  );
 }
 
 /** recordAward, once the product's owner is known: the SO that owns the product (the buyer), or ADMIN. */
@@ -91,7 +99,8 @@ export function dispatchProductRefusal(identity: Identity | null, productOwner: 
   return forbidden("A system operator may dispatch only for products it owns");
 }
 
-const BUYER_BID_STATUSES: readonly BidStatus[] = ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED"];
+const BUYER_BID_STATUSES: readonly BidStatus[] = ["VALIDATED", "REJECTED_VALIDATION", "ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED"];
+const BIDDER_BID_STATUSES: readonly BidStatus[] = ["SUBMITTED", "WITHDRAWN"];
 const PROVIDER_DISPATCH_STATUSES: readonly DispatchStatus[] = ["ACKNOWLEDGED", "REJECTED"];
 
 /**
@@ -100,9 +109,11 @@ const PROVIDER_DISPATCH_STATUSES: readonly DispatchStatus[] = ["ACKNOWLEDGED", "
  */
 export function bidStatusRefusal(identity: Identity | null, row: Parties & { bidderId: string }, status: BidStatus): SfeError | null {
   if (seesEveryOrganisation(identity)) return null;
-  if (providesBid(identity, row) && status === "WITHDRAWN") return null;
+  if (providesBid(identity, row) && BIDDER_BID_STATUSES.includes(status)) return null;
   if (buys(identity, row) && BUYER_BID_STATUSES.includes(status)) return null;
-  return forbidden("The bidder may only withdraw a bid (WITHDRAWN); the buyer may accept or reject it");
+  return forbidden(
+    "The bidder may only submit its draft or withdraw a bid (SUBMITTED, WITHDRAWN); the buyer may validate, accept or reject it",
+  );
 }
 
 /** Awards change status by their buyer (the product's SO) or ADMIN. */
@@ -121,6 +132,25 @@ export function dispatchStatusRefusal(
   if (provides(identity, row) && PROVIDER_DISPATCH_STATUSES.includes(status)) return null;
   return forbidden("The provider may only acknowledge or reject an instruction (ACKNOWLEDGED, REJECTED)");
 }
+
+/** Ceasing an instruction, or flagging it in conflict: the issuing SO (for its product) or ADMIN. */
+export function dispatchIssuerRefusal(identity: Identity | null, row: Parties & { issuedById: string }): SfeError | null {
+  if (seesEveryOrganisation(identity) || buysAndIssued(identity, row)) return null;
+  return forbidden("Only the system operator that issued an instruction may do this");
+}
+
+/** Recording the actual start and stop: the provider FSP the instruction concerns, or ADMIN. */
+export function dispatchProviderRefusal(identity: Identity | null, row: Parties): SfeError | null {
+  if (seesEveryOrganisation(identity) || provides(identity, row)) return null;
+  return forbidden("Only the FSP an instruction concerns may record its actual start and stop");
+}
+
+/**
+ * UC22: an instruction's rationale is for the issuing SO, the FSP it concerns and administrators only, whoever
+ * else may some day see the instruction (positions, conflicts).
+ */
+export const readsRationale = (identity: Identity | null, row: Parties & { issuedById: string }) =>
+  seesEveryOrganisation(identity) || provides(identity, row) || buysAndIssued(identity, row);
 
 // ------------------------------------------------------------------------------------------ aggregates
 

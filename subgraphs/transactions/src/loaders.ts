@@ -1,6 +1,7 @@
 import { type Identity, loaderByKey, loaderOfLists, type SubgraphContext } from "@sfe/kit";
 import type DataLoader from "dataloader";
 import { type Visibility, visibilityKey, visibleTransactions } from "./access.js";
+import { type PublishedVisibility, publishedKey, visiblePublished } from "./modules/buy-requirements/access.js";
 import type { Repositories } from "./repositories/index.js";
 import { type Window, windowKey } from "./repositories/window.js";
 
@@ -56,8 +57,44 @@ function visibleLoaders(repos: Repositories, visible: Visibility) {
       (ids, window) => repos.dispatches.byAssetIds(ids, visible, window),
       (row) => row.assetId,
     ),
+    bidsByUnit: perWindow(
+      (ids, window) => repos.bids.byMarketUnitIds(ids, visible, window),
+      (row) => row.marketUnitId,
+    ),
+    awardsByUnit: perWindow(
+      (ids, window) => repos.awards.byMarketUnitIds(ids, visible, window),
+      (row) => row.marketUnitId,
+    ),
+    dispatchesByUnit: perWindow(
+      (ids, window) => repos.dispatches.byMarketUnitIds(ids, visible, window),
+      (row) => row.marketUnitId,
+    ),
+    bidsByRequirement: loaderOfLists(
+      (ids: readonly string[]) => repos.bids.byRequirementIds(ids, visible),
+      (row) => row.buyRequirementId ?? [],
+    ),
   };
 }
+
+/** The loaders of published market information (buy requirements, clearing results) one visibility admits. */
+function publishedLoaders(repos: Repositories, visible: PublishedVisibility) {
+  return {
+    buyRequirement: loaderByKey(
+      (ids: readonly string[]) => repos.buyRequirements.byIds(ids, visible),
+      (row) => row.id,
+    ),
+    clearingResult: loaderByKey(
+      (ids: readonly string[]) => repos.clearingResults.byIds(ids, visible),
+      (row) => row.id,
+    ),
+    clearingResultsByRequirement: loaderOfLists(
+      (ids: readonly string[]) => repos.clearingResults.byRequirementIds(ids, visible),
+      (row) => row.buyRequirementId ?? [],
+    ),
+  };
+}
+
+export type PublishedLoaders = ReturnType<typeof publishedLoaders>;
 
 export type VisibleLoaders = ReturnType<typeof visibleLoaders>;
 
@@ -68,7 +105,19 @@ export type VisibleLoaders = ReturnType<typeof visibleLoaders>;
  */
 export function createLoaders(repos: Repositories) {
   const byFilter = new Map<string, VisibleLoaders>();
+  const byPublished = new Map<string, PublishedLoaders>();
   return {
+    /** Buy requirements and clearing results: published ones to anyone signed in, the SO's own besides. */
+    published(identity: Identity | null): PublishedLoaders {
+      const visible = visiblePublished(identity);
+      const key = publishedKey(visible);
+      let loaders = byPublished.get(key);
+      if (!loaders) {
+        loaders = publishedLoaders(repos, visible);
+        byPublished.set(key, loaders);
+      }
+      return loaders;
+    },
     visibleTo(identity: Identity | null): VisibleLoaders {
       const visible = visibleTransactions(identity);
       const key = visibilityKey(visible);

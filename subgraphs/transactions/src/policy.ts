@@ -1,7 +1,16 @@
 import { allow, type FieldRule, type Identity, notFound, type Policy, type Rule, requireUuid, type SfeError } from "@sfe/kit";
 import type DataLoader from "dataloader";
 import type { IssueDispatchInstructionInput, SubmitBidInput } from "./__generated__/resolvers-types.js";
-import { awardStatusRefusal, bidStatusRefusal, bidderRefusal, dispatchStatusRefusal, issuerRefusal } from "./access.js";
+import {
+  awardStatusRefusal,
+  bidStatusRefusal,
+  bidderRefusal,
+  dispatchIssuerRefusal,
+  dispatchProviderRefusal,
+  dispatchStatusRefusal,
+  issuerRefusal,
+  readsRationale,
+} from "./access.js";
 import type { Context, VisibleLoaders } from "./loaders.js";
 import { bidValues, dispatchValues } from "./validation.js";
 
@@ -53,6 +62,21 @@ const statusChange =
     return row ? refusal(identity, row, input.status) : notFound(entity, input.id);
   };
 
+/** A change other than a status (cease, actual start and stop, conflict flag): as `statusChange`, `refusal` of the row. */
+const recordChange =
+  <Row>(
+    roles: Parameters<typeof allow.roles>,
+    entity: string,
+    loader: (loaders: VisibleLoaders) => DataLoader<string, Row | null>,
+    refusal: (identity: Identity | null, row: Row) => SfeError | null,
+  ): FieldRule<Context> =>
+  async (identity, { args: { input }, context }) => {
+    const refused = write(...roles)(identity);
+    if (refused) return refused;
+    const row = await loader(context.loaders.visibleTo(identity)).load(requireUuid(input.id, "id"));
+    return row ? refusal(identity, row) : notFound(entity, input.id);
+  };
+
 export const policy: Policy<Context> = {
   // Single lookups: null unless the caller is a party to the record (filtered in SQL).
   "Query.bid": signedIn,
@@ -67,6 +91,11 @@ export const policy: Policy<Context> = {
   "Asset.awards": signedIn,
   "Asset.dispatches": signedIn,
   "Product.awards": signedIn,
+  "MarketUnit.bids": signedIn,
+  "MarketUnit.awards": signedIn,
+  "MarketUnit.dispatches": signedIn,
+  // UC22: the SO's reason is for the SO, the FSP it concerns and administrators (null for anyone else).
+  "DispatchInstruction.rationale": (identity, { parent }) => (readsRationale(identity, parent) ? null : "hide"),
 
   // An FSP bids in its own organisation's name, an SO dispatches in its own (ADMIN in anyone's).
   "Mutation.submitBid": writeInName(["FSP", "ADMIN"], (identity, input: SubmitBidInput) =>
@@ -85,5 +114,23 @@ export const policy: Policy<Context> = {
     "DispatchInstruction",
     (loaders) => loaders.dispatch,
     dispatchStatusRefusal,
+  ),
+  "Mutation.ceaseDispatchInstruction": recordChange(
+    ["SYSTEM_OPERATOR", "ADMIN"],
+    "DispatchInstruction",
+    (loaders) => loaders.dispatch,
+    dispatchIssuerRefusal,
+  ),
+  "Mutation.setDispatchInConflict": recordChange(
+    ["SYSTEM_OPERATOR", "ADMIN"],
+    "DispatchInstruction",
+    (loaders) => loaders.dispatch,
+    dispatchIssuerRefusal,
+  ),
+  "Mutation.recordActualStartStop": recordChange(
+    ["FSP", "ADMIN"],
+    "DispatchInstruction",
+    (loaders) => loaders.dispatch,
+    dispatchProviderRefusal,
   ),
 };

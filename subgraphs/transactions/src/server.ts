@@ -1,15 +1,18 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
-import { policy } from "./policy.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js";
+import { createClearingResultsModule } from "./modules/clearing-results/index.js";
+import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Award } from "./resolvers/Award.js";
 import { AwardStatistic } from "./resolvers/AwardStatistic.js";
 import { Bid } from "./resolvers/Bid.js";
 import { DispatchInstruction } from "./resolvers/DispatchInstruction.js";
+import { MarketUnit, TimeWindow } from "./resolvers/MarketUnit.js";
 import { Mutation } from "./resolvers/Mutation.js";
 import { Product } from "./resolvers/Product.js";
 import { Query } from "./resolvers/Query.js";
@@ -26,20 +29,38 @@ export function createTransactionsSubgraph({
   repos = createRepositories(db),
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const { resolvers, policy } = mergeModules<Context>([
+    {
+      name: "transactions",
+      resolvers: {
+        Query: Query(repos),
+        Mutation: Mutation(repos, references),
+        Bid,
+        Award,
+        AwardStatistic,
+        DispatchInstruction,
+        Asset,
+        MarketUnit,
+        Product,
+        TimeWindow,
+      },
+      policy: transactionsPolicy,
+    },
+    createBuyRequirementsModule({ repos, references }),
+    createClearingResultsModule({ repos, references }),
+  ]);
   return createSubgraph({
     name: "transactions",
     typeDefs,
-    audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
-    resolvers: {
-      Query: Query(repos),
-      Mutation: Mutation(repos, references),
-      Bid,
-      Award,
-      AwardStatistic,
-      DispatchInstruction,
-      Asset,
-      Product,
+    audit: {
+      subgraph: "transactions",
+      db,
+      table: auditEvents,
+      entityTypes: ["Bid", "Award", "DispatchInstruction", "BuyRequirement", "ClearingResult"],
+      verifier,
     },
+    resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
     createLoaders: () => createLoaders(repos),

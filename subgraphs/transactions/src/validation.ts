@@ -1,5 +1,7 @@
 import { badInput, conflict, type EntityReferences, quote, requireText, requireUuid, requireWindow, SfeError } from "@sfe/kit";
 import type { IssueDispatchInstructionInput, SubmitBidInput } from "./__generated__/resolvers-types.js";
+import { formatMwh, mwh } from "./calculations/index.js";
+import type { StoredWindow } from "./db/schema.js";
 
 // Physical bounds (stated in schema.graphql). A value beyond them is a unit or typing error, never a market fact.
 
@@ -96,46 +98,135 @@ export function wholeMonths(from: Date | null | undefined, to: Date | null | und
   };
 }
 
-/** An instruction names the asset, the source's unit reference, or both. */
-export function dispatchTarget(assetId: string | null | undefined, unitReference: string | null | undefined) {
+/** An instruction names the asset or the market unit (not both), the source's unit reference, or one of them with it. */
+export function dispatchTarget(
+  assetId: string | null | undefined,
+  unitReference: string | null | undefined,
+  marketUnitId: string | null | undefined = null,
+) {
   const target = {
     assetId: optionalUuid(assetId, "assetId"),
+    marketUnitId: optionalUuid(marketUnitId, "marketUnitId"),
     unitReference: unitReference == null ? null : requireText(unitReference, "unitReference"),
   };
-  if (target.assetId === null && target.unitReference === null) throw badInput("Give assetId, unitReference or both", "assetId");
+  if (target.assetId !== null && target.marketUnitId !== null) throw badInput("Give assetId or marketUnitId, not both", "marketUnitId");
+  if (target.assetId === null && target.marketUnitId === null && target.unitReference === null) {
+    throw badInput("Give assetId, marketUnitId or unitReference", "assetId");
+  }
   return target;
 }
 
+/** A bid or award names exactly one of a market unit and an asset. */
+export function unitOrAsset(marketUnitId: string | null | undefined, assetId: string | null | undefined) {
+  const target = { marketUnitId: optionalUuid(marketUnitId, "marketUnitId"), assetId: optionalUuid(assetId, "assetId") };
+  if (target.marketUnitId !== null && target.assetId !== null) throw badInput("Give marketUnitId or assetId, not both", "marketUnitId");
+  if (target.marketUnitId === null && target.assetId === null) throw badInput("Give marketUnitId or assetId", "marketUnitId");
+  return target;
+}
+
+export const MAX_WINDOWS = 200;
+
+/**
+ * A list of delivery windows, each start before end, at most MAX_WINDOWS, sorted by start; `within` (when given)
+ * must contain each (BAD_USER_INPUT naming `field`). Stored as ISO strings.
+ */
+export function windowList(
+  list: readonly { start: Date; end: Date }[] | null | undefined,
+  field: string,
+  within?: { start: Date; end: Date },
+): StoredWindow[] {
+  if (list == null) return [];
+  if (list.length > MAX_WINDOWS) throw badInput(`${field} may hold at most ${MAX_WINDOWS} windows, got ${list.length}`, field);
+  const sorted = [...list].sort((a, b) => a.start.getTime() - b.start.getTime());
+  for (const [index, window] of sorted.entries()) {
+    requireWindow(window.start, window.end, `${field}[${index}].end`);
+    if (within && (window.start < within.start || window.end > within.end)) {
+      throw badInput(
+        `${field}: ${window.start.toISOString()}–${window.end.toISOString()} is outside [start, end) ${within.start.toISOString()}–${within.end.toISOString()}`,
+        field,
+      );
+    }
+  }
+  return sorted.map((window) => ({ start: window.start.toISOString(), end: window.end.toISOString() }));
+}
+
+/** Energy in MWh as an exact decimal string ≥ 0, to the Wh (checked with the calculation library's Wh). */
+export function energyMwh(value: string | null | undefined, field = "energyMwh"): string | null {
+  if (value == null) return null;
+  const wh = mwh(value.trim(), field);
+  if (wh < 0n) throw badInput(`${field} must be ≥ 0, got ${quote(value)}`, field);
+  if (wh > BigInt(MAX_MW) * 1_000_000n * 24n * 366n) throw badInput(`${field} is beyond a year at ${MAX_MW} MW`, field);
+  return formatMwh(wh, 6);
+}
+
+/** Free text of at most `max` characters, or null. */
+export const optionalText = (value: string | null | undefined, field: string, max = 200) =>
+  value == null ? null : requireText(value, field, max);
+
 /** A bid as submitted, every field checked (BAD_USER_INPUT naming the first that is not): policy.ts and the resolver read it alike. */
-export const bidValues = (input: SubmitBidInput) => ({
-  assetId: requireUuid(input.assetId, "assetId"),
-  productId: requireUuid(input.productId, "productId"),
-  bidderId: requireUuid(input.bidderId, "bidderId"),
-  direction: input.direction,
-  quantityMw: megawatts(input.quantityMw, "quantityMw"),
-  ...prices(input),
-  ...deliveryWindow(input.start, input.end),
-  ...provenance(input),
-});
+export const bidValues = (input: SubmitBidInput) => {
+  const quantityMw = megawatts(input.quantityMw, "quantityMw");
+  const minQuantityMw = input.minQuantityMw == null ? null : megawatts(input.minQuantityMw, "minQuantityMw");
+  if (minQuantityMw !== null && minQuantityMw > quantityMw) {
+    throw badInput(`minQuantityMw must not exceed quantityMw (${quantityMw} MW), got ${minQuantityMw}`, "minQuantityMw");
+  }
+  const span = deliveryWindow(input.start, input.end);
+  return {
+    ...unitOrAsset(input.marketUnitId, input.assetId),
+    productId: requireUuid(input.productId, "productId"),
+    buyRequirementId: optionalUuid(input.buyRequirementId, "buyRequirementId"),
+    bidderId: requireUuid(input.bidderId, "bidderId"),
+    direction: input.direction,
+    quantityMw,
+    minQuantityMw,
+    ...prices(input),
+    ...span,
+    periods: windowList(input.periods, "periods", span),
+    basketId: optionalText(input.basketId, "basketId", 100),
+    parentBidId: optionalUuid(input.parentBidId, "parentBidId"),
+    loopedWithBidId: optionalUuid(input.loopedWithBidId, "loopedWithBidId"),
+    status: input.draft ? ("DRAFT" as const) : ("SUBMITTED" as const),
+    ...provenance(input),
+  };
+};
 
 /** A dispatch instruction as issued, every field checked (BAD_USER_INPUT naming the first that is not): policy.ts and the resolver read it alike. */
-export const dispatchValues = (input: IssueDispatchInstructionInput) => ({
-  ...dispatchTarget(input.assetId, input.unitReference),
-  productId: requireUuid(input.productId, "productId"),
-  issuedById: requireUuid(input.issuedById, "issuedById"),
-  direction: input.direction,
-  setPointMw: setPoint(input.setPointMw),
-  ...deliveryWindow(input.start, input.end),
-  ...provenance(input),
-});
+export const dispatchValues = (input: IssueDispatchInstructionInput) => {
+  const issuedAt = input.issuedAt ?? new Date();
+  const minutes = input.acknowledgeWithinMinutes ?? 60;
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > 10_080) {
+    throw badInput(`acknowledgeWithinMinutes must be a whole number from 0 to 10,080, got ${quote(minutes)}`, "acknowledgeWithinMinutes");
+  }
+  return {
+    ...dispatchTarget(input.assetId, input.unitReference, input.marketUnitId),
+    productId: requireUuid(input.productId, "productId"),
+    awardId: optionalUuid(input.awardId, "awardId"),
+    issuedById: requireUuid(input.issuedById, "issuedById"),
+    direction: input.direction,
+    setPointMw: setPoint(input.setPointMw),
+    ...deliveryWindow(input.start, input.end),
+    energyMwh: energyMwh(input.energyMwh),
+    priceGbpPerMwh: price(input.priceGbpPerMwh, "priceGbpPerMwh", "£/MWh"),
+    dispatchMethod: optionalText(input.dispatchMethod, "dispatchMethod", 64),
+    rampStart: input.rampStart ?? null,
+    ceaseRampEnd: input.ceaseRampEnd ?? null,
+    issuedAt,
+    acknowledgeBy: new Date(issuedAt.getTime() + minutes * 60_000),
+    rationale: optionalText(input.rationale, "rationale", 2000),
+    ...provenance(input),
+  };
+};
 
-/** An award of a recorded bid is for the bid's asset and product, and for no more than it offered. */
+/** An award of a recorded bid is for the bid's asset (or unit) and product, and for no more than it offered. */
 export function requireAwardOfBid(
-  bid: { id: string; assetId: string; productId: string; quantityMw: number } | null,
-  award: { bidId: string; assetId: string; productId: string; awardedMw: number },
+  bid: { id: string; assetId: string | null; marketUnitId: string | null; productId: string; quantityMw: number } | null,
+  award: { bidId: string; assetId: string | null; marketUnitId: string | null; productId: string; awardedMw: number },
 ) {
   if (!bid) throw badInput(`bidId: Bid ${award.bidId} does not exist`, "bidId");
   if (bid.assetId !== award.assetId) throw badInput(`bidId: Bid ${bid.id} is for asset ${bid.assetId}, not ${award.assetId}`, "bidId");
+  if (bid.marketUnitId !== award.marketUnitId) {
+    throw badInput(`bidId: Bid ${bid.id} is for market unit ${bid.marketUnitId}, not ${award.marketUnitId}`, "bidId");
+  }
   if (bid.productId !== award.productId) {
     throw badInput(`bidId: Bid ${bid.id} is for product ${bid.productId}, not ${award.productId}`, "bidId");
   }
@@ -156,7 +247,7 @@ export async function requireAll<T extends readonly unknown[]>(checks: readonly 
 
 /** An entity another subgraph owns, as a write needs it: who owns it and where it is in its lifecycle. */
 export interface Owned {
-  typename: "Asset" | "Product";
+  typename: "Asset" | "Product" | "MarketUnit";
   id: string;
   field: string;
   /** The organisation that owns it (an asset's FSP, a product's SO). */
@@ -203,9 +294,10 @@ function requireStatus(entity: Owned, allowed: readonly string[], refusal: strin
  * an asset in service (REGISTERED: not DRAFT, PENDING_VALIDATION, SUSPENDED or DEREGISTERED). Allow-lists,
  * so a status added later is refused until someone decides otherwise.
  */
-export function requireBiddable(asset: Owned, product: Owned): void {
+export function requireBiddable(target: Owned, product: Owned): void {
   requireStatus(product, ["PUBLISHED"], "bids are taken only while it is PUBLISHED");
-  requireStatus(asset, ["REGISTERED"], "only a REGISTERED asset may bid");
+  if (target.typename === "MarketUnit") requireUnitBiddable(target);
+  else requireStatus(target, ["REGISTERED"], "only a REGISTERED asset may bid");
 }
 
 /**
@@ -214,5 +306,14 @@ export function requireBiddable(asset: Owned, product: Owned): void {
  * awards), so no new award may name it.
  */
 export function requireAwardable(asset: Owned): void {
+  if (asset.typename === "MarketUnit") {
+    requireStatus(asset, ["DRAFT", "ACTIVE", "REASSESSMENT_REQUIRED"], "a SUSPENDED or DEREGISTERED market unit cannot be awarded");
+    return;
+  }
   requireStatus(asset, ["DRAFT", "PENDING_VALIDATION", "REGISTERED", "SUSPENDED"], "it cannot be awarded");
+}
+
+/** A market unit bids while in service: ACTIVE, or REASSESSMENT_REQUIRED (its members changed); not DRAFT, SUSPENDED, DEREGISTERED. */
+export function requireUnitBiddable(unit: Owned): void {
+  requireStatus(unit, ["ACTIVE", "REASSESSMENT_REQUIRED"], "only an ACTIVE (or REASSESSMENT_REQUIRED) market unit may bid");
 }

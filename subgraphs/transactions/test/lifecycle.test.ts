@@ -3,7 +3,15 @@ import { as, countRows, errorCodes, execute, orgs, raceAtRowLock, setUpSubgraph 
 import { eq } from "drizzle-orm";
 import type { EnumTypeDefinitionNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awardLifecycle, awards, bidLifecycle, bids, dispatchInstructions, dispatchLifecycle } from "../src/db/schema.js";
+import {
+  awardLifecycle,
+  awards,
+  bidLifecycle,
+  bids,
+  buyRequirementLifecycle,
+  dispatchInstructions,
+  dispatchLifecycle,
+} from "../src/db/schema.js";
 import { type createTransactionsSubgraph, typeDefs } from "../src/server.js";
 import { transactionsSubgraph } from "./helpers.js";
 
@@ -255,6 +263,7 @@ describe("the schema states each lifecycle", () => {
     ["BidStatus", bidLifecycle as Lifecycle<string>],
     ["AwardStatus", awardLifecycle as Lifecycle<string>],
     ["DispatchStatus", dispatchLifecycle as Lifecycle<string>],
+    ["BuyRequirementStatus", buyRequirementLifecycle as Lifecycle<string>],
   ])("%s: its values are the lifecycle's statuses, its description the transition table", (name, lifecycle) => {
     const node = typeDefs.definitions.find((d): d is EnumTypeDefinitionNode => d.kind === "EnumTypeDefinition" && d.name.value === name);
     expect(node?.values?.map((v) => v.name.value)).toEqual([...lifecycle.states]);

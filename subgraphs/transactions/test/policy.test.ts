@@ -121,8 +121,8 @@ describe("status changes", () => {
   it.each<[string, ReturnType<typeof testIdentity>, Record<string, unknown>, string, string | RegExp]>([
     ["another FSP (cannot see it)", FSP_B, { status: "WITHDRAWN" }, "NOT_FOUND", /not found|does not exist/i],
     ["another SO (cannot see it)", SO_B, { status: "ACCEPTED" }, "NOT_FOUND", /not found|does not exist/i],
-    ["its bidder accepting it", FSP_A, { status: "ACCEPTED" }, "FORBIDDEN", /^The bidder may only withdraw a bid/],
-    ["its buyer withdrawing it", SO_A, { status: "WITHDRAWN" }, "FORBIDDEN", /^The bidder may only withdraw a bid/],
+    ["its bidder accepting it", FSP_A, { status: "ACCEPTED" }, "FORBIDDEN", /^The bidder may only submit its draft or withdraw a bid/],
+    ["its buyer withdrawing it", SO_A, { status: "WITHDRAWN" }, "FORBIDDEN", /^The bidder may only submit its draft or withdraw a bid/],
     ["a malformed id", FSP_A, { id: "nope", status: "WITHDRAWN" }, "BAD_USER_INPUT", /^id must be an id/],
     ["an unknown id", FSP_A, { id: UNKNOWN, status: "WITHDRAWN" }, "NOT_FOUND", UNKNOWN],
   ])("%s: refused, and the repository is never asked", async (_case, identity, input, code, message) => {

@@ -2,6 +2,7 @@ import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   doublePrecision,
   index,
@@ -18,17 +19,32 @@ import {
 export const transactionsSchema = pgSchema("transactions");
 
 export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN_UP" | "GENERATION_TURN_DOWN";
-export type BidStatus = "SUBMITTED" | "ACCEPTED" | "PARTIALLY_ACCEPTED" | "REJECTED" | "WITHDRAWN";
+export type BidStatus =
+  | "DRAFT"
+  | "SUBMITTED"
+  | "VALIDATED"
+  | "REJECTED_VALIDATION"
+  | "ACCEPTED"
+  | "PARTIALLY_ACCEPTED"
+  | "REJECTED"
+  | "WITHDRAWN";
 export type AwardStatus = "AWARDED" | "ACTIVE" | "DELIVERED" | "SETTLED" | "CANCELLED" | "RELEASED";
-export type DispatchStatus = "ISSUED" | "ACKNOWLEDGED" | "REJECTED" | "ACTIVE" | "COMPLETED" | "SUPERSEDED";
+export type DispatchStatus = "ISSUED" | "ACKNOWLEDGED" | "REJECTED" | "ACTIVE" | "CEASED" | "COMPLETED" | "SUPERSEDED";
 
 // Lifecycles (domain digest §4.21): which status each may become. Every status change goes through the
 // kit's guardedUpdate, which checks it against these with the row locked. Setting the status a record
 // already has is a no-op. The enums' descriptions in schema.graphql quote these tables (a test checks).
 
-/** The buyer accepts (in part) or rejects a submitted bid, or its bidder withdraws it: each outcome is final. */
+/**
+ * The bidder submits its draft; the buyer validates a submitted bid (or rejects it as invalid), then accepts it (in
+ * part) or rejects it; the bidder may withdraw it until then. A submitted bid may still be decided directly (records
+ * made before validation existed). Each outcome is final.
+ */
 export const bidLifecycle = defineLifecycle<BidStatus>("Bid", {
-  SUBMITTED: ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "WITHDRAWN"],
+  DRAFT: ["SUBMITTED", "WITHDRAWN"],
+  SUBMITTED: ["VALIDATED", "REJECTED_VALIDATION", "ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "WITHDRAWN"],
+  VALIDATED: ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "WITHDRAWN"],
+  REJECTED_VALIDATION: [],
   ACCEPTED: [],
   PARTIALLY_ACCEPTED: [],
   REJECTED: [],
@@ -36,7 +52,7 @@ export const bidLifecycle = defineLifecycle<BidStatus>("Bid", {
 });
 
 /** The bids an award may accept: not withdrawn or rejected (checked with the bid locked, repositories/awards.ts). */
-export const AWARDABLE_BID_STATUSES: readonly BidStatus[] = ["SUBMITTED", "ACCEPTED", "PARTIALLY_ACCEPTED"];
+export const AWARDABLE_BID_STATUSES: readonly BidStatus[] = ["SUBMITTED", "VALIDATED", "ACCEPTED", "PARTIALLY_ACCEPTED"];
 
 /**
  * An award becomes active, is delivered, then settled. Until delivery it may be cancelled, or released
@@ -52,14 +68,15 @@ export const awardLifecycle = defineLifecycle<AwardStatus>("Award", {
 });
 
 /**
- * The provider acknowledges or rejects an instruction; an acknowledged one becomes active, then completed.
- * A newer instruction may supersede it until it is completed.
+ * The provider acknowledges or rejects an instruction; an acknowledged one becomes active, is ceased (D.5/D.6),
+ * then completed. A newer instruction may supersede it until it is ceased or completed.
  */
 export const dispatchLifecycle = defineLifecycle<DispatchStatus>("DispatchInstruction", {
   ISSUED: ["ACKNOWLEDGED", "REJECTED", "SUPERSEDED"],
-  ACKNOWLEDGED: ["ACTIVE", "SUPERSEDED"],
+  ACKNOWLEDGED: ["ACTIVE", "CEASED", "SUPERSEDED"],
   REJECTED: [],
-  ACTIVE: ["COMPLETED", "SUPERSEDED"],
+  ACTIVE: ["CEASED", "COMPLETED", "SUPERSEDED"],
+  CEASED: ["COMPLETED"],
   COMPLETED: [],
   SUPERSEDED: [],
 });
@@ -86,6 +103,13 @@ const parties = {
   providerId: uuid("provider_id").notNull(),
   buyerId: uuid("buyer_id").notNull(),
 };
+/** A delivery window [start, end) as stored in a jsonb list (ISO 8601 UTC strings). */
+export interface StoredWindow {
+  start: string;
+  end: string;
+}
+/** A list of windows (a bid's periods, an award's windows, a requirement's delivery windows). */
+const windows = (name: string) => jsonb(name).$type<StoredWindow[]>().notNull().default([]);
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -95,12 +119,25 @@ export const bids = transactionsSchema.table(
   "bids",
   {
     id: uuid().primaryKey().defaultRandom(),
-    assetId: uuid("asset_id").notNull(),
+    /** The asset that bids where the product allows a single asset; else the market unit. One of the two. */
+    assetId: uuid("asset_id"),
+    /** The market unit (assets subgraph) that bids; its owner is the provider. */
+    marketUnitId: uuid("market_unit_id"),
     productId: uuid("product_id").notNull(),
+    /** The buy requirement (C.1) the bid answers, if any. */
+    buyRequirementId: uuid("buy_requirement_id"),
     bidderId: uuid("bidder_id").notNull(),
     ...parties,
     direction: text().$type<Direction>().notNull(),
     quantityMw: doublePrecision("quantity_mw").notNull(),
+    /** Curtailable bids: the least MW that may be accepted; null when all or nothing. */
+    minQuantityMw: doublePrecision("min_quantity_mw"),
+    /** The delivery periods within [start, end) (EFA blocks, settlement periods); empty: the whole span. */
+    periods: windows("periods"),
+    /** EAC baskets, parent orders and looped (DCL/DCH) bids. */
+    basketId: text("basket_id"),
+    parentBidId: uuid("parent_bid_id"),
+    loopedWithBidId: uuid("looped_with_bid_id"),
     availabilityPriceGbpPerMwH: price("availability_price_gbp_per_mw_h"),
     utilisationPriceGbpPerMwh: price("utilisation_price_gbp_per_mwh"),
     ...window,
@@ -110,6 +147,8 @@ export const bids = transactionsSchema.table(
   },
   (t) => [
     index("bids_asset_idx").on(t.assetId),
+    index("bids_market_unit_idx").on(t.marketUnitId),
+    index("bids_buy_requirement_idx").on(t.buyRequirementId),
     index("bids_product_idx").on(t.productId),
     index("bids_bidder_idx").on(t.bidderId),
     index("bids_provider_idx").on(t.providerId),
@@ -117,6 +156,8 @@ export const bids = transactionsSchema.table(
     uniqueIndex("bids_source_external_id_unique").on(t.source, t.externalId),
     check("bids_window_check", sql`${t.end} > ${t.start}`),
     check("bids_quantity_check", sql`${t.quantityMw} > 0`),
+    check("bids_target_check", sql`${t.assetId} is not null or ${t.marketUnitId} is not null`),
+    check("bids_min_quantity_check", sql`${t.minQuantityMw} is null or (${t.minQuantityMw} > 0 and ${t.minQuantityMw} <= ${t.quantityMw})`),
   ],
 );
 
@@ -125,10 +166,19 @@ export const awards = transactionsSchema.table(
   {
     id: uuid().primaryKey().defaultRandom(),
     bidId: uuid("bid_id").references(() => bids.id),
-    assetId: uuid("asset_id").notNull(),
+    /** The asset awarded, or the market unit: one of the two. */
+    assetId: uuid("asset_id"),
+    marketUnitId: uuid("market_unit_id"),
     productId: uuid("product_id").notNull(),
+    buyRequirementId: uuid("buy_requirement_id"),
+    clearingResultId: uuid("clearing_result_id"),
+    /** The constraint managed zone (products subgraph) the award serves, if any. */
+    cmzId: uuid("cmz_id"),
     ...parties,
     awardedMw: doublePrecision("awarded_mw").notNull(),
+    /** The awarded delivery windows within [start, end); empty: the whole span. */
+    windows: windows("windows"),
+    awardedAt: timestamp("awarded_at", { withTimezone: true }).notNull().defaultNow(),
     availabilityPriceGbpPerMwH: price("availability_price_gbp_per_mw_h"),
     utilisationPriceGbpPerMwh: price("utilisation_price_gbp_per_mwh"),
     ...window,
@@ -138,6 +188,7 @@ export const awards = transactionsSchema.table(
   },
   (t) => [
     index("awards_asset_idx").on(t.assetId),
+    index("awards_market_unit_idx").on(t.marketUnitId),
     index("awards_product_idx").on(t.productId),
     index("awards_bid_idx").on(t.bidId),
     index("awards_provider_idx").on(t.providerId),
@@ -145,6 +196,7 @@ export const awards = transactionsSchema.table(
     uniqueIndex("awards_source_external_id_unique").on(t.source, t.externalId),
     check("awards_window_check", sql`${t.end} > ${t.start}`),
     check("awards_awarded_mw_check", sql`${t.awardedMw} > 0`),
+    check("awards_target_check", sql`${t.assetId} is not null or ${t.marketUnitId} is not null`),
   ],
 );
 
@@ -154,8 +206,11 @@ export const dispatchInstructions = transactionsSchema.table(
     id: uuid().primaryKey().defaultRandom(),
     /** Null when the source names only a unit the hub does not know as an asset. */
     assetId: uuid("asset_id"),
+    marketUnitId: uuid("market_unit_id"),
     unitReference: text("unit_reference"),
     productId: uuid("product_id").notNull(),
+    /** The award the instruction calls on (R-DSP-1 compares with it). */
+    awardId: uuid("award_id").references(() => awards.id),
     issuedById: uuid("issued_by_id").notNull(),
     /** The asset's owner; null when only a unit reference is known. */
     providerId: uuid("provider_id"),
@@ -163,12 +218,33 @@ export const dispatchInstructions = transactionsSchema.table(
     direction: text().$type<Direction>().notNull(),
     setPointMw: doublePrecision("set_point_mw").notNull(),
     ...window,
+    /** Energy instructed, MWh, exact to the Wh (a decimal string: audit entries are JSON). */
+    energyMwh: numeric("energy_mwh", { precision: 16, scale: 6, mode: "string" }),
+    /** Utilisation price, £/MWh. */
+    priceGbpPerMwh: price("price_gbp_per_mwh"),
+    /** How it was sent, e.g. "epex", "BOA", "ASDP_API", "EMAIL". */
+    dispatchMethod: text("dispatch_method"),
+    rampStart: timestamp("ramp_start", { withTimezone: true }),
+    ceaseRampEnd: timestamp("cease_ramp_end", { withTimezone: true }),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+    /** R-DSP-2: the acknowledgement deadline. */
+    acknowledgeBy: timestamp("acknowledge_by", { withTimezone: true }),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    /** UC22: the SO's reason (e.g. out of merit for location); for the SO, the provider and administrators only. */
+    rationale: text(),
+    /** Flagged in conflict with another instruction (by the issuing SO now, the rules engine later). */
+    inConflict: boolean("in_conflict").notNull().default(false),
+    ceasedAt: timestamp("ceased_at", { withTimezone: true }),
+    actualStart: timestamp("actual_start", { withTimezone: true }),
+    actualStop: timestamp("actual_stop", { withTimezone: true }),
     status: text().$type<DispatchStatus>().notNull().default("ISSUED"),
     ...provenance,
     ...timestamps,
   },
   (t) => [
     index("dispatch_instructions_asset_idx").on(t.assetId),
+    index("dispatch_instructions_market_unit_idx").on(t.marketUnitId),
+    index("dispatch_instructions_award_idx").on(t.awardId),
     index("dispatch_instructions_product_idx").on(t.productId),
     index("dispatch_instructions_issued_by_idx").on(t.issuedById),
     index("dispatch_instructions_provider_idx").on(t.providerId),
@@ -176,7 +252,10 @@ export const dispatchInstructions = transactionsSchema.table(
     uniqueIndex("dispatch_instructions_source_external_id_unique").on(t.source, t.externalId),
     check("dispatch_instructions_window_check", sql`${t.end} > ${t.start}`),
     check("dispatch_instructions_set_point_check", sql`${t.setPointMw} >= 0`),
-    check("dispatch_instructions_target_check", sql`${t.assetId} is not null or ${t.unitReference} is not null`),
+    check(
+      "dispatch_instructions_target_check",
+      sql`${t.assetId} is not null or ${t.marketUnitId} is not null or ${t.unitReference} is not null`,
+    ),
   ],
 );
 
@@ -300,3 +379,5 @@ export const penalties = transactionsSchema.table(
 );
 
 export const auditEvents = auditEventsTable(transactionsSchema);
+export * from "../modules/buy-requirements/tables.js";
+export * from "../modules/clearing-results/tables.js";

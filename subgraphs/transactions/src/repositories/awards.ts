@@ -11,6 +11,7 @@ export type NewAward = typeof awards.$inferInsert;
 
 export interface AwardFilter extends Window {
   assetId?: string | null | undefined;
+  marketUnitId?: string | null | undefined;
   productId?: string | null | undefined;
   limit: number;
   offset: number;
@@ -76,6 +77,17 @@ export function createAwardRepository(db: Database) {
         .orderBy(asc(awards.start), asc(awards.id));
     },
 
+    /** Every award of these market units whose window overlaps `window`, by start. */
+    async byMarketUnitIds(unitIds: readonly string[], visible: Visibility, window?: Window): Promise<AwardRow[]> {
+      const valid = unitIds.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(awards)
+        .where(and(inArray(awards.marketUnitId, valid), overlaps(awards, window), visibleAwards(awards, visible)))
+        .orderBy(asc(awards.start), asc(awards.id));
+    },
+
     /** Every award in these products whose window overlaps `window`, by start. */
     async byProductIds(productIds: readonly string[], visible: Visibility, window?: Window): Promise<AwardRow[]> {
       const valid = productIds.filter(isUuid);
@@ -95,6 +107,7 @@ export function createAwardRepository(db: Database) {
         .where(
           and(
             filter.assetId ? eq(awards.assetId, filter.assetId) : undefined,
+            filter.marketUnitId ? eq(awards.marketUnitId, filter.marketUnitId) : undefined,
             filter.productId ? eq(awards.productId, filter.productId) : undefined,
             overlaps(awards, filter),
             visibleAwards(awards, filter.visible),

@@ -10,7 +10,9 @@ export type NewBid = typeof bids.$inferInsert;
 
 export interface BidFilter extends Window {
   assetId?: string | null | undefined;
+  marketUnitId?: string | null | undefined;
   productId?: string | null | undefined;
+  buyRequirementId?: string | null | undefined;
   bidderId?: string | null | undefined;
   limit: number;
   offset: number;
@@ -41,6 +43,28 @@ export function createBidRepository(db: Database) {
         .orderBy(asc(bids.start), asc(bids.id));
     },
 
+    /** Every bid of these market units whose window overlaps `window`, by start. */
+    async byMarketUnitIds(unitIds: readonly string[], visible: Visibility, window?: Window): Promise<BidRow[]> {
+      const valid = unitIds.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(bids)
+        .where(and(inArray(bids.marketUnitId, valid), overlaps(bids, window), visibleBids(bids, visible)))
+        .orderBy(asc(bids.start), asc(bids.id));
+    },
+
+    /** Every bid into these buy requirements, by start. */
+    async byRequirementIds(ids: readonly string[], visible: Visibility): Promise<BidRow[]> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(bids)
+        .where(and(inArray(bids.buyRequirementId, valid), visibleBids(bids, visible)))
+        .orderBy(asc(bids.start), asc(bids.id));
+    },
+
     async list(filter: BidFilter): Promise<BidRow[]> {
       if (seesNothing(filter.visible)) return [];
       return db
@@ -49,7 +73,9 @@ export function createBidRepository(db: Database) {
         .where(
           and(
             filter.assetId ? eq(bids.assetId, filter.assetId) : undefined,
+            filter.marketUnitId ? eq(bids.marketUnitId, filter.marketUnitId) : undefined,
             filter.productId ? eq(bids.productId, filter.productId) : undefined,
+            filter.buyRequirementId ? eq(bids.buyRequirementId, filter.buyRequirementId) : undefined,
             filter.bidderId ? eq(bids.bidderId, filter.bidderId) : undefined,
             overlaps(bids, filter),
             visibleBids(bids, filter.visible),

@@ -10,6 +10,7 @@ export type NewDispatchInstruction = typeof dispatches.$inferInsert;
 
 export interface DispatchFilter extends Window {
   assetId?: string | null | undefined;
+  marketUnitId?: string | null | undefined;
   productId?: string | null | undefined;
   issuedById?: string | null | undefined;
   limit: number;
@@ -40,6 +41,17 @@ export function createDispatchRepository(db: Database) {
         .orderBy(asc(dispatches.start), asc(dispatches.id));
     },
 
+    /** Every instruction to these market units whose window overlaps `window`, by start. */
+    async byMarketUnitIds(unitIds: readonly string[], visible: Visibility, window?: Window): Promise<DispatchInstructionRow[]> {
+      const valid = unitIds.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      return db
+        .select()
+        .from(dispatches)
+        .where(and(inArray(dispatches.marketUnitId, valid), overlaps(dispatches, window), visibleDispatches(dispatches, visible)))
+        .orderBy(asc(dispatches.start), asc(dispatches.id));
+    },
+
     async list(filter: DispatchFilter): Promise<DispatchInstructionRow[]> {
       if (seesNothing(filter.visible)) return [];
       return db
@@ -48,6 +60,7 @@ export function createDispatchRepository(db: Database) {
         .where(
           and(
             filter.assetId ? eq(dispatches.assetId, filter.assetId) : undefined,
+            filter.marketUnitId ? eq(dispatches.marketUnitId, filter.marketUnitId) : undefined,
             filter.productId ? eq(dispatches.productId, filter.productId) : undefined,
             filter.issuedById ? eq(dispatches.issuedById, filter.issuedById) : undefined,
             overlaps(dispatches, filter),
@@ -73,9 +86,46 @@ export function createDispatchRepository(db: Database) {
       });
     },
 
-    /** Sets the status as `dispatchLifecycle` allows (CONFLICT otherwise); null when the instruction does not exist. */
-    updateStatus: (id: string, status: DispatchStatus, actor: Identity | null): Promise<DispatchInstructionRow | null> =>
-      guardedUpdate(db, { table: dispatches, audit: auditEvents, lifecycle: dispatchLifecycle, id, actor, change: () => ({ status }) }),
+    /**
+     * Sets the status as `dispatchLifecycle` allows (CONFLICT otherwise); null when the instruction does not exist.
+     * ACKNOWLEDGED stamps acknowledgedAt (the first time), CEASED ceasedAt (unless set).
+     */
+    updateStatus: (id: string, status: DispatchStatus, actor: Identity | null, at = new Date()): Promise<DispatchInstructionRow | null> =>
+      guardedUpdate(db, {
+        table: dispatches,
+        audit: auditEvents,
+        lifecycle: dispatchLifecycle,
+        id,
+        actor,
+        change: (before) => ({
+          status,
+          ...(status === "ACKNOWLEDGED" && before.status !== status && !before.acknowledgedAt && { acknowledgedAt: at }),
+          ...(status === "CEASED" && before.status !== status && { ceasedAt: at }),
+        }),
+      }),
+
+    /** Changes fields other than the status (actual start and stop, the conflict flag); `check` runs on the locked row. */
+    update: (
+      id: string,
+      changes: Pick<NewDispatchInstruction, "actualStart" | "actualStop" | "inConflict">,
+      actor: Identity | null,
+      check: (before: DispatchInstructionRow) => void = () => {},
+    ): Promise<DispatchInstructionRow | null> =>
+      guardedUpdate(db, {
+        table: dispatches,
+        audit: auditEvents,
+        entityType: "DispatchInstruction",
+        id,
+        actor,
+        change: (before) => {
+          check(before);
+          return Object.fromEntries(
+            Object.entries(changes).filter(
+              ([key, value]) => value !== undefined && String(value) !== String(before[key as keyof typeof changes]),
+            ),
+          );
+        },
+      }),
   };
 }
 

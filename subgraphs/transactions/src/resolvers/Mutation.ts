@@ -1,7 +1,9 @@
-import { conflict, type EntityReferences, notFound, quote, requireReferences, requireUuid } from "@sfe/kit";
+import { badInput, conflict, type EntityReferences, notFound, quote, requireReferences, requireUuid, requireWindow } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import { assetOwnerRefusal, awardRefusal, dispatchProductRefusal } from "../access.js";
+import { requireBidFits } from "../modules/buy-requirements/validation.js";
 import type { Repositories } from "../repositories/index.js";
+import { awardedWindowWarnings, lateAcknowledgementWarnings, type RuleWarning } from "../warnings.js";
 import {
   bidValues,
   deliveryWindow,
@@ -15,6 +17,8 @@ import {
   requireAwardable,
   requireAwardOfBid,
   requireBiddable,
+  unitOrAsset,
+  windowList,
 } from "../validation.js";
 
 /** A second record with the same provenance: re-ingesting is refused, never duplicated. */
@@ -37,58 +41,111 @@ function refuse(refusal: Error | null): void {
  * (access.ts). Refusals write nothing.
  */
 export const Mutation = (repos: Repositories, references: EntityReferences): MutationResolvers => ({
-  async submitBid(_, { input }, { identity }) {
+  async submitBid(_, { input }, { identity, loaders }) {
     const values = bidValues(input);
-    const [asset, product] = await requireAll([
-      lookupOwned(references, "Asset", values.assetId, "assetId"),
+    const [target, product] = await requireAll([
+      values.marketUnitId
+        ? lookupOwned(references, "MarketUnit", values.marketUnitId, "marketUnitId")
+        : lookupOwned(references, "Asset", values.assetId as string, "assetId"),
       lookupOwned(references, "Product", values.productId, "productId"),
       requireReferences(references, "Organisation", [values.bidderId], "bidderId"),
     ]);
-    const [providerId, buyerId] = [asset.owner, product.owner];
-    refuse(assetOwnerRefusal(identity, providerId));
-    requireBiddable(asset, product);
+    const [providerId, buyerId] = [target.owner, product.owner];
+    refuse(assetOwnerRefusal(identity, providerId, target.typename));
+    requireBiddable(target, product);
+    // Related bids the bidder can see; one it cannot see is, to it, a bid that does not exist.
+    const visible = loaders.visibleTo(identity);
+    for (const field of ["parentBidId", "loopedWithBidId"] as const) {
+      const id = values[field];
+      if (id && !(await visible.bid.load(id))) throw badInput(`${field}: Bid ${id} does not exist`, field);
+    }
+    if (values.buyRequirementId) {
+      const requirement = await loaders.published(identity).buyRequirement.load(values.buyRequirementId);
+      if (!requirement) throw badInput(`buyRequirementId: BuyRequirement ${values.buyRequirementId} does not exist`, "buyRequirementId");
+      // A draft is checked against the requirement when its bidder submits it.
+      if (values.status === "SUBMITTED") requireBidFits(requirement, values, providerId, new Date());
+    }
     const bid = await repos.bids.create({ ...values, providerId, buyerId }, identity);
     if (!bid) throw alreadyRecorded("Bid", values);
     return { bid };
   },
 
   async recordAward(_, { input }, { identity, loaders }) {
+    const span = deliveryWindow(input.start, input.end);
     const values = {
       bidId: optionalUuid(input.bidId, "bidId"),
-      assetId: requireUuid(input.assetId, "assetId"),
+      ...unitOrAsset(input.marketUnitId, input.assetId),
       productId: requireUuid(input.productId, "productId"),
+      buyRequirementId: optionalUuid(input.buyRequirementId, "buyRequirementId"),
+      clearingResultId: optionalUuid(input.clearingResultId, "clearingResultId"),
+      cmzId: optionalUuid(input.cmzId, "cmzId"),
       awardedMw: megawatts(input.awardedMw, "awardedMw"),
       ...prices(input),
-      ...deliveryWindow(input.start, input.end),
+      ...span,
+      windows: windowList(input.windows, "windows", span),
+      awardedAt: input.awardedAt ?? new Date(),
       ...provenance(input),
     };
-    const [asset, product] = await requireAll([
-      lookupOwned(references, "Asset", values.assetId, "assetId"),
+    const [target, product] = await requireAll([
+      values.marketUnitId
+        ? lookupOwned(references, "MarketUnit", values.marketUnitId, "marketUnitId")
+        : lookupOwned(references, "Asset", values.assetId as string, "assetId"),
       lookupOwned(references, "Product", values.productId, "productId"),
     ]);
-    const [providerId, buyerId] = [asset.owner, product.owner];
+    const [providerId, buyerId] = [target.owner, product.owner];
     refuse(awardRefusal(identity, buyerId));
-    requireAwardable(asset);
-    // A bid the caller cannot see is, to it, a bid that does not exist.
+    requireAwardable(target);
+    // A bid, requirement or clearing result the caller cannot see is, to it, one that does not exist.
     const { bidId } = values;
     if (bidId) requireAwardOfBid(await loaders.visibleTo(identity).bid.load(bidId), { ...values, bidId });
+    const published = loaders.published(identity);
+    const linked = [
+      ["buyRequirementId", "BuyRequirement", values.buyRequirementId && (await published.buyRequirement.load(values.buyRequirementId))],
+      ["clearingResultId", "ClearingResult", values.clearingResultId && (await published.clearingResult.load(values.clearingResultId))],
+    ] as const;
+    for (const [field, entity, row] of linked) {
+      const id = values[field];
+      if (!id) continue;
+      if (!row) throw badInput(`${field}: ${entity} ${id} does not exist`, field);
+      if (row.productId !== values.productId)
+        throw badInput(`${field}: ${entity} ${id} is for product ${row.productId}, not ${values.productId}`, field);
+    }
     const award = await repos.awards.create({ ...values, providerId, buyerId }, identity);
     if (!award) throw alreadyRecorded("Award", values);
     return { award };
   },
 
-  async issueDispatchInstruction(_, { input }, { identity }) {
+  async issueDispatchInstruction(_, { input }, { identity, loaders }) {
     const values = dispatchValues(input);
-    const [asset, product] = await requireAll([
-      values.assetId ? lookupOwned(references, "Asset", values.assetId, "assetId") : Promise.resolve(null),
+    const [target, product] = await requireAll([
+      values.assetId
+        ? lookupOwned(references, "Asset", values.assetId, "assetId")
+        : values.marketUnitId
+          ? lookupOwned(references, "MarketUnit", values.marketUnitId, "marketUnitId")
+          : Promise.resolve(null),
       lookupOwned(references, "Product", values.productId, "productId"),
       requireReferences(references, "Organisation", [values.issuedById], "issuedById"),
     ]);
-    const [providerId, buyerId] = [asset?.owner ?? null, product.owner];
+    const [providerId, buyerId] = [target?.owner ?? null, product.owner];
     refuse(dispatchProductRefusal(identity, buyerId));
+    const warnings: RuleWarning[] = [];
+    if (values.awardId) {
+      // An award the caller cannot see is, to it, one that does not exist.
+      const award = await loaders.visibleTo(identity).award.load(values.awardId);
+      if (!award) throw badInput(`awardId: Award ${values.awardId} does not exist`, "awardId");
+      if (award.productId !== values.productId) {
+        throw badInput(`awardId: Award ${award.id} is for product ${award.productId}, not ${values.productId}`, "awardId");
+      }
+      for (const field of ["assetId", "marketUnitId"] as const) {
+        if (values[field] && award[field] && values[field] !== award[field]) {
+          throw badInput(`awardId: Award ${award.id} is for ${field} ${award[field]}, not ${values[field]}`, "awardId");
+        }
+      }
+      warnings.push(...awardedWindowWarnings(values, award));
+    }
     const dispatchInstruction = await repos.dispatches.create({ ...values, providerId, buyerId }, identity);
     if (!dispatchInstruction) throw alreadyRecorded("DispatchInstruction", values);
-    return { dispatchInstruction };
+    return { dispatchInstruction, warnings };
   },
 
   // Status changes the policy allowed (it answered NOT_FOUND for a record the caller cannot see, FORBIDDEN for a
@@ -96,6 +153,15 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
   // no-op) is checked by the repository, with the row locked, in the transaction that writes it.
   async updateBidStatus(_, { input }, { identity, loaders }) {
     const id = requireUuid(input.id, "id");
+    if (input.status === "SUBMITTED") {
+      // A draft into a requirement is submitted only while the requirement takes it (as submitBid checks).
+      const draft = await loaders.visibleTo(identity).bid.load(id);
+      if (draft?.status === "DRAFT" && draft.buyRequirementId) {
+        const requirement = await loaders.published(identity).buyRequirement.load(draft.buyRequirementId);
+        if (!requirement) throw badInput(`buyRequirementId: BuyRequirement ${draft.buyRequirementId} does not exist`, "buyRequirementId");
+        requireBidFits(requirement, draft, draft.providerId, new Date());
+      }
+    }
     const bid = await repos.bids.updateStatus(id, input.status, identity);
     if (!bid) throw notFound("Bid", input.id);
     loaders.visibleTo(identity).bid.clear(id).prime(id, bid);
@@ -115,6 +181,41 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const dispatchInstruction = await repos.dispatches.updateStatus(id, input.status, identity);
     if (!dispatchInstruction) throw notFound("DispatchInstruction", input.id);
     loaders.visibleTo(identity).dispatch.clear(id).prime(id, dispatchInstruction);
-    return { dispatchInstruction };
+    const warnings = input.status === "ACKNOWLEDGED" ? lateAcknowledgementWarnings(dispatchInstruction) : [];
+    return { dispatchInstruction, warnings };
+  },
+
+  // Who may cease, record the actual start and stop, or flag a conflict: policy.ts (NOT_FOUND, FORBIDDEN).
+  async ceaseDispatchInstruction(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    const dispatchInstruction = await repos.dispatches.updateStatus(id, "CEASED", identity, input.ceasedAt ?? new Date());
+    if (!dispatchInstruction) throw notFound("DispatchInstruction", input.id);
+    loaders.visibleTo(identity).dispatch.clear(id).prime(id, dispatchInstruction);
+    return { dispatchInstruction, warnings: [] };
+  },
+
+  async recordActualStartStop(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    if (input.actualStart == null && input.actualStop == null) throw badInput("Give actualStart, actualStop or both", "actualStart");
+    const dispatchInstruction = await repos.dispatches.update(
+      id,
+      { actualStart: input.actualStart ?? undefined, actualStop: input.actualStop ?? undefined },
+      identity,
+      (before) => {
+        const [start, stop] = [input.actualStart ?? before.actualStart, input.actualStop ?? before.actualStop];
+        if (start && stop) requireWindow(start, stop, "actualStop");
+      },
+    );
+    if (!dispatchInstruction) throw notFound("DispatchInstruction", input.id);
+    loaders.visibleTo(identity).dispatch.clear(id).prime(id, dispatchInstruction);
+    return { dispatchInstruction, warnings: [] };
+  },
+
+  async setDispatchInConflict(_, { input }, { identity, loaders }) {
+    const id = requireUuid(input.id, "id");
+    const dispatchInstruction = await repos.dispatches.update(id, { inConflict: input.inConflict }, identity);
+    if (!dispatchInstruction) throw notFound("DispatchInstruction", input.id);
+    loaders.visibleTo(identity).dispatch.clear(id).prime(id, dispatchInstruction);
+    return { dispatchInstruction, warnings: [] };
   },
 });

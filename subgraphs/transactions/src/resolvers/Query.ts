@@ -11,28 +11,32 @@ export const Query = (repos: Repositories): QueryResolvers => ({
   award: (_, { id }, { identity, loaders }) => loaders.visibleTo(identity).award.load(id),
   dispatchInstruction: (_, { id }, { identity, loaders }) => loaders.visibleTo(identity).dispatch.load(id),
 
-  bids: (_, { assetId, productId, bidderId, from, to, first, offset }, { identity }) =>
+  bids: (_, { assetId, marketUnitId, productId, buyRequirementId, bidderId, from, to, first, offset }, { identity }) =>
     repos.bids.list({
       assetId: optionalUuid(assetId, "assetId"),
+      marketUnitId: optionalUuid(marketUnitId, "marketUnitId"),
       productId: optionalUuid(productId, "productId"),
+      buyRequirementId: optionalUuid(buyRequirementId, "buyRequirementId"),
       bidderId: optionalUuid(bidderId, "bidderId"),
       ...listWindow(from, to),
       ...page(first, offset, MAX_PAGE),
       visible: visibleTransactions(identity),
     }),
 
-  awards: (_, { assetId, productId, from, to, first, offset }, { identity }) =>
+  awards: (_, { assetId, marketUnitId, productId, from, to, first, offset }, { identity }) =>
     repos.awards.list({
       assetId: optionalUuid(assetId, "assetId"),
+      marketUnitId: optionalUuid(marketUnitId, "marketUnitId"),
       productId: optionalUuid(productId, "productId"),
       ...listWindow(from, to),
       ...page(first, offset, MAX_PAGE),
       visible: visibleTransactions(identity),
     }),
 
-  dispatchInstructions: (_, { assetId, productId, issuedById, from, to, first, offset }, { identity }) =>
+  dispatchInstructions: (_, { assetId, marketUnitId, productId, issuedById, from, to, first, offset }, { identity }) =>
     repos.dispatches.list({
       assetId: optionalUuid(assetId, "assetId"),
+      marketUnitId: optionalUuid(marketUnitId, "marketUnitId"),
       productId: optionalUuid(productId, "productId"),
       issuedById: optionalUuid(issuedById, "issuedById"),
       ...listWindow(from, to),

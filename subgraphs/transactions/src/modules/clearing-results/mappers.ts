@@ -1,0 +1,4 @@
+import type { clearingResults } from "./tables.js";
+
+/** The row a ClearingResult resolves from. */
+export type ClearingResultMapper = typeof clearingResults.$inferSelect;
