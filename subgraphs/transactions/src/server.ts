@@ -3,6 +3,8 @@ import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, r
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
+import { createAvailabilityModule } from "./modules/availability/index.js";
+import { createPositionsModule } from "./modules/positions/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -27,6 +29,7 @@ export function createTransactionsSubgraph({
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
   // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const availability = createAvailabilityModule({ db, references });
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "transactions",
@@ -42,11 +45,19 @@ export function createTransactionsSubgraph({
       },
       policy: transactionsPolicy,
     },
+    availability,
+    createPositionsModule({ db, references }),
   ]);
   return createSubgraph({
     name: "transactions",
     typeDefs,
-    audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
+    audit: {
+      subgraph: "transactions",
+      db,
+      table: auditEvents,
+      entityTypes: ["Bid", "Award", "DispatchInstruction", ...availability.entityTypes],
+      verifier,
+    },
     resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
