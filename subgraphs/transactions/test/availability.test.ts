@@ -1,5 +1,6 @@
 import { type DatabaseHandle, type EntityReferences, staticReferences } from "@sfe/kit";
-import { countRows, createMigratedDatabase, errorCodes, execute, testIdentity } from "@sfe/kit/testing";
+import { countRows, createMigratedDatabase, errorCodes, execute, raceAtRowLock, testIdentity } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceArea } from "../src/modules/positions/index.js";
 import { createTransactionsSubgraph, transactionsModule } from "../src/server.js";
@@ -225,6 +226,28 @@ describe("availability declarations", () => {
     expect(errorCodes(await execute(subgraph, REPLACE, { i: { id: standing.id, declaredMw: 1 } }, UKPN))).toEqual(["FORBIDDEN"]);
     expect(errorCodes(await execute(subgraph, REPLACE, { i: { id: standing.id, declaredMw: -1 } }, FSP_A))).toEqual(["BAD_USER_INPUT"]);
     expect(errorCodes(await execute(subgraph, REPLACE, { i: { id: UNKNOWN, declaredMw: 1 } }, FSP_A))).toEqual(["NOT_FOUND"]);
+  });
+
+  it("of two racing replacements of one version, one wins and the other is CONFLICT: one successor only", async () => {
+    const mine = await declare(declaration({ start: "2030-09-01T10:00:00Z", end: "2030-09-01T11:00:00Z" }));
+    const replace = (declaredMw: number) => () => execute(subgraph, REPLACE, { i: { id: mine.id, declaredMw } }, FSP_A);
+    const results = await raceAtRowLock(
+      handle,
+      (tx) => tx.execute(sql`select id from transactions.availability_declarations where id = ${mine.id} for update`),
+      [replace(1), replace(2)],
+    );
+    const outcomes = results.map((result) => (result.status === "fulfilled" ? (errorCodes(result.value)[0] ?? "OK") : "THREW"));
+    expect(outcomes.sort()).toEqual(["CONFLICT", "OK"]);
+    const history = await execute(
+      subgraph,
+      `query { availabilityDeclarations(from: "2030-09-01T00:00:00Z", to: "2030-09-02T00:00:00Z", includeHistory: true) { version status } }`,
+      {},
+      FSP_A,
+    );
+    expect(history.data!.availabilityDeclarations).toEqual([
+      { version: 1, status: "SUPERSEDED" },
+      { version: 2, status: "DECLARED" },
+    ]);
   });
 
   it("withdraws before the lock; asking again changes nothing", async () => {
