@@ -206,7 +206,7 @@ const POSITION = `query ($r: [_Any!]!, $from: DateTime!, $to: DateTime!) { _enti
   ... on Asset { id position(from: $from, to: $to) { asset { id } from to items { ${ITEM} } } }
   ... on MarketUnit { id position(from: $from, to: $to) { marketUnit { id } items { ${ITEM} } } } } }`;
 const AREA = `query ($from: DateTime!, $to: DateTime!, $g: [String!]) { positionsInArea(from: $from, to: $to, gspGroups: $g) {
-  asset { id } gspGroup items { kind id soOrganisation { id } mw availabilityPriceGbpPerMwH utilisationPriceGbpPerMwh } } }`;
+  asset { id } marketUnit { id } gspGroup items { kind id soOrganisation { id } mw availabilityPriceGbpPerMwH utilisationPriceGbpPerMwh } } }`;
 const DAY = { from: "2030-06-21T00:00:00Z", to: "2030-06-22T00:00:00Z" };
 
 type Item = {
@@ -291,6 +291,20 @@ describe("Asset.position", () => {
     }
   });
 
+  it("answers an API key within its transactions:read scope as its organisation, and refuses one without it", async () => {
+    const key = (scopes: string[]) => testIdentity({ kind: "apiKey", userId: null, organisationId: louis, roles: ["FSP"], scopes });
+    expect(await itemsOf(key(["transactions:read"]))).toHaveLength(8);
+    expect(errorCodes(await positionOf(key(["assets:read"]), [battery]))).toEqual(["FORBIDDEN"]);
+    const ukpnKey = testIdentity({
+      kind: "apiKey",
+      userId: null,
+      organisationId: ukpn,
+      roles: ["SYSTEM_OPERATOR"],
+      scopes: ["assets:read"],
+    });
+    expect(errorCodes(await execute(subgraph, AREA, DAY, ukpnKey))).toEqual(["FORBIDDEN"]);
+  });
+
   it("costs one lookup and one service-area call for any number of assets", async () => {
     calls.lookups = [];
     calls.areas = 0;
@@ -326,20 +340,26 @@ describe("positionsInArea", () => {
   const area = async (who: typeof LOUIS, gspGroups?: string[]) => {
     const result = await execute(subgraph, AREA, { ...DAY, g: gspGroups ?? null }, who);
     expect(result.errors).toBeUndefined();
-    return result.data!.positionsInArea as { asset: { id: string }; gspGroup: string; items: Item[] }[];
+    return (
+      result.data!.positionsInArea as { asset: { id: string } | null; marketUnit: { id: string } | null; gspGroup: string; items: Item[] }[]
+    ).map((position) => ({ ...position, id: position.asset?.id ?? position.marketUnit!.id }));
   };
 
-  it("answers every asset with records in the caller's area: UKPN its battery, NESO both, NGED the rival's", async () => {
+  it("answers every asset and unit with records in the caller's area: UKPN its battery and unit, NESO all, NGED the rival's", async () => {
     calls.lookups = [];
     calls.areas = 0;
     const ukpnView = await area(UKPN);
-    expect(calls).toEqual({ lookups: ["Asset"], areas: 1 });
-    expect(ukpnView.map((p) => [p.asset.id, p.gspGroup, p.items.length])).toEqual([[battery, "_C", 8]]);
+    expect(calls).toEqual({ lookups: ["Asset", "MarketUnit"], areas: 1 });
+    expect(ukpnView.map((p) => [p.id, p.gspGroup, p.items.length])).toEqual([
+      [battery, "_C", 8],
+      [unit, null, 1],
+    ]);
     expect(ukpnView[0]!.items.find((item) => item.id === ids.nesoAward)?.availabilityPriceGbpPerMwH).toBeNull();
-    expect((await area(NESO)).map((p) => p.asset.id)).toEqual([battery, rivalBattery]);
-    expect((await area(NESO, ["a"])).map((p) => p.asset.id)).toEqual([rivalBattery]);
-    expect((await area(NGED)).map((p) => [p.asset.id, p.items.map((i) => i.utilisationPriceGbpPerMwh)])).toEqual([[rivalBattery, [null]]]);
-    expect((await area(ADMIN)).map((p) => p.asset.id)).toEqual([battery, rivalBattery]);
+    expect((await area(NESO)).map((p) => p.id)).toEqual([battery, rivalBattery, unit]);
+    expect((await area(NESO, ["a"])).map((p) => p.id)).toEqual([rivalBattery]);
+    expect((await area(NESO, ["_C"])).map((p) => p.id)).toEqual([battery, unit]);
+    expect((await area(NGED)).map((p) => [p.id, p.items.map((i) => i.utilisationPriceGbpPerMwh)])).toEqual([[rivalBattery, [null]]]);
+    expect((await area(ADMIN)).map((p) => p.id)).toEqual([battery, rivalBattery, unit]);
   });
 
   it("refuses FSPs, investors and regulators (FORBIDDEN) and a bad GSP group (BAD_USER_INPUT)", async () => {

@@ -3,9 +3,9 @@ import type { AssetResolvers, MarketUnitResolvers, QueryResolvers } from "../../
 import { assetRef } from "../../mappers.js";
 import { gspGroupsFilter, itemsByTarget, positionWindow, requireComplete } from "./items.js";
 import type { positionLoaders } from "./loaders.js";
-import type { PositionMapper } from "./mappers.js";
+import { marketUnitRef, type PositionMapper } from "./mappers.js";
 import type { PositionRepository } from "./repository.js";
-import { callerArea, covers } from "./service-area.js";
+import { callerArea, covers, coversAny } from "./service-area.js";
 
 /**
  * Positions (UC18, D.2): the timeline of an asset's or unit's commitments, and an SO's control-room view of its area.
@@ -45,21 +45,39 @@ export const resolvers = (deps: {
       });
       requireComplete(rows);
       const items = itemsByTarget(rows, identity);
-      const assetIds = [...items.keys()].filter((key) => key.startsWith("asset:")).map((key) => key.slice("asset:".length));
-      const found = await deps.references.lookup<{ location?: { gspGroup?: string | null } | null }>(
-        "Asset",
-        assetIds,
-        "location { gspGroup }",
-      );
+      const keys = [...items.keys()];
+      const idsOf = (prefix: string) => keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+      // One lookup of the assets and, when units hold records of their own in the window, one of the units.
+      const [assets, units] = await Promise.all([
+        deps.references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", idsOf("asset:"), "location { gspGroup }"),
+        deps.references.lookup<{ gspGroups?: string[] | null }>("MarketUnit", idsOf("unit:"), "gspGroups"),
+      ]);
+      const whole = seesEveryOrganisation(identity);
       const positions: PositionMapper[] = [];
-      for (const asset of found) {
+      for (const asset of assets) {
         if (!asset) continue;
         const gspGroup = asset.location?.gspGroup ?? null;
-        if (!seesEveryOrganisation(identity) && !covers(area, gspGroup)) continue;
+        if (!whole && !covers(area, gspGroup)) continue;
         if (only && (gspGroup === null || !only.includes(gspGroup))) continue;
         positions.push({ asset: assetRef(asset.id), marketUnit: null, gspGroup, ...window, items: items.get(`asset:${asset.id}`) ?? [] });
       }
-      return positions.sort((a, b) => (a.asset!.id < b.asset!.id ? -1 : 1));
+      positions.sort((a, b) => (a.asset!.id < b.asset!.id ? -1 : 1));
+      const unitPositions: PositionMapper[] = [];
+      for (const unit of units) {
+        if (!unit) continue;
+        const groups = unit.gspGroups ?? [];
+        if (!whole && !coversAny(area, groups)) continue;
+        if (only && !groups.some((group) => only.includes(group))) continue;
+        unitPositions.push({
+          asset: null,
+          marketUnit: marketUnitRef(unit.id),
+          gspGroup: null,
+          ...window,
+          items: items.get(`unit:${unit.id}`) ?? [],
+        });
+      }
+      unitPositions.sort((a, b) => (a.marketUnit!.id < b.marketUnit!.id ? -1 : 1));
+      return [...positions, ...unitPositions];
     },
   };
   return { Asset, MarketUnit, Query };
