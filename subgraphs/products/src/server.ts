@@ -18,6 +18,7 @@ import {
 } from "./modules/so-product-apis/index.js";
 import { createSubMarketsModule } from "./modules/sub-markets/index.js";
 import { createZonesModule } from "./modules/zones/index.js";
+import { serviceAreaRoutes } from "./modules/zones/routes.js";
 import { policy as productsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Mutation } from "./resolvers/Mutation.js";
@@ -92,7 +93,7 @@ export function createProductsSubgraph({
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos, soProductApis),
-    routes: [...qualification.routes, ...contracts.routes, soProductApisReadiness(soProductApis)],
+    routes: [...qualification.routes, ...contracts.routes, soProductApisReadiness(soProductApis), ...serviceAreaRoutes({ db, verifier })],
     close: () => soProductApis.close(),
   });
 }

@@ -5,6 +5,8 @@ import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js";
 import { createClearingResultsModule } from "./modules/clearing-results/index.js";
+import { createAvailabilityModule } from "./modules/availability/index.js";
+import { createPositionsModule } from "./modules/positions/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -30,6 +32,7 @@ export function createTransactionsSubgraph({
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
   // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const availability = createAvailabilityModule({ db, references });
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "transactions",
@@ -49,6 +52,8 @@ export function createTransactionsSubgraph({
     },
     createBuyRequirementsModule({ repos, references }),
     createClearingResultsModule({ repos, references }),
+    availability,
+    createPositionsModule({ db, references }),
   ]);
   return createSubgraph({
     name: "transactions",
@@ -57,7 +62,7 @@ export function createTransactionsSubgraph({
       subgraph: "transactions",
       db,
       table: auditEvents,
-      entityTypes: ["Bid", "Award", "DispatchInstruction", "BuyRequirement", "ClearingResult"],
+      entityTypes: ["Bid", "Award", "DispatchInstruction", "BuyRequirement", "ClearingResult", ...availability.entityTypes],
       verifier,
     },
     resolvers,

@@ -381,3 +381,4 @@ export const penalties = transactionsSchema.table(
 export const auditEvents = auditEventsTable(transactionsSchema);
 export * from "../modules/buy-requirements/tables.js";
 export * from "../modules/clearing-results/tables.js";
+export * from "../modules/availability/tables.js";

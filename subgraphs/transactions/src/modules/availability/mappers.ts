@@ -1,0 +1,4 @@
+import type { AvailabilityDeclarationRow, UnavailabilityNoticeRow } from "./repository.js";
+
+export type AvailabilityDeclarationMapper = AvailabilityDeclarationRow;
+export type UnavailabilityNoticeMapper = UnavailabilityNoticeRow;
