@@ -123,7 +123,12 @@ export function createPositionRepository(db: Database) {
     async read(targets: PositionTargets, window: PositionWindow, access: PositionAccess): Promise<PositionRows> {
       const clean = targets === "all" ? targets : { assetIds: targets.assetIds.filter(isUuid), unitIds: targets.unitIds.filter(isUuid) };
       const limit = MAX_ROWS_PER_TABLE + 1;
-      const awardScope = scope(clean, access, { asset: awards.assetId, unit: awards.marketUnitId, provider: awards.providerId, buyer: awards.buyerId });
+      const awardScope = scope(clean, access, {
+        asset: awards.assetId,
+        unit: awards.marketUnitId,
+        provider: awards.providerId,
+        buyer: awards.buyerId,
+      });
       const dispatchScope = scope(clean, access, {
         asset: dispatches.assetId,
         unit: dispatches.marketUnitId,
@@ -189,7 +194,13 @@ export function createPositionRepository(db: Database) {
                 status: dispatches.status,
               })
               .from(dispatches)
-              .where(and(overlapping(dispatches.start, dispatches.end, window), sql`(${dispatches.assetId} is not null or ${dispatches.marketUnitId} is not null)`, dispatchScope))
+              .where(
+                and(
+                  overlapping(dispatches.start, dispatches.end, window),
+                  sql`(${dispatches.assetId} is not null or ${dispatches.marketUnitId} is not null)`,
+                  dispatchScope,
+                ),
+              )
               .orderBy(asc(dispatches.start), asc(dispatches.id))
               .limit(limit),
         declarationScope === false
