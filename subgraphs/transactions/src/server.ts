@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
-import { policy } from "./policy.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createVerificationModule } from "./modules/verification/index.js";
+import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Award } from "./resolvers/Award.js";
@@ -26,20 +27,36 @@ export function createTransactionsSubgraph({
   repos = createRepositories(db),
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  const verification = createVerificationModule({ db, references });
+  // Bids, awards and dispatches keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const { resolvers, policy } = mergeModules<Context>([
+    {
+      name: "transactions",
+      resolvers: {
+        Query: Query(repos),
+        Mutation: Mutation(repos, references),
+        Bid,
+        Award,
+        AwardStatistic,
+        DispatchInstruction,
+        Asset,
+        Product,
+      },
+      policy: transactionsPolicy,
+    },
+    verification,
+  ]);
   return createSubgraph({
     name: "transactions",
     typeDefs,
-    audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
-    resolvers: {
-      Query: Query(repos),
-      Mutation: Mutation(repos, references),
-      Bid,
-      Award,
-      AwardStatistic,
-      DispatchInstruction,
-      Asset,
-      Product,
+    audit: {
+      subgraph: "transactions",
+      db,
+      table: auditEvents,
+      entityTypes: ["Bid", "Award", "DispatchInstruction", ...verification.entityTypes],
+      verifier,
     },
+    resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
     createLoaders: () => createLoaders(repos),
