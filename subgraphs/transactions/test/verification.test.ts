@@ -1,6 +1,6 @@
 import { type DatabaseHandle, staticReferences } from "@sfe/kit";
-import { as, countRows, errorCodes, execute, MISSING_ID, type OperationResult, orgs, setUpSubgraph } from "@sfe/kit/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { as, apiKeyOf, countRows, errorCodes, execute, MISSING_ID, type OperationResult, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { createTransactionsSubgraph } from "../src/server.js";
 import { transactionsSubgraph } from "./helpers.js";
 import { ASSESSMENT_FIELDS, EVENT, EXPECTED, exampleReadings } from "./verification-example.js";
@@ -8,6 +8,7 @@ import { ASSESSMENT_FIELDS, EVENT, EXPECTED, exampleReadings } from "./verificat
 // Verification (V.1–V.5) in-process: meter readings, the §7.8 assessment, its lifecycle, penalties, baselines, the report.
 const a1 = "a1000000-0000-4000-8000-0000000000a1"; // FSP A's
 const a2 = "a2000000-0000-4000-8000-0000000000a2"; // FSP A's, for the NOMINATED product
+const a3 = "a3000000-0000-4000-8000-0000000000a3"; // FSP A's, for a registered HIGH 4 of 5 baseline
 const b1 = "b1000000-0000-4000-8000-0000000000b1"; // FSP B's
 const u1 = "0e100000-0000-4000-8000-0000000000e1"; // FSP A's market unit
 const pHistorical = "9d100000-0000-4000-8000-000000000001"; // SO A's, HISTORICAL_X_OF_Y
@@ -27,6 +28,7 @@ beforeAll(async () => {
     Asset: {
       [a1]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a2]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+      [a3]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [b1]: { owner: { id: orgs.fspB }, status: "REGISTERED" },
     },
     MarketUnit: { [u1]: { owner: { id: orgs.fspA } } },
@@ -55,9 +57,15 @@ const PUBLISH = `mutation ($id: ID!) { publishAssessment(input: { id: $id }) { p
 const FINALISE = `mutation ($id: ID!) { finaliseAssessment(input: { id: $id }) { performanceAssessment { status } } }`;
 const ASSESSMENT = `query ($id: ID!) { performanceAssessment(id: $id) { id status penalties { id type amountGbp basis waivedByConflictId } } }`;
 
-async function dispatch(assetId: string, productId: string, issuer = as.soA, window = { start: EVENT.start, end: EVENT.end }) {
+async function dispatch(
+  assetId: string,
+  productId: string,
+  issuer = as.soA,
+  window = { start: EVENT.start, end: EVENT.end },
+  direction = "DEMAND_TURN_DOWN",
+) {
   const result = await run(issuer, ISSUE, {
-    i: { assetId, productId, issuedById: issuer.organisationId, direction: "DEMAND_TURN_DOWN", setPointMw: EVENT.setPointMw, ...window },
+    i: { assetId, productId, issuedById: issuer.organisationId, direction, setPointMw: EVENT.setPointMw, ...window },
   });
   expect(result.errors).toBeUndefined();
   return result.data?.issueDispatchInstruction.dispatchInstruction.id as string;
@@ -383,5 +391,105 @@ describe("serviceDeliveryReport", () => {
     // Two providers only: below the anonymity rule's three.
     expect((await run(as.regulator, REPORT, {})).data?.serviceDeliveryReport).toEqual([]);
     expect(errorCodes(await run(as.investor, REPORT, {}))).toEqual(["FORBIDDEN"]);
+  });
+});
+
+describe("other methods, windows and callers", () => {
+  it("ZERO: generation turn-up over a window ending mid-period, instructed pro rata (0.30 MW × 15 min)", async () => {
+    await run(as.fspB, RECORD, {
+      r: [
+        { assetId: b1, intervalStart: "2026-11-20T10:00:00Z", activeImportKwh: "0", activeExportKwh: "200" },
+        { assetId: b1, intervalStart: "2026-11-20T10:30:00Z", activeImportKwh: "0", activeExportKwh: "100" },
+      ],
+    });
+    const id = await dispatch(
+      b1,
+      pZero,
+      as.nationalSo,
+      { start: "2026-11-20T10:00:00Z", end: "2026-11-20T10:45:00Z" },
+      "GENERATION_TURN_UP",
+    );
+    const result = await run(as.nationalSo, ASSESS, { id });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.assessDispatch.performanceAssessment).toMatchObject({
+      baselineMethod: "ZERO (product default)",
+      baselineMwh: "0.000000",
+      deliveredMwh: "0.300000",
+      instructedMwh: "0.225000",
+      creditedMwh: "0.225000",
+      deliveryRatio: "1.333333",
+      availabilityRatio: "1.000000",
+    });
+  });
+
+  it("a registered HIGH 4 of 5 skips the asset's other event days (R-VER-4)", async () => {
+    const REGISTER = `mutation ($i: RegisterBaselineInput!) { registerBaseline(input: $i) { baseline { version selection keep of dayPool } } }`;
+    const input = { assetId: a3, productId: pHistorical, method: "HISTORICAL_X_OF_Y", selection: "HIGH", keep: 4, of: 5 };
+    expect(errorCodes(await run(as.fspA, REGISTER, { i: input }))).toEqual(["FORBIDDEN"]); // the SO's to set
+    expect(errorCodes(await run(as.soA, REGISTER, { i: { ...input, keep: 6 } }))).toEqual(["BAD_USER_INPUT"]);
+    expect((await run(as.soA, REGISTER, { i: input })).data?.registerBaseline.baseline).toEqual({
+      version: 1,
+      selection: "HIGH",
+      keep: 4,
+      of: 5,
+      dayPool: "SAME_AS_EVENT_DAY",
+    });
+    // Working days 7–11 and 14 January 2030 at 17:00 (GMT); the 14th is another event day of the asset.
+    const imports = {
+      "2030-01-07": "600",
+      "2030-01-08": "100",
+      "2030-01-09": "200",
+      "2030-01-10": "300",
+      "2030-01-11": "400",
+      "2030-01-14": "500",
+      "2030-01-15": "150",
+    };
+    await run(as.fspA, RECORD, {
+      r: Object.entries(imports).map(([date, kwh]) => ({
+        assetId: a3,
+        intervalStart: `${date}T17:00:00Z`,
+        activeImportKwh: kwh,
+        activeExportKwh: "0",
+      })),
+    });
+    await dispatch(a3, pHistorical, as.soA, { start: "2030-01-14T17:00:00Z", end: "2030-01-14T17:30:00Z" });
+    const id = await dispatch(a3, pHistorical, as.soA, { start: "2030-01-15T17:00:00Z", end: "2030-01-15T17:30:00Z" });
+    const result = await run(as.soA, ASSESS, { id });
+    expect(result.errors).toBeUndefined();
+    // The 4 busiest of 7–11 January: 600, 400, 300, 200 kWh → 375 (not 350, as with the 14th's 500).
+    expect(result.data?.assessDispatch.performanceAssessment).toMatchObject({
+      baselineMethod: "HISTORICAL_X_OF_Y HIGH 4 of 5 by IMPORT SAME_AS_EVENT_DAY excludeEventDays (baseline v1)",
+      baselineMwh: "-0.375000",
+      deliveredMwh: "0.225000",
+      creditedMwh: "0.150000",
+    });
+  });
+
+  it("an API key reads with transactions:read but writes only with transactions:write", async () => {
+    const reader = apiKeyOf(orgs.fspA, ["FSP"], ["transactions:read"]);
+    const window = { a: a3, from: "2030-01-15T00:00:00Z", to: "2030-01-16T00:00:00Z" };
+    expect((await run(reader, READINGS, window)).data?.meterReadings).toHaveLength(1);
+    const write = { r: [{ assetId: a3, intervalStart: "2030-01-16T17:00:00Z", activeImportKwh: "1", activeExportKwh: "0" }] };
+    expect(errorCodes(await run(reader, RECORD, write))).toEqual(["FORBIDDEN"]);
+    expect(errorCodes(await run(apiKeyOf(orgs.fspA, ["FSP"], ["assets:read"]), READINGS, window))).toEqual(["FORBIDDEN"]);
+    expect((await run(apiKeyOf(orgs.fspA, ["FSP"], ["transactions:write"]), RECORD, write)).data?.recordMeterReadings.created).toBe(1);
+  });
+
+  it("_entities: N assessments and N readings cost one read each, invisible ones null", async () => {
+    const all = (await run(as.admin, "{ performanceAssessments { id } }")).data?.performanceAssessments.map((a: { id: string }) => a.id);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on PerformanceAssessment { id } } }`;
+    const reps = [...all, MISSING_ID].map((id: string) => ({ __typename: "PerformanceAssessment", id }));
+    const select = vi.spyOn(handle.db, "select");
+    try {
+      const answer = await run(as.fspA, query, { reps });
+      expect(select).toHaveBeenCalledTimes(1);
+      const seen = answer.data?._entities.filter(Boolean).map((e: { id: string }) => e.id);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.length).toBeLessThan(all.length); // FSP B's ZERO assessment is not FSP A's
+      expect(answer.data?._entities.at(-1)).toBeNull();
+    } finally {
+      select.mockRestore();
+    }
   });
 });

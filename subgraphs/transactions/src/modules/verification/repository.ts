@@ -1,4 +1,14 @@
-import { type AnonymityRule, anonymityHaving, conflict, type Database, forbidden, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
+import {
+  type AnonymityRule,
+  anonymityHaving,
+  conflict,
+  type Database,
+  forbidden,
+  guardedUpdate,
+  type Identity,
+  isUniqueViolation,
+  isUuid,
+} from "@sfe/kit";
 import { and, asc, desc, eq, gte, inArray, lt, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { seesNothing, type Visibility } from "../../access.js";
 import {
@@ -104,7 +114,7 @@ export function createVerificationRepository(db: Database) {
      * another provider's reading is FORBIDDEN (nothing written).
      */
     async recordReadings(values: readonly (ReadingValues & { providerId: string })[], actor: Identity | null) {
-      return db.transaction(async (tx) => {
+      const written = db.transaction(async (tx) => {
         const existing = new Map<string, MeterReadingRow>();
         for (const part of chunks(values)) {
           const rows = await tx
@@ -151,6 +161,11 @@ export function createVerificationRepository(db: Database) {
           await tx.insert(auditEvents).values(rows.map((row) => auditRow(actor, "CREATE", row.id, null, row)));
         }
         return { created: fresh.length, updated, repeated };
+      });
+      return written.catch((error: unknown) => {
+        // A concurrent batch inserted one of these keys first: nothing of this one was written.
+        if (isUniqueViolation(error)) throw conflict("Another batch recorded some of these readings at the same time: send it again");
+        throw error;
       });
     },
 
