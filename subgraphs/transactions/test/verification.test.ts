@@ -9,11 +9,16 @@ import { ASSESSMENT_FIELDS, EVENT, EXPECTED, exampleReadings } from "./verificat
 const a1 = "a1000000-0000-4000-8000-0000000000a1"; // FSP A's
 const a2 = "a2000000-0000-4000-8000-0000000000a2"; // FSP A's, for the NOMINATED product
 const a3 = "a3000000-0000-4000-8000-0000000000a3"; // FSP A's, for a registered HIGH 4 of 5 baseline
+const a4 = "a4000000-0000-4000-8000-0000000000a4"; // FSP A's, FIXED_REFERENCE
+const a5 = "a5000000-0000-4000-8000-0000000000a5"; // FSP A's, in-day adjustment
 const b1 = "b1000000-0000-4000-8000-0000000000b1"; // FSP B's
+const c1 = "c1000000-0000-4000-8000-0000000000c1"; // FSP C's
 const u1 = "0e100000-0000-4000-8000-0000000000e1"; // FSP A's market unit
 const pHistorical = "9d100000-0000-4000-8000-000000000001"; // SO A's, HISTORICAL_X_OF_Y
 const pNominated = "9d200000-0000-4000-8000-000000000002"; // SO A's, NOMINATED
 const pZero = "9d300000-0000-4000-8000-000000000003"; // SO B's, ZERO
+const pFixed = "9d400000-0000-4000-8000-000000000004"; // SO A's, FIXED_REFERENCE
+const pInDay = "9d500000-0000-4000-8000-000000000005"; // SO A's, with in-day adjustment
 
 let handle: DatabaseHandle;
 let subgraph: ReturnType<typeof createTransactionsSubgraph>;
@@ -29,13 +34,18 @@ beforeAll(async () => {
       [a1]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a2]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a3]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+      [a4]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+      [a5]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [b1]: { owner: { id: orgs.fspB }, status: "REGISTERED" },
+      [c1]: { owner: { id: orgs.fspC }, status: "REGISTERED" },
     },
     MarketUnit: { [u1]: { owner: { id: orgs.fspA } } },
     Product: {
       [pHistorical]: product(orgs.soA, ["HISTORICAL_X_OF_Y"]),
       [pNominated]: product(orgs.soA, ["NOMINATED"]),
       [pZero]: product(orgs.soB, ["ZERO"]),
+      [pFixed]: product(orgs.soA, ["FIXED_REFERENCE"]),
+      [pInDay]: product(orgs.soA, ["HISTORICAL_X_OF_Y_WITH_INDAY_ADJ"]),
     },
     Organisation: Object.values(orgs),
   });
@@ -491,5 +501,73 @@ describe("other methods, windows and callers", () => {
     } finally {
       select.mockRestore();
     }
+  });
+});
+
+describe("fixed reference, in-day adjustment, a regulator's report", () => {
+  const REGISTER = `mutation ($i: RegisterBaselineInput!) { registerBaseline(input: $i) { baseline { version method derCount } } }`;
+  const event = { start: "2030-01-15T17:00:00Z", end: "2030-01-15T17:30:00Z" };
+
+  it("FIXED_REFERENCE: the SO's per-DER profile × the DER count", async () => {
+    const input = {
+      assetId: a4,
+      productId: pFixed,
+      method: "FIXED_REFERENCE",
+      profile: [{ period: "17:00", netExportKwh: "-5" }],
+      derCount: 40,
+    };
+    expect(errorCodes(await run(as.soA, REGISTER, { i: { ...input, derCount: 0 } }))).toEqual(["BAD_USER_INPUT"]);
+    expect((await run(as.soA, REGISTER, { i: input })).data?.registerBaseline.baseline).toEqual({
+      version: 1,
+      method: "FIXED_REFERENCE",
+      derCount: 40,
+    });
+    await run(as.fspA, RECORD, { r: [{ assetId: a4, intervalStart: event.start, activeImportKwh: "100", activeExportKwh: "0" }] });
+    const result = await run(as.soA, ASSESS, { id: await dispatch(a4, pFixed, as.soA, event) });
+    expect(result.data?.assessDispatch.performanceAssessment).toMatchObject({
+      baselineMwh: "-0.200000",
+      deliveredMwh: "0.100000",
+      creditedMwh: "0.100000",
+      deliveryRatio: "0.666667",
+    });
+  });
+
+  it("in-day adjustment: the event day's mean (metered − baseline) over −4 h … −1 h is added to the baseline", async () => {
+    const input = { assetId: a5, productId: pInDay, method: "HISTORICAL_X_OF_Y_WITH_INDAY_ADJ", selection: "ALL", of: 2 };
+    expect((await run(as.soA, REGISTER, { i: input })).errors).toBeUndefined();
+    const periods = ["13:00", "13:30", "14:00", "14:30", "15:00", "15:30", "17:00"];
+    const day = (date: string, kwh: (period: string) => string) =>
+      periods.map((period) => ({
+        assetId: a5,
+        intervalStart: `${date}T${period}:00Z`,
+        activeImportKwh: kwh(period),
+        activeExportKwh: "0",
+      }));
+    // Two prior working days at 100 kWh every period; the event day 80 before the event (20 above the baseline), 30 in it.
+    const r = [
+      ...day("2030-01-11", () => "100"),
+      ...day("2030-01-14", () => "100"),
+      ...day("2030-01-15", (p) => (p === "17:00" ? "30" : "80")),
+    ];
+    expect((await run(as.fspA, RECORD, { r })).errors).toBeUndefined();
+    const result = await run(as.soA, ASSESS, { id: await dispatch(a5, pInDay, as.soA, event) });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.assessDispatch.performanceAssessment).toMatchObject({
+      baselineMwh: "-0.080000",
+      deliveredMwh: "0.050000",
+      creditedMwh: "0.050000",
+    });
+  });
+
+  it("a regulator sees a month once it has 3 providers, none dominant", async () => {
+    const march = { start: "2031-03-02T10:00:00Z", end: "2031-03-02T10:30:00Z" };
+    for (const asset of [a1, b1, c1]) await dispatch(asset, pZero, as.nationalSo, march);
+    const REPORT = `{ serviceDeliveryReport(from: "2031-03-01T00:00:00Z", to: "2031-04-01T00:00:00Z") { product { id } month instructions assessed } }`;
+    expect((await run(as.regulator, REPORT)).data?.serviceDeliveryReport).toEqual([
+      { product: { id: pZero }, month: "2031-03", instructions: 3, assessed: 0 },
+    ]);
+    expect((await run(as.fspC, REPORT)).data?.serviceDeliveryReport).toEqual([
+      { product: { id: pZero }, month: "2031-03", instructions: 1, assessed: 0 },
+    ]);
   });
 });
