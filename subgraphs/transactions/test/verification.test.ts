@@ -102,7 +102,7 @@ describe("recordMeterReadings", () => {
       ],
     });
     expect(again.data?.recordMeterReadings).toEqual({ created: 1, updated: 1, repeated: [0] });
-    expect(await count("audit_events")).toBe(audit + 2);
+    expect(await count("audit_events")).toBe(audit + 2); // the update, and the batch that created one
     const read = await run(as.fspA, READINGS, { a: a1, from: "2026-10-01T00:00:00Z", to: "2026-10-02T00:00:00Z" });
     expect(read.data?.meterReadings.map((r: { activeImportKwh: string }) => r.activeImportKwh)).toEqual(["1.500", "2.250", "1.500"]);
     expect(read.data?.meterReadings[0]).toMatchObject({

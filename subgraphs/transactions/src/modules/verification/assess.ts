@@ -177,7 +177,7 @@ export function assessInstruction(
   eventDays: readonly string[],
 ): AssessmentFigures {
   const config = methodConfig(choice, instruction.direction);
-  const periods = instructedPeriods(instruction);
+  const periods = asConflict(() => instructedPeriods(instruction));
   if (periods.every((p) => p.instructedWh <= 0n))
     throw conflict("Cannot assess: the instruction's set point asks for no energy", { reason: "NOTHING_INSTRUCTED" });
   const slots = halfHourSlots(readings);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type AnonymityRule,
   anonymityHaving,
@@ -156,9 +157,27 @@ export function createVerificationRepository(db: Database) {
           await tx.insert(auditEvents).values(auditRow(actor, "UPDATE", before.id, before, after));
           updated++;
         }
+        // New readings are audited as one event per batch (a telemetry batch, not 5,000 hash-chain links): it names every
+        // reading it created; a changed reading has its own UPDATE event above, with before and after.
+        const createdIds: string[] = [];
         for (const part of chunks(fresh)) {
-          const rows = await tx.insert(meterReadings).values(part).returning();
-          await tx.insert(auditEvents).values(rows.map((row) => auditRow(actor, "CREATE", row.id, null, row)));
+          const rows = await tx.insert(meterReadings).values(part).returning({ id: meterReadings.id });
+          createdIds.push(...rows.map((row) => row.id));
+        }
+        if (createdIds.length > 0) {
+          const sources = [...new Set(fresh.map((value) => value.source))];
+          await tx
+            .insert(auditEvents)
+            .values(
+              auditRow(
+                actor,
+                "CREATE",
+                randomUUID(),
+                null,
+                { created: createdIds.length, sources, readingIds: createdIds },
+                "MeterReadingBatch",
+              ),
+            );
         }
         return { created: fresh.length, updated, repeated };
       });
