@@ -485,7 +485,31 @@ describe("other methods, windows and callers", () => {
     expect((await run(apiKeyOf(orgs.fspA, ["FSP"], ["transactions:write"]), RECORD, write)).data?.recordMeterReadings.created).toBe(1);
   });
 
-  it("_entities: N assessments and N readings cost one read each, invisible ones null", async () => {
+  it("two assessments of one instruction at once make one assessment (the instruction is locked), recomputed once", async () => {
+    const id = await dispatch(a3, pHistorical, as.soA, { start: "2030-01-15T17:00:00Z", end: "2030-01-15T17:30:00Z" });
+    const before = await count("performance_assessments");
+    const both = await Promise.all([run(as.soA, ASSESS, { id }), run(as.soA, ASSESS, { id })]);
+    expect(both.map((result) => result.errors)).toEqual([undefined, undefined]);
+    expect(both.map((result) => result.data?.assessDispatch.performanceAssessment.methodVersion).sort()).toEqual([1, 2]);
+    expect(await count("performance_assessments")).toBe(before + 1);
+  });
+
+  it("_entities: N readings cost one read, another FSP's null", async () => {
+    const mine = (await run(as.fspA, READINGS, { a: a3, from: "2030-01-07T00:00:00Z", to: "2030-01-16T00:00:00Z" })).data?.meterReadings;
+    const reps = mine.map((r: { id: string }) => ({ __typename: "MeterReading", id: r.id }));
+    const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on MeterReading { id activeImportKwh } } }`;
+    const select = vi.spyOn(handle.db, "select");
+    try {
+      const answer = await run(as.fspA, query, { reps });
+      expect(select).toHaveBeenCalledTimes(1);
+      expect(answer.data?._entities.map((e: { id: string }) => e.id)).toEqual(mine.map((r: { id: string }) => r.id));
+    } finally {
+      select.mockRestore();
+    }
+    expect((await run(as.fspB, query, { reps })).data?._entities.every((e: unknown) => e === null)).toBe(true);
+  });
+
+  it("_entities: N assessments cost one read, invisible ones null", async () => {
     const all = (await run(as.admin, "{ performanceAssessments { id } }")).data?.performanceAssessments.map((a: { id: string }) => a.id);
     expect(all.length).toBeGreaterThanOrEqual(3);
     const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on PerformanceAssessment { id } } }`;
