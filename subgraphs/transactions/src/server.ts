@@ -7,6 +7,7 @@ import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js
 import { createClearingResultsModule } from "./modules/clearing-results/index.js";
 import { createAvailabilityModule } from "./modules/availability/index.js";
 import { createPositionsModule } from "./modules/positions/index.js";
+import { createVerificationModule } from "./modules/verification/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -33,6 +34,7 @@ export function createTransactionsSubgraph({
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
   // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const availability = createAvailabilityModule({ db, references });
+  const verification = createVerificationModule({ db, references });
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "transactions",
@@ -54,6 +56,7 @@ export function createTransactionsSubgraph({
     createClearingResultsModule({ repos, references }),
     availability,
     createPositionsModule({ db, references }),
+    verification,
   ]);
   return createSubgraph({
     name: "transactions",
@@ -62,7 +65,15 @@ export function createTransactionsSubgraph({
       subgraph: "transactions",
       db,
       table: auditEvents,
-      entityTypes: ["Bid", "Award", "DispatchInstruction", "BuyRequirement", "ClearingResult", ...availability.entityTypes],
+      entityTypes: [
+        "Bid",
+        "Award",
+        "DispatchInstruction",
+        "BuyRequirement",
+        "ClearingResult",
+        ...availability.entityTypes,
+        ...verification.entityTypes,
+      ],
       verifier,
     },
     resolvers,

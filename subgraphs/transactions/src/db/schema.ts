@@ -382,3 +382,4 @@ export const auditEvents = auditEventsTable(transactionsSchema);
 export * from "../modules/buy-requirements/tables.js";
 export * from "../modules/clearing-results/tables.js";
 export * from "../modules/availability/tables.js";
+export * from "../modules/verification/tables.js";
