@@ -1,8 +1,17 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createDisputesModule, DISPUTE_ENTITY_TYPES } from "./modules/disputes/index.js";
+import {
+  createSettlementModule,
+  createSettlementRepository,
+  createSettlementService,
+  noUnavailabilityNotices,
+  SETTLEMENT_ENTITY_TYPES,
+  type UnavailableHours,
+} from "./modules/settlement/index.js";
 import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -25,23 +34,42 @@ export function createTransactionsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  unavailableHours = noUnavailabilityNotices,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; unavailableHours?: UnavailableHours }) {
+  const settlement = createSettlementRepository(db);
+  const settlementService = createSettlementService(settlement, unavailableHours);
+  // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const { resolvers, policy: mergedPolicy } = mergeModules<Context>([
+    {
+      name: "transactions",
+      resolvers: {
+        Query: Query(repos),
+        Mutation: Mutation(repos, references),
+        Bid,
+        Award,
+        AwardStatistic,
+        DispatchInstruction,
+        Asset,
+        Product,
+      },
+      policy,
+    },
+    createSettlementModule({ repo: settlement, service: settlementService, references }),
+    createDisputesModule({ db, settlement, settlementService }),
+  ]);
   return createSubgraph({
     name: "transactions",
     typeDefs,
-    audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
-    resolvers: {
-      Query: Query(repos),
-      Mutation: Mutation(repos, references),
-      Bid,
-      Award,
-      AwardStatistic,
-      DispatchInstruction,
-      Asset,
-      Product,
+    audit: {
+      subgraph: "transactions",
+      db,
+      table: auditEvents,
+      entityTypes: ["Bid", "Award", "DispatchInstruction", ...SETTLEMENT_ENTITY_TYPES, ...DISPUTE_ENTITY_TYPES],
+      verifier,
     },
+    resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
-    policy,
+    policy: mergedPolicy,
     createLoaders: () => createLoaders(repos),
   });
 }

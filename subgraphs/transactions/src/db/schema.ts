@@ -218,10 +218,7 @@ export const meterReadings = transactionsSchema.table(
     uniqueIndex("meter_readings_source_external_id_unique").on(t.source, t.externalId),
     check("meter_readings_interval_check", sql`${t.intervalEnd} > ${t.intervalStart}`),
     check("meter_readings_registers_check", sql`${t.activeImportWh} >= 0 and ${t.activeExportWh} >= 0`),
-    check(
-      "meter_readings_target_check",
-      sql`${t.assetId} is not null or ${t.marketUnitId} is not null or ${t.meterReference} is not null`,
-    ),
+    check("meter_readings_target_check", sql`${t.assetId} is not null or ${t.marketUnitId} is not null or ${t.meterReference} is not null`),
   ],
 );
 
@@ -299,10 +296,9 @@ export const penalties = transactionsSchema.table(
     waivedByConflictId: uuid("waived_by_conflict_id"),
     ...timestamps,
   },
-  (t) => [
-    index("penalties_assessment_idx").on(t.assessmentId),
-    check("penalties_amount_check", sql`${t.amountPence} > 0`),
-  ],
+  (t) => [index("penalties_assessment_idx").on(t.assessmentId), check("penalties_amount_check", sql`${t.amountPence} > 0`)],
 );
 
 export const auditEvents = auditEventsTable(transactionsSchema);
+export * from "../modules/settlement/tables.js";
+export * from "../modules/disputes/tables.js";
