@@ -1,5 +1,5 @@
 import { conflict, type Database, guardedUpdate, type Identity, isUuid, type SfeError } from "@sfe/kit";
-import { and, asc, eq, gte, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import { seesNothing, type Visibility } from "../../access.js";
 import { toFixed } from "../../calculations/index.js";
 import { awards, penalties, performanceAssessments } from "../../db/schema.js";
@@ -131,7 +131,7 @@ export function createSettlementRepository(db: Database) {
       const monthAwards = await on
         .select()
         .from(awards)
-        .where(and(parties, ne(awards.status, "CANCELLED"), lt(awards.start, scope.month.end), sql`${awards.end} > ${scope.month.start}`))
+        .where(and(parties, ne(awards.status, "CANCELLED"), lt(awards.start, scope.month.end), gt(awards.end, scope.month.start)))
         .orderBy(asc(awards.start), asc(awards.id));
       const assessments = await on
         .select()
