@@ -2,7 +2,7 @@ import { type DatabaseHandle, staticReferences } from "@sfe/kit";
 import { countRows, errorCodes, execute, orgs, setUpSubgraph, as as who } from "@sfe/kit/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { performanceAssessments } from "../src/db/schema.js";
+import { penalties, performanceAssessments } from "../src/db/schema.js";
 import { disputeLifecycle } from "../src/modules/disputes/tables.js";
 import { type createTransactionsSubgraph, typeDefs } from "../src/server.js";
 import { transactionsSubgraph } from "./helpers.js";
@@ -42,7 +42,7 @@ const raise = (identity: Caller, entityType: string, entityId: string) =>
     },
   });
 
-const ids = { award: "", published: "", final: "", provisional: "", invoice: "", statement: "" };
+const ids = { award: "", published: "", final: "", provisional: "", penalty: "", invoice: "", statement: "" };
 const assessmentOf = async (id: string) =>
   (await handle.db.select().from(performanceAssessments).where(eq(performanceAssessments.id, id)))[0]!;
 
@@ -107,8 +107,14 @@ beforeAll(async () => {
   ids.published = await insertAssessment(920_000n, "PUBLISHED", 16);
   ids.final = await insertAssessment(400_000n, "FINAL", 17);
   ids.provisional = await insertAssessment(1_000_000n, "PROVISIONAL", 18);
+  const [penalty] = await handle.db
+    .insert(penalties)
+    .values({ assessmentId: ids.final, type: "NON_DELIVERY", amountPence: 2500n, basis: "60% short of instructed" })
+    .returning();
+  ids.penalty = penalty!.id;
   // October's statement: availability 0.5 × 21.40 × 4 h = 42.80 (a partly unavailable window is paid in full under
-  // ZERO_WHEN_WHOLLY_UNAVAILABLE), the FINAL 0.40 MWh earns 0.00; the others are held out. Invoiced and issued.
+  // ZERO_WHEN_WHOLLY_UNAVAILABLE), the FINAL 0.40 MWh earns 0.00 and its penalty costs 25.00; the others are held out.
+  // Invoiced and issued.
   const generated = await ok(
     who.soA,
     `mutation ($i: GenerateSettlementStatementInput!) { generateSettlementStatement(input: $i) { statement { id totalGbp
@@ -123,7 +129,7 @@ beforeAll(async () => {
     },
   );
   const statement = generated.generateSettlementStatement.statement;
-  expect(statement.lines.map((line: { amountGbp: string }) => line.amountGbp)).toEqual(["42.80", "0.00"]);
+  expect(statement.lines.map((line: { amountGbp: string }) => line.amountGbp)).toEqual(["42.80", "0.00", "-25.00"]);
   expect(statement.heldOut.map((h: { assessmentId: string }) => h.assessmentId).sort()).toEqual([ids.published, ids.provisional].sort());
   ids.statement = statement.id;
   const invoice = await ok(
@@ -243,15 +249,34 @@ describe("a dispute of an invoiced FINAL assessment", () => {
     // The original never changes: its lines and figures are as issued.
     expect(original.invoice).toEqual({
       status: "CREDITED",
-      netGbp: "42.80",
-      lines: [{ amountGbp: "42.80" }, { amountGbp: "0.00" }],
+      netGbp: "17.80",
+      lines: [{ amountGbp: "42.80" }, { amountGbp: "0.00" }, { amountGbp: "-25.00" }],
       creditNotes: [{ id: note.id }],
       statement: { status: "INVOICED" },
     });
   });
 
+  it("a dispute of a penalty, resolved with an adjustment, credits the invoice that charged it", async () => {
+    const raised = await ok(who.fspA, RAISE, {
+      i: { subject: { entityType: "PENALTY", entityId: ids.penalty }, category: "PENALTY", description: "The instruction was cancelled" },
+    });
+    const id = raised.raiseDispute.dispute.id;
+    expect(raised.raiseDispute.dispute).toMatchObject({ provider: { id: fspA }, buyer: { id: soA } });
+    for (const status of ["ACKNOWLEDGED", "UNDER_INVESTIGATION"]) await ok(who.soA, MOVE, { i: { id, status } });
+    const wrong = await move(who.soA, id, "RESOLVED_CORRECTED", { correction: { deliveredWh: "1" } });
+    expect(errorCodes(wrong)).toEqual(["BAD_USER_INPUT"]);
+    const resolved = await ok(who.soA, MOVE, { i: { id, status: "RESOLVED_CORRECTED", correction: { adjustmentGbp: "25.00" } } });
+    expect(resolved.updateDisputeStatus.dispute).toMatchObject({
+      correction: { adjustmentGbp: "25.00", deliveredWh: null },
+      creditNotes: [
+        { kind: "CREDIT_NOTE", netGbp: "25.00", originalInvoice: { id: ids.invoice }, lines: [{ type: "ADJUSTMENT", amountGbp: "25.00" }] },
+      ],
+    });
+  });
+
   it("a dispute of an invoice makes it DISPUTED; withdrawn by its raiser, it is ISSUED again", async () => {
     const notes = await ok(who.fspA, `{ invoices(status: ISSUED) { id kind } }`);
+    expect(notes.invoices).toHaveLength(2);
     const [note] = notes.invoices;
     expect(note.kind).toBe("CREDIT_NOTE");
     const raised = await ok(who.fspA, RAISE, {

@@ -1,5 +1,6 @@
 import { type DatabaseHandle, staticReferences } from "@sfe/kit";
 import { apiKeyOf, countRows, errorCodes, execute, orgs, setUpSubgraph, as as who } from "@sfe/kit/testing";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { performanceAssessments } from "../src/db/schema.js";
 import { invoiceLifecycle } from "../src/modules/settlement/tables.js";
@@ -203,7 +204,7 @@ describe("a statement (§7.9)", () => {
     ]);
   });
 
-  it("replaces a DRAFT when re-generated (same statement, new figures), and pays a wholly unavailable window nothing under R-SET-1", async () => {
+  it("replaces a DRAFT when re-generated (same statement, new figures), counting a window entered twice once", async () => {
     const twice = await ok(who.soA, GENERATE, {
       i: { productId: product, providerId: fspA, month: "2026-11", unavailableWindows: [unavailableDay(), unavailableDay()] },
     });
@@ -341,6 +342,29 @@ describe("an invoice (S.1) and its payments (S.2)", () => {
       "STATUS_CHANGE",
       "STATUS_CHANGE",
     ]);
+  });
+
+  it("is credited when later data changes it: a held-out assessment now FINAL makes a credit note of the difference", async () => {
+    // Verification finalises the assessment the statement held out (its own mutation, here straight in the table).
+    await handle.db.update(performanceAssessments).set({ status: "FINAL" }).where(eq(performanceAssessments.id, assessment.published!));
+    const CREDIT = `mutation ($id: ID!) { issueCreditNote(input: { invoiceId: $id, reason: "Assessment finalised" }) { invoice {
+      id kind status netGbp vatGbp totalGbp reason originalInvoice { id status } lines { type amountGbp assessmentId basis } } } }`;
+    expect(errorCodes(await run(who.fspA, CREDIT, { id: invoiceId }))).toEqual(["FORBIDDEN"]);
+    expect(errorCodes(await run(who.fspB, CREDIT, { id: invoiceId }))).toEqual(["NOT_FOUND"]);
+    const note = (await ok(who.soA, CREDIT, { id: invoiceId })).issueCreditNote.invoice;
+    expect(note).toMatchObject({
+      kind: "CREDIT_NOTE",
+      status: "ISSUED",
+      netGbp: "300.00",
+      vatGbp: "60.00",
+      totalGbp: "360.00",
+      reason: "Assessment finalised",
+      originalInvoice: { id: invoiceId, status: "CREDITED" },
+      lines: [{ type: "UTILISATION", amountGbp: "300.00", assessmentId: assessment.published, basis: "corrects 0.00 to 300.00" }],
+    });
+    // Nothing differs any more; a credit note is not credited itself.
+    expect(errorCodes(await run(who.soA, CREDIT, { id: invoiceId }))).toEqual(["CONFLICT"]);
+    expect(errorCodes(await run(who.soA, CREDIT, { id: note.id }))).toEqual(["CONFLICT"]);
   });
 
   it("describes its lifecycle in the schema as the table says", () => {

@@ -29,6 +29,7 @@ export const policy: Policy<Context> = {
   "Mutation.generateSettlementStatement": write("SYSTEM_OPERATOR", "ADMIN"),
   "Mutation.createInvoice": write("FSP", "SYSTEM_OPERATOR", "ADMIN"),
   "Mutation.updateInvoiceStatus": write("FSP", "SYSTEM_OPERATOR", "ADMIN"),
+  "Mutation.issueCreditNote": write("FSP", "SYSTEM_OPERATOR", "ADMIN"),
   "Mutation.recordPayment": write("SYSTEM_OPERATOR", "ADMIN"),
 };
 
@@ -94,6 +95,12 @@ export function invoiceMoveRefusal(
   return forbidden(
     status === "ISSUED" ? "Only the invoice's issuer may issue it" : "Only the invoice's recipient may approve it (the issuer may not)",
   );
+}
+
+/** issueCreditNote: the invoice's issuer (or an administrator). */
+export function creditNoteRefusal(identity: Identity | null, row: Parties & { issuerSide: IssuerSide }): SfeError | null {
+  if (seesEveryOrganisation(identity) || sideOf(identity, row) === row.issuerSide) return null;
+  return forbidden("Only the invoice's issuer may issue its credit note");
 }
 
 /** recordPayment: the payer, the system operator (or an administrator). */

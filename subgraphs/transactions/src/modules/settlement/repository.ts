@@ -544,6 +544,19 @@ export function createSettlementRepository(db: Database) {
       return note!;
     },
 
+    /** Runs `fn` in a transaction with the invoice locked, if `visible` admits it (null otherwise). */
+    async withInvoiceLocked<T>(id: string, visible: Visibility, fn: (tx: Database, row: InvoiceRow) => Promise<T>): Promise<T | null> {
+      if (seesNothing(visible) || !isUuid(id)) return null;
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(invoices)
+          .where(and(eq(invoices.id, id), partiesVisible(invoices, visible)))
+          .for("update");
+        return row ? fn(tx, row) : null;
+      });
+    },
+
     async statementIn(tx: Database, id: string): Promise<StatementRow> {
       const [row] = await tx.select().from(settlementStatements).where(eq(settlementStatements.id, id));
       if (!row) throw new Error(`statement ${id} vanished`);

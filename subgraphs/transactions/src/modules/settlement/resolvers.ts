@@ -1,9 +1,9 @@
-import { badInput, conflict, type EntityReferences, notFound, page, requireReferences, requireUuid, isUuid } from "@sfe/kit";
+import { badInput, conflict, type EntityReferences, notFound, page, requireReferences, requireText, requireUuid, isUuid } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { organisationRef, productRef } from "../../mappers.js";
 import { lookupOwned } from "../../validation.js";
 import type { settlementLoaders } from "./loaders.js";
-import { invoiceMoveRefusal, issuerRefusal, payerRefusal, productOwnerRefusal } from "./policy.js";
+import { creditNoteRefusal, invoiceMoveRefusal, issuerRefusal, payerRefusal, productOwnerRefusal } from "./policy.js";
 import { type SettlementRepository, snapshotOf } from "./repository.js";
 import type { SettlementService } from "./service.js";
 import { penceText } from "./statement.js";
@@ -118,6 +118,31 @@ export const resolvers = ({ repo, service, references, loaders: loadersOf }: Dep
       if (!invoice) throw notFound("Invoice", input.id);
       loaders.invoice.clear(id).prime(id, invoice);
       return { invoice };
+    },
+
+    async issueCreditNote(_, { input }, context) {
+      const { identity } = context;
+      const id = requireUuid(input.invoiceId, "invoiceId");
+      const reason = requireText(input.reason, "reason", 500);
+      const loaders = loadersOf(context).visibleTo(identity);
+      const note = await repo.withInvoiceLocked(id, loaders.visible, async (tx, invoice) => {
+        const refused = creditNoteRefusal(identity, invoice);
+        if (refused) throw refused;
+        if (invoice.kind !== "INVOICE" || invoice.status === "DRAFT") {
+          throw conflict(
+            invoice.kind === "INVOICE"
+              ? `Invoice ${id} is a DRAFT: it follows its statement (re-generate the statement)`
+              : `Invoice ${id} is a credit note: credit its original invoice`,
+            { currentStatus: invoice.status, kind: invoice.kind },
+          );
+        }
+        const made = await service.creditInvoice(tx, invoice, reason, identity);
+        if (!made) throw conflict(`Nothing on invoice ${id} differs from today's data: there is nothing to credit`, { invoiceId: id });
+        return made;
+      });
+      if (!note) throw notFound("Invoice", input.invoiceId);
+      loaders.invoice.clear(id);
+      return { invoice: note };
     },
 
     async recordPayment(_, { input }, context) {

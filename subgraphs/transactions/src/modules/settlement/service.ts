@@ -107,6 +107,18 @@ export function createSettlementService(repo: SettlementRepository, unavailableH
       return notes;
     },
 
+    /**
+     * In `tx`: the credit note later data makes for an issued invoice (any line of its recomputed statement that differs
+     * from what was settled: a corrected or newly FINAL assessment, a waived penalty …); null when nothing differs.
+     */
+    async creditInvoice(tx: Database, invoice: InvoiceRow, reason: string, actor: Identity | null): Promise<InvoiceRow | null> {
+      const statement = await repo.statementIn(tx, invoice.statementId);
+      const { scope, entered, adjustments } = storedInputs(statement);
+      const recomputed = await compute(scope, statement.terms, entered, adjustments, tx);
+      const lines = differenceLines(recomputed.lines, await settledByKey(tx, invoice, null));
+      return lines.length === 0 ? null : repo.createCreditNote(tx, invoice, lines, reason, actor);
+    },
+
     /** In `tx`: a credit note of `invoice` with one ADJUSTMENT line (a dispute's agreed adjustment). */
     async creditAdjustment(tx: Database, invoice: InvoiceRow, line: LineDraft, reason: string, actor: Identity | null) {
       return repo.createCreditNote(tx, invoice, [line], reason, actor);
