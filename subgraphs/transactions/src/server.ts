@@ -5,9 +5,17 @@ import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js";
 import { createClearingResultsModule } from "./modules/clearing-results/index.js";
-import { createAvailabilityModule } from "./modules/availability/index.js";
+import { createAvailabilityModule, unavailableHoursFromNotices } from "./modules/availability/index.js";
 import { createPositionsModule } from "./modules/positions/index.js";
 import { createVerificationModule } from "./modules/verification/index.js";
+import { createDisputesModule, DISPUTE_ENTITY_TYPES } from "./modules/disputes/index.js";
+import {
+  createSettlementModule,
+  createSettlementRepository,
+  createSettlementService,
+  SETTLEMENT_ENTITY_TYPES,
+  type UnavailableHours,
+} from "./modules/settlement/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -31,10 +39,13 @@ export function createTransactionsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  unavailableHours = unavailableHoursFromNotices(db),
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; unavailableHours?: UnavailableHours }) {
   // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const availability = createAvailabilityModule({ db, references });
   const verification = createVerificationModule({ db, references });
+  const settlement = createSettlementRepository(db);
+  const settlementService = createSettlementService(settlement, unavailableHours);
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "transactions",
@@ -57,6 +68,8 @@ export function createTransactionsSubgraph({
     availability,
     createPositionsModule({ db, references }),
     verification,
+    createSettlementModule({ repo: settlement, service: settlementService, references }),
+    createDisputesModule({ db, settlement, settlementService }),
   ]);
   return createSubgraph({
     name: "transactions",
@@ -73,6 +86,8 @@ export function createTransactionsSubgraph({
         "ClearingResult",
         ...availability.entityTypes,
         ...verification.entityTypes,
+        ...SETTLEMENT_ENTITY_TYPES,
+        ...DISPUTE_ENTITY_TYPES,
       ],
       verifier,
     },

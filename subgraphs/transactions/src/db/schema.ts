@@ -383,3 +383,5 @@ export * from "../modules/buy-requirements/tables.js";
 export * from "../modules/clearing-results/tables.js";
 export * from "../modules/availability/tables.js";
 export * from "../modules/verification/tables.js";
+export * from "../modules/settlement/tables.js";
+export * from "../modules/disputes/tables.js";

@@ -7,6 +7,7 @@ import { createAvailabilityRepository } from "./repository.js";
 import { resolvers } from "./resolvers.js";
 
 export { availabilityDeclarations, unavailabilityNotices } from "./tables.js";
+export { unavailableHoursFromNotices } from "./unavailable-hours.js";
 
 /**
  * Availability declarations and unavailability notices (D.1, domain §4.11): an FSP's declared MW per product and
