@@ -1,8 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createIngestModule } from "./modules/ingest/index.js";
 import { policy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -26,22 +27,33 @@ export function createTransactionsSubgraph({
   repos = createRepositories(db),
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
+  const ingest = createIngestModule({ db, references, verifier });
+  // Bids, awards and dispatches keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const merged = mergeModules<Context>([
+    {
+      name: "transactions",
+      resolvers: {
+        Query: Query(repos),
+        Mutation: Mutation(repos, references),
+        Bid,
+        Award,
+        AwardStatistic,
+        DispatchInstruction,
+        Asset,
+        Product,
+      },
+      policy,
+    },
+    ingest,
+  ]);
   return createSubgraph({
     name: "transactions",
     typeDefs,
     audit: { subgraph: "transactions", db, table: auditEvents, entityTypes: ["Bid", "Award", "DispatchInstruction"], verifier },
-    resolvers: {
-      Query: Query(repos),
-      Mutation: Mutation(repos, references),
-      Bid,
-      Award,
-      AwardStatistic,
-      DispatchInstruction,
-      Asset,
-      Product,
-    },
+    resolvers: merged.resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
-    policy,
+    policy: merged.policy,
+    routes: ingest.routes,
     createLoaders: () => createLoaders(repos),
   });
 }

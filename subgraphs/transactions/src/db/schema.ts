@@ -79,6 +79,15 @@ const provenance = {
   externalId: text("external_id"),
 };
 /**
+ * Which bulk ingest last wrote the record, and from which row of its file (modules/ingest); null when made through
+ * the graph. `details`: what a source gives beyond the columns (a UKPN dispatch's prices and MWh, NESO's unit).
+ */
+const ingested = {
+  ingestBatchId: uuid("ingest_batch_id"),
+  sourceRow: integer("source_row"),
+  details: jsonb().$type<Record<string, unknown>>(),
+};
+/**
  * Who a record concerns, resolved when it is written (this subgraph cannot read the owners' tables):
  * the provider FSP (the asset's owner) and the buyer SO (the product's owner). Reads are filtered on them.
  */
@@ -106,6 +115,7 @@ export const bids = transactionsSchema.table(
     ...window,
     status: text().$type<BidStatus>().notNull().default("SUBMITTED"),
     ...provenance,
+    ...ingested,
     ...timestamps,
   },
   (t) => [
@@ -134,6 +144,7 @@ export const awards = transactionsSchema.table(
     ...window,
     status: text().$type<AwardStatus>().notNull().default("AWARDED"),
     ...provenance,
+    ...ingested,
     ...timestamps,
   },
   (t) => [
@@ -165,6 +176,7 @@ export const dispatchInstructions = transactionsSchema.table(
     ...window,
     status: text().$type<DispatchStatus>().notNull().default("ISSUED"),
     ...provenance,
+    ...ingested,
     ...timestamps,
   },
   (t) => [
@@ -209,6 +221,7 @@ export const meterReadings = transactionsSchema.table(
     activeExportWh: wh("active_export_wh").notNull(),
     quality: text().$type<MeterReadingQuality>().notNull().default("ACTUAL"),
     ...provenance,
+    ...ingested,
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -218,10 +231,7 @@ export const meterReadings = transactionsSchema.table(
     uniqueIndex("meter_readings_source_external_id_unique").on(t.source, t.externalId),
     check("meter_readings_interval_check", sql`${t.intervalEnd} > ${t.intervalStart}`),
     check("meter_readings_registers_check", sql`${t.activeImportWh} >= 0 and ${t.activeExportWh} >= 0`),
-    check(
-      "meter_readings_target_check",
-      sql`${t.assetId} is not null or ${t.marketUnitId} is not null or ${t.meterReference} is not null`,
-    ),
+    check("meter_readings_target_check", sql`${t.assetId} is not null or ${t.marketUnitId} is not null or ${t.meterReference} is not null`),
   ],
 );
 
@@ -299,10 +309,8 @@ export const penalties = transactionsSchema.table(
     waivedByConflictId: uuid("waived_by_conflict_id"),
     ...timestamps,
   },
-  (t) => [
-    index("penalties_assessment_idx").on(t.assessmentId),
-    check("penalties_amount_check", sql`${t.amountPence} > 0`),
-  ],
+  (t) => [index("penalties_assessment_idx").on(t.assessmentId), check("penalties_amount_check", sql`${t.amountPence} > 0`)],
 );
 
 export const auditEvents = auditEventsTable(transactionsSchema);
+export * from "../modules/ingest/tables.js";
