@@ -154,7 +154,7 @@ describe("meter readings", () => {
     expect(report.rejections.map(({ row, field, code, reason }) => ({ row, field, code, reason }))).toEqual([
       { row: 2, field: "importKwh", code: "BAD_USER_INPUT", reason: "NEGATIVE_QUANTITY" },
       { row: 3, field: "intervalStart", code: "BAD_USER_INPUT", reason: "NONEXISTENT_LOCAL_TIME" },
-      { row: 4, field: "assetId", code: "BAD_USER_INPUT", reason: "UNKNOWN_REFERENCE" },
+      { row: 4, field: "assetId", code: "FORBIDDEN", reason: "NOT_YOURS" }, // to an FSP, unknown and another's look alike
       { row: 5, field: "assetId", code: "FORBIDDEN", reason: "NOT_YOURS" },
       { row: 6, field: "importKwh", code: "BAD_USER_INPUT", reason: "TOO_PRECISE" },
       { row: 7, field: "intervalStart", code: "BAD_USER_INPUT", reason: "MALFORMED_TIMESTAMP" },

@@ -74,8 +74,11 @@ async function* csvRecords(body: Body, required: readonly string[]): AsyncGenera
     skip_empty_lines: true,
     relax_column_count: true,
   });
-  const source = Readable.from(body);
-  source.on("error", (error) => parser.destroy(error));
+  // A stream (the request) is read as it is, never destroyed here: the route still answers on its connection.
+  const given = body instanceof Readable;
+  const source = given ? body : Readable.from(body);
+  const onError = (error: Error) => parser.destroy(error);
+  source.on("error", onError);
   source.pipe(parser);
   try {
     for await (const record of parser) yield record as CsvRecord;
@@ -86,7 +89,9 @@ async function* csvRecords(body: Body, required: readonly string[]): AsyncGenera
     if (cause instanceof IngestFileError) throw cause;
     throw error;
   } finally {
-    source.destroy();
+    source.off("error", onError);
+    source.unpipe(parser);
+    if (!given) source.destroy();
   }
 }
 

@@ -269,14 +269,21 @@ export const meterReadingsSpec: EntitySpec<MeterReadingRow> = {
     const fspOrg = identity.roles.includes("FSP") ? identity.organisationId : null;
     return rows.map(({ row, externalId, value: v }): Resolved => {
       let owner: string | null = null;
+      // The owners answer what the caller may see: to an FSP, another's asset and a missing one look alike, and
+      // either is a row it may not write (FORBIDDEN); an administrator sees every one, so unknown is unknown.
+      const unknown = (field: string, what: string): Resolved => ({
+        row,
+        error: admin
+          ? refusal(row, field, "UNKNOWN_REFERENCE", `${what} does not exist`)
+          : forbiddenRow(row, field, `${what} is not one of your organisation's (or does not exist)`),
+      });
       if (v.assetId) {
         owner = assets.get(v.assetId) ?? null;
-        if (!owner) return { row, error: refusal(row, "assetId", "UNKNOWN_REFERENCE", `Asset ${v.assetId} does not exist`) };
+        if (!owner) return unknown("assetId", `Asset ${v.assetId}`);
       }
       if (v.marketUnitId) {
         const unitOwner = units.get(v.marketUnitId) ?? null;
-        if (!unitOwner)
-          return { row, error: refusal(row, "marketUnitId", "UNKNOWN_REFERENCE", `Market unit ${v.marketUnitId} does not exist`) };
+        if (!unitOwner) return unknown("marketUnitId", `Market unit ${v.marketUnitId}`);
         if (owner && owner !== unitOwner) {
           return {
             row,

@@ -93,7 +93,8 @@ export function ingestRoutes(deps: {
           );
           sendJson(res, report.status === "REJECTED" ? 422 : 200, report);
         } catch (error) {
-          if (res.headersSent || req.destroyed) return void res.destroy();
+          if (res.headersSent || req.socket.destroyed) return void res.destroy();
+          req.resume(); // what is left of the body, so the sender reads the answer
           if (error instanceof IngestFileError) return sendError(res, 400, "BAD_USER_INPUT", error.message);
           const code = (error as { extensions?: { code?: ErrorCode } }).extensions?.code;
           if (code === "UPSTREAM_UNAVAILABLE") return sendError(res, 503, code, (error as Error).message);
