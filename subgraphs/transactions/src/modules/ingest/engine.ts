@@ -271,9 +271,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
 }
 
 /**
- * The set-based merge: the last row of each key in the file wins; a key the target lacks is inserted; one it holds
- * with other values is updated (with an UPDATE audit event holding before and after); one it holds unchanged is a
- * repeat and left alone.
+ * The set-based merge, in the caller's transaction: the last row of each key in the file wins (the others are dropped
+ * from the staging table); keys the target holds with other values are updated in one UPDATE … FROM, each with an
+ * UPDATE audit event (before and after) written by the same statement; keys it lacks are inserted in one
+ * INSERT … SELECT (an anti-join, so no row pays for ON CONFLICT's speculative insertion; a concurrent ingest of the
+ * same key fails this transaction on the unique index rather than duplicating); keys held unchanged are repeats.
  */
 async function merge(
   tx: Database,
@@ -285,6 +287,44 @@ async function merge(
 ): Promise<{ inserted: number; updated: number; repeats: number; duplicates: number }> {
   const q = (name: string) => sql.raw(quoteQualified(name));
   const staged = spec.stage.map((c) => c.name);
+  const [counts] = rowsOf<{ staged: number; distinct: number }>(
+    await tx.execute(sql`select count(*)::int as staged, count(distinct external_id)::int as distinct from ${q(stage)}`),
+  );
+  const { staged: stagedRows, distinct } = counts!;
+  if (distinct < stagedRows) {
+    await tx.execute(
+      sql`delete from ${q(stage)} s using ${q(stage)} later where later.external_id = s.external_id and later.row_no > s.row_no`,
+    );
+  }
+  const target = q(spec.table);
+  const sets = sql.raw(
+    [
+      ...spec.compare.map((c) => `${quoteQualified(c)} = s.${quoteQualified(c)}`),
+      `source_row = s.row_no`,
+      `${quoteQualified(spec.touched)} = now()`,
+    ].join(", "),
+  );
+  const differs = sql.raw(
+    `(${spec.compare.map((c) => `t.${quoteQualified(c)}`).join(", ")}) is distinct from (${spec.compare
+      .map((c) => `s.${quoteQualified(c)}`)
+      .join(", ")})`,
+  );
+  const [changed] = rowsOf<{ updated: number }>(
+    await tx.execute(sql`
+      with old as (
+        select t.* from ${target} t join ${q(stage)} s on t.source = ${source} and t.external_id = s.external_id where ${differs}
+      ), changed as (
+        update ${target} t set ${sets}, ingest_batch_id = ${batchId}::uuid
+        from ${q(stage)} s where t.source = ${source} and t.external_id = s.external_id and ${differs}
+        returning t.*
+      ), audited as (
+        insert into transactions.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, before, after)
+        select ${actor.userId}::uuid, ${actor.organisationId}::uuid, 'UPDATE', ${spec.entityType}, c.id::text, to_jsonb(o), to_jsonb(c)
+        from changed c join old o on o.id = c.id
+        returning 1
+      )
+      select (select count(*) from changed)::int as updated, (select count(*) from audited)::int as audited`),
+  );
   const insertOnly = Object.entries(spec.insertOnly ?? {});
   const columns = sql.raw(
     ["source", "external_id", ...staged, "ingest_batch_id", "source_row", ...insertOnly.map(([c]) => c)].map(quoteQualified).join(", "),
@@ -300,41 +340,18 @@ async function merge(
     ],
     sql`, `,
   );
-  const sets = sql.raw(
-    [
-      ...spec.compare.map((c) => `${quoteQualified(c)} = excluded.${quoteQualified(c)}`),
-      `ingest_batch_id = excluded.ingest_batch_id`,
-      `source_row = excluded.source_row`,
-      `${quoteQualified(spec.touched)} = now()`,
-    ].join(", "),
-  );
-  const before = sql.raw(`(${spec.compare.map((c) => `t.${quoteQualified(c)}`).join(", ")})`);
-  const after = sql.raw(`(${spec.compare.map((c) => `excluded.${quoteQualified(c)}`).join(", ")})`);
-  const [result] = rowsOf<{ staged: number; distinct: number; inserted: number; updated: number }>(
+  const [added] = rowsOf<{ inserted: number }>(
     await tx.execute(sql`
-      with src as (
-        select distinct on (external_id) * from ${q(stage)} order by external_id, row_no desc
-      ), old as (
-        select t.* from ${q(spec.table)} t join src on t.source = ${source} and t.external_id = src.external_id
-      ), merged as (
-        insert into ${q(spec.table)} as t (${columns})
-        select ${values} from src s
-        on conflict (source, external_id) do update set ${sets}
-        where ${before} is distinct from ${after}
-        returning t.*, (t.xmax = 0) as ingest_inserted
-      ), audited as (
-        insert into transactions.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, before, after)
-        select ${actor.userId}::uuid, ${actor.organisationId}::uuid, 'UPDATE', ${spec.entityType}, m.id::text,
-               to_jsonb(o), to_jsonb(m) - 'ingest_inserted'
-        from merged m join old o on o.id = m.id where not m.ingest_inserted
+      with added as (
+        insert into ${target} (${columns})
+        select ${values} from ${q(stage)} s
+        where not exists (select 1 from ${target} t where t.source = ${source} and t.external_id = s.external_id)
         returning 1
       )
-      select (select count(*) from ${q(stage)})::int as staged, (select count(*) from src)::int as distinct,
-             (select count(*) from merged where ingest_inserted)::int as inserted,
-             (select count(*) from merged where not ingest_inserted)::int as updated,
-             (select count(*) from audited)::int as audited`),
+      select count(*)::int as inserted from added`),
   );
-  const { staged: stagedRows, distinct, inserted, updated } = result!;
+  const inserted = added!.inserted;
+  const updated = changed!.updated;
   await tx.execute(sql`
     insert into transactions.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, after)
     values (${actor.userId}::uuid, ${actor.organisationId}::uuid, 'CREATE', 'IngestBatch', ${batchId},
