@@ -2,9 +2,12 @@
  * Bulk ingest through the gateway, over real HTTP (issue 10 items 2 and 7): files streamed to POST /ingest/<entity>,
  * exactly once per (source, source record id), every rejected row coded, access per row, nothing of a broken file.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { countRows } from "@sfe/kit/testing";
+import { ingestCli } from "@sfe/stack/ingest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Credential, codes, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
 
@@ -174,5 +177,28 @@ describe("UKPN dispatches through the gateway", () => {
     expect(replay.body).toMatchObject({ inserted: 0, updated: 0, repeats: first.body.inserted });
     const { dispatchInstructions } = await gqlOk(stack.url, `{ dispatchInstructions(first: 500) { id } }`, {}, ed.verified);
     expect(dispatchInstructions.length).toBe(first.body.inserted);
+  });
+});
+
+describe("the ingest command line", () => {
+  it("streams a file to the gateway, prints each rejected row and exits 0, 1 or 2 as import-assets does", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "sfe-ingest-cli-"));
+    const file = join(folder, "cli.csv");
+    writeFileSync(file, `${[HEADER, ...readings(louisAsset, 5000, 3), `${louisAsset},2025-06-01T00:00:00Z,-2,0`].join("\n")}\n`);
+    const lines: string[] = [];
+    const out = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
+    const env = { SFE_URL: stack.url, SFE_TOKEN: (louis.as as { token: string }).token };
+    expect(await ingestCli(["meter-readings", file, "--source=ingest-cli"], env, out)).toBe(1);
+    expect(lines.join("\n")).toMatch(/cli\.csv: 4 rows read, 3 inserted, 0 updated, 0 already held, 1 rejected/);
+    expect(lines.join("\n")).toMatch(/row 4, importKwh \[NEGATIVE_QUANTITY\]/);
+    lines.length = 0;
+    const good = join(folder, "good.csv");
+    writeFileSync(good, `${[HEADER, ...readings(louisAsset, 5000, 3)].join("\n")}\n`);
+    expect(await ingestCli(["meter-readings", good, "--source=ingest-cli"], env, out)).toBe(0);
+    expect(lines.join("\n")).toMatch(/0 inserted, 0 updated, 3 already held, 0 rejected/);
+    expect(await ingestCli(["meter-readings", good], env, out)).toBe(2); // no source
+    expect(await ingestCli(["meter-readings", join(folder, "missing.csv"), "--source=x"], env, out)).toBe(2);
+    expect(await ingestCli(["meter-readings", good, "--source=x"], { SFE_URL: stack.url }, out)).toBe(2);
+    expect(await ingestCli(["meter-readings"], env, out)).toBe(2);
   });
 });
