@@ -165,6 +165,21 @@ describe("meter readings", () => {
     expect(report).toMatchObject({ status: "COMPLETED", rows: 9, inserted: 1, rejected: 8 });
   });
 
+  it("to an administrator an unknown asset is unknown, and any FSP's asset is writable", async () => {
+    const report = await ingest(
+      as.admin,
+      "meter-readings",
+      csv(reading("2025-07-02T00:00:00Z", "1", "0", unknownAsset), reading("2025-07-02T00:00:00Z", "1", "0", assetB)),
+    );
+    expect(report).toMatchObject({
+      inserted: 1,
+      rejections: [{ row: 1, field: "assetId", code: "BAD_USER_INPUT", reason: "UNKNOWN_REFERENCE" }],
+    });
+    expect(await rows(`select provider_id from transactions.meter_readings where ingest_batch_id = '${report.batchId}'`)).toEqual([
+      { provider_id: orgs.fspB },
+    ]);
+  });
+
   it("all-or-nothing with one bad row writes nothing", async () => {
     const before = await rows(`select count(*)::int as n from transactions.meter_readings`);
     const report = await ingest(as.fspA, "meter-readings", csv(reading("2025-08-01T00:00:00Z"), reading("2025-08-01T00:30:00Z", "x")), {
