@@ -12,6 +12,7 @@ import {
 import { createIdentitySigner, formatError, type HttpRoute, IDENTITY_HEADER, type Identity, type IdentityKey, sendJson } from "@sfe/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { assetFileRoutes } from "./asset-files.js";
+import { ingestFileRoutes } from "./ingest-files.js";
 import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
 import { costLimitPlugin } from "./cost.js";
 import { documentRoutes } from "./documents.js";
@@ -157,6 +158,16 @@ export function createGateway(options: GatewayOptions = {}) {
           return identity;
         },
         identityHeaders: (identity) => identityHeaders("assets", identity),
+      }),
+      // Bulk ingest files (POST /ingest/<entity>): authenticated here like GraphQL, streamed to the transactions subgraph.
+      ...ingestFileRoutes({
+        transactionsUrl: () => urlOf("transactions") ?? "http://127.0.0.1:4004/graphql",
+        authenticate: async (req) => {
+          const identity = await authenticator.authenticate(req);
+          await authenticator.requireCurrentSession(req); // an ingest writes
+          return identity;
+        },
+        identityHeaders: (identity) => identityHeaders("transactions", identity),
       }),
       // Contracts as printable pages (GET /documents/contracts/<id>.html), rendered by the products subgraph.
       ...documentRoutes({

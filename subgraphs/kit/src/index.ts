@@ -28,3 +28,4 @@ export * from "./partial-errors.js";
 export * from "./registry-client.js";
 export * from "./guarded-update.js";
 export * from "./units.js";
+export * from "./copy.js";

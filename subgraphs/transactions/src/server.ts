@@ -17,6 +17,7 @@ import {
   type UnavailableHours,
 } from "./modules/settlement/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
+import { createIngestModule } from "./modules/ingest/index.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Award } from "./resolvers/Award.js";
@@ -46,6 +47,7 @@ export function createTransactionsSubgraph({
   const verification = createVerificationModule({ db, references });
   const settlement = createSettlementRepository(db);
   const settlementService = createSettlementService(settlement, unavailableHours);
+  const ingest = createIngestModule({ db, references, verifier });
   const { resolvers, policy } = mergeModules<Context>([
     {
       name: "transactions",
@@ -70,6 +72,7 @@ export function createTransactionsSubgraph({
     verification,
     createSettlementModule({ repo: settlement, service: settlementService, references }),
     createDisputesModule({ db, settlement, settlementService }),
+    ingest,
   ]);
   return createSubgraph({
     name: "transactions",
@@ -94,6 +97,7 @@ export function createTransactionsSubgraph({
     resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
+    routes: ingest.routes,
     createLoaders: () => createLoaders(repos),
   });
 }

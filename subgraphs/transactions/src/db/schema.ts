@@ -96,6 +96,15 @@ const provenance = {
   externalId: text("external_id"),
 };
 /**
+ * Which bulk ingest last wrote the record, and from which row of its file (modules/ingest); null when made through
+ * the graph. `details`: what a source gives beyond the columns (a UKPN dispatch's prices and MWh, NESO's unit).
+ */
+const ingested = {
+  ingestBatchId: uuid("ingest_batch_id"),
+  sourceRow: integer("source_row"),
+  details: jsonb().$type<Record<string, unknown>>(),
+};
+/**
  * Who a record concerns, resolved when it is written (this subgraph cannot read the owners' tables):
  * the provider FSP (the asset's owner) and the buyer SO (the product's owner). Reads are filtered on them.
  */
@@ -143,6 +152,7 @@ export const bids = transactionsSchema.table(
     ...window,
     status: text().$type<BidStatus>().notNull().default("SUBMITTED"),
     ...provenance,
+    ...ingested,
     ...timestamps,
   },
   (t) => [
@@ -184,6 +194,7 @@ export const awards = transactionsSchema.table(
     ...window,
     status: text().$type<AwardStatus>().notNull().default("AWARDED"),
     ...provenance,
+    ...ingested,
     ...timestamps,
   },
   (t) => [
@@ -239,6 +250,7 @@ export const dispatchInstructions = transactionsSchema.table(
     actualStop: timestamp("actual_stop", { withTimezone: true }),
     status: text().$type<DispatchStatus>().notNull().default("ISSUED"),
     ...provenance,
+    ...ingested,
     ...timestamps,
   },
   (t) => [
@@ -288,6 +300,7 @@ export const meterReadings = transactionsSchema.table(
     activeExportWh: wh("active_export_wh").notNull(),
     quality: text().$type<MeterReadingQuality>().notNull().default("ACTUAL"),
     ...provenance,
+    ...ingested,
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -385,3 +398,4 @@ export * from "../modules/availability/tables.js";
 export * from "../modules/verification/tables.js";
 export * from "../modules/settlement/tables.js";
 export * from "../modules/disputes/tables.js";
+export * from "../modules/ingest/tables.js";

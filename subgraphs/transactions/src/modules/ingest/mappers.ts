@@ -1,0 +1,3 @@
+import type { IngestBatchRow } from "./repository.js";
+
+export type IngestBatchMapper = IngestBatchRow;

@@ -1,0 +1,26 @@
+import { allow, type Identity, type Policy, type Rule, seesEveryOrganisation } from "@sfe/kit";
+import type { Context } from "../../loaders.js";
+import type { EntitySpec } from "./entities.js";
+
+/** Reading batches: the parties that ingest (FSPs, verified SOs) and hub administrators; investors and regulators not. */
+const readBatches: Rule = allow.all(allow.scope("transactions", "read"), allow.roles("FSP", "SYSTEM_OPERATOR", "ADMIN"));
+
+/** Who may send a file of each entity at all (each row is then checked against its own asset, unit or product). */
+export const mayIngest: Readonly<Record<string, Rule>> = {
+  "meter-readings": allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
+  "dispatch-instructions": allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
+  bids: allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
+  awards: allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
+};
+export const ingestRule = (spec: EntitySpec<unknown>): Rule => mayIngest[spec.path] ?? (() => null);
+
+/** The batches a caller sees: its organisation's, or all (ADMIN). undefined: none. */
+export function batchOrganisation(identity: Identity | null): string | null | undefined {
+  if (seesEveryOrganisation(identity)) return null;
+  return identity?.organisationId ?? undefined;
+}
+
+export const policy: Policy<Context> = {
+  "Query.ingestBatch": readBatches,
+  "Query.ingestBatches": readBatches,
+};
