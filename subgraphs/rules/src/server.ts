@@ -1,10 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
-import type { Resolvers } from "./__generated__/resolvers-types.js";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
-import { policy } from "./policy.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { policy as rulesPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Conflict } from "./resolvers/Conflict.js";
@@ -22,14 +21,14 @@ export function createRulesSubgraph({
   repos = createRepositories(db),
   verifier,
 }: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
-  const resolvers: Resolvers = {
-    Query: Query(repos),
-    Mutation: Mutation(repos, references),
-    MarketRule,
-    Conflict,
-    Asset,
-    Product,
-  };
+  // Market rules and conflicts keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const { resolvers, policy } = mergeModules<Context>([
+    {
+      name: "rules",
+      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), MarketRule, Conflict, Asset, Product },
+      policy: rulesPolicy,
+    },
+  ]);
   return createSubgraph({
     name: "rules",
     typeDefs,
