@@ -97,14 +97,14 @@ describe("market rules evaluated through the gateway", () => {
   });
 
   it("UKPN may not change NESO's rule (FORBIDDEN); NESO's change makes version 2, which the next evaluation names", async () => {
-    const UPDATE = `mutation ($i: UpdateMarketRuleInput!) { updateMarketRule(input: $i) { marketRule { version } } }`;
+    const UPDATE = `mutation ($i: UpdateMarketRuleInput!) { updateMarketRule(input: $i) { marketRule { version versions { version } } } }`;
     expect(codes(await gql(stack.url, UPDATE, { i: { id: ruleId, parameters: { minimumMw: 0.1 } } }, ukpn.verified))).toEqual([
       "FORBIDDEN",
     ]);
     const bad = await gql(stack.url, UPDATE, { i: { id: ruleId, expression: { ">=": [{ var: "capacityKw" }, 1000] } } }, neso.verified);
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "expression" });
     const changed = await gqlOk(stack.url, UPDATE, { i: { id: ruleId, parameters: { minimumMw: 0.5 } } }, neso.verified);
-    expect(changed.updateMarketRule.marketRule.version).toBe(2);
+    expect(changed.updateMarketRule.marketRule).toEqual({ version: 2, versions: [{ version: 2 }, { version: 1 }] });
     const again = await gqlOk(stack.url, CHECK, { p: [dcl], f: { capacityMw: 0.5 } }, louis.as);
     expect(again.checkRules.outcomes).toContainEqual(expect.objectContaining({ code: "R-ELG-1-DCL", ruleVersion: 2, outcome: "PASS" }));
   });

@@ -11,7 +11,7 @@ import type { Database } from "@sfe/kit";
 import { products } from "@sfe/products/db";
 import { marketRules, marketRuleVersions, ruleDocuments, ruleDocumentVersions } from "@sfe/rules/db";
 import { checkExpression } from "@sfe/rules/evaluation";
-import { inArray } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { stableId } from "./ids.js";
 
 type RuleRow = typeof marketRules.$inferInsert;
@@ -657,6 +657,12 @@ export async function seedRules(db: Database): Promise<{ rules: number; document
       .map((row) => ({ ruleId: row.id!, version: 1, snapshot: JSON.parse(JSON.stringify({ ...row, version: 1 })) }));
     if (versions.length > 0) await db.insert(marketRuleVersions).values(versions).onConflictDoNothing();
   }
+
+  // The seed's other rules (seed.ts, written without the graph) get their version 1 too, once.
+  await db.execute(sql`
+    insert into ${marketRuleVersions} (rule_id, version, snapshot)
+    select r.id, r.version, to_jsonb(r) from ${marketRules} r
+    where not exists (select 1 from ${marketRuleVersions} v where v.rule_id = r.id and v.version = r.version)`);
 
   // A document of products the demo lacks is left out (untagged, it would concern every product).
   const documents = DEMO_DOCUMENTS.filter((d) => !d.products || d.products.some((code) => byCode.has(code)));

@@ -67,4 +67,12 @@ CREATE INDEX "rule_evaluations_subject_idx" ON "rules"."rule_evaluations" USING 
 CREATE INDEX "rule_evaluations_rule_idx" ON "rules"."rule_evaluations" USING btree ("rule_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "rule_document_versions_document_version_unique" ON "rules"."rule_document_versions" USING btree ("document_id","version");--> statement-breakpoint
 CREATE INDEX "rule_document_versions_search_idx" ON "rules"."rule_document_versions" USING gin ("search");--> statement-breakpoint
-CREATE INDEX "market_rules_subject_kind_idx" ON "rules"."market_rules" USING btree ("subject_kind");
+CREATE INDEX "market_rules_subject_kind_idx" ON "rules"."market_rules" USING btree ("subject_kind");--> statement-breakpoint
+-- Hand-written (a data backfill drizzle cannot express): every rule that exists becomes its version 1.
+INSERT INTO "rules"."market_rule_versions" ("rule_id", "version", "snapshot", "created_at")
+SELECT "id", "version", jsonb_build_object('id', "id", 'code', "code", 'name', "name", 'productId', "product_id", 'kind', "kind",
+  'parameters', "parameters", 'mode', "mode", 'status', "status", 'effectiveFrom', "effective_from", 'effectiveTo', "effective_to",
+  'subjectKind', "subject_kind", 'expression', "expression", 'severity', "severity", 'scope', "scope", 'ownerOrgId', "owner_org_id",
+  'version', "version", 'documentRef', "document_ref", 'source', "source", 'createdAt', "created_at", 'updatedAt', "updated_at"), "updated_at"
+FROM "rules"."market_rules"
+ON CONFLICT DO NOTHING;
