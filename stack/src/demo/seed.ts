@@ -17,6 +17,7 @@ import { organisations, users } from "@sfe/users/db";
 import { and, eq, getTableColumns, inArray, isNotNull, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { mpanCore, stableId } from "./ids.js";
+import { seedRules } from "./rules.js";
 import {
   crossProductOverlaps,
   NESO_DC_SOURCE,
@@ -907,6 +908,7 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
     await load("conflictAssets", conflictAssets, conflictAssetRows);
     await load("conflictInstructions", conflictInstructions, conflictInstructionRows);
     await load("conflictParties", conflictParties, conflictPartyRows);
+    await seedRules(db); // domain §8 rules as data and the rules library (rules.ts)
   });
 
   const summary: DemoSummary = {

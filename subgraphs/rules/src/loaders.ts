@@ -23,6 +23,10 @@ function perScope<T>(make: (scope: ConflictScope | null) => T): (scope: Conflict
 export function createLoaders(repos: Repositories) {
   return {
     marketRule: loaderByKey(repos.marketRules.byIds, (row) => row.id),
+    /** Every version of a rule document, newest first, from one read per request. */
+    documentVersions: loaderOfLists(repos.documents.versionsOf, (row) => row.documentId),
+    /** Every version of a rule, newest first, from one read per request. */
+    ruleVersions: loaderOfLists(repos.marketRules.versionsOf, (row) => row.ruleId),
     /** A product's rules; market-wide rules (no product) are never asked for. */
     rulesByProduct: loaderOfLists(repos.marketRules.byProductIds, (row) => row.productId ?? []),
     /** Conflicts by id, within the caller's scope (others answer null). */

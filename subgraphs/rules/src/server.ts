@@ -1,10 +1,12 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
-import type { Resolvers } from "./__generated__/resolvers-types.js";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
-import { policy } from "./policy.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createEvaluationModule, evaluableRule, type RuleSources } from "./modules/evaluation/index.js";
+import { createRulesApis, type RulesApis, rulesApisReadiness, rulesApisSettings } from "./modules/evaluation/external.js";
+import { createLibraryModule } from "./modules/library/index.js";
+import { policy as rulesPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Conflict } from "./resolvers/Conflict.js";
@@ -21,22 +23,33 @@ export function createRulesSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
-  const resolvers: Resolvers = {
-    Query: Query(repos),
-    Mutation: Mutation(repos, references),
-    MarketRule,
-    Conflict,
-    Asset,
-    Product,
+  rulesApis = createRulesApis({ apis: [] }),
+}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; rulesApis?: RulesApis }) {
+  // The rules an evaluation reads: the hub's stored ones and those of the SO rules APIs configured.
+  const sources: RuleSources = {
+    stored: async (subjectKind, at) => (await repos.marketRules.evaluable(subjectKind, at)).map(evaluableRule),
+    external: (subjectKind, productIds, at) => rulesApis.rulesFor(subjectKind, productIds, at),
   };
+  const evaluation = createEvaluationModule({ sources, evaluations: repos.evaluations, verifier });
+  // Market rules and conflicts keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
+  const { resolvers, policy } = mergeModules<Context>([
+    {
+      name: "rules",
+      resolvers: { Query: Query(repos), Mutation: Mutation(repos, references), MarketRule, Conflict, Asset, Product },
+      policy: rulesPolicy,
+    },
+    evaluation,
+    createLibraryModule({ documents: repos.documents, marketRules: repos.marketRules }),
+  ]);
   return createSubgraph({
     name: "rules",
     typeDefs,
-    audit: { subgraph: "rules", db, table: auditEvents, entityTypes: ["MarketRule", "Conflict"], verifier },
+    audit: { subgraph: "rules", db, table: auditEvents, entityTypes: ["MarketRule", "Conflict", "RuleDocument"], verifier },
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
+    routes: [...evaluation.routes, rulesApisReadiness(rulesApis)],
+    close: () => rulesApis.close(),
   });
 }
 
@@ -44,7 +57,8 @@ export const rulesModule: SubgraphModule = {
   name: "rules",
   defaultPort: 4005,
   migrationsFolder: fileURLToPath(new URL("../migrations", import.meta.url)),
-  create: createRulesSubgraph,
+  // The SO rules APIs come from the settings it is given (the environment, via index.ts or the stack).
+  create: (deps) => createRulesSubgraph({ ...deps, rulesApis: createRulesApis(rulesApisSettings(deps.env ?? {})) }),
 };
 
 export { createRepositories };

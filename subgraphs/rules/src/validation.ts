@@ -1,6 +1,7 @@
 import { badInput, requireBounded, requireNonEmpty, requireText, requireUuid } from "@sfe/kit";
-import type { CreateMarketRuleInput } from "./__generated__/resolvers-types.js";
-import type { ConflictStatus } from "./db/schema.js";
+import type { CreateMarketRuleInput, RuleScopeInput } from "./__generated__/resolvers-types.js";
+import type { ConflictStatus, RuleScope, SubjectKind } from "./db/schema.js";
+import { checkExpression } from "./modules/evaluation/expression.js";
 
 /** Rule codes: an upper-case letter, then 1–39 upper-case letters, digits, `_` or `-` (e.g. UKPN-NO-OVERLAP). */
 const RULE_CODE = /^[A-Z][A-Z0-9_-]{1,39}$/;
@@ -83,13 +84,61 @@ export function resolution(status: ConflictStatus, value: string | null | undefi
   return optionalText(value, "resolution");
 }
 
+const TECHNOLOGY = /^[A-Z][A-Z0-9_]{1,39}$/;
+const MAX_SCOPE_ITEMS = 50;
+
+/** A rule's scope: well-formed sub-market ids, upper-case technology codes, pairs of two different products. */
+export function ruleScope(input: RuleScopeInput | null | undefined): RuleScope {
+  const subMarketIds = idList(input?.subMarketIds, "scope.subMarketIds", false);
+  const technologies = [...new Set((input?.technologies ?? []).map((t) => t.trim().toUpperCase()))];
+  for (const technology of technologies) {
+    if (!TECHNOLOGY.test(technology))
+      throw badInput(`scope.technologies: ${technology} is not a technology code (e.g. BATTERY)`, "scope.technologies");
+  }
+  const productPairs = (input?.productPairs ?? []).map((pair, i) => {
+    const ids = idList(pair.productIds, `scope.productPairs[${i}].productIds`, true);
+    if (ids.length !== 2) throw badInput(`scope.productPairs[${i}].productIds must name two different products`, "scope.productPairs");
+    return { productIds: [ids[0]!, ids[1]!] as [string, string], stackingMode: pair.stackingMode, direction: pair.direction };
+  });
+  if (subMarketIds.length + technologies.length + productPairs.length > MAX_SCOPE_ITEMS) {
+    throw badInput(`scope has at most ${MAX_SCOPE_ITEMS} entries`, "scope");
+  }
+  return { subMarketIds, technologies, productPairs };
+}
+
+/** A rule expression for `subjectKind`, checked (expression.ts); a JSON round trip as for parameters. */
+export function ruleExpression(expression: unknown, subjectKind: SubjectKind | null, params: Record<string, unknown>): unknown {
+  if (!subjectKind)
+    throw badInput("subjectKind is required with an expression: it declares the facts the expression may read", "subjectKind");
+  const value = JSON.parse(JSON.stringify(expression)) as unknown;
+  checkExpression(value, subjectKind, params);
+  return value;
+}
+
+/** effectiveTo, when given, after effectiveFrom. */
+export function effectiveWindow(from: Date, to: Date | null | undefined): void {
+  if (to != null && to.getTime() <= from.getTime()) throw badInput("effectiveTo must be after effectiveFrom", "effectiveTo");
+}
+
 /** A new rule as given, every field checked (BAD_USER_INPUT naming the first that is not): policy.ts and the resolver read it alike. */
-export const marketRuleValues = (input: CreateMarketRuleInput) => ({
-  code: ruleCode(input.code),
-  name: ruleName(input.name),
-  productId: input.productId == null ? null : requireUuid(input.productId, "productId"),
-  kind: input.kind,
-  parameters: parameters(input.parameters),
-  mode: input.mode,
-  ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
-});
+export const marketRuleValues = (input: CreateMarketRuleInput) => {
+  const params = parameters(input.parameters);
+  const subjectKind = input.subjectKind ?? null;
+  if (input.effectiveFrom != null) effectiveWindow(input.effectiveFrom, input.effectiveTo);
+  else effectiveWindow(new Date(), input.effectiveTo);
+  return {
+    code: ruleCode(input.code),
+    name: ruleName(input.name),
+    productId: input.productId == null ? null : requireUuid(input.productId, "productId"),
+    kind: input.kind,
+    parameters: params,
+    mode: input.mode,
+    subjectKind,
+    expression: input.expression == null ? null : ruleExpression(input.expression, subjectKind, params),
+    severity: input.severity ?? "WARN",
+    scope: ruleScope(input.scope),
+    documentRef: optionalText(input.documentRef, "documentRef", 500),
+    ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
+    effectiveTo: input.effectiveTo ?? null,
+  };
+};

@@ -1,12 +1,37 @@
 import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { check, index, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, jsonb, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { rulesSchema } from "./namespace.js";
 
-export const rulesSchema = pgSchema("rules");
+export { rulesSchema };
 
 export type RuleKind = "ELIGIBILITY" | "STACKING" | "PRIMACY" | "TIMING" | "DATA_QUALITY" | "CONTRACT";
 export type RuleMode = "NOTIFY" | "BLOCK";
 export type RuleStatus = "ACTIVE" | "RETIRED";
+export type RuleSeverity = "INFO" | "WARN" | "BLOCK";
+export type RuleSource = "SFE_STORED" | "EXTERNAL_API";
+/** What a rule is evaluated on (modules/evaluation/facts.ts declares each kind's facts). */
+export type SubjectKind =
+  | "BID"
+  | "QUALIFICATION_APPLICATION"
+  | "AWARD"
+  | "AVAILABILITY_DECLARATION"
+  | "DISPATCH_INSTRUCTION"
+  | "ASSET_CHANGE"
+  | "MARKET_UNIT";
+/** Stacking modes (domain §6.1) and directions of a product-pair scope. */
+export type StackingMode = "JUMPING" | "SPLITTING" | "CO_DELIVERY";
+export type ScopeDirection = "UP" | "DOWN" | "BOTH";
+
+/**
+ * Where else a rule applies besides its product: sub-markets, technologies, and product pairs (a stacking
+ * permission by mode and direction applies when both products of a pair are evaluated together).
+ */
+export interface RuleScope {
+  subMarketIds: string[];
+  technologies: string[];
+  productPairs: { productIds: [string, string]; stackingMode: StackingMode; direction: ScopeDirection }[];
+}
 export type ConflictKind =
   | "OVERLAPPING_COMMITMENT"
   | "OPPOSING_INSTRUCTIONS"
@@ -43,10 +68,40 @@ export const marketRules = rulesSchema.table(
     mode: text().$type<RuleMode>().notNull(),
     status: text().$type<RuleStatus>().notNull().default("ACTIVE"),
     effectiveFrom: timestamp("effective_from", { withTimezone: true }).notNull().defaultNow(),
+    /** End of the rule's force (exclusive); null: open-ended. */
+    effectiveTo: timestamp("effective_to", { withTimezone: true }),
+    /** What it is evaluated on; null for a parameters-only rule (not evaluated by the engine). */
+    subjectKind: text("subject_kind").$type<SubjectKind>(),
+    /** A JSONLogic condition that holds when the rule is met, checked against the subject kind's facts when saved. */
+    expression: jsonb().$type<unknown>(),
+    severity: text().$type<RuleSeverity>().notNull().default("WARN"),
+    scope: jsonb().$type<RuleScope>().notNull().default({ subMarketIds: [], technologies: [], productPairs: [] }),
+    /** The organisation that owns the rule: the product owner (SO) or the market facilitator (null: hub). */
+    ownerOrgId: uuid("owner_org_id"),
+    /** 1 when created; every change makes the next version (market_rule_versions keeps each one). */
+    version: integer().notNull().default(1),
+    /** The document (rules library code, clause or URL) the rule comes from. */
+    documentRef: text("document_ref"),
+    source: text().$type<RuleSource>().notNull().default("SFE_STORED"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("market_rules_product_idx").on(t.productId)],
+  (t) => [index("market_rules_product_idx").on(t.productId), index("market_rules_subject_kind_idx").on(t.subjectKind)],
+);
+
+/** Every version of every rule as it was saved: evaluations name (rule, version). */
+export const marketRuleVersions = rulesSchema.table(
+  "market_rule_versions",
+  {
+    ruleId: uuid("rule_id")
+      .notNull()
+      .references(() => marketRules.id),
+    version: integer().notNull(),
+    /** The rule's row as that version (code, name, expression, parameters, severity, mode, scope, effective dates). */
+    snapshot: jsonb().$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.version] })],
 );
 
 /** A detected clash between commitments or instructions on the same asset(s). */
@@ -111,3 +166,5 @@ export const conflictParties = rulesSchema.table(
 );
 
 export const auditEvents = auditEventsTable(rulesSchema);
+export * from "../modules/evaluation/tables.js";
+export * from "../modules/library/tables.js";

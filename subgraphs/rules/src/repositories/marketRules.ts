@@ -1,9 +1,13 @@
 import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, eq, inArray } from "drizzle-orm";
-import { auditEvents, marketRules, type RuleKind, type RuleStatus } from "../db/schema.js";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
+import { auditEvents, marketRules, marketRuleVersions, type RuleKind, type RuleStatus, type SubjectKind } from "../db/schema.js";
 
 export type MarketRuleRow = typeof marketRules.$inferSelect;
 export type NewMarketRule = typeof marketRules.$inferInsert;
+export type MarketRuleVersionRow = typeof marketRuleVersions.$inferSelect;
+
+/** A version's snapshot: the rule as saved, dates as ISO strings (jsonb). */
+const snapshotOf = (row: MarketRuleRow): Record<string, unknown> => JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
 
 export function createMarketRuleRepository(db: Database) {
   return {
@@ -48,14 +52,81 @@ export function createMarketRuleRepository(db: Database) {
       return db.transaction(async (tx) => {
         const [row] = await tx.insert(marketRules).values(values).returning();
         if (!row) throw new Error("insert returned no row");
+        await tx.insert(marketRuleVersions).values({ ruleId: row.id, version: row.version, snapshot: snapshotOf(row) });
         await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "MarketRule", entityId: row.id, after: row });
         return row;
       });
     },
 
-    /** Applies `changes` (audited as UPDATE; none changes nothing); null when the rule does not exist. */
-    update: (id: string, changes: Partial<NewMarketRule>, actor: Identity | null): Promise<MarketRuleRow | null> =>
-      guardedUpdate(db, { table: marketRules, audit: auditEvents, entityType: "MarketRule", id, actor, change: () => changes }),
+    /**
+     * Applies the changes `change` computes from the locked rule (throwing refuses, nothing written): any change makes
+     * the next version, kept in market_rule_versions in the same transaction and audited as UPDATE; none changes
+     * nothing. Null when the rule does not exist.
+     */
+    update: (
+      id: string,
+      change: (before: MarketRuleRow) => Partial<NewMarketRule>,
+      actor: Identity | null,
+    ): Promise<MarketRuleRow | null> =>
+      guardedUpdate(db, {
+        table: marketRules,
+        entityType: "MarketRule",
+        id,
+        change: (before) => {
+          const changes = change(before);
+          return Object.keys(changes).length === 0 ? {} : { ...changes, version: before.version + 1 };
+        },
+        record: async (tx, entry) => {
+          await appendAudit(tx, auditEvents, actor, entry);
+          await tx
+            .insert(marketRuleVersions)
+            .values({ ruleId: entry.after.id, version: entry.after.version, snapshot: snapshotOf(entry.after) });
+        },
+      }),
+
+    /** Every version of each rule, newest first: one read for a batch. */
+    async versionsOf(ruleIds: readonly string[]): Promise<MarketRuleVersionRow[]> {
+      const valid = ruleIds.filter(isUuid);
+      if (valid.length === 0) return [];
+      return db
+        .select()
+        .from(marketRuleVersions)
+        .where(inArray(marketRuleVersions.ruleId, valid))
+        .orderBy(desc(marketRuleVersions.version));
+    },
+
+    /** The ACTIVE rules with an expression for `subjectKind` in force at `at` (scope is the engine's to match). */
+    evaluable: (subjectKind: SubjectKind, at: Date): Promise<MarketRuleRow[]> =>
+      db
+        .select()
+        .from(marketRules)
+        .where(
+          and(
+            eq(marketRules.status, "ACTIVE"),
+            eq(marketRules.subjectKind, subjectKind),
+            isNotNull(marketRules.expression),
+            lte(marketRules.effectiveFrom, at),
+            or(isNull(marketRules.effectiveTo), gt(marketRules.effectiveTo, at)),
+          ),
+        )
+        .orderBy(asc(marketRules.code)),
+
+    /** ACTIVE rules in force on `on`: the product's (or any when null), market-wide ones, and those scoped to the sub-market. */
+    async inForce(on: Date, productId: string | null): Promise<MarketRuleRow[]> {
+      if (productId != null && !isUuid(productId)) return [];
+      return db
+        .select()
+        .from(marketRules)
+        .where(
+          and(
+            eq(marketRules.status, "ACTIVE"),
+            lte(marketRules.effectiveFrom, on),
+            or(isNull(marketRules.effectiveTo), gt(marketRules.effectiveTo, on)),
+            productId == null ? undefined : or(eq(marketRules.productId, productId), isNull(marketRules.productId)),
+          ),
+        )
+        .orderBy(asc(marketRules.code));
+    },
   };
 }
 

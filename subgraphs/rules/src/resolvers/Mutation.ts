@@ -4,7 +4,17 @@ import { canRecordConflict, canWriteRulesOf, visibleConflictScope } from "../acc
 import { conflictLifecycle } from "../db/schema.js";
 import type { ConflictRow } from "../repositories/conflicts.js";
 import type { Repositories } from "../repositories/index.js";
-import { idList, marketRuleValues, optionalText, parameters, resolution, ruleName } from "../validation.js";
+import {
+  effectiveWindow,
+  idList,
+  marketRuleValues,
+  optionalText,
+  parameters,
+  resolution,
+  ruleExpression,
+  ruleName,
+  ruleScope,
+} from "../validation.js";
 
 /** Who an entity another subgraph owns belongs to, as `lookup` answers it: e.g. { owner: { id } }. */
 type Owned<K extends string> = { [key in K]?: { id: string } | null };
@@ -45,7 +55,9 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     if (values.productId && !canWriteRulesOf(identity, product)) {
       throw forbidden("Only the system operator that owns the product (or a hub administrator) may set its rules");
     }
-    const marketRule = await repos.marketRules.create(values, identity);
+    // Its owner: the product's SO; a market-wide rule the (administrator's) organisation that wrote it.
+    const ownerOrgId = product?.ownerId ?? identity?.organisationId ?? null;
+    const marketRule = await repos.marketRules.create({ ...values, ownerOrgId }, identity);
     return { marketRule };
   },
 
@@ -56,6 +68,11 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       ...(input.parameters != null && { parameters: parameters(input.parameters) }),
       ...(input.mode != null && { mode: input.mode }),
       ...(input.status != null && { status: input.status }),
+      ...(input.severity != null && { severity: input.severity }),
+      ...(input.scope != null && { scope: ruleScope(input.scope) }),
+      ...(input.documentRef !== undefined && { documentRef: optionalText(input.documentRef, "documentRef", 500) }),
+      ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
+      ...(input.effectiveTo !== undefined && { effectiveTo: input.effectiveTo }),
     };
     const rule = await loaders.marketRule.load(id);
     if (!rule) throw notFound("MarketRule", input.id);
@@ -63,7 +80,17 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     if (!seesEveryOrganisation(identity) && !canWriteRulesOf(identity, await productOf(references, rule.productId, false))) {
       throw forbidden("Only the system operator that owns the rule's product (or a hub administrator) may change it");
     }
-    const marketRule = await repos.marketRules.update(id, changes, identity);
+    // Decided against the locked rule: the expression is checked against its subject kind and the parameters it will have.
+    const marketRule = await repos.marketRules.update(
+      id,
+      (before) => {
+        effectiveWindow(changes.effectiveFrom ?? before.effectiveFrom, changes.effectiveTo ?? before.effectiveTo);
+        const params = changes.parameters ?? before.parameters;
+        const expression = input.expression ?? (changes.parameters && before.expression != null ? before.expression : null);
+        return { ...changes, ...(expression != null && { expression: ruleExpression(expression, before.subjectKind, params) }) };
+      },
+      identity,
+    );
     if (!marketRule) throw notFound("MarketRule", input.id);
     return { marketRule };
   },
