@@ -28,3 +28,5 @@ export * from "./partial-errors.js";
 export * from "./registry-client.js";
 export * from "./guarded-update.js";
 export * from "./units.js";
+export * from "./outbox.js";
+export * from "./mail.js";
