@@ -1,10 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
 import { parse } from "graphql";
 import type { Resolvers } from "./__generated__/resolvers-types.js";
 import { auditEvents } from "./db/schema.js";
-import { createLoaders } from "./loaders.js";
-import { policy } from "./policy.js";
+import { type Context, createLoaders } from "./loaders.js";
+import { createNotificationsModule, notificationSettings } from "./modules/notifications/index.js";
+import { policy as rulesPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Conflict } from "./resolvers/Conflict.js";
@@ -21,8 +22,13 @@ export function createRulesSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories }) {
-  const resolvers: Resolvers = {
+  env = {},
+  notifications = createNotificationsModule({ db, references, verifier, settings: notificationSettings(env) }),
+}: Pick<SubgraphDeps, "db" | "references" | "verifier" | "env"> & {
+  repos?: Repositories;
+  notifications?: ReturnType<typeof createNotificationsModule>;
+}) {
+  const rules: Resolvers = {
     Query: Query(repos),
     Mutation: Mutation(repos, references),
     MarketRule,
@@ -30,6 +36,7 @@ export function createRulesSubgraph({
     Asset,
     Product,
   };
+  const { resolvers, policy } = mergeModules<Context>([{ name: "rules", resolvers: rules, policy: rulesPolicy }, notifications]);
   return createSubgraph({
     name: "rules",
     typeDefs,
@@ -37,6 +44,8 @@ export function createRulesSubgraph({
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
+    routes: notifications.routes,
+    close: notifications.close,
   });
 }
 

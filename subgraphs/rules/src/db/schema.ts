@@ -111,3 +111,4 @@ export const conflictParties = rulesSchema.table(
 );
 
 export const auditEvents = auditEventsTable(rulesSchema);
+export * from "../modules/notifications/tables.js";
