@@ -327,7 +327,7 @@ describe("webhooks", () => {
     // The stored secret is ciphertext: decryptable only with the key.
     const [row] = await notificationsRows(mine[0].id);
     expect(row?.secret_ciphertext).toMatch(/^v1\./);
-    expect(decryptSecret(settings.secretKey, row!.secret_ciphertext)).toMatch(/^whsec_/);
+    expect(decryptSecret(settings.secretKey!, row!.secret_ciphertext)).toMatch(/^whsec_/);
   });
 
   it("refuses a URL that is not http(s), and in production one that is not https or points inside", async () => {
@@ -358,6 +358,21 @@ describe("webhooks", () => {
       "PRIVATE_ADDRESS",
     );
     expect(await checkWebhookUrl("https://hooks.example.com/x", true, async () => ["93.184.215.14"])).toBe("https://hooks.example.com/x");
+  });
+
+  it("makes no endpoint in production without WEBHOOK_SECRET_KEY, and a key of its own with it", async () => {
+    expect(notificationSettings({ NODE_ENV: "production" }).secretKey).toBeNull();
+    expect(notificationSettings({ NODE_ENV: "production", WEBHOOK_SECRET_KEY: "k".repeat(32) }).secretKey).not.toEqual(settings.secretKey);
+    const off = createNotificationsModule({
+      db: handle.db,
+      references: staticReferences({}),
+      settings: notificationSettings({ NODE_ENV: "production" }),
+      dispatch: false,
+    });
+    const production = createRulesSubgraph({ db: handle.db, references: staticReferences({}), notifications: off });
+    const refused = await execute(production, CREATE, { i: { url: "https://93.184.215.14/hook" } }, adminA);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", reason: "NOT_CONFIGURED" });
+    await off.close();
   });
 
   it("backs off exponentially with jitter", () => {

@@ -71,6 +71,11 @@ export function resolvers(deps: {
         if (!organisationId) throw forbidden("Name the organisation the endpoint is for (organisationId)");
         if (webhookAccess(identity, organisationId) !== "manage") throw forbidden("Only an organisation's admins manage its webhooks");
         const url = await checkWebhookUrl(input.url, settings.production);
+        if (!settings.secretKey) {
+          const off = forbidden("Webhooks are not configured on this hub: its operator sets WEBHOOK_SECRET_KEY");
+          off.extensions.reason = "NOT_CONFIGURED";
+          throw off;
+        }
         const { secret, prefix } = newWebhookSecret();
         const endpoint = await repo.createEndpoint({
           organisationId,

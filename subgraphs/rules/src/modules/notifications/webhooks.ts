@@ -7,7 +7,7 @@ import type { NotificationsRepository } from "./repository.js";
 /** The notification module's settings (rules' index.ts / the stack pass the environment). */
 export const notificationSettingsShape = {
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  /** Encrypts webhook secrets at rest (any string of 32+ characters; required in production). */
+  /** Encrypts webhook secrets at rest (any string of 32+ characters; in production without it no endpoint can be made). */
   WEBHOOK_SECRET_KEY: z.string().min(32).optional(),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** The first retry's wait; each next one doubles, ±50 % jitter. */
@@ -25,7 +25,8 @@ export const notificationSettingsShape = {
 
 export interface NotificationSettings {
   production: boolean;
-  secretKey: Buffer;
+  /** Null in production without WEBHOOK_SECRET_KEY: webhooks are off (createWebhookEndpoint refuses). */
+  secretKey: Buffer | null;
   maxAttempts: number;
   retryBaseMs: number;
   timeoutMs: number;
@@ -38,21 +39,12 @@ export interface NotificationSettings {
 const DEVELOPMENT_KEY = "sfe-hub development webhook secret key, not for production";
 
 export function notificationSettings(env: Record<string, string | undefined>): NotificationSettings {
-  const config = parseConfig(
-    {
-      ...notificationSettingsShape,
-      WEBHOOK_SECRET_KEY:
-        env.NODE_ENV === "production"
-          ? notificationSettingsShape.WEBHOOK_SECRET_KEY.unwrap()
-          : notificationSettingsShape.WEBHOOK_SECRET_KEY,
-    },
-    env,
-  );
+  const config = parseConfig(notificationSettingsShape, env);
+  const production = config.NODE_ENV === "production";
+  const key = config.WEBHOOK_SECRET_KEY ?? (production ? undefined : DEVELOPMENT_KEY);
   return {
-    production: config.NODE_ENV === "production",
-    secretKey: createHash("sha256")
-      .update(config.WEBHOOK_SECRET_KEY ?? DEVELOPMENT_KEY)
-      .digest(),
+    production,
+    secretKey: key === undefined ? null : createHash("sha256").update(key).digest(),
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -212,6 +204,7 @@ export function startWebhookDispatcher(
       return void (await fail(null, (error as Error).message));
     }
     try {
+      if (!settings.secretKey) return void (await fail(null, "webhooks are not configured (WEBHOOK_SECRET_KEY)"));
       const secret = decryptSecret(settings.secretKey, endpoint.secretCiphertext);
       // fetch, not following redirects: a 3xx is a failed attempt, never a hop to another host.
       const response = await fetch(endpoint.url, {
