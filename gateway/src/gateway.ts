@@ -16,6 +16,7 @@ import { ingestFileRoutes } from "./ingest-files.js";
 import { createAuthenticator, usersAuthEndpoints } from "./auth.js";
 import { costLimitPlugin } from "./cost.js";
 import { documentRoutes } from "./documents.js";
+import { eventStreamRoutes } from "./event-stream.js";
 import { type Dispatcher, request } from "undici";
 import { createAgent, type GatewayContext, SubgraphDataSource } from "./data-source.js";
 import { createSupergraphSource, type SubgraphRef } from "./supergraph.js";
@@ -175,6 +176,12 @@ export function createGateway(options: GatewayOptions = {}) {
         authenticate: (req) => authenticator.authenticate(req),
         identityHeaders: (identity) => identityHeaders("products", identity),
         dispatcher: agent,
+      }),
+      // The caller's notifications as Server-Sent Events (GET /events/stream), relayed from the rules subgraph.
+      ...eventStreamRoutes({
+        rulesUrl: () => urlOf("rules") ?? "http://127.0.0.1:4005/graphql",
+        authenticate: (req) => authenticator.authenticate(req),
+        identityHeaders: (identity) => identityHeaders("rules", identity),
       }),
     ],
     supergraph,

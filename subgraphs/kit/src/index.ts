@@ -29,3 +29,5 @@ export * from "./registry-client.js";
 export * from "./guarded-update.js";
 export * from "./units.js";
 export * from "./copy.js";
+export * from "./outbox.js";
+export * from "./mail.js";

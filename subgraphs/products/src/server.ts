@@ -1,7 +1,15 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import {
+  createSubgraph,
+  deliverToRules,
+  mergeModules,
+  readSubgraphSdl,
+  startOutboxRelay,
+  type SubgraphDeps,
+  type SubgraphModule,
+} from "@sfe/kit";
 import { parse } from "graphql";
-import { auditEvents } from "./db/schema.js";
+import { auditEvents, outboxEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createProcessModule } from "./modules/process/index.js";
 import { createEligibilityModule } from "./modules/eligibility/index.js";
@@ -70,6 +78,10 @@ export function createProductsSubgraph({
     contracts,
     createSoProductApisModule({ soProductApis }),
   ]);
+  // Events of its writes (QUALIFICATION_DECIDED) go to the rules subgraph; in-process tests have no subgraph to call.
+  const relay = references.call
+    ? startOutboxRelay({ db, table: outboxEvents, source: "products", deliver: deliverToRules(references), log: console.error })
+    : undefined;
   return createSubgraph({
     name: "products",
     typeDefs,
@@ -94,7 +106,10 @@ export function createProductsSubgraph({
     policy,
     createLoaders: () => createLoaders(repos, soProductApis),
     routes: [...qualification.routes, ...contracts.routes, soProductApisReadiness(soProductApis), ...serviceAreaRoutes({ db, verifier })],
-    close: () => soProductApis.close(),
+    close: async () => {
+      await relay?.stop();
+      await soProductApis.close();
+    },
   });
 }
 

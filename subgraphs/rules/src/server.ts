@@ -6,6 +6,7 @@ import { type Context, createLoaders } from "./loaders.js";
 import { createEvaluationModule, evaluableRule, type RuleSources } from "./modules/evaluation/index.js";
 import { createRulesApis, type RulesApis, rulesApisReadiness, rulesApisSettings } from "./modules/evaluation/external.js";
 import { createLibraryModule } from "./modules/library/index.js";
+import { createNotificationsModule, notificationSettings } from "./modules/notifications/index.js";
 import { policy as rulesPolicy } from "./policy.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
@@ -24,7 +25,13 @@ export function createRulesSubgraph({
   repos = createRepositories(db),
   verifier,
   rulesApis = createRulesApis({ apis: [] }),
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; rulesApis?: RulesApis }) {
+  env = {},
+  notifications = createNotificationsModule({ db, references, verifier, settings: notificationSettings(env) }),
+}: Pick<SubgraphDeps, "db" | "references" | "verifier" | "env"> & {
+  repos?: Repositories;
+  rulesApis?: RulesApis;
+  notifications?: ReturnType<typeof createNotificationsModule>;
+}) {
   // The rules an evaluation reads: the hub's stored ones and those of the SO rules APIs configured.
   const sources: RuleSources = {
     stored: async (subjectKind, at) => (await repos.marketRules.evaluable(subjectKind, at)).map(evaluableRule),
@@ -40,6 +47,7 @@ export function createRulesSubgraph({
     },
     evaluation,
     createLibraryModule({ documents: repos.documents, marketRules: repos.marketRules }),
+    notifications,
   ]);
   return createSubgraph({
     name: "rules",
@@ -48,8 +56,11 @@ export function createRulesSubgraph({
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos),
-    routes: [...evaluation.routes, rulesApisReadiness(rulesApis)],
-    close: () => rulesApis.close(),
+    routes: [...evaluation.routes, rulesApisReadiness(rulesApis), ...notifications.routes],
+    close: async () => {
+      await notifications.close();
+      await rulesApis.close();
+    },
   });
 }
 

@@ -1,4 +1,4 @@
-import { auditEventsTable, defineLifecycle } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle, outboxTable } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -406,6 +406,8 @@ export const contractCallOffs = productsSchema.table(
 );
 
 export const auditEvents = auditEventsTable(productsSchema);
+/** Events its writes cause, recorded in the same transaction (kit outbox.ts) and relayed to the rules subgraph. */
+export const outboxEvents = outboxTable(productsSchema);
 
 // ---- Pre-qualification (issue 9 item 5; domain §4.8, §7.5): counterparty qualification, requirements, applications ----
 

@@ -168,3 +168,4 @@ export const conflictParties = rulesSchema.table(
 export const auditEvents = auditEventsTable(rulesSchema);
 export * from "../modules/evaluation/tables.js";
 export * from "../modules/library/tables.js";
+export * from "../modules/notifications/tables.js";

@@ -3,6 +3,7 @@ import {
   badInput,
   conflict,
   type Database,
+  enqueueEvent,
   guardedUpdate,
   type Identity,
   isUniqueViolation,
@@ -14,6 +15,7 @@ import {
 import { and, asc, desc, eq, inArray, notInArray, or, type SQL, sql } from "drizzle-orm";
 import {
   auditEvents,
+  outboxEvents,
   prequalificationRequirements,
   productVersions,
   products,
@@ -427,6 +429,23 @@ export function createQualificationRepository(db: Database, counterparty: Counte
           },
         });
         if (after && after.status === "QUALIFIED" && was !== "QUALIFIED") await onQualified({ tx, assessment: after, actor });
+        // The applicant is told (kit outbox, in this transaction: no event for a decision that rolls back).
+        if (after && was !== after.status && (after.status === "QUALIFIED" || after.status === "FAILED")) {
+          await enqueueEvent(tx, outboxEvents, {
+            type: "QUALIFICATION_DECIDED",
+            subject: { type: "QualificationAssessment", id: after.id },
+            recipients: { organisations: [after.applicantId] },
+            payload: {
+              title: `Qualification ${after.status === "QUALIFIED" ? "granted" : "refused"}`,
+              body: `The system operator decided ${after.status} for product ${after.productId}${after.reason ? `: ${after.reason}` : ""}`,
+              assessmentId: after.id,
+              productId: after.productId,
+              subjectId: after.subjectId,
+              status: after.status,
+              reason: after.reason ?? null,
+            },
+          });
+        }
         return after;
       }),
 

@@ -1,0 +1,154 @@
+import { eq, sql } from "drizzle-orm";
+import { pgSchema } from "drizzle-orm/pg-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DatabaseHandle,
+  type DeliveredEvent,
+  enqueueEvent,
+  outboxTable,
+  signWebhook,
+  startOutboxRelay,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  webhookHeaders,
+} from "../src/index.js";
+import { createTestDatabase } from "../src/testing.js";
+
+/**
+ * The transactional outbox: an event is recorded with the write that causes it (committed together, or rolled back
+ * together), the relay delivers each committed event and marks it, a refused batch is kept and retried; the webhook
+ * signature helpers sign over `timestamp.body` and refuse replays outside the window.
+ */
+const schema = pgSchema("outboxed");
+const outbox = outboxTable(schema);
+const org = "7b0c3c1e-6d0b-4c1e-9b43-0c5f3c8a0a01";
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  for (const statement of [
+    `create schema outboxed`,
+    `create table outboxed.things (id serial primary key, name text not null)`,
+    `create table outboxed.outbox_events (id uuid primary key default gen_random_uuid(), type text not null,
+      subject_type text not null, subject_id text not null, recipients jsonb not null, payload jsonb not null,
+      occurred_at timestamptz not null default now(), attempts integer not null default 0, claimed_until timestamptz,
+      delivered_at timestamptz, last_error text)`,
+  ]) {
+    await handle.db.execute(sql.raw(statement));
+  }
+});
+afterAll(() => handle.close());
+
+const event = (name: string) => ({
+  type: "THING_MADE",
+  subject: { type: "Thing", id: name },
+  recipients: { organisations: [org] },
+  payload: { name },
+});
+
+/** Writes a thing and its event in one transaction; `fail` rolls both back. */
+async function makeThing(name: string, fail = false): Promise<string | undefined> {
+  let id: string | undefined;
+  await handle.db
+    .transaction(async (tx) => {
+      await tx.execute(sql`insert into outboxed.things (name) values (${name})`);
+      id = await enqueueEvent(tx, outbox, event(name));
+      if (fail) throw new Error("the write failed after its event was enqueued");
+    })
+    .catch((error) => {
+      if (!fail) throw error;
+    });
+  return id;
+}
+
+describe("outbox", () => {
+  it("delivers a committed write's event once and marks it delivered; a rolled-back write's never", async () => {
+    const received: DeliveredEvent[] = [];
+    const relay = startOutboxRelay({
+      db: handle.db,
+      table: outbox,
+      source: "test",
+      intervalMs: 60_000,
+      deliver: async (batch) => void received.push(...batch),
+    });
+    try {
+      const committed = await makeThing("kept");
+      const rolledBack = await makeThing("lost", true);
+      expect(await relay.flush()).toBe(1);
+      expect(received.map((e) => e.id)).toEqual([committed]);
+      expect(received[0]).toMatchObject({
+        type: "THING_MADE",
+        subject: { type: "Thing", id: "kept" },
+        recipients: { users: [], organisations: [org] },
+        payload: { name: "kept" },
+        source: "test",
+      });
+      expect((await handle.db.select().from(outbox).where(eq(outbox.id, rolledBack!))).length).toBe(0);
+      const [row] = await handle.db.select().from(outbox).where(eq(outbox.id, committed!));
+      expect(row?.deliveredAt).toBeInstanceOf(Date);
+      expect(await relay.flush()).toBe(0);
+      expect(received).toHaveLength(1);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("keeps a batch the receiver refused and delivers it on a later pass", async () => {
+    let refuse = true;
+    const received: string[] = [];
+    const relay = startOutboxRelay({
+      db: handle.db,
+      table: outbox,
+      source: "test",
+      intervalMs: 1,
+      maxBackoffMs: 1,
+      deliver: async (batch) => {
+        if (refuse) throw new Error("rules is down");
+        received.push(...batch.map((e) => e.id));
+      },
+    });
+    try {
+      await relay.stop(); // driven by hand below
+      const id = await makeThing("retried");
+      expect(await relay.flush()).toBe(0);
+      const [failed] = await handle.db.select().from(outbox).where(eq(outbox.id, id!));
+      expect(failed).toMatchObject({ deliveredAt: null, attempts: 1, lastError: "rules is down" });
+      refuse = false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await relay.flush()).toBe(1);
+      expect(received).toEqual([id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("refuses a malformed event", async () => {
+    await expect(enqueueEvent(handle.db, outbox, { ...event("x"), type: "lower case" })).rejects.toMatchObject({
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+    await expect(enqueueEvent(handle.db, outbox, { ...event("x"), recipients: {} })).rejects.toMatchObject({
+      extensions: { code: "BAD_USER_INPUT", field: "recipients" },
+    });
+  });
+});
+
+describe("webhook signatures", () => {
+  const secret = "whsec_test";
+  const body = JSON.stringify({ id: "e1", type: "THING_MADE" });
+  const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+  it("signs HMAC-SHA256 over timestamp.body and verifies within five minutes", () => {
+    const headers = webhookHeaders(secret, "e1", body, now);
+    expect(headers[WEBHOOK_HEADERS.signature]).toBe(signWebhook(secret, now / 1000, body));
+    expect(headers[WEBHOOK_HEADERS.signature]).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(verifyWebhook(secret, headers, body, { now: now + 299_000 })).toEqual({ ok: true, id: "e1", timestamp: now / 1000 });
+  });
+
+  it("refuses a replay outside the window, another body or secret, and missing headers", () => {
+    const headers = webhookHeaders(secret, "e1", body, now);
+    expect(verifyWebhook(secret, headers, body, { now: now + 301_000 })).toEqual({ ok: false, reason: "STALE" });
+    expect(verifyWebhook(secret, headers, `${body} `, { now })).toEqual({ ok: false, reason: "BAD_SIGNATURE" });
+    expect(verifyWebhook("whsec_other", headers, body, { now })).toEqual({ ok: false, reason: "BAD_SIGNATURE" });
+    expect(verifyWebhook(secret, { [WEBHOOK_HEADERS.id]: "e1" }, body, { now })).toEqual({ ok: false, reason: "MISSING_HEADERS" });
+  });
+});
