@@ -294,6 +294,8 @@ export function createVerificationRepository(db: Database) {
         const values = {
           ...figures,
           dispatchInstructionId: instruction.id,
+          // The award the instruction calls off (settlement prices its utilisation from it, also for a unit's award).
+          awardId: instruction.awardId,
           assetId: instruction.assetId,
           productId: instruction.productId,
           providerId: instruction.providerId,
