@@ -1,5 +1,6 @@
 import { type DatabaseHandle, staticReferences } from "@sfe/kit";
 import { as, apiKeyOf, countRows, errorCodes, execute, MISSING_ID, type OperationResult, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { createTransactionsSubgraph } from "../src/server.js";
 import { transactionsSubgraph } from "./helpers.js";
@@ -11,6 +12,7 @@ const a2 = "a2000000-0000-4000-8000-0000000000a2"; // FSP A's, for the NOMINATED
 const a3 = "a3000000-0000-4000-8000-0000000000a3"; // FSP A's, for a registered HIGH 4 of 5 baseline
 const a4 = "a4000000-0000-4000-8000-0000000000a4"; // FSP A's, FIXED_REFERENCE
 const a5 = "a5000000-0000-4000-8000-0000000000a5"; // FSP A's, in-day adjustment
+const a6 = "a6000000-0000-4000-8000-0000000000a6"; // FSP A's, dispatched under its market unit's award
 const b1 = "b1000000-0000-4000-8000-0000000000b1"; // FSP B's
 const c1 = "c1000000-0000-4000-8000-0000000000c1"; // FSP C's
 const u1 = "0e100000-0000-4000-8000-0000000000e1"; // FSP A's market unit
@@ -36,10 +38,11 @@ beforeAll(async () => {
       [a3]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a4]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a5]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+      [a6]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [b1]: { owner: { id: orgs.fspB }, status: "REGISTERED" },
       [c1]: { owner: { id: orgs.fspC }, status: "REGISTERED" },
     },
-    MarketUnit: { [u1]: { owner: { id: orgs.fspA } } },
+    MarketUnit: { [u1]: { owner: { id: orgs.fspA }, status: "ACTIVE" } },
     Product: {
       [pHistorical]: product(orgs.soA, ["HISTORICAL_X_OF_Y"]),
       [pNominated]: product(orgs.soA, ["NOMINATED"]),
@@ -593,5 +596,42 @@ describe("fixed reference, in-day adjustment, a regulator's report", () => {
     expect((await run(as.fspC, REPORT)).data?.serviceDeliveryReport).toEqual([
       { product: { id: pZero }, month: "2031-03", instructions: 1, assessed: 0 },
     ]);
+  });
+});
+
+describe("an instruction under a market unit's award", () => {
+  it("the assessment keeps the instruction's award, so settlement prices it from that award (regression)", async () => {
+    expect((await run(as.fspA, RECORD, { r: exampleReadings(a6) })).errors).toBeUndefined();
+    const awarded = await run(as.soA, `mutation ($i: RecordAwardInput!) { recordAward(input: $i) { award { id } } }`, {
+      i: {
+        marketUnitId: u1,
+        productId: pHistorical,
+        awardedMw: EVENT.setPointMw,
+        utilisationPriceGbpPerMwh: "300",
+        start: EVENT.start,
+        end: EVENT.end,
+      },
+    });
+    expect(awarded.errors).toBeUndefined();
+    const awardId = awarded.data?.recordAward.award.id as string;
+    const issued = await run(as.soA, ISSUE, {
+      i: {
+        assetId: a6,
+        productId: pHistorical,
+        awardId,
+        issuedById: as.soA.organisationId,
+        direction: "DEMAND_TURN_DOWN",
+        setPointMw: EVENT.setPointMw,
+        start: EVENT.start,
+        end: EVENT.end,
+      },
+    });
+    expect(issued.errors).toBeUndefined();
+    const assessed = await run(as.soA, ASSESS, { id: issued.data?.issueDispatchInstruction.dispatchInstruction.id });
+    expect(assessed.errors).toBeUndefined();
+    const id = assessed.data?.assessDispatch.performanceAssessment.id as string;
+    const result = (await handle.db.execute(sql`select award_id from transactions.performance_assessments where id = ${id}`)) as unknown;
+    const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
+    expect(rows).toEqual([{ award_id: awardId }]);
   });
 });
