@@ -3,6 +3,7 @@ import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import { assetOwnerRefusal, awardRefusal, dispatchProductRefusal } from "../access.js";
 import { requireBidFits } from "../modules/buy-requirements/validation.js";
 import type { Repositories } from "../repositories/index.js";
+import { awardFacts, bidFacts, dispatchFacts, enforce, newSubjectId } from "../rule-checks.js";
 import { awardedWindowWarnings, lateAcknowledgementWarnings, type RuleWarning } from "../warnings.js";
 import {
   bidValues,
@@ -65,9 +66,19 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       // A draft is checked against the requirement when its bidder submits it.
       if (values.status === "SUBMITTED") requireBidFits(requirement, values, providerId, new Date());
     }
-    const bid = await repos.bids.create({ ...values, providerId, buyerId }, identity);
+    // The market rules, once, on the bid as it would be written (its id chosen now: the evaluation's subject).
+    const id = newSubjectId();
+    const warnings = await enforce(references, {
+      subjectKind: "BID",
+      subject: { type: "Bid", id },
+      facts: await bidFacts(references, { ...values, target }),
+      productIds: [values.productId],
+      partyIds: [providerId, buyerId],
+      at: values.start,
+    });
+    const bid = await repos.bids.create({ ...values, id, providerId, buyerId }, identity);
     if (!bid) throw alreadyRecorded("Bid", values);
-    return { bid };
+    return { bid, warnings };
   },
 
   async recordAward(_, { input }, { identity, loaders }) {
@@ -110,9 +121,18 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       if (row.productId !== values.productId)
         throw badInput(`${field}: ${entity} ${id} is for product ${row.productId}, not ${values.productId}`, field);
     }
-    const award = await repos.awards.create({ ...values, providerId, buyerId }, identity);
+    const id = newSubjectId();
+    const warnings = await enforce(references, {
+      subjectKind: "AWARD",
+      subject: { type: "Award", id },
+      facts: await awardFacts(references, { target, productId: values.productId, awardedMw: values.awardedMw }),
+      productIds: [values.productId],
+      partyIds: [providerId, buyerId],
+      at: values.start,
+    });
+    const award = await repos.awards.create({ ...values, id, providerId, buyerId }, identity);
     if (!award) throw alreadyRecorded("Award", values);
-    return { award };
+    return { award, warnings };
   },
 
   async issueDispatchInstruction(_, { input }, { identity, loaders }) {
@@ -143,7 +163,18 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       }
       warnings.push(...awardedWindowWarnings(values, award));
     }
-    const dispatchInstruction = await repos.dispatches.create({ ...values, providerId, buyerId }, identity);
+    const id = newSubjectId();
+    warnings.push(
+      ...(await enforce(references, {
+        subjectKind: "DISPATCH_INSTRUCTION",
+        subject: { type: "DispatchInstruction", id },
+        facts: await dispatchFacts(references, values),
+        productIds: [values.productId],
+        partyIds: [providerId, buyerId],
+        at: values.start,
+      })),
+    );
+    const dispatchInstruction = await repos.dispatches.create({ ...values, id, providerId, buyerId }, identity);
     if (!dispatchInstruction) throw alreadyRecorded("DispatchInstruction", values);
     return { dispatchInstruction, warnings };
   },
@@ -165,7 +196,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const bid = await repos.bids.updateStatus(id, input.status, identity);
     if (!bid) throw notFound("Bid", input.id);
     loaders.visibleTo(identity).bid.clear(id).prime(id, bid);
-    return { bid };
+    return { bid, warnings: [] };
   },
 
   async updateAwardStatus(_, { input }, { identity, loaders }) {
@@ -173,7 +204,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const award = await repos.awards.updateStatus(id, input.status, identity);
     if (!award) throw notFound("Award", input.id);
     loaders.visibleTo(identity).award.clear(id).prime(id, award);
-    return { award };
+    return { award, warnings: [] };
   },
 
   async updateDispatchStatus(_, { input }, { identity, loaders }) {
