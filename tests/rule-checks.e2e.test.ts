@@ -169,3 +169,47 @@ describe("market rules on bids, through the gateway", () => {
     expect((await gqlOk(stack.url, EVALUATIONS, { s }, rival.as)).ruleEvaluations).toEqual([]);
   });
 });
+
+describe("dry runs: checkBid and checkParticipation", () => {
+  const CHECK_BID = `query ($i: SubmitBidInput!) { checkBid(input: $i) { productId subjectId decision outcomes { code outcome valuesCompared } } }`;
+  const CHECK = `query ($u: ID!, $p: [ID!]!, $s: DateTime!, $e: DateTime!) { checkParticipation(marketUnitId: $u, productIds: $p, start: $s, end: $e) {
+    productId decision outcomes { code outcome } } }`;
+
+  it("checkBid answers BLOCK with the rules named, and writes no bid", async () => {
+    const checked = (await gqlOk(stack.url, CHECK_BID, { i: bid(dclId, 0.5) }, louis.as)).checkBid;
+    expect(checked.decision).toBe("BLOCK");
+    expect(
+      checked.outcomes
+        .filter((o: { outcome: string }) => o.outcome === "FAIL")
+        .map((o: { code: string }) => o.code)
+        .sort(),
+    ).toEqual(["R-ELG-1-DCL", "R-ELG-7", "R-ELG-8"]);
+    expect((await gqlOk(stack.url, UNIT_BIDS, { id: unitId }, louis.as)).marketUnit.bids).toHaveLength(1); // the SU bid only
+    const EVALUATIONS = `query ($s: ID!) { ruleEvaluations(subjectId: $s) { subjectType } }`;
+    const recorded = (await gqlOk(stack.url, EVALUATIONS, { s: checked.subjectId }, louis.as)).ruleEvaluations;
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.every((e: { subjectType: string }) => e.subjectType === "DryRun")).toBe(true);
+  });
+
+  it("checkParticipation answers per product: DCL blocked by the qualification rules, SU allowed", async () => {
+    const answers = (await gqlOk(stack.url, CHECK, { u: unitId, p: [dclId, suId], s: at(48), e: at(49) }, louis.as)).checkParticipation;
+    const byProduct = Object.fromEntries(answers.map((a: { productId: string }) => [a.productId, a]));
+    expect(byProduct[dclId].decision).toBe("BLOCK");
+    expect(byProduct[dclId].outcomes).toEqual(
+      expect.arrayContaining([
+        { code: "R-ELG-7", outcome: "FAIL" },
+        { code: "R-ELG-1-DCL", outcome: "NOT_APPLICABLE" },
+      ]),
+    );
+    expect(byProduct[suId]).toMatchObject({ decision: "ALLOW", outcomes: [{ code: "SU-SMALL-BIDS", outcome: "NOT_APPLICABLE" }] });
+  });
+
+  it("another FSP's unit does not exist to a rival (as for submitBid); an investor FORBIDDEN; a malformed product list BAD_USER_INPUT", async () => {
+    const investor = await stack.signUp("emma@rules-invest.test", "INVESTOR", "Rules Capital");
+    const rivals = await gql(stack.url, CHECK_BID, { i: bid(dclId, 2) }, rival.as);
+    expect(rivals.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "marketUnitId" });
+    expect(codes(await gql(stack.url, CHECK, { u: unitId, p: [suId], s: at(48), e: at(49) }, investor.as))).toEqual(["FORBIDDEN"]);
+    const malformed = await gql(stack.url, CHECK, { u: unitId, p: ["nope"], s: at(48), e: at(49) }, louis.as);
+    expect(malformed.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "productIds" });
+  });
+});
