@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createEntityReferences, type DatabaseHandle, type EntityReferences, staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTransactionsSubgraph, transactionsModule } from "../src/server.js";
 
@@ -148,6 +149,21 @@ describe("rule checks on writes", () => {
     expect(result.errors).toBeUndefined();
     expect(result.data?.submitBid.warnings).toEqual([{ ruleId: "R-AVL-2", message: "R-AVL-2: not met", values: { declaredMw: 1 } }]);
     expect(evaluations()[0]?.body.subject).toEqual({ type: "Bid", id: result.data?.submitBid.bid.id });
+  });
+
+  it("a draft is not evaluated when saved but when submitted: BLOCK leaves it a DRAFT", async () => {
+    const saved = await execute(subgraph, SUBMIT, { i: { ...bid(0.5), draft: true } }, FSP_A);
+    expect(saved.errors).toBeUndefined();
+    expect(evaluations()).toEqual([]);
+    answer = BLOCK;
+    const id = saved.data?.submitBid.bid.id;
+    const STATUS = `mutation ($i: UpdateBidStatusInput!) { updateBidStatus(input: $i) { bid { status } warnings { ruleId } } }`;
+    const refused = await execute(subgraph, STATUS, { i: { id, status: "SUBMITTED" } }, FSP_A);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "RULE_VIOLATION", subject: { type: "Bid", id } });
+    const result = (await handle.db.execute(sql`select status from transactions.bids where id = ${id}`)) as unknown as {
+      rows?: { status: string }[];
+    } & { status: string }[];
+    expect((result.rows ?? result)[0]?.status).toBe("DRAFT");
   });
 
   it("an award: AWARD facts; NOTIFY warnings on the payload", async () => {
