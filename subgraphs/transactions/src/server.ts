@@ -18,6 +18,7 @@ import {
 } from "./modules/settlement/index.js";
 import { policy as transactionsPolicy } from "./policy.js";
 import { createIngestModule } from "./modules/ingest/index.js";
+import { createParticipationModule } from "./modules/participation/index.js";
 import { createRepositories, type Repositories } from "./repositories/index.js";
 import { Asset } from "./resolvers/Asset.js";
 import { Award } from "./resolvers/Award.js";
@@ -73,6 +74,7 @@ export function createTransactionsSubgraph({
     createSettlementModule({ repo: settlement, service: settlementService, references }),
     createDisputesModule({ db, settlement, settlementService }),
     ingest,
+    createParticipationModule({ references }),
   ]);
   return createSubgraph({
     name: "transactions",

@@ -49,6 +49,8 @@ beforeAll(async () => {
   const references: EntityReferences = {
     ...known,
     async call<T>(subgraph: string, path: string, payload: unknown) {
+      // Declarations are checked against the market rules (src/rule-checks.ts, its own tests): none here.
+      if (subgraph === "rules") return { status: 200, body: { evaluationId: null, decision: "ALLOW", outcomes: [] } as T };
       expect([subgraph, path]).toEqual(["products", "/internal/service-areas"]);
       areaCalls++;
       const ids = (payload as { organisationIds: string[] }).organisationIds;

@@ -3,6 +3,7 @@ import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import { assetOwnerRefusal, awardRefusal, dispatchProductRefusal } from "../access.js";
 import { requireBidFits } from "../modules/buy-requirements/validation.js";
 import type { Repositories } from "../repositories/index.js";
+import { awardFacts, type BidFactsInput, bidFacts, dispatchFacts, enforce, newSubjectId } from "../rule-checks.js";
 import { awardedWindowWarnings, lateAcknowledgementWarnings, type RuleWarning } from "../warnings.js";
 import {
   bidValues,
@@ -27,6 +28,20 @@ const alreadyRecorded = (entity: string, { source, externalId }: { source: strin
     entity,
     source,
     externalId,
+  });
+
+/** A bid's market rules, once (src/rule-checks.ts): RULE_VIOLATION on BLOCK, else the warnings. */
+const bidRules = async (
+  references: EntityReferences,
+  bid: BidFactsInput & { id: string; productId: string; providerId: string | null; buyerId: string | null },
+) =>
+  enforce(references, {
+    subjectKind: "BID",
+    subject: { type: "Bid", id: bid.id },
+    facts: await bidFacts(references, bid),
+    productIds: [bid.productId],
+    partyIds: [bid.providerId, bid.buyerId],
+    at: bid.start,
   });
 
 /** Throws a refusal from access.ts, if any. */
@@ -65,9 +80,13 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       // A draft is checked against the requirement when its bidder submits it.
       if (values.status === "SUBMITTED") requireBidFits(requirement, values, providerId, new Date());
     }
-    const bid = await repos.bids.create({ ...values, providerId, buyerId }, identity);
+    // The market rules, once, on the bid as it would be written (its id chosen now: the evaluation's subject); a
+    // draft is checked when its bidder submits it (updateBidStatus).
+    const id = newSubjectId();
+    const warnings = values.status === "SUBMITTED" ? await bidRules(references, { ...values, id, target, providerId, buyerId }) : [];
+    const bid = await repos.bids.create({ ...values, id, providerId, buyerId }, identity);
     if (!bid) throw alreadyRecorded("Bid", values);
-    return { bid };
+    return { bid, warnings };
   },
 
   async recordAward(_, { input }, { identity, loaders }) {
@@ -110,9 +129,18 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       if (row.productId !== values.productId)
         throw badInput(`${field}: ${entity} ${id} is for product ${row.productId}, not ${values.productId}`, field);
     }
-    const award = await repos.awards.create({ ...values, providerId, buyerId }, identity);
+    const id = newSubjectId();
+    const warnings = await enforce(references, {
+      subjectKind: "AWARD",
+      subject: { type: "Award", id },
+      facts: await awardFacts(references, { target, productId: values.productId, awardedMw: values.awardedMw }),
+      productIds: [values.productId],
+      partyIds: [providerId, buyerId],
+      at: values.start,
+    });
+    const award = await repos.awards.create({ ...values, id, providerId, buyerId }, identity);
     if (!award) throw alreadyRecorded("Award", values);
-    return { award };
+    return { award, warnings };
   },
 
   async issueDispatchInstruction(_, { input }, { identity, loaders }) {
@@ -143,7 +171,18 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       }
       warnings.push(...awardedWindowWarnings(values, award));
     }
-    const dispatchInstruction = await repos.dispatches.create({ ...values, providerId, buyerId }, identity);
+    const id = newSubjectId();
+    warnings.push(
+      ...(await enforce(references, {
+        subjectKind: "DISPATCH_INSTRUCTION",
+        subject: { type: "DispatchInstruction", id },
+        facts: await dispatchFacts(references, values),
+        productIds: [values.productId],
+        partyIds: [providerId, buyerId],
+        at: values.start,
+      })),
+    );
+    const dispatchInstruction = await repos.dispatches.create({ ...values, id, providerId, buyerId }, identity);
     if (!dispatchInstruction) throw alreadyRecorded("DispatchInstruction", values);
     return { dispatchInstruction, warnings };
   },
@@ -162,10 +201,21 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
         requireBidFits(requirement, draft, draft.providerId, new Date());
       }
     }
+    // A draft submitted meets the market rules now, as submitBid would have checked it.
+    const draft = input.status === "SUBMITTED" ? await loaders.visibleTo(identity).bid.load(id) : null;
+    const warnings =
+      draft?.status === "DRAFT"
+        ? await bidRules(references, {
+            ...draft,
+            target: draft.marketUnitId
+              ? { typename: "MarketUnit", id: draft.marketUnitId }
+              : { typename: "Asset", id: draft.assetId ?? "" },
+          })
+        : [];
     const bid = await repos.bids.updateStatus(id, input.status, identity);
     if (!bid) throw notFound("Bid", input.id);
     loaders.visibleTo(identity).bid.clear(id).prime(id, bid);
-    return { bid };
+    return { bid, warnings };
   },
 
   async updateAwardStatus(_, { input }, { identity, loaders }) {
@@ -173,7 +223,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const award = await repos.awards.updateStatus(id, input.status, identity);
     if (!award) throw notFound("Award", input.id);
     loaders.visibleTo(identity).award.clear(id).prime(id, award);
-    return { award };
+    return { award, warnings: [] };
   },
 
   async updateDispatchStatus(_, { input }, { identity, loaders }) {

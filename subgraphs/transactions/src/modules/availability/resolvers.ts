@@ -9,6 +9,7 @@ import type { Context } from "../../loaders.js";
 import { assetRef, organisationRef, productRef } from "../../mappers.js";
 import { marketUnitRef } from "../../mappers.js";
 import { callerArea, type serviceAreaLoader } from "../positions/service-area.js";
+import { declarationFacts, enforce, newSubjectId } from "../../rule-checks.js";
 import { availabilityVisibility, ownerRefusal } from "./policy.js";
 import type { AvailabilityDeclarationRow, AvailabilityRepository, UnavailabilityNoticeRow } from "./repository.js";
 import type { moduleLoaders } from "./loaders.js";
@@ -118,9 +119,24 @@ export const resolvers = (deps: Deps) => {
       }
       // Declared through the API after the lock: too late. An ingested declaration records what the source says.
       if (values.source === "API") requireUnlocked({ id: "(new)", lockedAt: values.lockedAt });
-      const row = await deps.availability.declare({ ...values, providerId: owner, buyerId }, identity);
+      // The market rules, once, on the declaration as it would be written (issue 11; src/rule-checks.ts).
+      const id = newSubjectId();
+      const warnings = await enforce(deps.references, {
+        subjectKind: "AVAILABILITY_DECLARATION",
+        subject: { type: "AvailabilityDeclaration", id },
+        facts: await declarationFacts(deps.references, {
+          target,
+          productId: values.productId,
+          declaredMw: values.declaredMw,
+          awardedMw: null,
+        }),
+        productIds: [values.productId],
+        partyIds: [owner, buyerId],
+        at: values.start,
+      });
+      const row = await deps.availability.declare({ ...values, id, providerId: owner, buyerId }, identity);
       if (!row) throw alreadyRecorded("AvailabilityDeclaration", values);
-      return { availabilityDeclaration: row };
+      return { availabilityDeclaration: row, warnings };
     },
 
     async replaceAvailabilityDeclaration(_, { input }, context) {
@@ -131,7 +147,7 @@ export const resolvers = (deps: Deps) => {
         if (refusal) throw refusal;
       });
       if (!row) throw notFound("AvailabilityDeclaration", id);
-      return { availabilityDeclaration: row };
+      return { availabilityDeclaration: row, warnings: [] };
     },
 
     async withdrawAvailabilityDeclaration(_, { input }, context) {
@@ -141,7 +157,7 @@ export const resolvers = (deps: Deps) => {
         if (refusal) throw refusal;
       });
       if (!row) throw notFound("AvailabilityDeclaration", id);
-      return { availabilityDeclaration: row };
+      return { availabilityDeclaration: row, warnings: [] };
     },
 
     async submitUnavailabilityNotice(_, { input }, { identity }) {
