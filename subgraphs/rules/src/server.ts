@@ -5,6 +5,7 @@ import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createEvaluationModule, evaluableRule, type RuleSources } from "./modules/evaluation/index.js";
 import { createRulesApis, type RulesApis, rulesApisReadiness, rulesApisSettings } from "./modules/evaluation/external.js";
+import { conflictSweepSettings, createConflictsModule } from "./modules/conflicts/index.js";
 import { createLibraryModule } from "./modules/library/index.js";
 import { createNotificationsModule, notificationSettings } from "./modules/notifications/index.js";
 import { policy as rulesPolicy } from "./policy.js";
@@ -38,6 +39,7 @@ export function createRulesSubgraph({
     external: (subjectKind, productIds, at) => rulesApis.rulesFor(subjectKind, productIds, at),
   };
   const evaluation = createEvaluationModule({ sources, evaluations: repos.evaluations, verifier });
+  const conflicts = createConflictsModule({ references, conflicts: repos.conflicts, settings: conflictSweepSettings(env) });
   // Market rules and conflicts keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {
@@ -48,6 +50,7 @@ export function createRulesSubgraph({
     evaluation,
     createLibraryModule({ documents: repos.documents, marketRules: repos.marketRules }),
     notifications,
+    conflicts,
   ]);
   return createSubgraph({
     name: "rules",
@@ -58,6 +61,7 @@ export function createRulesSubgraph({
     createLoaders: () => createLoaders(repos),
     routes: [...evaluation.routes, rulesApisReadiness(rulesApis), ...notifications.routes],
     close: async () => {
+      await conflicts.close();
       await notifications.close();
       await rulesApis.close();
     },

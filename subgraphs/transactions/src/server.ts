@@ -5,6 +5,7 @@ import { auditEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js";
 import { createClearingResultsModule } from "./modules/clearing-results/index.js";
+import { commitmentRoutes } from "./modules/commitments/index.js";
 import { createAvailabilityModule, unavailableHoursFromNotices } from "./modules/availability/index.js";
 import { createPositionsModule } from "./modules/positions/index.js";
 import { createVerificationModule } from "./modules/verification/index.js";
@@ -99,7 +100,7 @@ export function createTransactionsSubgraph({
     resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
-    routes: ingest.routes,
+    routes: [...ingest.routes, ...commitmentRoutes({ db, verifier })],
     createLoaders: () => createLoaders(repos),
   });
 }

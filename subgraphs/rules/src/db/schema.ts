@@ -1,6 +1,6 @@
 import { auditEventsTable, defineLifecycle } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { check, index, integer, jsonb, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, doublePrecision, index, integer, jsonb, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { rulesSchema } from "./namespace.js";
 
 export { rulesSchema };
@@ -39,6 +39,24 @@ export type ConflictKind =
   | "EXCEEDS_CAPABILITY"
   | "CONNECTION_LIMIT";
 export type ConflictStatus = "OPEN" | "NOTIFIED" | "ACKNOWLEDGED" | "RESOLVED" | "ESCALATED" | "DISMISSED";
+/** How a conflict was found: recorded by hand (recordConflict), by a sweep (PROACTIVE) or on an event (REACTIVE). */
+export type ConflictDetection = "MANUAL" | "PROACTIVE" | "REACTIVE";
+/** One clashing commitment or instruction, as the detector saw it (§4.16 items; times ISO 8601 UTC). */
+export interface StoredConflictItem {
+  kind: "AWARD" | "AVAILABILITY_DECLARATION" | "DISPATCH_INSTRUCTION";
+  id: string;
+  soOrgId: string;
+  direction: string;
+  mw: number;
+  start: string;
+  end: string;
+}
+/** The outcome primacy proposes (§6.2, R-PRI-1…3). */
+export interface StoredPrimacy {
+  type: "DSO" | "NESO" | "JOINT" | "NONE";
+  winningItemId: string | null;
+  ruleId: string;
+}
 
 /**
  * Which status a conflict may become: it is notified, acknowledged, then resolved, escalated or dismissed
@@ -116,6 +134,15 @@ export const conflicts = rulesSchema.table(
     ruleId: uuid("rule_id").references(() => marketRules.id),
     description: text(),
     resolution: text(),
+    detectedBy: text("detected_by").$type<ConflictDetection>().notNull().default("MANUAL"),
+    /** The detector's key for its items (kind and sorted item ids): a second sweep finding them adds nothing. */
+    detectionKey: text("detection_key"),
+    /** The §8.4 rule the detector applied (R-STK-1…3), if any. */
+    ruleCode: text("rule_code"),
+    /** MW clashing over the overlap window (the detector's); null for one recorded by hand. */
+    overlapMw: doublePrecision("overlap_mw"),
+    items: jsonb().$type<StoredConflictItem[]>(),
+    primacy: jsonb().$type<StoredPrimacy>(),
     detectedAt: timestamp("detected_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -123,6 +150,7 @@ export const conflicts = rulesSchema.table(
     check("conflicts_overlap_window_check", sql`${sql.identifier("overlap_end")} > ${sql.identifier("overlap_start")}`),
     index("conflicts_rule_idx").on(t.ruleId),
     index("conflicts_detected_at_idx").on(t.detectedAt),
+    uniqueIndex("conflicts_detection_key_unique").on(t.detectionKey),
   ],
 );
 

@@ -127,6 +127,48 @@ export function createConflictRepository(db: Database) {
       });
     },
 
+    /** Which of `keys` are detection keys of conflicts already recorded (one query). */
+    async existingKeys(keys: readonly string[]): Promise<Set<string>> {
+      if (keys.length === 0) return new Set();
+      const found = new Set<string>();
+      for (let i = 0; i < keys.length; i += 5000) {
+        const rows = await db
+          .select({ key: conflicts.detectionKey })
+          .from(conflicts)
+          .where(inArray(conflicts.detectionKey, keys.slice(i, i + 5000)));
+        for (const { key } of rows) if (key) found.add(key);
+      }
+      return found;
+    },
+
+    /**
+     * Records a detected conflict once: with its links and audit entry in one transaction, unless a conflict with
+     * the same `detectionKey` exists (a sweep racing another, or run twice): then nothing is written and null returned.
+     */
+    async recordDetected(
+      values: NewConflict & { detectionKey: string },
+      links: { assetIds: readonly string[]; instructionIds: readonly string[]; partyIds: readonly string[] },
+      actor: Identity | null,
+    ): Promise<ConflictRecord | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.insert(conflicts).values(values).onConflictDoNothing({ target: conflicts.detectionKey }).returning();
+        if (!row) return null;
+        const assetIds = [...new Set(links.assetIds)].sort();
+        const instructionIds = [...new Set(links.instructionIds)].sort();
+        const partyIds = [...new Set(links.partyIds)].sort();
+        if (assetIds.length > 0) await tx.insert(conflictAssets).values(assetIds.map((assetId) => ({ conflictId: row.id, assetId })));
+        if (instructionIds.length > 0) {
+          await tx.insert(conflictInstructions).values(instructionIds.map((instructionId) => ({ conflictId: row.id, instructionId })));
+        }
+        if (partyIds.length > 0) {
+          await tx.insert(conflictParties).values(partyIds.map((organisationId) => ({ conflictId: row.id, organisationId })));
+        }
+        const record = { ...row, assetIds, instructionIds, partyIds };
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Conflict", entityId: row.id, after: record });
+        return record;
+      });
+    },
+
     /**
      * Moves a conflict within `scope` on: `decide` sees the locked row and returns the changes, or throws
      * (and nothing is written); a status change must follow `conflictLifecycle` (CONFLICT otherwise).

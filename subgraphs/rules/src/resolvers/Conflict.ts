@@ -7,4 +7,7 @@ export const Conflict: ConflictResolvers = {
   instructions: ({ instructionIds }) => instructionIds.map((id) => ({ __typename: "DispatchInstruction", id })),
   parties: ({ partyIds }) => partyIds.map((id) => ({ __typename: "Organisation", id })),
   rule: ({ ruleId }, _, { loaders }) => (ruleId ? loaders.marketRule.load(ruleId) : null),
+  items: ({ items }) =>
+    items?.map(({ soOrgId, ...item }) => ({ ...item, soOrganisationId: soOrgId, start: new Date(item.start), end: new Date(item.end) })) ??
+    null,
 };
