@@ -188,3 +188,99 @@ export async function* copyOut(db: Database, selectSql: string, options: CopyOut
     if (rows < pageRows) return;
   }
 }
+
+export interface CopyBytesOptions {
+  /** The COPY options as SQL, e.g. `format csv, header false` (constants only). */
+  with: string;
+  /** Bytes per PGlite COPY statement, cut at a newline (postgres-js streams and ignores it). Default 16 MiB. */
+  chunkBytes?: number;
+}
+
+/**
+ * Streams bytes already in COPY's input format (a file as it arrives) into `table (columns)`: no row is parsed or
+ * written again in JavaScript. On postgres-js the bytes go to `COPY … FROM STDIN` as they come (with backpressure);
+ * on PGlite they are cut at the last newline of every `chunkBytes` and sent as one `COPY … FROM '/dev/blob'` each,
+ * so a line never straddles two statements. Returns the bytes sent. A value COPY cannot read fails it with
+ * Postgres's error (a 22xxx SQLSTATE): inside a transaction nothing of it stays.
+ */
+export async function copyBytesInto(
+  db: Database,
+  table: string,
+  columns: readonly string[],
+  bytes: AsyncIterable<Uint8Array>,
+  options: CopyBytesOptions,
+): Promise<number> {
+  const driver = driverOf(db);
+  const target = `${quoteQualified(table)} (${columns.map((c) => quoteQualified(c)).join(", ")})`;
+  let sent = 0;
+  if (driver.kind === "postgres") {
+    const query = driver.client.unsafe(`copy ${target} from stdin with (${options.with})`);
+    let serverError: (error: unknown) => void = () => {};
+    const refused = new Promise<never>((_, reject) => {
+      serverError = reject;
+    });
+    const reject = query.reject.bind(query);
+    query.reject = (error) => {
+      serverError(error);
+      reject(error);
+    };
+    const writable = await query.writable();
+    const done = Promise.race([
+      new Promise<void>((resolve, reject) => {
+        writable.once("finish", resolve);
+        writable.once("error", reject);
+      }),
+      refused,
+    ]);
+    refused.catch(() => {});
+    try {
+      for await (const chunk of bytes) {
+        sent += chunk.length;
+        if (!writable.write(chunk)) {
+          await Promise.race([
+            new Promise<void>((resolve, reject) => {
+              const onError = (error: Error) => reject(error);
+              writable.once("error", onError);
+              writable.once("drain", () => {
+                writable.off("error", onError);
+                resolve();
+              });
+            }),
+            refused,
+          ]);
+        }
+      }
+      writable.end();
+      await done;
+    } catch (error) {
+      done.catch(() => {});
+      writable.destroy(error as Error);
+      throw error;
+    }
+    return sent;
+  }
+  const limit = options.chunkBytes ?? 16 * 2 ** 20;
+  const statement = `copy ${target} from '/dev/blob' with (${options.with})`;
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  const send = async (blobParts: Uint8Array[]) => {
+    if (blobParts.length > 0)
+      await driver.client.query(statement, [], { blob: new Blob(blobParts as unknown as ConstructorParameters<typeof Blob>[0]) });
+  };
+  for await (const chunk of bytes) {
+    sent += chunk.length;
+    parts.push(chunk);
+    held += chunk.length;
+    if (held < limit) continue;
+    const cut = chunk.lastIndexOf(0x0a);
+    if (cut < 0) continue; // no newline in this piece yet: keep holding until one comes
+    const head = parts.slice(0, -1);
+    head.push(chunk.subarray(0, cut + 1));
+    await send(head);
+    const tail = chunk.subarray(cut + 1);
+    parts = tail.length > 0 ? [tail] : [];
+    held = tail.length;
+  }
+  await send(parts);
+  return sent;
+}

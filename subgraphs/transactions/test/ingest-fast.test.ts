@@ -1,0 +1,193 @@
+import { type DatabaseHandle, type Identity, staticReferences } from "@sfe/kit";
+import { as, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/ingest/index.js";
+import type { IngestRequest } from "../src/modules/ingest/engine.js";
+import { createIngestBatchesRepository } from "../src/modules/ingest/repository.js";
+import { transactionsSubgraph } from "./helpers.js";
+
+// The raw-COPY path for plain meter-reading CSVs (fast.ts) against the general path (csv-parse and the adapter per
+// row): the same file must give the same report and the same stored rows on both. A quoted header sends a file down
+// the general path (the line split does not read quotes), so each file is ingested both ways under two sources.
+// Runs on PGlite by default and on Postgres with DATABASE_URL.
+const assetA = "a55e0000-0000-4000-8000-00000000000a"; // FSP A's
+const assetB = "a55e0000-0000-4000-8000-00000000000b"; // FSP B's
+const unitA = "0e170000-0000-4000-8000-00000000000a"; // FSP A's market unit
+const references = staticReferences({
+  Asset: { [assetA]: { owner: { id: orgs.fspA } }, [assetB]: { owner: { id: orgs.fspB } } },
+  MarketUnit: { [unitA]: { owner: { id: orgs.fspA } } },
+});
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  ({ handle } = await setUpSubgraph(transactionsSubgraph, references));
+});
+
+const COLUMNS = [
+  "assetId",
+  "marketUnitId",
+  "meterReference",
+  "intervalStart",
+  "intervalEnd",
+  "importKwh",
+  "exportKwh",
+  "quality",
+  "externalId",
+];
+const PLAIN = COLUMNS.join(",");
+const QUOTED = COLUMNS.map((c) => `"${c}"`).join(",");
+
+let sources = 0;
+async function ingest(identity: Identity, body: string, options: { mode?: IngestRequest["mode"]; params?: Record<string, string> } = {}) {
+  sources += 1;
+  const source = `fast-test-${sources}`;
+  const report = await runIngest(
+    { db: handle.db, batches: createIngestBatchesRepository(handle.db), context: { identity, references } },
+    {
+      spec: ENTITY_SPECS["meter-readings"]!,
+      adapter: "generic",
+      source,
+      format: "CSV",
+      mode: options.mode ?? "PARTIAL",
+      fileName: null,
+      params: new URLSearchParams(options.params ?? {}),
+    },
+    [body],
+  );
+  return { report, source };
+}
+
+async function stored(source: string) {
+  const result = await handle.db.execute(
+    sql`select source_row, external_id, asset_id, market_unit_id, meter_reference, provider_id, interval_start, interval_end,
+               granularity, active_import_wh::text as import_wh, active_export_wh::text as export_wh, quality
+        from transactions.meter_readings where source = ${source} order by source_row`,
+  );
+  return ((result as { rows?: unknown[] }).rows ?? result) as Record<string, unknown>[];
+}
+
+const comparable = (r: IngestReport) => ({
+  status: r.status,
+  rows: r.rows,
+  inserted: r.inserted,
+  updated: r.updated,
+  repeats: r.repeats,
+  duplicates: r.duplicates,
+  rejected: r.rejected,
+  rejections: r.rejections,
+});
+
+/** The file through both paths: the same report, the same rows (but for the source). */
+async function bothWays(identity: Identity, lines: string[], options: Parameters<typeof ingest>[2] = {}) {
+  const fast = await ingest(identity, `${[PLAIN, ...lines].join("\n")}\n`, options);
+  const general = await ingest(identity, `${[QUOTED, ...lines].join("\n")}\n`, options);
+  const normalise = (r: IngestReport) =>
+    JSON.parse(JSON.stringify(comparable(r)).replaceAll(fast.source, "SOURCE").replaceAll(general.source, "SOURCE"));
+  expect(normalise(fast.report)).toEqual(normalise(general.report));
+  expect(await stored(fast.source)).toEqual(await stored(general.source));
+  return { report: fast.report, rows: await stored(fast.source) };
+}
+
+describe("the raw-COPY path for plain meter readings", () => {
+  it("stores what the general path stores: exact Wh, UTC, London time, default and given ids, quality codes", async () => {
+    const { report, rows } = await bothWays(as.fspA, [
+      `${assetA},,,2025-06-23T14:00:00Z,,1.5,0,,`,
+      `${assetA},,,2025-06-23T14:30:00.000Z,,2.25,0.125,ESTIMATED,`,
+      `${assetA},,,2025-07-01T10:00:00,,12.345,0,,`, // naive: London (BST), 09:00Z
+      `${assetA},,,2025-01-01T10:00:00,,0,0,A,`, // naive in GMT; an alias quality (adapter)
+      `${assetA},,,2025-06-23T15:00:00Z,,1.2500,0,,meter-7|x`, // trailing zeros (adapter), a given id
+      `${assetA},,,2024-02-29T00:00:00Z,,3,4,SUBSTITUTED,`, // a leap day
+      `${assetA},,${""},2025-06-23T16:00:00Z,2025-06-23T16:01:00Z,0.001,0,,`, // an interval end (adapter)
+      `,${unitA},,2025-06-23T16:30:00Z,,1,1,,`, // a market unit (adapter)
+    ]);
+    expect(report).toMatchObject({ status: "COMPLETED", rows: 8, inserted: 8, rejected: 0 });
+    expect(rows.map((r) => [r.source_row, r.import_wh, r.export_wh, r.quality, r.granularity])).toEqual([
+      [1, "1500", "0", "ACTUAL", "PT30M"],
+      [2, "2250", "125", "ESTIMATED", "PT30M"],
+      [3, "12345", "0", "ACTUAL", "PT30M"],
+      [4, "0", "0", "ACTUAL", "PT30M"],
+      [5, "1250", "0", "ACTUAL", "PT30M"],
+      [6, "3000", "4000", "SUBSTITUTED", "PT30M"],
+      [7, "1", "0", "ACTUAL", "PT1M"],
+      [8, "1000", "1000", "ACTUAL", "PT30M"],
+    ]);
+    expect(rows[0]).toMatchObject({ external_id: `${assetA}|2025-06-23T14:00:00.000Z`, provider_id: orgs.fspA });
+    expect(rows[1]).toMatchObject({ external_id: `${assetA}|2025-06-23T14:30:00.000Z`, asset_id: assetA });
+    expect(new Date(rows[2]!.interval_start as string).toISOString()).toBe("2025-07-01T09:00:00.000Z");
+    expect(rows[2]!.external_id).toBe(`${assetA}|2025-07-01T09:00:00.000Z`);
+    expect(new Date(rows[3]!.interval_start as string).toISOString()).toBe("2025-01-01T10:00:00.000Z");
+    expect(rows[4]!.external_id).toBe("meter-7|x");
+  });
+
+  it("refuses bad rows with the same row, field, code and reason as the general path", async () => {
+    const { report } = await bothWays(as.fspA, [
+      `${assetA},,,2025-08-01T00:00:00Z,,1,0,,`, // 1 ok
+      `${assetA},,,2025-02-30T00:00:00Z,,1,0,,`, // 2 no such day
+      `${assetA},,,2025-08-01T00:30:00+25:00,,1,0,,`, // 3 offset out of range
+      `${assetA},,,2025-08-01 12:00,,1,0,,`, // 4 ok: a space and no seconds (adapter)
+      `${assetA},,,2025-10-26T01:30:00,,1,0,,`, // 5 happens twice in London
+      `${assetA},,,2025-03-30T01:30:00,,1,0,,`, // 6 does not exist in London
+      `${assetA},,,2025-08-01T01:30:00Z,,-1,0,,`, // 7 a negative register
+      `${assetA},,,2025-08-01T02:00:00Z,,1,1e3,,`, // 8 not a decimal
+      `${assetA},,,2025-08-01T02:30:00Z,,1.0001,0,,`, // 9 finer than a Wh
+      `not-an-id,,,2025-08-01T03:00:00Z,,1,0,,`, // 10
+      `${assetB},,,2025-08-01T03:30:00Z,,1,0,,`, // 11 FSP B's asset
+      `${assetA},,,2025-08-01T04:00:00Z,,1,0,Q,`, // 12 unknown quality
+      `${assetA},,,,,1,0,,`, // 13 no start
+    ]);
+    expect(report.rejections.map(({ row, field, code, reason }) => [row, field, code, reason])).toEqual([
+      [2, "intervalStart", "BAD_USER_INPUT", "MALFORMED_TIMESTAMP"],
+      [3, "intervalStart", "BAD_USER_INPUT", "MALFORMED_TIMESTAMP"],
+      [5, "intervalStart", "BAD_USER_INPUT", "AMBIGUOUS_LOCAL_TIME"],
+      [6, "intervalStart", "BAD_USER_INPUT", "NONEXISTENT_LOCAL_TIME"],
+      [7, "importKwh", "BAD_USER_INPUT", "NEGATIVE_QUANTITY"],
+      [8, "exportKwh", "BAD_USER_INPUT", "NOT_A_NUMBER"],
+      [9, "importKwh", "BAD_USER_INPUT", "TOO_PRECISE"],
+      [10, "assetId", "BAD_USER_INPUT", "NOT_AN_ID"],
+      [11, "assetId", "FORBIDDEN", "NOT_YOURS"],
+      [12, "quality", "BAD_USER_INPUT", "UNKNOWN_ALIAS"],
+      [13, "intervalStart", "BAD_USER_INPUT", "MISSING_VALUE"],
+    ]);
+    expect(report).toMatchObject({ rows: 13, inserted: 2, rejected: 11 });
+  });
+
+  it("all-or-nothing writes nothing for one refused row; a replay adds nothing; the last of a repeated key wins", async () => {
+    const bad = await ingest(as.fspA, `${PLAIN}\n${assetA},,,2025-09-01T00:00:00Z,,1,0,,\n${assetB},,,2025-09-01T00:30:00Z,,1,0,,\n`, {
+      mode: "ALL_OR_NOTHING",
+    });
+    expect(bad.report).toMatchObject({ status: "REJECTED", inserted: 0, rejected: 1, rejections: [{ row: 2, code: "FORBIDDEN" }] });
+    expect(await stored(bad.source)).toEqual([]);
+
+    const file = `${PLAIN}\n${assetA},,,2025-09-01T00:00:00Z,,1,0,,\n${assetA},,,2025-09-01T00:00:00Z,,2,0,,\n`;
+    const first = await ingest(as.fspA, file);
+    expect(first.report).toMatchObject({ inserted: 1, duplicates: 1 });
+    expect((await stored(first.source)).map((r) => r.import_wh)).toEqual(["2000"]);
+  });
+
+  it("reads what the line split cannot through the general path: CRLF, an empty line, quotes, extra columns, no newline at the end", async () => {
+    const crlf = await ingest(
+      as.fspA,
+      `${PLAIN}\r\n${assetA},,,2025-09-02T00:00:00Z,,1,0,,\r\n${assetA},,,2025-09-02T00:30:00Z,,2,0,,\r\n`,
+    );
+    expect(crlf.report).toMatchObject({ rows: 2, inserted: 2, rejected: 0 });
+    const empty = await ingest(as.fspA, `${PLAIN}\n${assetA},,,2025-09-02T01:00:00Z,,1,0,,\n\n${assetB},,,2025-09-02T01:30:00Z,,1,0,,\n`);
+    expect(empty.report).toMatchObject({ rows: 2, inserted: 1, rejections: [{ row: 2, code: "FORBIDDEN" }] });
+    const quoted = await ingest(as.fspA, `${PLAIN}\n${assetA},,,"2025-09-02T02:00:00Z",,"1.5",0,,\n`);
+    expect((await stored(quoted.source)).map((r) => r.import_wh)).toEqual(["1500"]);
+    const extra = await ingest(as.fspA, `note,assetId,intervalStart,importKwh,exportKwh\nhello,${assetA},2025-09-02T02:30:00Z,1,0`);
+    expect(extra.report).toMatchObject({ rows: 1, inserted: 1 });
+    const missing = ingest(as.fspA, `assetId,intervalStart,importKwh\n${assetA},2025-09-02T03:00:00Z,1\n`);
+    await expect(missing).rejects.toThrow(/lacks the column\(s\) exportKwh/);
+  });
+
+  it("counts every refused row and lists the first 1,000 in file order", async () => {
+    const lines = Array.from({ length: 1_500 }, (_, i) =>
+      i % 2 === 0 ? `${assetA},,,2025-09-03T00:00:00Z,,-${i + 1},0,,x${i}` : `${assetB},,,2025-09-03T00:00:00Z,,1,0,,y${i}`,
+    );
+    const { report } = await ingest(as.fspA, `${[PLAIN, ...lines].join("\n")}\n`);
+    expect(report).toMatchObject({ rows: 1_500, inserted: 0, rejected: 1_500 });
+    expect(report.rejections).toHaveLength(1_000);
+    expect(report.rejections.map((r) => r.row)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
+  });
+});
