@@ -36,6 +36,13 @@ export interface AuditEntry {
   after?: unknown;
 }
 
+/**
+ * A record as the trail's JSON holds it: bigint columns (Wh, pence) as exact decimal strings, which JSON has no
+ * number for; null when there is none.
+ */
+export const auditJson = (value: unknown): unknown =>
+  value == null ? null : JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+
 export async function appendAudit(db: Database, table: AuditEventsTable, actor: Identity | null, entry: AuditEntry): Promise<void> {
   await db.insert(table).values({
     actorUserId: actor?.userId ?? null,
@@ -43,7 +50,7 @@ export async function appendAudit(db: Database, table: AuditEventsTable, actor: 
     action: entry.action,
     entityType: entry.entityType,
     entityId: entry.entityId,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
+    before: auditJson(entry.before),
+    after: auditJson(entry.after),
   });
 }

@@ -1,9 +1,8 @@
-import { conflict, type Database, guardedUpdate, type Identity, isUuid, type SfeError } from "@sfe/kit";
+import { appendAudit, conflict, type Database, guardedUpdate, type Identity, isUuid, type SfeError } from "@sfe/kit";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { seesNothing, type Visibility } from "../../access.js";
 import { creditedWh, ratio, toFixed } from "../../calculations/index.js";
-import { assessmentLifecycle, penalties, performanceAssessments } from "../../db/schema.js";
-import { audit, recordAs } from "../settlement/audit.js";
+import { assessmentLifecycle, auditEvents, penalties, performanceAssessments } from "../../db/schema.js";
 import { partiesVisible } from "../settlement/policy.js";
 import type { SettlementService } from "../settlement/service.js";
 import { adjustmentLine } from "../settlement/statement.js";
@@ -72,7 +71,8 @@ export function createDisputeRepository(db: Database, settlement: SettlementServ
     if (type === "PERFORMANCE_ASSESSMENT") {
       await guardedUpdate(tx, {
         table: performanceAssessments,
-        record: recordAs(actor),
+        audit: auditEvents,
+        actor,
         lifecycle: assessmentLifecycle,
         id,
         change: () => ({ status: status as (typeof assessmentLifecycle.states)[number] }),
@@ -80,7 +80,8 @@ export function createDisputeRepository(db: Database, settlement: SettlementServ
     } else if (type === "INVOICE") {
       await guardedUpdate(tx, {
         table: invoices,
-        record: recordAs(actor),
+        audit: auditEvents,
+        actor,
         lifecycle: invoiceLifecycle,
         id,
         change: () => ({ status: status as (typeof invoiceLifecycle.states)[number] }),
@@ -164,7 +165,7 @@ export function createDisputeRepository(db: Database, settlement: SettlementServ
             subjectStatusBefore: subject.status,
           })
           .returning();
-        await audit(tx, actor, { action: "CREATE", entityType: "Dispute", entityId: row!.id, after: row });
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Dispute", entityId: row!.id, after: row });
         await moveSubject(tx, values.subjectType, values.subjectId, disputedStatus, actor);
         return row!;
       });
@@ -188,7 +189,8 @@ export function createDisputeRepository(db: Database, settlement: SettlementServ
       return db.transaction(async (tx) => {
         const moved = await guardedUpdate(tx, {
           table: disputes,
-          record: recordAs(actor),
+          audit: auditEvents,
+          actor,
           lifecycle: disputeLifecycle,
           id,
           visible: partiesVisible(disputes, visible),
@@ -222,7 +224,8 @@ export function createDisputeRepository(db: Database, settlement: SettlementServ
               const delivered = extras.correction.deliveredWh;
               await guardedUpdate(tx, {
                 table: performanceAssessments,
-                record: recordAs(actor),
+                audit: auditEvents,
+                actor,
                 lifecycle: assessmentLifecycle,
                 id: subjectId,
                 change: (before) => ({
@@ -253,7 +256,8 @@ export function createDisputeRepository(db: Database, settlement: SettlementServ
         if (creditNotes.length === 0) return moved;
         return guardedUpdate(tx, {
           table: disputes,
-          record: recordAs(actor),
+          audit: auditEvents,
+          actor,
           entityType: "Dispute",
           id: moved.id,
           change: () => ({ creditNoteIds: [...moved.creditNoteIds, ...creditNotes] }),

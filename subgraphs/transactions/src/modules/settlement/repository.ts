@@ -1,9 +1,8 @@
-import { conflict, type Database, guardedUpdate, type Identity, isUuid, type SfeError } from "@sfe/kit";
+import { appendAudit, conflict, type Database, guardedUpdate, type Identity, isUuid, type SfeError } from "@sfe/kit";
 import { and, asc, eq, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import { seesNothing, type Visibility } from "../../access.js";
 import { toFixed } from "../../calculations/index.js";
-import { awards, penalties, performanceAssessments } from "../../db/schema.js";
-import { audit, recordAs } from "./audit.js";
+import { auditEvents, awards, penalties, performanceAssessments } from "../../db/schema.js";
 import { partiesVisible } from "./policy.js";
 import type { ComputedStatement, LineDraft } from "./statement.js";
 import {
@@ -112,11 +111,17 @@ export function createSettlementRepository(db: Database) {
             .set({ ...values, updatedAt: new Date() })
             .where(eq(settlementTerms.id, before.id))
             .returning();
-          await audit(tx, actor, { action: "UPDATE", entityType: "SettlementTerms", entityId: before.id, before, after });
+          await appendAudit(tx, auditEvents, actor, {
+            action: "UPDATE",
+            entityType: "SettlementTerms",
+            entityId: before.id,
+            before,
+            after,
+          });
           return after!;
         }
         const [row] = await tx.insert(settlementTerms).values(values).returning();
-        await audit(tx, actor, { action: "CREATE", entityType: "SettlementTerms", entityId: row!.id, after: row });
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "SettlementTerms", entityId: row!.id, after: row });
         return row!;
       });
     },
@@ -247,7 +252,7 @@ export function createSettlementRepository(db: Database) {
           await tx.insert(settlementLines).values(computed.lines.map((line, i) => lineValues(line, i, { statementId: row.id })));
         }
         const recorded = { ...row, lines: computed.lines.map((line, i) => lineValues(line, i, { statementId: row.id })) };
-        await audit(tx, actor, {
+        await appendAudit(tx, auditEvents, actor, {
           action: before ? "UPDATE" : "CREATE",
           entityType: "SettlementStatement",
           entityId: row.id,
@@ -266,7 +271,7 @@ export function createSettlementRepository(db: Database) {
             .set({ ...invoiceFigures(row.totalPence, draft.vatRate), updatedAt: new Date() })
             .where(eq(invoices.id, draft.id))
             .returning();
-          await audit(tx, actor, { action: "UPDATE", entityType: "Invoice", entityId: draft.id, before: draft, after });
+          await appendAudit(tx, auditEvents, actor, { action: "UPDATE", entityType: "Invoice", entityId: draft.id, before: draft, after });
         }
         return row;
       });
@@ -368,7 +373,7 @@ export function createSettlementRepository(db: Database) {
             paymentDays: statement.terms.paymentDays,
           })
           .returning();
-        await audit(tx, actor, { action: "CREATE", entityType: "Invoice", entityId: row!.id, after: row });
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Invoice", entityId: row!.id, after: row });
         return row!;
       });
     },
@@ -389,7 +394,8 @@ export function createSettlementRepository(db: Database) {
         const now = new Date();
         const row = await guardedUpdate(tx, {
           table: invoices,
-          record: recordAs(actor),
+          audit: auditEvents,
+          actor,
           lifecycle: invoiceLifecycle,
           id,
           visible: partiesVisible(invoices, visible),
@@ -414,7 +420,7 @@ export function createSettlementRepository(db: Database) {
               .set({ status: "INVOICED", updatedAt: now })
               .where(eq(settlementStatements.id, statement.id))
               .returning();
-            await audit(tx, actor, {
+            await appendAudit(tx, auditEvents, actor, {
               action: "STATUS_CHANGE",
               entityType: "SettlementStatement",
               entityId: statement.id,
@@ -477,13 +483,14 @@ export function createSettlementRepository(db: Database) {
           .returning();
         if (!payment)
           throw conflict(`A payment with reference ${values.reference} is already recorded for this invoice`, { field: "reference" });
-        await audit(tx, actor, { action: "CREATE", entityType: "Payment", entityId: payment.id, after: payment });
+        await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Payment", entityId: payment.id, after: payment });
         let after = invoice;
         if (values.amountPence === outstanding) {
           after =
             (await guardedUpdate(tx, {
               table: invoices,
-              record: recordAs(actor),
+              audit: auditEvents,
+              actor,
               lifecycle: invoiceLifecycle,
               id: invoice.id,
               change: () => ({ status: "PAID" as const }),
@@ -528,7 +535,7 @@ export function createSettlementRepository(db: Database) {
         })
         .returning();
       await tx.insert(settlementLines).values(lines.map((line, i) => lineValues(line, i, { creditNoteId: note!.id })));
-      await audit(tx, actor, {
+      await appendAudit(tx, auditEvents, actor, {
         action: "CREATE",
         entityType: "Invoice",
         entityId: note!.id,
@@ -536,7 +543,8 @@ export function createSettlementRepository(db: Database) {
       });
       await guardedUpdate(tx, {
         table: invoices,
-        record: recordAs(actor),
+        audit: auditEvents,
+        actor,
         lifecycle: invoiceLifecycle,
         id: original.id,
         change: () => ({ status: "CREDITED" as const }),

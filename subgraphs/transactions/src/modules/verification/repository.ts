@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type AnonymityRule,
   anonymityHaving,
+  auditJson,
   conflict,
   type Database,
   forbidden,
@@ -380,7 +381,8 @@ export function createVerificationRepository(db: Database) {
         table: performanceAssessments,
         lifecycle: assessmentLifecycle,
         id,
-        record: recordAudit(actor),
+        audit: auditEvents,
+        actor,
         change: (before) => {
           check(before);
           return { status };
@@ -416,7 +418,8 @@ export function createVerificationRepository(db: Database) {
         table: penalties,
         entityType: "Penalty",
         id,
-        record: recordAudit(actor),
+        audit: auditEvents,
+        actor,
         change: (before) => (before.waivedByConflictId === waivedByConflictId ? {} : { waivedByConflictId }),
       }),
 
@@ -562,18 +565,6 @@ export function createVerificationRepository(db: Database) {
   };
 }
 
-/** guardedUpdate's audit writer: the kit's event, with bigints (Wh, pence) as decimal strings. */
-const recordAudit =
-  (actor: Identity | null) =>
-  async (
-    tx: Database,
-    entry: { action: "UPDATE" | "STATUS_CHANGE"; entityType: string; entityId: string; before: unknown; after: unknown },
-  ) => {
-    await tx
-      .insert(auditEvents)
-      .values({ ...auditRow(actor, "UPDATE", entry.entityId, entry.before, entry.after, entry.entityType), action: entry.action });
-  };
-
 function auditRow(
   actor: Identity | null,
   action: "CREATE" | "UPDATE",
@@ -588,13 +579,9 @@ function auditRow(
     action,
     entityType,
     entityId,
-    before: jsonSafe(before),
-    after: jsonSafe(after),
+    before: auditJson(before),
+    after: auditJson(after),
   };
 }
 
 export type VerificationRepository = ReturnType<typeof createVerificationRepository>;
-
-/** A row as JSON for the audit trail: bigints (Wh, pence) as decimal strings. */
-const jsonSafe = (value: unknown) =>
-  value == null ? null : JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v)));
