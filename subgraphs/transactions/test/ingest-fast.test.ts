@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/ingest/index.js";
 import type { IngestRequest } from "../src/modules/ingest/engine.js";
+import { COLUMNS } from "../src/modules/ingest/fast.js";
 import { createIngestBatchesRepository } from "../src/modules/ingest/repository.js";
 import { transactionsSubgraph } from "./helpers.js";
 
@@ -24,17 +25,6 @@ beforeAll(async () => {
   ({ handle } = await setUpSubgraph(transactionsSubgraph, references));
 });
 
-const COLUMNS = [
-  "assetId",
-  "marketUnitId",
-  "meterReference",
-  "intervalStart",
-  "intervalEnd",
-  "importKwh",
-  "exportKwh",
-  "quality",
-  "externalId",
-];
 const PLAIN = COLUMNS.join(",");
 const QUOTED = COLUMNS.map((c) => `"${c}"`).join(",");
 

@@ -24,7 +24,8 @@ const PAGE_ROWS = 10_000;
 const PAIRS_PER_LOOKUP = 5_000;
 const LISTED = 1_000;
 
-const COLUMNS = [
+/** The generic meter-reading columns, in the order the fast path stages them. */
+export const COLUMNS = [
   "assetId",
   "marketUnitId",
   "meterReference",
