@@ -80,6 +80,14 @@ beforeAll(async () => {
     { a: story.asset, f: `${days[6]}T16:00:00Z`, t: `${days[6]}T20:00:00Z` },
     louis.as,
   );
+  // A notice that takes away less than the award's 0.5 MW leaves that day available: the total stays £1,370.80.
+  await gqlOk(
+    stack.url,
+    `mutation ($a: ID!, $f: DateTime!, $t: DateTime!) { submitUnavailabilityNotice(input: { assetId: $a, from: $f, to: $t,
+      reducedMw: 0.2, reason: "One charger down" }) { unavailabilityNotice { id } } }`,
+    { a: story.asset, f: `${days[7]}T16:00:00Z`, t: `${days[7]}T20:00:00Z` },
+    louis.as,
+  );
   for (const [i, delivered] of [
     [1, 1_000_000],
     [2, 920_000],
