@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@sfe/kit/testing";
 import { type StackOptions, startStack } from "@sfe/stack";
 import { ensureAdministrator } from "@sfe/stack/accounts";
+import { mpanCore } from "@sfe/car-registry";
 
 export interface GraphQLResponse<T = any> {
   data?: T | null;
@@ -104,6 +105,43 @@ export async function startTestStack(options: Omit<StackOptions, "database" | "p
       await database.close();
     },
   };
+}
+
+/**
+ * An FSP's ACTIVE market unit of two 1 MW / 2 MWh batteries (meter points `mpan(12, n)` for each n): the unit id and
+ * its assets' ids.
+ */
+export async function activeBatteryUnit(
+  url: string,
+  fsp: { organisationId: string; as: Credential },
+  name: string,
+  meterNumbers: readonly number[],
+): Promise<{ unitId: string; assetIds: string[] }> {
+  const assetIds: string[] = [];
+  for (const n of meterNumbers) {
+    const registered = await gqlOk(
+      url,
+      `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "Battery", categoryCode: "BESS",
+        importCapacityKw: 1000, exportCapacityKw: 1000, energyCapacityKwh: 2000, meterPointId: $m }) { asset { id } } }`,
+      { o: fsp.organisationId, m: mpanCore(12, n) },
+      fsp.as,
+    );
+    assetIds.push(registered.registerAsset.asset.id);
+  }
+  const unit = await gqlOk(
+    url,
+    `mutation ($i: CreateMarketUnitInput!) { createMarketUnit(input: $i) { marketUnit { id } } }`,
+    { i: { ownerId: fsp.organisationId, name, unitType: "SPG", assetIds } },
+    fsp.as,
+  );
+  const unitId: string = unit.createMarketUnit.marketUnit.id;
+  await gqlOk(
+    url,
+    `mutation ($i: UpdateMarketUnitInput!) { updateMarketUnit(input: $i) { marketUnit { status } } }`,
+    { i: { id: unitId, status: "ACTIVE" } },
+    fsp.as,
+  );
+  return { unitId, assetIds };
 }
 
 export const codes = (result: GraphQLResponse) => (result.errors ?? []).map((e) => e.extensions?.code);

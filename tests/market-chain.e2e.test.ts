@@ -5,7 +5,7 @@
  * another SO of the same area see neither the bid nor the instruction and its rationale.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { activeBatteryUnit, codes, type Credential, gql, gqlOk, PASSWORD, signIn, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 type Account = Awaited<ReturnType<typeof stack.signUp>>;
@@ -36,30 +36,7 @@ beforeAll(async () => {
   rival = await stack.signUp("rival@chain-other.test", "FSP", "Chain Other Ltd");
   ed = await soInLondon("ed@chain-ukpn.test", "UK Power Networks");
   otherSo = (await soInLondon("ed@chain-other-so.test", "Other London SO")).verified;
-  const assets: string[] = [];
-  for (const n of [8101, 8102]) {
-    const registered = await gqlOk(
-      stack.url,
-      `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "Battery", categoryCode: "BESS",
-        importCapacityKw: 1000, exportCapacityKw: 1000, energyCapacityKwh: 2000, meterPointId: $m }) { asset { id } } }`,
-      { o: louis.organisationId, m: mpan(12, n) },
-      louis.as,
-    );
-    assets.push(registered.registerAsset.asset.id);
-  }
-  const unit = await gqlOk(
-    stack.url,
-    `mutation ($i: CreateMarketUnitInput!) { createMarketUnit(input: $i) { marketUnit { id } } }`,
-    { i: { ownerId: louis.organisationId, name: "LOUIS-SPG-01", unitType: "SPG", assetIds: assets } },
-    louis.as,
-  );
-  unitId = unit.createMarketUnit.marketUnit.id;
-  await gqlOk(
-    stack.url,
-    `mutation ($i: UpdateMarketUnitInput!) { updateMarketUnit(input: $i) { marketUnit { status } } }`,
-    { i: { id: unitId, status: "ACTIVE" } },
-    louis.as,
-  );
+  ({ unitId } = await activeBatteryUnit(stack.url, louis, "LOUIS-SPG-01", [8101, 8102]));
   const product = await gqlOk(
     stack.url,
     `mutation ($o: ID!) { createProduct(input: { ownerId: $o, code: "SU_HV", name: "Scheduled Utilisation",

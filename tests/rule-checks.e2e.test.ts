@@ -6,7 +6,7 @@
  * SO, not by a rival FSP; investors are FORBIDDEN.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { activeBatteryUnit, codes, type Credential, gql, gqlOk, PASSWORD, signIn, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 type Account = Awaited<ReturnType<typeof stack.signUp>>;
@@ -59,30 +59,7 @@ beforeAll(async () => {
   const so = await stack.signUp("ed@rules-neso.test", "SYSTEM_OPERATOR", "NESO");
   await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: so.userId }, stack.admin);
   neso = { ...so, verified: await signIn(stack.url, "ed@rules-neso.test", PASSWORD) };
-  const assets: string[] = [];
-  for (const n of [8201, 8202]) {
-    const registered = await gqlOk(
-      stack.url,
-      `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "Battery", categoryCode: "BESS",
-        importCapacityKw: 1000, exportCapacityKw: 1000, energyCapacityKwh: 2000, meterPointId: $m }) { asset { id } } }`,
-      { o: louis.organisationId, m: mpan(12, n) },
-      louis.as,
-    );
-    assets.push(registered.registerAsset.asset.id);
-  }
-  const unit = await gqlOk(
-    stack.url,
-    `mutation ($i: CreateMarketUnitInput!) { createMarketUnit(input: $i) { marketUnit { id } } }`,
-    { i: { ownerId: louis.organisationId, name: "LOUIS-RULES-01", unitType: "SPG", assetIds: assets } },
-    louis.as,
-  );
-  unitId = unit.createMarketUnit.marketUnit.id;
-  await gqlOk(
-    stack.url,
-    `mutation ($i: UpdateMarketUnitInput!) { updateMarketUnit(input: $i) { marketUnit { status } } }`,
-    { i: { id: unitId, status: "ACTIVE" } },
-    louis.as,
-  );
+  ({ unitId } = await activeBatteryUnit(stack.url, louis, "LOUIS-RULES-01", [8201, 8202]));
   dclId = await publishedProduct("DCL");
   suId = await publishedProduct("SU");
   // As stack/src/demo/rules.ts seeds them: R-ELG-1-DCL on DCL; R-ELG-7 and R-ELG-8 (here held on DCL, so that the
