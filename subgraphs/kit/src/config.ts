@@ -47,4 +47,34 @@ export const subgraphEnv = (defaultPort: number) => ({
   IDENTITY_SIGNING_KEY: identitySigningKey,
 });
 
+/** A setting's name for a configured external API: 2–40 lower-case letters, digits or '-', starting with a letter. */
+export const settingName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,39}$/, "must be 2–40 lower-case letters, digits or '-', starting with a letter");
+
+/**
+ * A setting holding a JSON list of configured APIs (SO product APIs, SO rules APIs): each checked by `item`, named as
+ * given or by `defaultName`, the names unique (they name the API in errors and in `/readyz`).
+ */
+export function namedJsonList<I extends { name?: string | undefined }>(
+  item: z.ZodType<I>,
+  defaultName: (item: I, index: number) => string,
+  duplicateMessage = "names must be unique",
+) {
+  return z
+    .string()
+    .default("[]")
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: "custom", message: "must be a JSON list" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item))
+    .transform((items) => items.map((entry, i) => ({ ...entry, name: entry.name ?? defaultName(entry, i) })))
+    .refine((items) => new Set(items.map((entry) => entry.name)).size === items.length, duplicateMessage);
+}
+
 export { port, z };

@@ -1,4 +1,15 @@
-import { type BreakerState, createRegistryClient, type HttpRoute, isUuid, parseConfig, type RegistryClient, sendJson, z } from "@sfe/kit";
+import {
+  type BreakerState,
+  createRegistryClient,
+  type HttpRoute,
+  isUuid,
+  namedJsonList,
+  parseConfig,
+  type RegistryClient,
+  settingName,
+  sendJson,
+  z,
+} from "@sfe/kit";
 import type { RuleMode, RuleSeverity, SubjectKind } from "../../db/schema.js";
 import type { EvaluableRule } from "./engine.js";
 import { checkExpression } from "./expression.js";
@@ -12,10 +23,7 @@ export interface RulesApiConfig {
 }
 
 const api = z.object({
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,39}$/, "must be 2–40 lower-case letters, digits or '-', starting with a letter")
-    .optional(),
+  name: settingName.optional(),
   operatorId: z.string().refine(isUuid, "must be an organisation id (UUID)"),
   url: z.string().url(),
 });
@@ -23,20 +31,7 @@ const api = z.object({
 /** What the rules subgraph reads of its settings for SO rules APIs (as products' SO_PRODUCT_APIS). */
 export const rulesApisEnv = {
   /** A JSON list: [{"operatorId":"<SO org uuid>","url":"http://…","name"?:"…"}]; names default to rules-api-<n>. */
-  RULES_APIS: z
-    .string()
-    .default("[]")
-    .transform((text, context) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        context.addIssue({ code: "custom", message: "must be a JSON list" });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(api))
-    .transform((apis) => apis.map((a, i) => ({ ...a, name: a.name ?? `rules-api-${i + 1}` })))
-    .refine((apis) => new Set(apis.map((a) => a.name)).size === apis.length, "names must be unique"),
+  RULES_APIS: namedJsonList(api, (_api, i) => `rules-api-${i + 1}`),
   RULES_API_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(800),
   RULES_API_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 };
