@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { createTransactionsSubgraph } from "../src/server.js";
 import { transactionsSubgraph } from "./helpers.js";
-import { ASSESSMENT_FIELDS, EVENT, EXPECTED, exampleReadings } from "./verification-example.js";
+import { ASSESSMENT_FIELDS, EVENT, EXPECTED, exampleReadings, PRIOR_DAYS } from "./verification-example.js";
 
 // Verification (V.1–V.5) in-process: meter readings, the §7.8 assessment, its lifecycle, penalties, baselines, the report.
 const a1 = "a1000000-0000-4000-8000-0000000000a1"; // FSP A's
@@ -13,6 +13,7 @@ const a3 = "a3000000-0000-4000-8000-0000000000a3"; // FSP A's, for a registered 
 const a4 = "a4000000-0000-4000-8000-0000000000a4"; // FSP A's, FIXED_REFERENCE
 const a5 = "a5000000-0000-4000-8000-0000000000a5"; // FSP A's, in-day adjustment
 const a6 = "a6000000-0000-4000-8000-0000000000a6"; // FSP A's, dispatched under its market unit's award
+const a7 = "a7000000-0000-4000-8000-0000000000a7"; // FSP A's, an event after Christmas bank holidays
 const b1 = "b1000000-0000-4000-8000-0000000000b1"; // FSP B's
 const c1 = "c1000000-0000-4000-8000-0000000000c1"; // FSP C's
 const u1 = "0e100000-0000-4000-8000-0000000000e1"; // FSP A's market unit
@@ -39,6 +40,7 @@ beforeAll(async () => {
       [a4]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a5]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [a6]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+      [a7]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
       [b1]: { owner: { id: orgs.fspB }, status: "REGISTERED" },
       [c1]: { owner: { id: orgs.fspC }, status: "REGISTERED" },
     },
@@ -313,6 +315,30 @@ describe("assessDispatch (§7.8) and the assessment's lifecycle", () => {
         waivedByConflictId: null,
       });
     });
+  });
+});
+
+describe("bank holidays (England and Wales) are not working days in the baseline's pool", () => {
+  it("§7.8's figures again for an event on Tuesday 29 December 2026: 25 and 28 December are skipped, however high", async () => {
+    // The same ten history days' values on the ten working days before the event, and two bank holidays in between
+    // whose 5 MWh would enter a pool of plain weekdays (and move its mid 8 of 10 off 0.411 / 0.445).
+    const days = ["2026-12-11", "2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17", "2026-12-18", "2026-12-21", "2026-12-22"];
+    const moved = new Map([
+      ...PRIOR_DAYS.map((day, i) => [day, [...days, "2026-12-23", "2026-12-24"][i]!] as const),
+      [EVENT.date, "2026-12-29"],
+    ]);
+    const readings = exampleReadings(a7).map((r) => ({
+      ...r,
+      intervalStart: `${moved.get(r.intervalStart.slice(0, 10))}${r.intervalStart.slice(10)}`,
+    }));
+    for (const holiday of ["2026-12-25", "2026-12-28"])
+      for (const time of ["17:00", "17:30"])
+        readings.push({ assetId: a7, intervalStart: `${holiday}T${time}:00Z`, activeImportKwh: "5000", activeExportKwh: "0" });
+    expect((await run(as.fspA, RECORD, { r: readings })).errors).toBeUndefined();
+    const instruction = await dispatch(a7, pHistorical, as.soA, { start: "2026-12-29T17:00:00Z", end: "2026-12-29T18:00:00Z" });
+    const result = await run(as.soA, ASSESS, { id: instruction });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.assessDispatch.performanceAssessment).toMatchObject({ ...EXPECTED, lateDataPeriods: [] });
   });
 });
 

@@ -1,7 +1,7 @@
 // V.2 for one dispatch instruction (§7.8): from stored rows to the calculation library's inputs and back. No SQL and
 // no GraphQL here; every figure is computed by src/calculations (baseline(), assessDelivery(), availabilityRatio()).
 
-import { conflict, SfeError, toLondonLocal } from "@sfe/kit";
+import { conflict, ENGLAND_AND_WALES_BANK_HOLIDAYS, SfeError, toLondonLocal } from "@sfe/kit";
 import {
   adjustmentWindow,
   assessDelivery,
@@ -21,6 +21,8 @@ import type { AssessmentPeriodMapper } from "./mappers.js";
 import type { BaselineMethodName, BaselineParameters } from "./tables.js";
 
 const HALF_HOUR_MS = 30 * 60_000;
+/** Non-working days for the baseline's day pools (kit: England and Wales, GOV.UK's list). */
+const BANK_HOLIDAYS = [...ENGLAND_AND_WALES_BANK_HOLIDAYS];
 /** Days of meter history read before an event: 10 working days with event days skipped, or 10 weekend days, fit. */
 export const HISTORY_DAYS = 42;
 /** Baselines are stated to the kWh (§7.8 states 0.411 MWh from a mean of 0.41125). */
@@ -215,6 +217,7 @@ export function assessInstruction(
         history,
         eventDays: [...eventDays],
         eventDayMetered: byDay.get(eventDate) ?? {},
+        bankHolidays: BANK_HOLIDAYS,
         nominated: Object.fromEntries(Object.entries(choice.profileWh).map(([p, wh]) => [p, BigInt(wh)])),
         ...(choice.derCount !== null && { derCount: choice.derCount }),
       }),
