@@ -35,6 +35,7 @@ const ids = {
   assessment: "",
   statement: "",
   invoice: "",
+  contract: "",
 };
 const HOUR = 3_600_000;
 const at = (hours: number) => new Date(Date.now() + hours * HOUR).toISOString();
@@ -351,6 +352,27 @@ describe("Louis from bid to payment, through the gateway", () => {
   });
 
   it("7b. Ed sets the terms and generates November's statement; the invoice is issued, approved and paid", async () => {
+    // The agreement the month is invoiced under (UC14): Ed's template for the product, issued to NewFlex.
+    await gqlOk(
+      stack.url,
+      `mutation ($i: SaveContractTemplateInput!) { saveContractTemplate(input: $i) { contractTemplate { version } } }`,
+      {
+        i: {
+          productId: ids.product,
+          serviceTermsRef: "DSO Service Terms",
+          procurementRulesRef: "UKPN Procurement Rules",
+          liabilityCapGbp: "250000",
+        },
+      },
+      ed.verified,
+    );
+    const issued = await gqlOk(
+      stack.url,
+      `mutation ($i: IssueContractInput!) { issueContract(input: $i) { contract { id status } } }`,
+      { i: { productId: ids.product, providerId: louis.organisationId } },
+      ed.verified,
+    );
+    ids.contract = issued.issueContract.contract.id;
     await gqlOk(
       stack.url,
       `mutation ($p: ID!) { setSettlementTerms(input: { productId: $p, utilisationScale: SLIDING, floorRatio: "0.5", fullRatio: "0.95",
@@ -421,7 +443,8 @@ describe("Louis from bid to payment, through the gateway", () => {
     position(from: $from, to: $to) { items { kind id mw status } } } }`;
   const ON_UNIT = `query ($u: ID!, $from: DateTime!, $to: DateTime!) { marketUnit(id: $u) { name
     bids { id status } awards { id source externalId } position(from: $from, to: $to) { items { kind id mw status } } } }`;
-  const SETTLED = `query ($s: ID!, $i: ID!, $p: ID!, $u: ID!) { settlementStatement(id: $s) { id totalGbp } invoice(id: $i) { id status totalGbp }
+  const SETTLED = `query ($s: ID!, $i: ID!, $p: ID!, $u: ID!) { settlementStatement(id: $s) { id totalGbp contract { id } }
+    invoice(id: $i) { id status totalGbp contract { id status provider { id } } }
     performanceAssessment(id: $p) { id status } availabilityDeclarations(marketUnitId: $u) { id } }`;
 
   it("8. Louis sees it all on his asset and his unit, and the assessment, statement, invoice and payment", async () => {
@@ -462,11 +485,19 @@ describe("Louis from bid to payment, through the gateway", () => {
 
     const settled = await gqlOk(stack.url, SETTLED, { s: ids.statement, i: ids.invoice, p: ids.assessment, u: ids.unit }, louis.as);
     expect(settled).toEqual({
-      settlementStatement: { id: ids.statement, totalGbp: "96.42" },
-      invoice: { id: ids.invoice, status: "PAID", totalGbp: "115.70" },
+      // Statement and invoice name the agreement they settle (one provider × product × month: one contract).
+      settlementStatement: { id: ids.statement, totalGbp: "96.42", contract: { id: ids.contract } },
+      invoice: {
+        id: ids.invoice,
+        status: "PAID",
+        totalGbp: "115.70",
+        contract: { id: ids.contract, status: "ISSUED", provider: { id: louis.organisationId } },
+      },
       performanceAssessment: { id: ids.assessment, status: "FINAL" },
       availabilityDeclarations: [{ id: ids.declaration }],
     });
+    const bySo = await gqlOk(stack.url, SETTLED, { s: ids.statement, i: ids.invoice, p: ids.assessment, u: ids.unit }, ed.verified);
+    expect(bySo.invoice.contract.id).toBe(ids.contract);
   });
 
   it("8b. Rita (another FSP) and Sam (an SO outside _C) see none of it", async () => {

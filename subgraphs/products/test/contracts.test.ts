@@ -643,3 +643,55 @@ describe("batching", () => {
     expect(calls.callOffs).toBe(2);
   });
 });
+
+describe("the agreement a statement or invoice settles (Invoice.contract, SettlementStatement.contract)", () => {
+  const AGREEMENTS = `query ($reps: [_Any!]!) { _entities(representations: $reps) {
+    ... on Invoice { contract { id status } } ... on SettlementStatement { contract { id status } } } }`;
+  const rep = (typename: string, product: string, provider: string) => ({
+    __typename: typename,
+    id: randomUUID(),
+    product: { id: product },
+    provider: { id: provider },
+  });
+
+  it("is the provider's standing contract for the product, to its two parties and administrators only; none is null", async () => {
+    const listed = (await ok(LOUIS, LIST, { p: otherProductId })).contracts as { id: string; status: string }[];
+    const standing = listed.find((c) => ["ACTIVE", "SIGNED", "ISSUED"].includes(c.status));
+    expect(standing).toBeDefined();
+    const reps = [
+      rep("Invoice", otherProductId, NEWFLEX),
+      rep("SettlementStatement", otherProductId, NEWFLEX),
+      rep("Invoice", otherProductId, RIVAL), // RIVAL holds no agreement for it
+    ];
+    const expected = [{ contract: standing }, { contract: standing }, { contract: null }];
+    for (const caller of [LOUIS, ED, testIdentity({ roles: ["ADMIN"] })]) {
+      expect((await ok(caller, AGREEMENTS, { reps }))._entities).toEqual(expected);
+    }
+    // Another FSP, or an SO that is not the product's, sees no contract of theirs.
+    for (const caller of [RIVAL_FSP, NESO_SO]) {
+      expect((await ok(caller, AGREEMENTS, { reps }))._entities).toEqual(reps.map(() => ({ contract: null })));
+    }
+  });
+
+  it("prefers a standing agreement to an ended one, and answers many invoices with one repository call", async () => {
+    // productId's first agreement was terminated and a new one issued ("after termination").
+    const newflex = (await ok(LOUIS, LIST, { p: productId })).contracts as { id: string; status: string }[]; // Louis's own
+    expect(newflex.map((c) => c.status).sort()).toEqual(["ISSUED", "TERMINATED"]);
+    const answer = (await ok(ED, AGREEMENTS, { reps: [rep("Invoice", productId, NEWFLEX)] }))._entities[0].contract;
+    expect(answer).toEqual(newflex.find((c) => c.status === "ISSUED"));
+
+    let calls = 0;
+    const repo = {
+      agreementsByProductProvider: async (keys: readonly string[]) => {
+        calls++;
+        return new Map(keys.map((key) => [key, { id: key }]));
+      },
+    } as unknown as ContractRepository;
+    const loadersOf = moduleLoaders(repo);
+    const request = {};
+    const keys = Array.from({ length: 30 }, () => `${randomUUID()}|${randomUUID()}`);
+    const rows = await Promise.all(keys.map((key) => loadersOf(request).agreement({ everything: true }).load(key)));
+    expect(rows.map((row) => row?.id)).toEqual(keys);
+    expect(calls).toBe(1);
+  });
+});

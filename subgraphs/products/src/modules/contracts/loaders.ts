@@ -1,5 +1,5 @@
 import { loaderByKey, loaderOfLists, perRequest } from "@sfe/kit";
-import type DataLoader from "dataloader";
+import DataLoader from "dataloader";
 import type { ContractVisibility } from "./policy.js";
 import type { ContractCallOffRow, ContractRepository, ContractRow, ContractTemplateRow } from "./repository.js";
 
@@ -10,6 +10,7 @@ import type { ContractCallOffRow, ContractRepository, ContractRow, ContractTempl
 export function moduleLoaders(repo: ContractRepository) {
   const make = () => {
     const byVisibility = new Map<string, DataLoader<string, ContractRow | null>>();
+    const agreementByVisibility = new Map<string, DataLoader<string, ContractRow | null>>();
     return {
       /** Contracts by id, null where missing or not visible (one loader per visibility filter). */
       contract(visible: ContractVisibility): DataLoader<string, ContractRow | null> {
@@ -21,6 +22,18 @@ export function moduleLoaders(repo: ContractRepository) {
             (row) => row.id,
           );
         byVisibility.set(key, loader);
+        return loader;
+      },
+      /** The agreement of "productId|providerId" (repository.agreementsByProductProvider), one loader per visibility. */
+      agreement(visible: ContractVisibility): DataLoader<string, ContractRow | null> {
+        const key = JSON.stringify(visible);
+        const loader =
+          agreementByVisibility.get(key) ??
+          new DataLoader<string, ContractRow | null>(async (keys) => {
+            const found = await repo.agreementsByProductProvider(keys, visible);
+            return keys.map((k) => found.get(k) ?? null);
+          });
+        agreementByVisibility.set(key, loader);
         return loader;
       },
       template: loaderByKey(

@@ -87,4 +87,7 @@ export const policy: Policy<Context> = {
   "Mutation.updateContractStatus": writeContracts,
   "Mutation.recordContractVariation": allow.all(writeContracts, person),
   "Mutation.addCallOff": writeAsSo,
+  // Who may see the invoice is the transactions subgraph's call; the contract itself is filtered to its parties in SQL.
+  "Invoice.contract": readContracts,
+  "SettlementStatement.contract": readContracts,
 };

@@ -191,6 +191,38 @@ export function createContractRepository(db: Database) {
         .offset(filter.offset);
     },
 
+    /**
+     * The agreement of each (product, provider) pair, keyed "productId|providerId": a standing one (ACTIVE, SIGNED,
+     * ISSUED) before an ended one (TERMINATED, EXPIRED), the newest first; drafts are no agreement. One query.
+     */
+    async agreementsByProductProvider(keys: readonly string[], visible: ContractVisibility): Promise<Map<string, ContractRow>> {
+      const pairs = keys
+        .map((key) => key.split("|") as [string, string])
+        .filter(([product, provider]) => isUuid(product) && isUuid(provider));
+      const found = new Map<string, ContractRow>();
+      if (pairs.length === 0) return found;
+      const rows = await db
+        .select()
+        .from(contracts)
+        .where(
+          and(
+            or(...pairs.map(([product, provider]) => and(eq(contracts.productId, product), eq(contracts.providerId, provider)))),
+            inArray(contracts.status, ["ACTIVE", "SIGNED", "ISSUED", "TERMINATED", "EXPIRED"]),
+            visibleWhere(visible),
+          ),
+        )
+        .orderBy(
+          sql`case when ${contracts.status} in ('ACTIVE', 'SIGNED', 'ISSUED') then 0 else 1 end`,
+          desc(contracts.createdAt),
+          asc(contracts.id),
+        );
+      for (const row of rows) {
+        const key = `${row.productId}|${row.providerId}`;
+        if (!found.has(key)) found.set(key, row);
+      }
+      return found;
+    },
+
     /** Every call-off of each contract, by start. */
     async callOffsByContractIds(ids: readonly string[]): Promise<ContractCallOffRow[]> {
       const valid = ids.filter(isUuid);

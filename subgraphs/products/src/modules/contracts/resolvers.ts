@@ -51,7 +51,21 @@ const VARIED_STATUSES: readonly ContractStatus[] = ["ISSUED", "SIGNED", "ACTIVE"
 const organisation = (id: string) => ({ __typename: "Organisation" as const, id });
 const user = (id: string) => ({ __typename: "User" as const, id });
 
+/** What the gateway sends for Invoice/SettlementStatement.contract (its @requires). */
+interface Settled {
+  product?: { id: string } | null;
+  provider?: { id: string } | null;
+}
+
 export const resolvers = ({ contracts, products, references, loaders }: ContractsDeps): Resolvers => {
+  // The parent is the gateway's representation; the codegen type also allows one without the @requires fields.
+  const agreementOf = (parent: object, _: unknown, context: Context) => {
+    const { product, provider } = parent as Settled;
+    return product?.id && provider?.id
+      ? loaders(context).agreement(visibleContracts(context.identity)).load(`${product.id}|${provider.id}`)
+      : null;
+  };
+
   /**
    * The product, as the caller sees it, with its owner decided: NOT_FOUND when unseen, FORBIDDEN when not theirs or
    * published by an SO product API (contracted with its SO, not in the hub).
@@ -288,5 +302,8 @@ export const resolvers = ({ contracts, products, references, loaders }: Contract
     ContractCallOff: {
       award: ({ awardId }) => ({ __typename: "Award", id: awardId }),
     },
+
+    Invoice: { contract: agreementOf },
+    SettlementStatement: { contract: agreementOf },
   };
 };
