@@ -80,14 +80,6 @@ beforeAll(async () => {
     { a: story.asset, f: `${days[6]}T16:00:00Z`, t: `${days[6]}T20:00:00Z` },
     louis.as,
   );
-  // A notice that takes away less than the award's 0.5 MW leaves that day available: the total stays £1,370.80.
-  await gqlOk(
-    stack.url,
-    `mutation ($a: ID!, $f: DateTime!, $t: DateTime!) { submitUnavailabilityNotice(input: { assetId: $a, from: $f, to: $t,
-      reducedMw: 0.2, reason: "One charger down" }) { unavailabilityNotice { id } } }`,
-    { a: story.asset, f: `${days[7]}T16:00:00Z`, t: `${days[7]}T20:00:00Z` },
-    louis.as,
-  );
   for (const [i, delivered] of [
     [1, 1_000_000],
     [2, 920_000],
@@ -158,6 +150,38 @@ describe("settlement through the gateway (§7.9, S.1–S.2, V.4)", () => {
         assessmentId: assessments[2],
       },
     ]);
+  });
+
+  it("a notice taking away 0.2 of the award's 0.5 MW for a window pays it pro rata (0.4 of 4 h less): £1,353.68, then back", async () => {
+    const notice = await gqlOk(
+      stack.url,
+      `mutation ($a: ID!, $f: DateTime!, $t: DateTime!) { submitUnavailabilityNotice(input: { assetId: $a, from: $f, to: $t,
+        reducedMw: 0.2, reason: "One charger down" }) { unavailabilityNotice { id } } }`,
+      { a: story.asset, f: `${days[7]}T16:00:00Z`, t: `${days[7]}T20:00:00Z` },
+      louis.as,
+    );
+    const regenerate = async () =>
+      (
+        await gqlOk(
+          stack.url,
+          `mutation ($i: GenerateSettlementStatementInput!) { generateSettlementStatement(input: $i) { statement { id totalGbp ${LINES} } } }`,
+          { i: { productId: story.product, providerId: louis.organisationId, month: "2026-11" } },
+          ed,
+        )
+      ).generateSettlementStatement.statement;
+    // Availability: 80 h less 4 h wholly and 0.4 × 4 h = 1.6 h → factor 74.4 / 80 = 0.93; 40 MWh × £21.40 × 0.93 = £796.08.
+    const partly = await regenerate();
+    expect(partly.totalGbp).toBe("1353.68");
+    expect(partly.lines[0]).toMatchObject({ type: "AVAILABILITY", factor: "0.930000", amountGbp: "796.08" });
+    await gqlOk(
+      stack.url,
+      `mutation ($id: ID!) { withdrawUnavailabilityNotice(input: { id: $id }) { unavailabilityNotice { status } } }`,
+      { id: notice.submitUnavailabilityNotice.unavailabilityNotice.id },
+      louis.as,
+    );
+    const again = await regenerate();
+    expect(again.totalGbp).toBe("1370.80");
+    story.statement = again.id; // a DRAFT re-generated is replaced
   });
 
   it("Ed self-bills it, Louis approves, Ed pays by BACS: PAID; Rita sees none of it", async () => {

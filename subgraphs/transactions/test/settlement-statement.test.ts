@@ -87,6 +87,27 @@ describe("availability lines", () => {
     expect(statement.lines.map((line) => line.awardIds)).toEqual([["late"], ["other"]]);
   });
 
+  it("PRO_RATA weighs a notice by the share of the MW it takes away; shares add up to at most the whole award", () => {
+    const share = (from: string, to: string, num: bigint, den: bigint) => ({ from: at(from), to: at(to), share: ratio(num, den) });
+    const partly = new Map([
+      [
+        "a",
+        [
+          share("2026-11-02T16:00:00Z", "2026-11-02T18:00:00Z", 2n, 5n), // 0.2 of 0.5 MW for 2 h: 0.8 h
+          share("2026-11-02T17:00:00Z", "2026-11-02T19:00:00Z", 4n, 5n), // with the first 17–18: 1.2 → 1; 18–19: 0.8
+        ],
+      ],
+    ]);
+    // a: 0.4 h (16–17) + 1 h (17–18) + 0.8 h (18–19) = 2.2 h of 4 unavailable; b: all 4 h paid. 0.5 × £21.40 × 5.8 h = £62.06.
+    const statement = computeStatement(inputs({ awards: windows, unavailable: partly }));
+    expect(statement.lines[0]?.factor).toEqual(ratio(29n, 40n));
+    expect(amounts(statement)).toEqual([6206n]);
+    // R-SET-1 pays nothing only for a window wholly unavailable: a partial share never zeroes one.
+    expect(
+      amounts(computeStatement(inputs({ terms: terms("ZERO_WHEN_WHOLLY_UNAVAILABLE"), awards: windows, unavailable: partly }))),
+    ).toEqual([8560n]);
+  });
+
   it("measures the union of intervals once, clipped to the window", () => {
     const within = { from: at("2026-11-02T16:00:00Z"), to: at("2026-11-02T20:00:00Z") };
     const hours = coveredHours(

@@ -1,13 +1,15 @@
 import type { Database } from "@sfe/kit";
 import { and, eq, gt, inArray, lt, or } from "drizzle-orm";
+import { decimal, div, min, ONE } from "../../calculations/index.js";
 import type { UnavailableHours } from "../settlement/unavailability.js";
 import { unavailabilityNotices } from "./tables.js";
 
 /**
  * Settlement's unavailability port over the FSPs' notices (D.1): for each award, the ACTIVE notices on its asset or
- * unit that take away at least its awarded MW, clipped to the award's window — one query for a statement's awards.
- * A notice that takes away less than the award leaves it available (R-SET-1 pays nothing only for a window wholly
- * unavailable); a notice filed after a conflict still counts here — its waiver is of penalties (R-SET-4), not of time.
+ * unit, clipped to the award's window, each with the share of the award's MW it takes away (reducedMw / awardedMw, at
+ * most 1) — one query for a statement's awards. PRO_RATA pays less by that share of the time (domain §7.9: "pro-rata
+ * to declared/available MW and time"); R-SET-1 pays nothing only for a window wholly unavailable. A notice filed after
+ * a conflict still counts here — its waiver is of penalties (R-SET-4), not of time.
  */
 export const unavailableHoursFromNotices =
   (db: Database): UnavailableHours =>
@@ -42,10 +44,12 @@ export const unavailableHoursFromNotices =
         .filter((notice) =>
           award.assetId ? notice.assetId === award.assetId : award.marketUnitId !== null && notice.marketUnitId === award.marketUnitId,
         )
-        .filter((notice) => notice.reducedMw >= award.awardedMw)
+        .filter((notice) => notice.reducedMw > 0 && award.awardedMw > 0)
         .map((notice) => ({
           from: new Date(Math.max(notice.from.getTime(), award.start.getTime())),
           to: new Date(Math.min(notice.to.getTime(), award.end.getTime())),
+          // MW are stored as floats; their shortest decimal form is the value typed (as the statement reads them).
+          share: min(div(decimal(String(notice.reducedMw)), decimal(String(award.awardedMw))), ONE),
         }))
         .filter((interval) => interval.to > interval.from);
       if (intervals.length) result.set(award.id, intervals);

@@ -17,6 +17,8 @@ import {
   ZERO,
   div,
   compare,
+  min,
+  mul,
 } from "../../calculations/index.js";
 import type { HeldOut, StatementLineType, TermsSnapshot } from "./tables.js";
 
@@ -24,6 +26,11 @@ import type { HeldOut, StatementLineType, TermsSnapshot } from "./tables.js";
 export interface Interval {
   from: Date;
   to: Date;
+}
+
+/** An unavailable interval: the share of the award's MW it takes away (1, the whole award, when not given). */
+export interface UnavailableInterval extends Interval {
+  share?: Ratio;
 }
 
 export interface AwardInput {
@@ -81,7 +88,7 @@ export interface StatementInputs {
   /** Awards an assessment names, whether or not they overlap the month (for its utilisation price). */
   awardsById: ReadonlyMap<string, AwardInput>;
   /** Unavailable intervals per award id (from notices and entered windows, possibly overlapping). */
-  unavailable: ReadonlyMap<string, readonly Interval[]>;
+  unavailable: ReadonlyMap<string, readonly UnavailableInterval[]>;
   /** The provider's assessments of the product starting in the month. */
   assessments: readonly AssessmentInput[];
   penalties: readonly PenaltyInput[];
@@ -97,23 +104,29 @@ export interface ComputedStatement {
 const HOUR_MS = 3_600_000n;
 const hoursBetween = (from: Date, to: Date): Ratio => ratio(BigInt(to.getTime() - from.getTime()), HOUR_MS);
 
-/** The union of `intervals` clipped to `within`, in hours. */
-export function coveredHours(intervals: readonly Interval[], within: Interval): Ratio {
-  const clipped = intervals
-    .map(({ from, to }) => ({
-      from: Math.max(from.getTime(), within.from.getTime()),
-      to: Math.min(to.getTime(), within.to.getTime()),
-    }))
-    .filter(({ from, to }) => to > from)
-    .sort((a, b) => a.from - b.from);
-  let total = 0;
-  let cursor = Number.NEGATIVE_INFINITY;
-  for (const { from, to } of clipped) {
-    const start = Math.max(from, cursor);
-    if (to > start) total += to - start;
-    cursor = Math.max(cursor, to);
+/**
+ * The award's unavailable hours within `within`, weighted by the share of its MW taken away: at each instant the shares
+ * of the intervals covering it add up, to at most the whole award (so whole-award intervals count their union once, and
+ * two notices taking away 0.2 MW each of a 1 MW award for an hour are 0.4 h). Exact.
+ */
+export function coveredHours(intervals: readonly UnavailableInterval[], within: Interval): Ratio {
+  const edges = new Map<number, Ratio>(); // instant → change in the share unavailable from then on
+  for (const { from, to, share = ONE } of intervals) {
+    const start = Math.max(from.getTime(), within.from.getTime());
+    const end = Math.min(to.getTime(), within.to.getTime());
+    if (end <= start || compare(share, ZERO) <= 0) continue;
+    edges.set(start, add(edges.get(start) ?? ZERO, share));
+    edges.set(end, sub(edges.get(end) ?? ZERO, share));
   }
-  return ratio(BigInt(total), HOUR_MS);
+  const instants = [...edges.keys()].sort((a, b) => a - b);
+  let total = ZERO;
+  let level = ZERO;
+  for (const [i, instant] of instants.entries()) {
+    level = add(level, edges.get(instant) ?? ZERO);
+    const next = instants[i + 1];
+    if (next !== undefined) total = add(total, mul(min(level, ONE), ratio(BigInt(next - instant), HOUR_MS)));
+  }
+  return total;
 }
 
 export function scaleOf(terms: TermsSnapshot): UtilisationScale {
@@ -130,8 +143,8 @@ export function computeStatement(inputs: StatementInputs): ComputedStatement {
   const lines: LineDraft[] = [];
 
   // AVAILABILITY: one line per (MW, price) group of awards, hours = the awards' windows within the month, factor =
-  // paid hours / hours (PRO_RATA: less the unavailable hours; ZERO_WHEN_WHOLLY_UNAVAILABLE: 0 for a wholly
-  // unavailable window, R-SET-1).
+  // paid hours / hours (PRO_RATA: less the unavailable hours, each weighted by the share of the MW unavailable;
+  // ZERO_WHEN_WHOLLY_UNAVAILABLE: 0 for a window wholly unavailable, all of its MW all of its time, R-SET-1).
   const groups = new Map<string, { mw: Ratio; price: Ratio; hours: Ratio; paid: Ratio; awardIds: string[] }>();
   for (const award of inputs.awards) {
     if (award.availabilityPriceGbpPerMwH === null) continue;
