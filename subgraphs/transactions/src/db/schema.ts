@@ -304,9 +304,10 @@ export const meterReadings = transactionsSchema.table(
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // Every reader narrows by asset or unit (and the window), then filters on provider_id: no provider index (it
+    // served no query and cost a seventh of a bulk insert); the unit index skips asset readings (null unit).
     index("meter_readings_asset_interval_idx").on(t.assetId, t.intervalStart),
-    index("meter_readings_unit_interval_idx").on(t.marketUnitId, t.intervalStart),
-    index("meter_readings_provider_idx").on(t.providerId),
+    index("meter_readings_unit_interval_idx").on(t.marketUnitId, t.intervalStart).where(sql`${t.marketUnitId} is not null`),
     uniqueIndex("meter_readings_source_external_id_unique").on(t.source, t.externalId),
     check("meter_readings_interval_check", sql`${t.intervalEnd} > ${t.intervalStart}`),
     check("meter_readings_registers_check", sql`${t.activeImportWh} >= 0 and ${t.activeExportWh} >= 0`),
