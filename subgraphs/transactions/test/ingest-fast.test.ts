@@ -275,6 +275,23 @@ describe("Postgres's CSV reader, and the fall back to the per-row path", () => {
     expect(phases).toContain("read, resolved and staged row by row");
   });
 
+  it("leaves to the adapter what a cast would read otherwise: 24:00, second 60, a Z on a naive form, another spelling of an id", async () => {
+    const { report } = await bothWays(as.fspA, [
+      `${assetA},,,2025-11-02T24:00:00Z,,1,0,,`,
+      `${assetA},,,2025-11-02T23:59:60Z,,1,0,,`,
+      `${assetA},,,2025-11-02T23:00:0Z,,1,0,,`,
+      `{${assetA}},,,2025-11-02T21:00:00Z,,1,0,,`,
+      `${assetA},,,2025-11-02T20:00:00Z,,1,0,,`,
+    ]);
+    expect(report).toMatchObject({ rows: 5, inserted: 1, rejected: 4 });
+    // An upper-case id is the adapter's: the default id keeps the text as written.
+    const upper = await ingest(as.fspA, `${HEADER}\n${assetA.toUpperCase()},2025-11-02T22:00:00Z,1,0\n`);
+    expect(upper.report).toMatchObject({ inserted: 1 });
+    expect(await stored(upper.source)).toMatchObject([
+      { asset_id: assetA, external_id: `${assetA.toUpperCase()}|2025-11-02T22:00:00.000Z` },
+    ]);
+  });
+
   it("reads quoted cells, a BOM and CRLF lines in COPY itself, as csv-parse does", async () => {
     const lines = [`"${assetA}","2025-11-01T00:00:00Z","1.5",""`, `${assetA},"2025-11-01T00:30:00.000Z",2,0`];
     const { value, phases } = await tracing(() =>

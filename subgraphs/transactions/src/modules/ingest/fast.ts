@@ -205,6 +205,15 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
         ["asset", "owner"],
         resolved.flatMap((r, n): CopyRow[] => ("error" in r ? [] : [[part[n]!, r.values[3] ?? null]])),
       );
+      // The refusals, kept for the rows below: an asset is asked about once a file.
+      await copyInto(
+        db,
+        owners,
+        ["asset_key", "unit_key", "owner", "field", "code", "reason", "message"],
+        resolved.flatMap((r, n): CopyRow[] =>
+          "error" in r ? [[part[n]!, NO_ID, null, r.error.field, r.error.code, r.error.reason, r.error.message]] : [],
+        ),
+      );
     }
     await db.execute(sql.raw(`analyze ${quoteQualified(assetOwners)}`));
     phase("owners of the plain rows");
@@ -216,60 +225,64 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
     const qual = at("quality");
     const x = at("externalId");
     const zone = input.context.params.get("timezone") === "UTC" ? "UTC" : "Europe/London";
-    const day = `substr(${s}, 9, 2)`;
-    const month = `substr(${s}, 6, 2)`;
-    const validDay = `(${day} <= '28' or (${day} <= '30' and ${month} <> '02')
-        or (${day} = '31' and ${month} in ('01','03','05','07','08','10','12'))
-        or (${month} = '02' and ${day} = '29' and (substr(${s}, 1, 4)::int % 4 = 0
-            and (substr(${s}, 1, 4)::int % 100 <> 0 or substr(${s}, 1, 4)::int % 400 = 0))))`;
+    // Checks Postgres answers fast (LIKE, lengths; a translate or a regex over every value, or a dozen substr, cost
+    // seconds a million rows). A value they let through that is not what they test — a letter where a digit goes,
+    // 2025-02-30, month 13 — fails its cast: a data error, and the file goes the per-row way, with the adapter's answer.
+    // What a cast would take that the adapter reads otherwise is kept out: 24:00, second 60, a Z on a naive form.
+    const utc = `${s} like '%Z'`;
+    const instant = `(case length(${s}) when 24 then ${s} like '20__-__-__T__:__:__.___Z' when 20 then ${s} like '20__-__-__T__:__:__Z'
+          when 23 then ${s} like '20__-__-__T__:__:__.___' and not ${utc} when 19 then ${s} like '20__-__-__T__:__:__' and not ${utc}
+          else false end
+        and ${s} not like '__________T24%' and ${s} not like '_________________60%')`;
     // A naive London time is plain except in the clock-change hour of a last-Sunday-candidate day (the adapter decides).
-    const utc = `right(${s}, 1) = 'Z'`;
     const unambiguous =
-      zone === "UTC" ? "true" : `(${utc} or not (${month} in ('03', '10') and ${day} >= '25' and substr(${s}, 12, 2) = '01'))`;
-    // Positional checks (a regex or translate over every value cost seconds a million rows): 2025-06-23T14:00:00,
-    // optionally .sss, optionally Z. A character these leave unchecked that is not a digit fails the cast: a data
-    // error, and the file goes the general way.
-    const instant = `(case length(${s}) when 19 then not ${utc} when 23 then not ${utc} and substr(${s}, 20, 1) = '.'
-          when 20 then ${utc} when 24 then ${utc} and substr(${s}, 20, 1) = '.' else false end
-        and left(${s}, 2) = '20' and substr(${s}, 5, 1) = '-' and substr(${s}, 8, 1) = '-' and substr(${s}, 11, 1) = 'T'
-        and substr(${s}, 14, 1) = ':' and substr(${s}, 17, 1) = ':'
-        and ${month} between '01' and '12' and ${day} between '01' and '31'
-        and substr(${s}, 12, 2) <= '23' and substr(${s}, 15, 2) <= '59' and substr(${s}, 18, 2) <= '59')`;
+      zone === "UTC"
+        ? "true"
+        : `(${utc} or not ((${s} like '_____03-__T01%' or ${s} like '_____10-__T01%') and substr(${s}, 9, 2) >= '25'))`;
     // kWh: 1–15 digits, optionally a point and 1–3 more.
     const kwh = (v: string) => `(case translate(${v}, '0123456789', '') when '' then length(${v}) between 1 and 15
           when '.' then strpos(${v}, '.') between 2 and 16 and length(${v}) - strpos(${v}, '.') between 1 and 3 else false end)`;
-    // The asset: its canonical text (a 36-character value that is no UUID fails the cast: the general way).
-    const plain = `case when length(${a}) = 36
+    const plain = `length(${a}) = 36
           and ${at("marketUnitId")} = '' and ${at("meterReference")} = '' and ${at("intervalEnd")} = ''
           and ${instant} and ${kwh(imp)} and ${kwh(exp)}
           and ${qual} in ('', 'ACTUAL', 'ESTIMATED', 'SUBSTITUTED')
           and (${x} = '' or (${x} ~ '^[!-~]+$' and lower(${x}) not in ('n/a', 'na', 'null')))
-        then ${validDay} and ${unambiguous} and ${a}::uuid::text = ${a} else false end`;
+          and ${unambiguous}`;
     const start = `case when ${utc} then ${s}::timestamptz else ${s}::timestamp at time zone '${zone}' end`;
     // The default id's ISO start: the text itself when it is already Date#toISOString's form.
     const iso = `case length(${s}) when 24 then ${s} when 20 then left(${s}, 19) || '.000Z'
         else to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end`;
+    let normalised = 0;
     try {
-      // offset 0 keeps the subquery whole: flattened, each t would be parsed again where it is used.
-      await db.execute(
-        sql.raw(`insert into ${quoteQualified(stage)} (row_no, external_id, asset_id, provider_id, interval_start, interval_end,
+      // offset 0 keeps the subquery whole (each cast made once). The asset must be the UUID's canonical text (what the
+      // default id is built from); another spelling of one goes to the adapter.
+      const [inserted] = rowsOf<{ n: number }>(
+        await db.execute(
+          sql.raw(`with added as (
+            insert into ${quoteQualified(stage)} (row_no, external_id, asset_id, provider_id, interval_start, interval_end,
                    granularity, active_import_wh, active_export_wh, quality)
-          select line_no, case when ${x} = '' then ${a} || '|' || ${iso} else ${x} end, ${a}::uuid, o.owner, t,
-                 t + interval '30 minutes', 'PT30M', (${imp}::numeric * 1000)::bigint, (${exp}::numeric * 1000)::bigint,
-                 coalesce(nullif(${qual}, ''), 'ACTUAL')
-          from (select r.*, ${start} as t from ${quoteQualified(raw)} r where ${plain} offset 0) r
-          left join ${quoteQualified(assetOwners)} o on o.asset = ${a}`),
+            select line_no, case when ${x} = '' then ${a} || '|' || ${iso} else ${x} end, r.asset_uuid, o.owner, t,
+                   t + interval '30 minutes', 'PT30M', (${imp}::numeric * 1000)::bigint, (${exp}::numeric * 1000)::bigint,
+                   coalesce(nullif(${qual}, ''), 'ACTUAL')
+            from (select r.*, ${a}::uuid as asset_uuid, ${start} as t from ${quoteQualified(raw)} r where ${plain} offset 0) r
+            left join ${quoteQualified(assetOwners)} o on o.asset = ${a}
+            where r.asset_uuid::text = ${a}
+            returning 1)
+          select count(*)::int as n from added`),
+        ),
       );
+      normalised = inserted?.n ?? 0;
     } catch (error) {
       if (!isDataError(error)) throw error;
       return await fallBack();
     }
-    // ---- the other rows, through the adapter as before
+
+    // ---- the other rows (none in a plain file: no anti-join then), through the adapter as before
     const slow = `${stage}_slow`;
     await db.execute(
       sql.raw(`create unlogged table ${quoteQualified(slow)} as
         select r.* from ${quoteQualified(raw)} r
-        where not exists (select 1 from ${quoteQualified(stage)} s where s.row_no = r.line_no)`),
+        where ${normalised < lines ? "" : "false and "}not exists (select 1 from ${quoteQualified(stage)} s where s.row_no = r.line_no)`),
     );
     await db.execute(sql.raw(`create index on ${quoteQualified(slow)} (line_no)`));
     phase("normalised in SQL");
@@ -317,9 +330,12 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
     // distinct (asset, unit) pairs, the refusals as the per-chunk resolution gave them
     const pairs = rowsOf<{ asset_id: string | null; market_unit_id: string | null }>(
       await db.execute(
-        sql`select distinct asset_id::text as asset_id, market_unit_id::text as market_unit_id from ${q(stage)} where provider_id is null`,
+        sql.raw(`select distinct asset_id::text as asset_id, market_unit_id::text as market_unit_id from ${quoteQualified(stage)} s
+          where provider_id is null and not exists (select 1 from ${quoteQualified(owners)} o
+            where o.asset_key = coalesce(s.asset_id, '${NO_ID}') and o.unit_key = coalesce(s.market_unit_id, '${NO_ID}'))`),
       ),
     );
+    const [{ asked } = { asked: 0 }] = rowsOf<{ asked: number }>(await db.execute(sql`select count(*)::int as asked from ${q(owners)}`));
     for (let i = 0; i < pairs.length; i += PAIRS_PER_LOOKUP) {
       const part = pairs.slice(i, i + PAIRS_PER_LOOKUP);
       const asked: ReadRow<MeterReadingRow>[] = part.map((p, n) => ({
@@ -340,7 +356,7 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
         }),
       );
     }
-    if (pairs.length > 0) {
+    if (pairs.length + asked > 0) {
       const join = `s.provider_id is null and coalesce(s.asset_id, '${NO_ID}') = o.asset_key
         and coalesce(s.market_unit_id, '${NO_ID}') = o.unit_key`;
       const [forbidden] = rowsOf<{ n: number }>(
