@@ -61,6 +61,8 @@ async function ingest(gateway: string, token: string, path: string, query: Recor
     body: createReadStream(file),
     headersTimeout: 3_600_000,
     bodyTimeout: 3_600_000,
+    // A fresh connection each time: after minutes of \copy a kept-alive one may have been closed by the server.
+    reset: true,
   });
   const report = (await response.body.json()) as Record<string, number | string>;
   if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}: ${JSON.stringify(report).slice(0, 500)}`);
