@@ -1,7 +1,10 @@
 import { type DatabaseHandle, type Identity, staticReferences } from "@sfe/kit";
 import { as, orgs, setUpSubgraph } from "@sfe/kit/testing";
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/ingest/index.js";
 import type { IngestRequest } from "../src/modules/ingest/engine.js";
 import { COLUMNS } from "../src/modules/ingest/fast.js";
@@ -179,5 +182,123 @@ describe("the raw-COPY path for plain meter readings", () => {
     expect(report).toMatchObject({ rows: 1_500, inserted: 0, rejected: 1_500 });
     expect(report.rejections).toHaveLength(1_000);
     expect(report.rejections.map((r) => r.row)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
+  });
+});
+
+// Which path a file took, from the phases INGEST_TIMINGS prints (the answer must not depend on it: only the route).
+async function tracing<T>(work: () => Promise<T>): Promise<{ value: T; phases: string[]; spoolLeft: string[] }> {
+  const phases: string[] = [];
+  const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => {
+    phases.push(
+      String(line)
+        .replace(/^ingest: /, "")
+        .replace(/ [\d.]+ s$/, ""),
+    );
+  });
+  const saved = { timings: process.env.INGEST_TIMINGS, tmp: process.env.TMPDIR };
+  const tmp = mkdtempSync(join(tmpdir(), "sfe-ingest-test-"));
+  process.env.INGEST_TIMINGS = "1";
+  process.env.TMPDIR = tmp; // the spool goes here: it must be gone afterwards
+  try {
+    const value = await work();
+    return { value, phases, spoolLeft: readdirSync(tmp) };
+  } finally {
+    spy.mockRestore();
+    for (const [key, value] of [
+      ["INGEST_TIMINGS", saved.timings],
+      ["TMPDIR", saved.tmp],
+    ] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+describe("Postgres's CSV reader, and the fall back to the per-row path", () => {
+  const good = (n: number, day = "2025-10-01") =>
+    Array.from({ length: n }, (_, i) => `${assetA},${new Date(Date.parse(`${day}T00:00:00Z`) + i * 1_800_000).toISOString()},${i % 7}.5,0`);
+  const HEADER = "assetId,intervalStart,importKwh,exportKwh";
+
+  it("takes a plain file through COPY and SQL, PGlite as Postgres, and leaves no spool", async () => {
+    const { value, phases, spoolLeft } = await tracing(() => ingest(as.fspA, `${[HEADER, ...good(10_000)].join("\n")}\n`));
+    expect(value.report).toMatchObject({ status: "COMPLETED", rows: 10_000, inserted: 10_000, rejected: 0 });
+    expect(phases).toContain("COPY of the lines");
+    expect(phases).toContain("normalised in SQL");
+    expect(phases).not.toContain("read, resolved and staged row by row");
+    expect(spoolLeft).toEqual([]);
+    const rows = await stored(value.source);
+    expect(rows[9_999]).toMatchObject({ source_row: 10_000, import_wh: "3500", external_id: `${assetA}|2026-04-27T07:30:00.000Z` });
+  });
+
+  // Row 10,001 of 10,006: one column short (COPY: missing data), or an id of the right length that is no UUID (the
+  // cast in the normalising INSERT): either is a data error, so the whole file is read again from the spool, row by row.
+  for (const [what, bad, refusal] of [
+    ["a row one column short", `${assetA},2025-12-31T00:00:00Z,1`, { field: "exportKwh", reason: "MISSING_VALUE" }],
+    [
+      "a 36-character id that is no UUID",
+      `zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz,2025-12-31T00:00:00Z,1,0`,
+      { field: "assetId", reason: "NOT_AN_ID" },
+    ],
+  ] as const) {
+    it(`falls back on ${what}: the per-row report; all-or-nothing writes nothing, partial the good rows`, async () => {
+      const lines = [...good(10_000), bad, ...good(5, "2027-01-01")];
+      const file = `${[HEADER, ...lines].join("\n")}\n`;
+      const all = await tracing(() => ingest(as.fspA, file, { mode: "ALL_OR_NOTHING" }));
+      expect(all.value.report).toMatchObject({ status: "REJECTED", rows: 10_006, inserted: 0, rejected: 1 });
+      expect(all.value.report.rejections).toEqual([expect.objectContaining({ row: 10_001, code: "BAD_USER_INPUT", ...refusal })]);
+      expect(await stored(all.value.source)).toEqual([]);
+      expect(all.phases).toContain("read, resolved and staged row by row");
+      expect(all.phases).not.toContain("normalised in SQL");
+      expect(all.spoolLeft).toEqual([]);
+
+      const partial = await tracing(() => ingest(as.fspA, file));
+      expect(partial.value.report).toMatchObject({ status: "COMPLETED", rows: 10_006, inserted: 10_005, rejected: 1 });
+      expect(partial.value.report.rejections).toEqual([expect.objectContaining({ row: 10_001, ...refusal })]);
+      const rows = await stored(partial.value.source);
+      expect(rows.map((r) => r.source_row)).toEqual([
+        ...Array.from({ length: 10_000 }, (_, i) => i + 1),
+        10_002,
+        10_003,
+        10_004,
+        10_005,
+        10_006,
+      ]);
+      expect(partial.spoolLeft).toEqual([]);
+    });
+  }
+
+  it("falls back on a backslash (COPY's end marker `\\.` would end the data early): every row is read", async () => {
+    const file = `${HEADER}\n${good(2).join("\n")}\n\\.\n${good(2, "2026-02-01").join("\n")}\n`;
+    const { value, phases } = await tracing(() => ingest(as.fspA, file));
+    expect(value.report).toMatchObject({ rows: 5, inserted: 4, rejected: 1, rejections: [{ row: 3, field: "intervalStart" }] });
+    expect(phases).toContain("read, resolved and staged row by row");
+  });
+
+  it("leaves to the adapter what a cast would read otherwise: 24:00, second 60, a Z on a naive form, another spelling of an id", async () => {
+    const { report } = await bothWays(as.fspA, [
+      `${assetA},,,2025-11-02T24:00:00Z,,1,0,,`,
+      `${assetA},,,2025-11-02T23:59:60Z,,1,0,,`,
+      `${assetA},,,2025-11-02T23:00:0Z,,1,0,,`,
+      `{${assetA}},,,2025-11-02T21:00:00Z,,1,0,,`,
+      `${assetA},,,2025-11-02T20:00:00Z,,1,0,,`,
+    ]);
+    expect(report).toMatchObject({ rows: 5, inserted: 1, rejected: 4 });
+    // An upper-case id is the adapter's: the default id keeps the text as written.
+    const upper = await ingest(as.fspA, `${HEADER}\n${assetA.toUpperCase()},2025-11-02T22:00:00Z,1,0\n`);
+    expect(upper.report).toMatchObject({ inserted: 1 });
+    expect(await stored(upper.source)).toMatchObject([
+      { asset_id: assetA, external_id: `${assetA.toUpperCase()}|2025-11-02T22:00:00.000Z` },
+    ]);
+  });
+
+  it("reads quoted cells, a BOM and CRLF lines in COPY itself, as csv-parse does", async () => {
+    const lines = [`"${assetA}","2025-11-01T00:00:00Z","1.5",""`, `${assetA},"2025-11-01T00:30:00.000Z",2,0`];
+    const { value, phases } = await tracing(() =>
+      ingest(as.fspA, `\uFEFF${["assetId,intervalStart,importKwh,exportKwh,quality", ...lines.map((l) => `${l},`)].join("\r\n")}\r\n`),
+    );
+    expect(phases).toContain("normalised in SQL");
+    expect(value.report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
+    expect(value.report.rejections).toEqual([expect.objectContaining({ row: 1, field: "exportKwh", reason: "MISSING_VALUE" })]);
   });
 });

@@ -224,6 +224,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
     return report;
   };
 
+  // The fast path's spool of the body, removed once read (or on failure).
+  let dispose = async () => {};
   try {
     await deps.db.execute(
       sql.raw(
@@ -236,13 +238,24 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
     // 1,000,000 rows (BENCHMARKS.md) the per-row JavaScript was most of the time. Anything else, row by row here.
     let rest: Body | null = body;
     if (request.format === "CSV" && spec === meterReadingsSpec && request.adapter === "generic") {
-      const fast = await stageMeterReadingsFast(
-        { db: deps.db, stage, adapter: adapter as Adapter<MeterReadingRow>, context, body, reject, counts },
-        IngestFileError,
-      );
+      const fast = await stageMeterReadingsFast({
+        db: deps.db,
+        stage,
+        adapter: adapter as Adapter<MeterReadingRow>,
+        context,
+        body,
+        reject,
+        counts,
+      });
+      dispose = fast.dispose;
       rest = fast.staged ? null : fast.body;
     }
+    const stagedAt = performance.now();
     if (rest) await copyInto(deps.db, stage, stageColumns, staged(rest));
+    if (rest && process.env.INGEST_TIMINGS) {
+      console.error(`ingest: read, resolved and staged row by row ${((performance.now() - stagedAt) / 1000).toFixed(2)} s`);
+    }
+    await dispose();
 
     const takenAt = performance.now();
     const outcome = await deps.db.transaction(async (tx) => {
@@ -289,6 +302,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
     await deps.batches.fail(deps.db, batch.id, counts, failure).catch(() => {});
     throw error;
   } finally {
+    await dispose().catch(() => {});
     await deps.db
       .execute(sql.raw(`drop table if exists ${[stage, ...fastScratchTables(stage)].map(quoteQualified).join(", ")}`))
       .catch(() => {});
@@ -300,7 +314,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
  * from the staging table); keys the target holds with other values are updated in one UPDATE … FROM, each with an
  * UPDATE audit event (before and after) written by the same statement; keys it lacks are inserted in one
  * INSERT … SELECT (an anti-join, so no row pays for ON CONFLICT's speculative insertion; a concurrent ingest of the
- * same key fails this transaction on the unique index rather than duplicating); keys held unchanged are repeats.
+ * same key fails this transaction on the unique index rather than duplicating), in key order, so the unique index
+ * is filled left to right rather than page by random page; keys held unchanged are repeats.
  */
 async function merge(
   tx: Database,
@@ -312,8 +327,17 @@ async function merge(
 ): Promise<{ inserted: number; updated: number; repeats: number; duplicates: number }> {
   const q = (name: string) => sql.raw(quoteQualified(name));
   const staged = spec.stage.map((c) => c.name);
+  let clock = performance.now();
+  const phase = (name: string) => {
+    if (process.env.INGEST_TIMINGS) console.error(`ingest:   merge: ${name} ${((performance.now() - clock) / 1000).toFixed(2)} s`);
+    clock = performance.now();
+  };
+  // Hashed, not count(distinct …), which sorts every key.
   const [counts] = rowsOf<{ staged: number; distinct: number }>(
-    await tx.execute(sql`select count(*)::int as staged, count(distinct external_id)::int as distinct from ${q(stage)}`),
+    await tx.execute(
+      sql`select coalesce(sum(n), 0)::int as staged, count(*)::int as distinct
+          from (select count(*) as n from ${q(stage)} group by external_id) k`,
+    ),
   );
   const { staged: stagedRows, distinct } = counts!;
   if (distinct < stagedRows) {
@@ -321,6 +345,7 @@ async function merge(
       sql`delete from ${q(stage)} s using ${q(stage)} later where later.external_id = s.external_id and later.row_no > s.row_no`,
     );
   }
+  phase("same-key rows");
   const target = q(spec.table);
   const sets = sql.raw(
     [
@@ -350,6 +375,7 @@ async function merge(
       )
       select (select count(*) from changed)::int as updated, (select count(*) from audited)::int as audited`),
   );
+  phase("updates with their audit events");
   const insertOnly = Object.entries(spec.insertOnly ?? {});
   const columns = sql.raw(
     ["source", "external_id", ...staged, "ingest_batch_id", "source_row", ...insertOnly.map(([c]) => c)].map(quoteQualified).join(", "),
@@ -371,10 +397,12 @@ async function merge(
         insert into ${target} (${columns})
         select ${values} from ${q(stage)} s
         where not exists (select 1 from ${target} t where t.source = ${source} and t.external_id = s.external_id)
+        order by s.external_id
         returning 1
       )
       select count(*)::int as inserted from added`),
   );
+  phase("inserts");
   const inserted = added!.inserted;
   const updated = changed!.updated;
   await tx.execute(sql`

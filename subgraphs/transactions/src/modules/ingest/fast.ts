@@ -1,18 +1,25 @@
-// The fast path for a plain CSV of meter readings (issue 10 item 7): the request body goes byte for byte into
-// COPY FROM STDIN of a one-text-column scratch table (one line a row, numbered in file order); no row is parsed or
-// written again in JavaScript. Then, in SQL and set-based:
-//   - each line is split on commas; a row whose every value is in the plain form (a UUID asset, an ISO timestamp on a
-//     valid day — UTC with Z, or naive away from the London clock-change hour —, kWh with at most 3 decimals, a
-//     known quality code, a plain externalId) is normalised there: kWh → exact Wh (numeric × 1000), +30 min, the
-//     default externalId `<asset>|<ISO start>`;
+// The fast path for a plain CSV of meter readings (issue 10 item 7): Postgres parses the file itself. The body
+// (after the header) goes byte for byte into COPY … FROM STDIN (format csv) of a scratch table of one text column
+// per header column, numbered in file order, while it is spooled to a temporary file; no row is parsed in JavaScript.
+// Then, in SQL and set-based:
+//   - the owners of the distinct assets named: ONE batched lookup per 5,000 (not per chunk of rows), joined in;
+//   - a row whose every value is in the plain form (a canonical UUID asset, an ISO timestamp on a valid day — UTC
+//     with Z, or naive away from the London clock-change hour —, kWh with at most 3 decimals, a known quality code, a
+//     plain externalId) is normalised there, by cheap positional checks and casts: kWh → exact Wh, +30 min, the
+//     default externalId `<asset>|<ISO start>` (from the text itself when it is already that ISO form);
 //   - every other row (a bad or unusual value, a market unit, a meter reference, an interval end) goes through the
-//     generic adapter in JavaScript, exactly as before, so its row, field, code, reason and message are the adapter's;
-//   - the owners: ONE batched lookup per 5,000 distinct (asset, unit) pairs of the whole file (not per chunk of rows),
-//     the pairs and their owner or refusal in a scratch table joined to the staged rows.
-// A file the line split cannot read as csv-parse would (a quote, a row of another width, an empty line) is read back
-// from the scratch table, in order, through the general path: same answer, only slower.
-import { Readable } from "node:stream";
-import { type CopyRow, type Database, copyBytesInto, copyInto, quoteQualified } from "@sfe/kit";
+//     generic adapter in JavaScript, exactly as before, so its row, field, code, reason and message are the adapter's.
+// The columns stay text: a uuid, numeric or timestamptz column would accept forms the adapter refuses or reads
+// otherwise (`1e3`, `+5`, an upper-case id in the default externalId, an offset) and lose the text to tell.
+// A file Postgres cannot read as csv-parse would (a row of another width, an empty line, bad UTF-8: a 22xxx error,
+// or a backslash, which could be COPY's end marker) is re-read from the spool through the general path: the same
+// per-row report as if it had gone there first, only slower. Memory stays flat either way.
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CopyRow, type Database, copyBytesInto, copyInto, isUuid, quoteQualified } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import type { Body } from "./engine.js";
 import { type Adapter, type IngestContext, type MeterReadingRow, type ReadRow, meterReadingsSpec } from "./entities.js";
@@ -40,6 +47,18 @@ type Column = (typeof COLUMNS)[number];
 
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 const NO_ID = "00000000-0000-0000-0000-000000000000";
+/** A reading as the owner lookup is asked it: only its asset and unit matter. */
+const PAIR_ROW: MeterReadingRow = {
+  assetId: null,
+  marketUnitId: null,
+  meterReference: null,
+  start: "",
+  end: "",
+  granularity: "",
+  importWh: "0",
+  exportWh: "0",
+  quality: "ACTUAL",
+};
 
 export interface FastStageInput {
   db: Database;
@@ -52,8 +71,11 @@ export interface FastStageInput {
   counts: { rows: number; rejected: number };
 }
 
-/** "staged": the stage holds every valid row with its owner; otherwise the body to read through the general path. */
-export type FastOutcome = { staged: true } | { staged: false; body: Body };
+/**
+ * "staged": the stage holds every valid row with its owner; otherwise the body to read through the general path.
+ * Either way `dispose` removes the spool (call it once the body is read).
+ */
+export type FastOutcome = { staged: true; dispose(): Promise<void> } | { staged: false; body: Body; dispose(): Promise<void> };
 
 async function* bytesOf(body: Body): AsyncGenerator<Buffer> {
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
@@ -61,9 +83,16 @@ async function* bytesOf(body: Body): AsyncGenerator<Buffer> {
   }
 }
 
-const isCopyDataError = (error: unknown) => /^22/.test(String((error as { code?: unknown }).code ?? ""));
+/** A 22xxx SQLSTATE (data exception), on the error or its cause (drizzle wraps the driver's). */
+const isDataError = (error: unknown): boolean => {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (/^22/.test(String(e.code ?? ""))) return true;
+  }
+  return false;
+};
+const nothing = async () => {};
 
-export async function stageMeterReadingsFast(input: FastStageInput, IngestFileError: new (message: string) => Error): Promise<FastOutcome> {
+export async function stageMeterReadingsFast(input: FastStageInput): Promise<FastOutcome> {
   const { db, stage } = input;
   const q = (name: string) => sql.raw(quoteQualified(name));
   let clock = performance.now();
@@ -97,228 +126,293 @@ export async function stageMeterReadingsFast(input: FastStageInput, IngestFileEr
   const names = headerText.includes('"') ? [] : headerText.split(",").map((n) => n.trim());
   const required = input.adapter.requiredColumns;
   const plainHeader = newline >= 0 && names.length > 0 && new Set(names).size === names.length && required.every((c) => names.includes(c));
-  if (!plainHeader) return { staged: false, body: rest(head) };
+  if (!plainHeader) return { staged: false, body: rest(head), dispose: nothing };
 
-  // ---- the lines, byte for byte, into a one-column table (delimiter and quote bytes no text file holds)
-  const raw = `${stage}_raw`;
-  await db.execute(sql.raw(`create unlogged table ${quoteQualified(raw)} (line_no bigint generated always as identity, line text)`));
-  let newlines = 0;
-  let last = 0x0a;
-  const body = async function* () {
-    for await (const chunk of rest(head.subarray(newline + 1))) {
-      let at = chunk.indexOf(0x0a);
-      while (at >= 0) {
-        newlines += 1;
-        at = chunk.indexOf(0x0a, at + 1);
-      }
-      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
-      yield chunk;
-    }
-  };
+  // ---- the body into COPY (Postgres's CSV reader, one text column per header column), spooled as it goes
+  const folder = await mkdtemp(join(tmpdir(), "sfe-ingest-"));
+  const dispose = () => rm(folder, { recursive: true, force: true });
   try {
-    await copyBytesInto(db, raw, ["line"], body(), { with: `format csv, delimiter E'\\x01', quote E'\\x02'` });
-  } catch (error) {
-    if (isCopyDataError(error)) throw new IngestFileError(`The CSV cannot be read: ${(error as Error).message}`);
-    throw error;
-  }
-  phase("COPY of the lines");
-  const expected = newlines + (last === 0x0a ? 0 : 1);
-  const width = names.length;
-  const [shape] = rowsOf<{ lines: number; odd: number }>(
+    const spoolPath = join(folder, "body.csv");
+    const spool = createWriteStream(spoolPath);
+    const spoolFailed = new Promise<never>((_, reject) => spool.once("error", reject));
+    spoolFailed.catch(() => {});
+    let backslash = false;
+    const spooled = async function* (from: Buffer) {
+      for await (const chunk of rest(from)) {
+        if (!backslash && chunk.includes(0x5c)) backslash = true;
+        if (!spool.write(chunk)) await Promise.race([once(spool, "drain"), spoolFailed]);
+        yield chunk;
+      }
+    };
+    spool.write(head.subarray(0, newline + 1));
+    const raw = `${stage}_raw`;
+    const cols = names.map((_, i) => `c${i + 1}`);
     await db.execute(
-      sql`select count(*)::int as lines,
-                 count(*) filter (where line is null or strpos(line, '"') > 0
-                                  or coalesce(array_length(string_to_array(line, ','), 1), 0) <> ${width})::int as odd
-          from ${q(raw)}`,
-    ),
-  );
-  if (shape!.lines < expected) throw new IngestFileError("The CSV cannot be read: a line holding only \\. ends it early");
-  if (shape!.odd > 0 || shape!.lines !== expected) {
-    // Read it back in order through the general path (csv-parse): the same report as if it had gone there first.
-    await db.execute(sql.raw(`create index on ${quoteQualified(raw)} (line_no)`));
-    const again = async function* () {
-      yield `${headerText}\n`;
+      sql.raw(
+        `create unlogged table ${quoteQualified(raw)} (line_no bigint generated always as identity, ${cols.map((c) => `${c} text`).join(", ")})`,
+      ),
+    );
+    let unreadable = false;
+    try {
+      // force_not_null: an empty cell is '' as csv-parse gives it, quoted or not.
+      await copyBytesInto(db, raw, cols, spooled(head.subarray(newline + 1)), {
+        with: `format csv, force_not_null (${cols.join(", ")})`,
+      });
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      unreadable = true;
+      // The rest of the request still goes to the spool (every chunk COPY took is there): the general path reads it all.
+      for await (const _ of spooled(Buffer.alloc(0))) {
+      }
+    }
+    spool.end();
+    await Promise.race([once(spool, "finish"), spoolFailed]);
+    const fallBack = async (): Promise<FastOutcome> => {
+      await db.execute(sql.raw(`truncate ${quoteQualified(stage)}`));
+      input.counts.rows = 0;
+      return { staged: false, body: createReadStream(spoolPath), dispose };
+    };
+    if (unreadable || backslash) return await fallBack();
+    phase("COPY of the lines");
+    const [{ lines } = { lines: 0 }] = rowsOf<{ lines: number }>(await db.execute(sql`select count(*)::int as lines from ${q(raw)}`));
+    input.counts.rows = lines;
+    // Statistics, so that joining the owners is a hash join, not a million index probes (a new table has none).
+    await db.execute(sql.raw(`analyze ${quoteQualified(raw)}`));
+
+    // ---- the owners of the plain rows' assets: one lookup per 5,000 distinct ids (the rest: below, after the adapter)
+    const at = (column: Column) => {
+      const i = names.indexOf(column);
+      return i < 0 ? "''" : `r.c${i + 1}`;
+    };
+    const a = at("assetId");
+    const owners = `${stage}_owners`;
+    await db.execute(
+      sql.raw(`create unlogged table ${quoteQualified(owners)} (asset_key uuid not null, unit_key uuid not null, owner uuid,
+        field text, code text, reason text, message text)`),
+    );
+    const assetOwners = `${stage}_asset_owners`;
+    await db.execute(sql.raw(`create unlogged table ${quoteQualified(assetOwners)} (asset text primary key, owner uuid not null)`));
+    // The distinct ids in a scratch table, read 5,000 at a time: memory stays flat however many assets a file names.
+    const named = `${stage}_assets`;
+    await db.execute(
+      sql.raw(`create unlogged table ${quoteQualified(named)} as
+        select distinct ${a} as id from ${quoteQualified(raw)} r where length(${a}) = 36`),
+    );
+    for (let after = ""; ; ) {
+      const page = rowsOf<{ id: string }>(
+        await db.execute(sql`select id from ${q(named)} where id > ${after} order by id limit ${PAIRS_PER_LOOKUP}`),
+      );
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.id;
+      const part = page.map((p) => p.id).filter((id) => isUuid(id) && id === id.toLowerCase());
+      const resolved = await meterReadingsSpec.resolve(
+        part.map((id, n) => ({ row: n, externalId: "", value: { ...PAIR_ROW, assetId: id } })),
+        input.context,
+      );
+      await copyInto(
+        db,
+        assetOwners,
+        ["asset", "owner"],
+        resolved.flatMap((r, n): CopyRow[] => ("error" in r ? [] : [[part[n]!, r.values[3] ?? null]])),
+      );
+      // The refusals, kept for the rows below: an asset is asked about once a file.
+      await copyInto(
+        db,
+        owners,
+        ["asset_key", "unit_key", "owner", "field", "code", "reason", "message"],
+        resolved.flatMap((r, n): CopyRow[] =>
+          "error" in r ? [[part[n]!, NO_ID, null, r.error.field, r.error.code, r.error.reason, r.error.message]] : [],
+        ),
+      );
+    }
+    await db.execute(sql.raw(`analyze ${quoteQualified(assetOwners)}`));
+    phase("owners of the plain rows");
+
+    // ---- the plain rows, normalised in SQL
+    const s = at("intervalStart");
+    const imp = at("importKwh");
+    const exp = at("exportKwh");
+    const qual = at("quality");
+    const x = at("externalId");
+    const zone = input.context.params.get("timezone") === "UTC" ? "UTC" : "Europe/London";
+    // Checks Postgres answers fast (LIKE, lengths; a translate or a regex over every value, or a dozen substr, cost
+    // seconds a million rows). A value they let through that is not what they test — a letter where a digit goes,
+    // 2025-02-30, month 13 — fails its cast: a data error, and the file goes the per-row way, with the adapter's answer.
+    // What a cast would take that the adapter reads otherwise is kept out: 24:00, second 60, a Z on a naive form.
+    const utc = `${s} like '%Z'`;
+    const instant = `(case length(${s}) when 24 then ${s} like '20__-__-__T__:__:__.___Z' when 20 then ${s} like '20__-__-__T__:__:__Z'
+          when 23 then ${s} like '20__-__-__T__:__:__.___' and not ${utc} when 19 then ${s} like '20__-__-__T__:__:__' and not ${utc}
+          else false end
+        and ${s} not like '__________T24%' and ${s} not like '_________________60%')`;
+    // A naive London time is plain except in the clock-change hour of a last-Sunday-candidate day (the adapter decides).
+    const unambiguous =
+      zone === "UTC"
+        ? "true"
+        : `(${utc} or not ((${s} like '_____03-__T01%' or ${s} like '_____10-__T01%') and substr(${s}, 9, 2) >= '25'))`;
+    // kWh: 1–15 digits, optionally a point and 1–3 more.
+    const kwh = (v: string) => `(case translate(${v}, '0123456789', '') when '' then length(${v}) between 1 and 15
+          when '.' then strpos(${v}, '.') between 2 and 16 and length(${v}) - strpos(${v}, '.') between 1 and 3 else false end)`;
+    const plain = `length(${a}) = 36
+          and ${at("marketUnitId")} = '' and ${at("meterReference")} = '' and ${at("intervalEnd")} = ''
+          and ${instant} and ${kwh(imp)} and ${kwh(exp)}
+          and ${qual} in ('', 'ACTUAL', 'ESTIMATED', 'SUBSTITUTED')
+          and (${x} = '' or (${x} ~ '^[!-~]+$' and lower(${x}) not in ('n/a', 'na', 'null')))
+          and ${unambiguous}`;
+    const start = `case when ${utc} then ${s}::timestamptz else ${s}::timestamp at time zone '${zone}' end`;
+    // The default id's ISO start: the text itself when it is already Date#toISOString's form.
+    const iso = `case length(${s}) when 24 then ${s} when 20 then left(${s}, 19) || '.000Z'
+        else to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end`;
+    let normalised = 0;
+    try {
+      // offset 0 keeps the subquery whole (each cast made once). The asset must be the UUID's canonical text (what the
+      // default id is built from); another spelling of one goes to the adapter.
+      const [inserted] = rowsOf<{ n: number }>(
+        await db.execute(
+          sql.raw(`with added as (
+            insert into ${quoteQualified(stage)} (row_no, external_id, asset_id, provider_id, interval_start, interval_end,
+                   granularity, active_import_wh, active_export_wh, quality)
+            select line_no, case when ${x} = '' then ${a} || '|' || ${iso} else ${x} end, r.asset_uuid, o.owner, t,
+                   t + interval '30 minutes', 'PT30M', (${imp}::numeric * 1000)::bigint, (${exp}::numeric * 1000)::bigint,
+                   coalesce(nullif(${qual}, ''), 'ACTUAL')
+            from (select r.*, ${a}::uuid as asset_uuid, ${start} as t from ${quoteQualified(raw)} r where ${plain} offset 0) r
+            left join ${quoteQualified(assetOwners)} o on o.asset = ${a}
+            where r.asset_uuid::text = ${a}
+            returning 1)
+          select count(*)::int as n from added`),
+        ),
+      );
+      normalised = inserted?.n ?? 0;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      return await fallBack();
+    }
+
+    // ---- the other rows (none in a plain file: no anti-join then), through the adapter as before
+    const slow = `${stage}_slow`;
+    await db.execute(
+      sql.raw(`create unlogged table ${quoteQualified(slow)} as
+        select r.* from ${quoteQualified(raw)} r
+        where ${normalised < lines ? "" : "false and "}not exists (select 1 from ${quoteQualified(stage)} s where s.row_no = r.line_no)`),
+    );
+    await db.execute(sql.raw(`create index on ${quoteQualified(slow)} (line_no)`));
+    phase("normalised in SQL");
+    const refused: IngestRowError[] = [];
+    let refusedCount = 0;
+    const read = async function* (): AsyncGenerator<CopyRow> {
       for (let after = 0; ; ) {
-        const page = rowsOf<{ line_no: string | number; line: string | null }>(
-          await db.execute(sql`select line_no, line from ${q(raw)} where line_no > ${after} order by line_no limit ${PAGE_ROWS}`),
+        const page = rowsOf<Record<string, string | number>>(
+          await db.execute(sql`select * from ${q(slow)} where line_no > ${after} order by line_no limit ${PAGE_ROWS}`),
         );
         if (page.length === 0) return;
         after = Number(page[page.length - 1]!.line_no);
-        yield `${page.map((p) => p.line ?? "").join("\n")}\n`;
+        for (const line of page) {
+          const row = Number(line.line_no);
+          const record: Record<string, string> = {};
+          for (let i = 0; i < names.length; i++) record[names[i]!] = String(line[cols[i]!] ?? "");
+          const result = input.adapter.read(record, row, input.context);
+          if (!result.ok) {
+            refusedCount += 1;
+            if (refused.length < LISTED) refused.push({ ...result.error, code: "BAD_USER_INPUT" });
+            continue;
+          }
+          const { externalId, value: v } = result.value;
+          yield [
+            String(row),
+            externalId,
+            v.assetId,
+            v.marketUnitId,
+            v.meterReference,
+            null,
+            v.start,
+            v.end,
+            v.granularity,
+            v.importWh,
+            v.exportWh,
+            v.quality,
+          ];
+        }
       }
     };
-    return { staged: false, body: Readable.from(again()) };
-  }
-  input.counts.rows = shape!.lines;
+    await copyInto(db, stage, ["row_no", "external_id", ...meterReadingsSpec.stage.map((c) => c.name)], read());
 
-  // ---- the plain rows, normalised in SQL
-  const at = (column: Column) => {
-    const i = names.indexOf(column);
-    return i < 0 ? "''" : `f[${i + 1}]`;
-  };
-  const a = at("assetId");
-  const s = at("intervalStart");
-  const imp = at("importKwh");
-  const exp = at("exportKwh");
-  const qual = at("quality");
-  const x = at("externalId");
-  const zone = input.context.params.get("timezone") === "UTC" ? "UTC" : "Europe/London";
-  const day = `substr(${s}, 9, 2)`;
-  const month = `substr(${s}, 6, 2)`;
-  const validDay = `(${day} <= '28' or (${day} <= '30' and ${month} <> '02')
-      or (${day} = '31' and ${month} in ('01','03','05','07','08','10','12'))
-      or (${month} = '02' and ${day} = '29' and (substr(${s}, 1, 4)::int % 4 = 0
-          and (substr(${s}, 1, 4)::int % 100 <> 0 or substr(${s}, 1, 4)::int % 400 = 0))))`;
-  // A naive London time is plain except in the clock-change hour of a last-Sunday-candidate day (the adapter decides).
-  const unambiguous =
-    zone === "UTC" ? "true" : `(right(${s}, 1) = 'Z' or not (${month} in ('03', '10') and ${day} >= '25' and substr(${s}, 12, 2) = '01'))`;
-  // Shapes by translate/substr rather than regexes (each is simpler per value; the whole phase measured the same, see
-  // BENCHMARKS.md: the cost of this statement is not in the guards alone).
-  const uuid = `(length(${a}) = 36 and translate(${a}, '0123456789abcdefABCDEF', '') = '----' and substr(${a}, 9, 1) = '-'
-        and substr(${a}, 14, 1) = '-' and substr(${a}, 19, 1) = '-' and substr(${a}, 24, 1) = '-')`;
-  const instant = `(translate(${s}, '123456789', '000000000') in
-          ('0000-00-00T00:00:00', '0000-00-00T00:00:00Z', '0000-00-00T00:00:00.000', '0000-00-00T00:00:00.000Z')
-        and left(${s}, 2) = '20' and substr(${s}, 6, 2) between '01' and '12' and substr(${s}, 9, 2) between '01' and '31'
-        and substr(${s}, 12, 2) <= '23' and substr(${s}, 15, 2) <= '59' and substr(${s}, 18, 2) <= '59')`;
-  // kWh: 1–15 digits, optionally a point and 1–3 more.
-  const kwh = (v: string) => `(case translate(${v}, '0123456789', '') when '' then length(${v}) between 1 and 15
-        when '.' then strpos(${v}, '.') between 2 and 16 and length(${v}) - strpos(${v}, '.') between 1 and 3 else false end)`;
-  const plain = `case when ${uuid}
-        and ${at("marketUnitId")} = '' and ${at("meterReference")} = '' and ${at("intervalEnd")} = ''
-        and ${instant} and ${kwh(imp)} and ${kwh(exp)}
-        and ${qual} in ('', 'ACTUAL', 'ESTIMATED', 'SUBSTITUTED')
-        and (${x} = '' or (${x} ~ '^[!-~]+$' and lower(${x}) not in ('n/a', 'na', 'null')))
-      then ${validDay} and ${unambiguous} else false end`;
-  // offset 0 keeps each subquery whole: flattened, every f[i] would split the line again and every t parse it again.
-  const start = `case when right(${s}, 1) = 'Z' then ${s}::timestamptz else ${s}::timestamp at time zone '${zone}' end`;
-  await db.execute(
-    sql.raw(`insert into ${quoteQualified(stage)} (row_no, external_id, asset_id, interval_start, interval_end, granularity,
-                 active_import_wh, active_export_wh, quality)
-      select line_no, case when ${x} = '' then ${a} || '|' || to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') else ${x} end,
-             ${a}::uuid, t, t + interval '30 minutes', 'PT30M',
-             (${imp}::numeric * 1000)::bigint, (${exp}::numeric * 1000)::bigint, coalesce(nullif(${qual}, ''), 'ACTUAL')
-      from (select line_no, f, ${start} as t
-            from (select line_no, string_to_array(line, ',') as f from ${quoteQualified(raw)} offset 0) p where ${plain} offset 0) v`),
-  );
-
-  // ---- the other rows, through the adapter as before
-  const slow = `${stage}_slow`;
-  await db.execute(
-    sql.raw(`create unlogged table ${quoteQualified(slow)} as
-      select r.line_no, r.line from ${quoteQualified(raw)} r
-      where not exists (select 1 from ${quoteQualified(stage)} s where s.row_no = r.line_no)`),
-  );
-  await db.execute(sql.raw(`create index on ${quoteQualified(slow)} (line_no)`));
-  phase("normalised in SQL");
-  const refused: IngestRowError[] = [];
-  let refusedCount = 0;
-  const read = async function* (): AsyncGenerator<CopyRow> {
-    for (let after = 0; ; ) {
-      const page = rowsOf<{ line_no: string | number; line: string }>(
-        await db.execute(sql`select line_no, line from ${q(slow)} where line_no > ${after} order by line_no limit ${PAGE_ROWS}`),
-      );
-      if (page.length === 0) return;
-      after = Number(page[page.length - 1]!.line_no);
-      for (const { line_no, line } of page) {
-        const row = Number(line_no);
-        const fields = line.split(",");
-        const record: Record<string, string> = {};
-        for (let i = 0; i < names.length; i++) record[names[i]!] = fields[i]!;
-        const result = input.adapter.read(record, row, input.context);
-        if (!result.ok) {
-          refusedCount += 1;
-          if (refused.length < LISTED) refused.push({ ...result.error, code: "BAD_USER_INPUT" });
-          continue;
-        }
-        const { externalId, value: v } = result.value;
-        yield [
-          String(row),
-          externalId,
-          v.assetId,
-          v.marketUnitId,
-          v.meterReference,
-          null,
-          v.start,
-          v.end,
-          v.granularity,
-          v.importWh,
-          v.exportWh,
-          v.quality,
-        ];
-      }
-    }
-  };
-  await copyInto(db, stage, ["row_no", "external_id", ...meterReadingsSpec.stage.map((c) => c.name)], read());
-
-  phase("unusual rows through the adapter");
-  // ---- the owners: one lookup per 5,000 distinct (asset, unit) pairs, refusals as the per-chunk resolution gave them
-  const owners = `${stage}_owners`;
-  await db.execute(
-    sql.raw(`create unlogged table ${quoteQualified(owners)} (asset_key uuid not null, unit_key uuid not null, owner uuid,
-      field text, code text, reason text, message text)`),
-  );
-  const pairs = rowsOf<{ asset_id: string | null; market_unit_id: string | null }>(
-    await db.execute(sql`select distinct asset_id::text as asset_id, market_unit_id::text as market_unit_id from ${q(stage)}`),
-  );
-  for (let i = 0; i < pairs.length; i += PAIRS_PER_LOOKUP) {
-    const part = pairs.slice(i, i + PAIRS_PER_LOOKUP);
-    const asked: ReadRow<MeterReadingRow>[] = part.map((p, n) => ({
-      row: n,
-      externalId: "",
-      value: {
-        assetId: p.asset_id,
-        marketUnitId: p.market_unit_id,
-        meterReference: null,
-        start: "",
-        end: "",
-        granularity: "",
-        importWh: "0",
-        exportWh: "0",
-        quality: "ACTUAL",
-      },
-    }));
-    const resolved = await meterReadingsSpec.resolve(asked, input.context);
-    await copyInto(
-      db,
-      owners,
-      ["asset_key", "unit_key", "owner", "field", "code", "reason", "message"],
-      resolved.map((r, n): CopyRow => {
-        const keys = [part[n]!.asset_id ?? NO_ID, part[n]!.market_unit_id ?? NO_ID];
-        return "error" in r
-          ? [...keys, null, r.error.field, r.error.code, r.error.reason, r.error.message]
-          : [...keys, r.values[3] ?? null, null, null, null, null];
-      }),
-    );
-  }
-  const join = `coalesce(s.asset_id, '${NO_ID}') = o.asset_key and coalesce(s.market_unit_id, '${NO_ID}') = o.unit_key`;
-  const [forbidden] = rowsOf<{ n: number }>(
-    await db.execute(
-      sql.raw(
-        `select count(*)::int as n from ${quoteQualified(stage)} s join ${quoteQualified(owners)} o on ${join} where o.owner is null`,
-      ),
-    ),
-  );
-  if (forbidden!.n > 0) {
-    const listed = rowsOf<IngestRowError>(
+    phase("unusual rows through the adapter");
+    // ---- the other owners (the adapter's rows, and the plain rows whose asset was refused): one lookup per 5,000
+    // distinct (asset, unit) pairs, the refusals as the per-chunk resolution gave them
+    const pairs = rowsOf<{ asset_id: string | null; market_unit_id: string | null }>(
       await db.execute(
-        sql.raw(`select s.row_no as row, o.field, o.code, o.reason, o.message from ${quoteQualified(stage)} s
-          join ${quoteQualified(owners)} o on ${join} where o.owner is null order by s.row_no limit ${LISTED}`),
+        sql.raw(`select distinct asset_id::text as asset_id, market_unit_id::text as market_unit_id from ${quoteQualified(stage)} s
+          where provider_id is null and not exists (select 1 from ${quoteQualified(owners)} o
+            where o.asset_key = coalesce(s.asset_id, '${NO_ID}') and o.unit_key = coalesce(s.market_unit_id, '${NO_ID}'))`),
       ),
     );
-    refused.push(...listed.map((r) => ({ ...r, row: Number(r.row) })));
-    refusedCount += forbidden!.n;
-    await db.execute(sql.raw(`delete from ${quoteQualified(stage)} s using ${quoteQualified(owners)} o where ${join} and o.owner is null`));
+    const [{ asked } = { asked: 0 }] = rowsOf<{ asked: number }>(await db.execute(sql`select count(*)::int as asked from ${q(owners)}`));
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_LOOKUP) {
+      const part = pairs.slice(i, i + PAIRS_PER_LOOKUP);
+      const asked: ReadRow<MeterReadingRow>[] = part.map((p, n) => ({
+        row: n,
+        externalId: "",
+        value: { ...PAIR_ROW, assetId: p.asset_id, marketUnitId: p.market_unit_id },
+      }));
+      const resolved = await meterReadingsSpec.resolve(asked, input.context);
+      await copyInto(
+        db,
+        owners,
+        ["asset_key", "unit_key", "owner", "field", "code", "reason", "message"],
+        resolved.map((r, n): CopyRow => {
+          const keys = [part[n]!.asset_id ?? NO_ID, part[n]!.market_unit_id ?? NO_ID];
+          return "error" in r
+            ? [...keys, null, r.error.field, r.error.code, r.error.reason, r.error.message]
+            : [...keys, r.values[3] ?? null, null, null, null, null];
+        }),
+      );
+    }
+    if (pairs.length + asked > 0) {
+      const join = `s.provider_id is null and coalesce(s.asset_id, '${NO_ID}') = o.asset_key
+        and coalesce(s.market_unit_id, '${NO_ID}') = o.unit_key`;
+      const [forbidden] = rowsOf<{ n: number }>(
+        await db.execute(
+          sql.raw(
+            `select count(*)::int as n from ${quoteQualified(stage)} s join ${quoteQualified(owners)} o on ${join} where o.owner is null`,
+          ),
+        ),
+      );
+      if (forbidden!.n > 0) {
+        const listed = rowsOf<IngestRowError>(
+          await db.execute(
+            sql.raw(`select s.row_no as row, o.field, o.code, o.reason, o.message from ${quoteQualified(stage)} s
+              join ${quoteQualified(owners)} o on ${join} where o.owner is null order by s.row_no limit ${LISTED}`),
+          ),
+        );
+        refused.push(...listed.map((r) => ({ ...r, row: Number(r.row) })));
+        refusedCount += forbidden!.n;
+        await db.execute(
+          sql.raw(`delete from ${quoteQualified(stage)} s using ${quoteQualified(owners)} o where ${join} and o.owner is null`),
+        );
+      }
+      await db.execute(
+        sql.raw(`update ${quoteQualified(stage)} s set provider_id = o.owner from ${quoteQualified(owners)} o where ${join}`),
+      );
+    }
+    // Fresh statistics for the merge's joins (a scratch table has none).
+    await db.execute(sql.raw(`analyze ${quoteQualified(stage)}`));
+    phase("owners");
+    // The first 1,000 refused rows in file order, whichever step refused them; the count is every one.
+    refused.sort((l, r) => l.row - r.row);
+    for (const error of refused.slice(0, LISTED)) input.reject(error);
+    input.counts.rejected += refusedCount - Math.min(refused.length, LISTED);
+    await dispose();
+    return { staged: true, dispose: nothing };
+  } catch (error) {
+    await dispose();
+    throw error;
   }
-  await db.execute(sql.raw(`update ${quoteQualified(stage)} s set provider_id = o.owner from ${quoteQualified(owners)} o where ${join}`));
-  // Fresh statistics for the merge's joins (a scratch table has none).
-  await db.execute(sql.raw(`analyze ${quoteQualified(stage)}`));
-  phase("owners");
-  // The first 1,000 refused rows in file order, whichever step refused them; the count is every one.
-  refused.sort((l, r) => l.row - r.row);
-  for (const error of refused.slice(0, LISTED)) input.reject(error);
-  input.counts.rejected += refusedCount - Math.min(refused.length, LISTED);
-  return { staged: true };
 }
 
 /** The scratch tables the fast path may leave for `stage`, to drop with it. */
-export const fastScratchTables = (stage: string) => [`${stage}_raw`, `${stage}_slow`, `${stage}_owners`];
+export const fastScratchTables = (stage: string) => [
+  `${stage}_raw`,
+  `${stage}_slow`,
+  `${stage}_owners`,
+  `${stage}_assets`,
+  `${stage}_asset_owners`,
+];
