@@ -6,6 +6,7 @@ import {
   enqueueEvent,
   guardedUpdate,
   type Identity,
+  type OutboxEvent,
   isUniqueViolation,
   isUuid,
   loaderByKey,
@@ -323,7 +324,13 @@ export function createQualificationRepository(db: Database, counterparty: Counte
      * transaction. Refused, writing nothing: BAD_USER_INPUT naming the mandatory keys unanswered, or a product no
      * longer PUBLISHED; RULE_VIOLATION when the applicant's commercial qualification lapsed; CONFLICT once submitted.
      */
-    submit: (applicationId: string, viewer: Viewer, actor: Identity | null): Promise<ApplicationRow | null> =>
+    submit: (
+      applicationId: string,
+      viewer: Viewer,
+      actor: Identity | null,
+      /** A NOTIFY evaluation's notification (kit ruleWarningEvent): recorded with the submission, or not at all. */
+      ruleWarning: OutboxEvent | null = null,
+    ): Promise<ApplicationRow | null> =>
       db.transaction(async (tx) => {
         const application = await lockApplication(tx, applicationId, viewer);
         if (!application) return null;
@@ -378,6 +385,7 @@ export function createQualificationRepository(db: Database, counterparty: Counte
             after: row,
           });
         }
+        if (ruleWarning) await enqueueEvent(tx, outboxEvents, ruleWarning);
         return submitted;
       }),
 
