@@ -27,11 +27,17 @@ const engine = inProcessRulesEngine([
   { code: "TEST-MAX-5MW", subjectKind: "ASSET_CHANGE", expression: { "<=": [{ var: "newCapacityKw" }, 5000] } },
 ]);
 const reassessments: unknown[] = [];
+/** The products each unit is qualified or being assessed for, as the products subgraph would answer. */
+const productsOf: Record<string, string[]> = {};
 const events: DeliveredEvent[] = [];
 const references: EntityReferences = staticReferences(
   { Organisation: [orgs.fspA, orgs.fspB] },
   {
     ...engine.routes,
+    "products /internal/qualifications/products": (body: { subjectIds: string[] }) => ({
+      status: 200,
+      body: { subjects: body.subjectIds.map((subjectId) => ({ subjectId, productIds: productsOf[subjectId] ?? [] })) },
+    }),
     "products /internal/market-units/reassessment": (body) => {
       reassessments.push(body);
       return { status: 200, body: { assessments: [] } };
@@ -50,7 +56,7 @@ const assetIds: string[] = [];
 
 beforeAll(async () => {
   ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, references));
-  for (const serial of [1, 2, 3]) {
+  for (const serial of [1, 2, 3, 4, 5]) {
     const row = await repos.assets.create(
       {
         ownerId: orgs.fspA,
@@ -59,7 +65,7 @@ beforeAll(async () => {
         importCapacityKw: 500,
         exportCapacityKw: 500,
         meterPointId: mpan(12, 9100 + serial),
-        gspGroup: "_C",
+        gspGroup: serial <= 3 ? "_C" : "_A",
       },
       null,
     );
@@ -95,7 +101,7 @@ describe("R-AST-7: a material capacity change", () => {
     expect(await unitStatus(active.id)).toBe("REASSESSMENT_REQUIRED");
     expect(await unitStatus(also.id)).toBe("REASSESSMENT_REQUIRED");
     expect(await unitStatus(draft.id)).toBe("DRAFT");
-    expect(reassessments).toEqual([{ marketUnitIds: [active.id, also.id].sort() }]);
+    expect(reassessments).toEqual([{ marketUnitIds: [active.id, also.id].sort(), reason: expect.stringContaining("R-AST-7") }]);
     expect(events).toEqual([
       expect.objectContaining({
         type: "RULE_WARNING",
@@ -148,5 +154,86 @@ describe("R-AST-7: a material capacity change", () => {
     const refused = await execute(subgraph, UPDATE, { i: { id: assetIds[0], exportCapacityKw: 100 } }, as.fspB);
     expect(refused.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect(engine.recorded.length).toBe(evaluated);
+  });
+});
+
+describe("R-MU-2: a member outside a product's aggregation scope", () => {
+  const QR = "9d0c0000-0000-4000-8000-0000000000a1";
+  const SU = "9d0c0000-0000-4000-8000-0000000000a2";
+  const ADD = `mutation ($i: MarketUnitMembersInput!) { addMarketUnitMembers(input: $i) {
+    marketUnit { id status members { id } } warnings { ruleId values } } }`;
+  const members = async (id: string) =>
+    (await execute(subgraph, `query ($id: ID!) { marketUnit(id: $id) { members { id } } }`, { id }, as.fspA)).data?.marketUnit.members
+      .length;
+  beforeAll(() => {
+    // As stack/src/demo/rules.ts seeds R-MU-2-PQR (BLOCK); a NOTIFY rule of the same shape on SU.
+    engine.add({
+      code: "R-MU-2-PQR",
+      subjectKind: "MARKET_UNIT",
+      productId: QR,
+      expression: { "<=": [{ var: "memberGspGroupCount" }, 1] },
+    });
+    engine.add({
+      code: "R-MU-2-SU",
+      subjectKind: "MARKET_UNIT",
+      productId: SU,
+      expression: { "<=": [{ var: "memberGspGroupCount" }, 1] },
+      severity: "WARN",
+      mode: "NOTIFY",
+    });
+  });
+
+  it("BLOCK: a unit qualified for Quick Reserve (one GSP group) refuses a member in _A: RULE_VIOLATION with the count, nothing written", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "QR-1", unitType: "SPG", status: "ACTIVE" },
+      [assetIds[2]!],
+      null,
+    );
+    productsOf[unit.id] = [QR];
+    const [audits, told] = [await countRows(handle, "assets.audit_events"), reassessments.length];
+    const refused = await execute(subgraph, ADD, { i: { unitId: unit.id, assetIds: [assetIds[3]] } }, as.fspA);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "RULE_VIOLATION",
+      rule: "R-MU-2-PQR",
+      rules: [{ code: "R-MU-2-PQR", values: { memberGspGroupCount: 2 } }],
+      subjectKind: "MARKET_UNIT",
+      subject: { type: "MarketUnit", id: unit.id },
+    });
+    expect(await members(unit.id)).toBe(1);
+    expect(await unitStatus(unit.id)).toBe("ACTIVE");
+    expect(await countRows(handle, "assets.audit_events")).toBe(audits);
+    expect(reassessments.length).toBe(told);
+  });
+
+  it("NOTIFY: the same change for a unit in SU is written with the warning, and the owner notified", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "SU-1", unitType: "SPG", status: "DRAFT" },
+      [assetIds[2]!],
+      null,
+    );
+    productsOf[unit.id] = [SU];
+    const added = await execute(subgraph, ADD, { i: { unitId: unit.id, assetIds: [assetIds[4]] } }, as.fspA);
+    expect(added.errors).toBeUndefined();
+    expect(added.data?.addMarketUnitMembers.marketUnit.members).toHaveLength(2);
+    expect(added.data?.addMarketUnitMembers.warnings).toEqual([{ ruleId: "R-MU-2-SU", values: { memberGspGroupCount: 2 } }]);
+    expect(events.at(-1)).toMatchObject({
+      type: "RULE_WARNING",
+      subject: { type: "MarketUnit", id: unit.id },
+      recipients: { organisations: [orgs.fspA] },
+    });
+  });
+
+  it("a unit in no product: no product rule applies; fail closed without a route to products or rules", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "FREE-1", unitType: "SPG", status: "DRAFT" },
+      [assetIds[0]!],
+      null,
+    );
+    const unwired = assetsSubgraph.createSubgraph({ db: handle.db, references: staticReferences({ Organisation: [orgs.fspA] }), repos });
+    const refused = await execute(unwired, ADD, { i: { unitId: unit.id, assetIds: [assetIds[3]] } }, as.fspA);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "products" });
+    expect(await members(unit.id)).toBe(1);
+    const added = await execute(subgraph, ADD, { i: { unitId: unit.id, assetIds: [assetIds[3]] } }, as.fspA);
+    expect(added.data?.addMarketUnitMembers.warnings).toEqual([]);
   });
 });

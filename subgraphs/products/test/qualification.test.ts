@@ -658,4 +658,20 @@ describe("market rules on submission (issue 11: QUALIFICATION_APPLICATION)", () 
     expect(errorCodes(await run(SUBMIT_RULES, { i: { applicationId: blocked } }, AS_OTHER))).toEqual(["NOT_FOUND"]);
     expect(rules.engine.recorded.length).toBe(evaluated);
   });
+
+  it("POST /internal/qualifications/products: the products a subject is qualified or assessed for (R-MU-2's scope)", async () => {
+    const answer = await internal("/internal/qualifications/products", { subjectIds: [SMALL_ASSET, OTHER_UNIT] });
+    expect(answer).toEqual({
+      status: 200,
+      body: {
+        subjects: [
+          { subjectId: SMALL_ASSET, productIds: [su] }, // the DCL one is a DRAFT, never assessed
+          { subjectId: OTHER_UNIT, productIds: [] },
+        ],
+      },
+    });
+    expect((await internal("/internal/qualifications/products", { subjectIds: ["nope"] })).status).toBe(400);
+    expect((await internal("/internal/qualifications/products", { subjectIds: [SMALL_ASSET] }, AS_LOUIS, "forged")).status).toBe(401);
+    expect((await internal("/internal/market-units/reassessment", { marketUnitIds: [UNIT], reason: "" })).status).toBe(400);
+  });
 });

@@ -89,7 +89,13 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
         );
         if (!asset) throw notFound("Asset", input.id);
         // After the commit: products marks the units' QUALIFIED assessments (one call), the owner is told of the warnings.
-        await announceReassessment(deps.references, marked);
+        await announceReassessment(
+          deps.references,
+          marked,
+          material
+            ? `a member's capacity changed materially (asset ${id}, ${material.join(", ")}): the system operator assesses it again`
+            : undefined,
+        );
         const warnings = checked?.warnings ?? [];
         await sendRuleWarning(deps.references, "assets", ruleWarningEvent({ type: "Asset", id }, [asset.ownerId], warnings));
         return { asset, warnings };

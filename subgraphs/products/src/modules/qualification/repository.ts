@@ -461,6 +461,20 @@ export function createQualificationRepository(db: Database, counterparty: Counte
      * Every QUALIFIED assessment of the market units becomes REASSESSMENT_REQUIRED, stamped with when and why, each
      * audited. Answers the assessments changed.
      */
+    /**
+     * The products each subject (asset or unit) holds or is being assessed for: every assessment not FAILED or REVOKED,
+     * distinct, in id order. For the market rules of a unit's member change (R-MU-2: the aggregation scope per product).
+     */
+    async productsOfSubjects(subjectIds: readonly string[]): Promise<{ subjectId: string; productId: string }[]> {
+      const ids = [...new Set(subjectIds.filter(isUuid))];
+      if (ids.length === 0) return [];
+      return db
+        .selectDistinct({ subjectId: A.subjectId, productId: A.productId })
+        .from(A)
+        .where(and(inArray(A.subjectId, ids), notInArray(A.status, ["FAILED", "REVOKED"])))
+        .orderBy(A.subjectId, A.productId);
+    },
+
     requireReassessment: (
       marketUnitIds: readonly string[],
       reason: (unitId: string) => string,
