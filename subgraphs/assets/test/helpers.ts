@@ -1,4 +1,6 @@
+import type { DeliveredEvent, StaticRoutes } from "@sfe/kit";
 import type { TestableSubgraph } from "@sfe/kit/testing";
+import { inProcessRulesEngine, type TestRule } from "@sfe/rules/in-process";
 import { assetsModule, createAssetsSubgraph, createRepositories } from "../src/server.js";
 
 /**
@@ -20,3 +22,30 @@ export const assetsSubgraph: TestableSubgraph<ReturnType<typeof createRepositori
   createRepositories,
   createSubgraph: createAssetsSubgraph,
 };
+
+/**
+ * The internal routes a unit's member change or an asset's capacity change needs now that rule checks fail closed:
+ * the real rules engine in process (`rules` in force), the products subgraph's products-of-subjects (`products`, by
+ * unit id) and reassessment routes, and rules' events route; what the latter two receive is kept.
+ */
+export function ruleRoutes(rules: TestRule[] = [], products: Record<string, string[]> = {}) {
+  const engine = inProcessRulesEngine(rules);
+  const reassessments: unknown[] = [];
+  const events: DeliveredEvent[] = [];
+  const routes: StaticRoutes = {
+    ...engine.routes,
+    "products /internal/qualifications/products": (body: { subjectIds: string[] }) => ({
+      status: 200,
+      body: { subjects: body.subjectIds.map((subjectId) => ({ subjectId, productIds: products[subjectId] ?? [] })) },
+    }),
+    "products /internal/market-units/reassessment": (body: unknown) => {
+      reassessments.push(body);
+      return { status: 200, body: { assessments: [] } };
+    },
+    "rules /internal/events": (body: { events: DeliveredEvent[] }) => {
+      events.push(...body.events);
+      return { status: 200, body: {} };
+    },
+  };
+  return { engine, reassessments, events, routes };
+}

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assets as assetsTable, assetTransfers, auditEvents, marketUnitMembers, marketUnits } from "../src/db/schema.js";
 import type { NewAsset } from "../src/modules/assets/repository.js";
 import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { assetsSubgraph, mpan } from "./helpers.js";
+import { assetsSubgraph, mpan, ruleRoutes } from "./helpers.js";
 
 /**
  * An asset's life cycle after registration: transfer to another FSP with the owner's consent (request, accept,
@@ -81,15 +81,18 @@ beforeAll(async () => {
   // What the users subgraph answers for Organisation { roles }.
   ({ handle, repos, subgraph } = await setUpSubgraph(
     assetsSubgraph,
-    staticReferences({
-      Organisation: {
-        [ORG_A]: { roles: ["FSP"] },
-        [ORG_B]: { roles: ["FSP"] },
-        [ORG_C]: { roles: ["FSP"] },
-        [ORG_SO]: { roles: ["SYSTEM_OPERATOR"] },
-        [ORG_BOTH]: { roles: ["FSP", "SYSTEM_OPERATOR"] },
+    staticReferences(
+      {
+        Organisation: {
+          [ORG_A]: { roles: ["FSP"] },
+          [ORG_B]: { roles: ["FSP"] },
+          [ORG_C]: { roles: ["FSP"] },
+          [ORG_SO]: { roles: ["SYSTEM_OPERATOR"] },
+          [ORG_BOTH]: { roles: ["FSP", "SYSTEM_OPERATOR"] },
+        },
       },
-    }),
+      ruleRoutes().routes,
+    ),
   ));
 });
 afterAll(() => handle.close());

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { importAssets } from "../src/bulk/import.js";
 import type { CarClient } from "../src/clients/car.js";
 import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { assetsSubgraph, mpan } from "./helpers.js";
+import { assetsSubgraph, mpan, ruleRoutes } from "./helpers.js";
 
 const { fspA: ORG_A, fspB: ORG_B } = orgs;
 const callers = {
@@ -49,7 +49,7 @@ async function asset(owner = ORG_A): Promise<string> {
 }
 
 /** What the users subgraph answers for Organisation { roles }. */
-const references = staticReferences({ Organisation: { [ORG_A]: { roles: ["FSP"] }, [ORG_B]: { roles: ["FSP"] } } });
+const references = staticReferences({ Organisation: { [ORG_A]: { roles: ["FSP"] }, [ORG_B]: { roles: ["FSP"] } } }, ruleRoutes().routes);
 
 beforeAll(async () => {
   ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, references));

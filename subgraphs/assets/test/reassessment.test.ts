@@ -8,13 +8,16 @@ import { staticReferences } from "@sfe/kit";
 import { as, execute, orgs, setUpSubgraph } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { assetsSubgraph, mpan } from "./helpers.js";
+import { assetsSubgraph, mpan, ruleRoutes } from "./helpers.js";
 
 const calls: { subgraph: string; path: string; payload: unknown }[] = [];
 let failing = false;
+// The member change's market rules: the real engine with no rule in force (helpers.ts ruleRoutes).
+const rules = staticReferences({}, ruleRoutes().routes);
 const references: EntityReferences = {
   ...staticReferences({ Organisation: [orgs.fspA] }),
   async call<T>(subgraph: string, path: string, payload: unknown) {
+    if (path !== "/internal/market-units/reassessment") return rules.call!<T>(subgraph, path, payload);
     calls.push({ subgraph, path, payload });
     if (failing) throw new Error("products is down");
     return { status: 200, body: { assessments: [] } as T };

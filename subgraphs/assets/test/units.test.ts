@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditEvents, marketUnitMembers } from "../src/db/schema.js";
 import type { NewAsset } from "../src/modules/assets/repository.js";
 import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
-import { assetsSubgraph, mpan } from "./helpers.js";
+import { assetsSubgraph, mpan, ruleRoutes } from "./helpers.js";
 
 const { fspA: ORG_A, fspB: ORG_B, soA: ORG_SO } = orgs;
 
@@ -95,7 +95,10 @@ async function createUnit(key: string, owner: string, unitType: "SPU" | "SPG", m
 }
 
 beforeAll(async () => {
-  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG_A, ORG_B, ORG_SO] })));
+  ({ handle, repos, subgraph } = await setUpSubgraph(
+    assetsSubgraph,
+    staticReferences({ Organisation: [ORG_A, ORG_B, ORG_SO] }, ruleRoutes().routes),
+  ));
   await createAsset("A1 battery", ORG_A, { categoryCode: "BESS", importCapacityKw: 100, exportCapacityKw: 100, energyCapacityKwh: 200 });
   await createAsset("A2 heat pump", ORG_A, { categoryCode: "HEAT_PUMP", importCapacityKw: 10, exportCapacityKw: 0 });
   await createAsset("A3 charger", ORG_A, {

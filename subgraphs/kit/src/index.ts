@@ -31,3 +31,4 @@ export * from "./units.js";
 export * from "./copy.js";
 export * from "./outbox.js";
 export * from "./mail.js";
+export * from "./rule-checks.js";

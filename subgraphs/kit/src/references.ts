@@ -120,11 +120,27 @@ export async function requireReferences(
   if (missing.length > 0) throw badInput(`${field}: ${typename} ${missing.join(", ")} does not exist`, field);
 }
 
+/** What a test's stand-in for another subgraph's internal route answers: a status and a JSON body. */
+export type StaticAnswer = { status: number; body: unknown };
+export type StaticRoute = (body: any) => StaticAnswer | Promise<StaticAnswer>;
+/**
+ * The internal routes a test gives its references, by `"<subgraph> <path>"` (e.g. `"rules /internal/rules/evaluate"`),
+ * or one function answering every call (undefined: no such route).
+ */
+export type StaticRoutes =
+  | Record<string, StaticRoute>
+  | ((subgraph: string, path: string, body: any) => StaticAnswer | undefined | Promise<StaticAnswer | undefined>);
+
 /**
  * For in-process tests: the entities that exist, by type, as ids or as id → fields (what `lookup`
- * answers); anything else is missing.
+ * answers); anything else is missing. With `routes`, `call` answers from them (a route not given: 404, as a subgraph
+ * without it would), after a JSON round trip of the payload and the answer, so nothing is shared by reference; without,
+ * there is no `call`, and whatever needs another subgraph's route (the rules engine) refuses.
  */
-export function staticReferences(known: Record<string, Iterable<string> | Record<string, Record<string, unknown>>>): EntityReferences {
+export function staticReferences(
+  known: Record<string, Iterable<string> | Record<string, Record<string, unknown>>>,
+  routes?: StaticRoutes,
+): EntityReferences {
   const tables = Object.fromEntries(
     Object.entries(known).map(([type, entries]) => [
       type,
@@ -140,8 +156,18 @@ export function staticReferences(known: Record<string, Iterable<string> | Record
       const fields = tables[typename]?.get(id);
       return fields ? { ...fields, id } : null;
     }) as never;
-  return {
+  const references: EntityReferences = {
     lookup,
     missing: async (typename, ids) => [...new Set(ids)].filter((id) => !tables[typename]?.has(id)),
+  };
+  if (!routes) return references;
+  return {
+    ...references,
+    async call<T>(subgraph: string, path: string, payload: unknown) {
+      const body = JSON.parse(JSON.stringify(payload ?? null));
+      const answer = typeof routes === "function" ? await routes(subgraph, path, body) : await routes[`${subgraph} ${path}`]?.(body);
+      if (!answer) return { status: 404, body: null as T };
+      return { status: answer.status, body: JSON.parse(JSON.stringify(answer.body ?? null)) as T };
+    },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DatabaseHandle, EntityReferences, RunningSubgraph } from "@sfe/kit";
-import { startSubgraph } from "@sfe/kit";
+import { startSubgraph, staticReferences } from "@sfe/kit";
 import {
   apiKeyOf,
   as,
@@ -27,7 +27,7 @@ import { CONTRACT_DOCUMENT_PATH, issueAgreementOnQualification } from "../src/mo
 import { escapeHtml } from "../src/modules/contracts/document.js";
 import { liabilityCapPence, pounds, STANDARD_CLAUSES } from "../src/modules/contracts/validation.js";
 import { createProductsSubgraph, typeDefs } from "../src/server.js";
-import { productsSubgraph } from "./helpers.js";
+import { productsSubgraph, rulesRoutes } from "./helpers.js";
 
 const { soA: UKPN, soB: NESO, fspA: NEWFLEX, fspB: RIVAL } = orgs;
 
@@ -63,6 +63,8 @@ const references: EntityReferences = {
     return ids.map((id) => (known[typename]?.[id] ? { ...known[typename][id], id } : null)) as never;
   },
   missing: async (typename, ids) => ids.filter((id) => !known[typename]?.[id]),
+  // Submitting an application evaluates its market rules (fail closed): the real engine, no rule in force.
+  call: staticReferences({}, rulesRoutes().routes).call,
 };
 
 let handle: DatabaseHandle;

@@ -6,10 +6,12 @@
 import type { DatabaseHandle, EntityReferences, RunningSubgraph } from "@sfe/kit";
 import { conflict, IDENTITY_HEADER, staticReferences, startSubgraph } from "@sfe/kit";
 import { as, countRows, errorCodes, execute, MISSING_ID, orgs, setUpSubgraph, testGateway, testIdentity } from "@sfe/kit/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { outboxEvents } from "../src/db/schema.js";
 import type { OnQualified } from "../src/modules/qualification/index.js";
 import { createProductsSubgraph } from "../src/server.js";
-import { productsSubgraph } from "./helpers.js";
+import { productsSubgraph, rulesRoutes } from "./helpers.js";
 
 const { soA: UKPN, soB: NESO, fspA: LOUIS, fspB: OTHER_FSP } = orgs;
 const AS_LOUIS = as.fspA;
@@ -21,20 +23,28 @@ const UNVERIFIED = "e0000000-0000-4000-8000-00000000000e";
 const ASSET = "a2000000-0000-4000-8000-0000000000a2";
 const UNIT = "a1000000-0000-4000-8000-0000000000a1";
 const OTHER_UNIT = "b1000000-0000-4000-8000-0000000000b1";
+/** Louis's 0.5 MW battery: under the 1 MW a DCL unit needs (R-ELG-1). */
+const SMALL_ASSET = "a3000000-0000-4000-8000-0000000000a3";
 const DAY = 86_400_000;
 
+// The rules subgraph's routes: the real engine in process (rules put in force by the tests), the events it receives.
+const rules = rulesRoutes();
 // The (stubbed) users and assets subgraphs: Louis's unit is REASSESSMENT_REQUIRED there once its members changed.
-const references: EntityReferences = staticReferences({
+const known = {
   Organisation: Object.fromEntries([
     ...[UKPN, NESO, LOUIS, OTHER_FSP, orgs.fspC].map((id) => [id, { status: "ACTIVE" }]),
     [UNVERIFIED, { status: "PENDING_VERIFICATION" }],
   ]),
-  Asset: { [ASSET]: { owner: { id: LOUIS } } },
+  Asset: {
+    [ASSET]: { owner: { id: LOUIS } },
+    [SMALL_ASSET]: { owner: { id: LOUIS }, importCapacityKw: 200, exportCapacityKw: 500 },
+  },
   MarketUnit: {
     [UNIT]: { owner: { id: LOUIS }, status: "REASSESSMENT_REQUIRED" },
     [OTHER_UNIT]: { owner: { id: OTHER_FSP }, status: "ACTIVE" },
   },
-});
+};
+const references: EntityReferences = staticReferences(known, rules.routes);
 
 let handle: DatabaseHandle;
 let subgraph: ReturnType<typeof createProductsSubgraph>;
@@ -42,7 +52,7 @@ let running: RunningSubgraph;
 const qualified: string[] = [];
 
 beforeAll(async () => {
-  ({ handle } = await setUpSubgraph(productsSubgraph, references));
+  ({ handle } = await setUpSubgraph(productsSubgraph)); // the database only: `subgraph` below is the one tested
   // The hook the contracts module will be: here it records which assessments became QUALIFIED.
   const onQualified: OnQualified = async ({ assessment }) => void qualified.push(assessment.id);
   subgraph = createProductsSubgraph({ db: handle.db, references, onQualified, verifier: testGateway.verifier("products") });
@@ -558,5 +568,110 @@ describe("refusals before an application exists", () => {
     expect(await counts()).toEqual(before);
     const [row] = (await ok(ASSESSMENTS, { productId: open }, AS_NESO)).qualificationAssessments.filter((a: any) => a.id === assessmentId);
     expect(row.status).toBe("UNDER_ASSESSMENT");
+  });
+});
+
+describe("market rules on submission (issue 11: QUALIFICATION_APPLICATION)", () => {
+  const SUBMIT_RULES = `mutation ($i: SubmitQualificationApplicationInput!) { submitQualificationApplication(input: $i) {
+    application { id status assessments { id } } warnings { ruleId message values } } }`;
+  const STATUS = `query ($id: ID!) { qualificationApplication(id: $id) { status assessments { id } } }`;
+  let dcl: string;
+  let su: string;
+  /** The application BLOCK left a DRAFT (one open application per subject and product). */
+  let blocked: string;
+  beforeAll(async () => {
+    ({ id: dcl } = await product(NESO, "DCL"));
+    await publish(dcl);
+    ({ id: su } = await product(UKPN, "SU"));
+    await publish(su);
+    // As stack/src/demo/rules.ts seeds R-ELG-1-QA-DCL; a NOTIFY rule on SU.
+    rules.engine.add({
+      code: "R-ELG-1-QA-DCL",
+      subjectKind: "QUALIFICATION_APPLICATION",
+      productId: dcl,
+      expression: { ">=": [{ var: "unitCapacityMw" }, { var: "params.minimumMw" }] },
+      parameters: { minimumMw: 1 },
+    });
+    rules.engine.add({
+      code: "SU-QA-REVIEW",
+      subjectKind: "QUALIFICATION_APPLICATION",
+      productId: su,
+      severity: "WARN",
+      mode: "NOTIFY",
+      expression: { ">=": [{ var: "unitCapacityMw" }, { var: "params.reviewBelowMw" }] },
+      parameters: { reviewBelowMw: 1 },
+    });
+  });
+  const apply = async (productId: string) =>
+    (await ok(APPLY, { i: { subjectType: "ASSET", subjectId: SMALL_ASSET, productIds: [productId] } }, AS_LOUIS)).applyForQualification
+      .application.id as string;
+
+  it("BLOCK: RULE_VIOLATION naming the rule and the values compared; nothing written, the application stays a DRAFT", async () => {
+    const id = await apply(dcl);
+    blocked = id;
+    const [before, evaluated] = [await counts(), rules.engine.recorded.length];
+    const refused = await run(SUBMIT_RULES, { i: { applicationId: id } }, AS_LOUIS);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "RULE_VIOLATION",
+      rule: "R-ELG-1-QA-DCL",
+      rules: [{ code: "R-ELG-1-QA-DCL", values: { unitCapacityMw: 0.5, "params.minimumMw": 1 } }],
+      subjectKind: "QUALIFICATION_APPLICATION",
+      subject: { type: "QualificationApplication", id },
+    });
+    expect(await counts()).toEqual(before);
+    expect((await ok(STATUS, { id }, AS_LOUIS)).qualificationApplication).toEqual({ status: "DRAFT", assessments: [] });
+    // Recorded for the applicant and the product's SO to read (rules' ruleEvaluations).
+    expect(rules.engine.recorded.slice(evaluated)).toEqual([
+      expect.objectContaining({ ruleCode: "R-ELG-1-QA-DCL", outcome: "FAIL", subjectId: id, partyIds: [LOUIS, NESO] }),
+    ]);
+  });
+
+  it("NOTIFY: submitted with the warning in the payload, and a RULE_WARNING event to the applicant (outbox → rules)", async () => {
+    const id = await apply(su);
+    const { submitQualificationApplication: submitted } = await ok(SUBMIT_RULES, { i: { applicationId: id } }, AS_LOUIS);
+    expect(submitted.application).toMatchObject({ id, status: "SUBMITTED", assessments: [{ id: expect.any(String) }] });
+    expect(submitted.warnings).toEqual([
+      {
+        ruleId: "SU-QA-REVIEW",
+        message: expect.stringContaining("SU-QA-REVIEW"),
+        values: { unitCapacityMw: 0.5, "params.reviewBelowMw": 1 },
+      },
+    ]);
+    const [event] = await handle.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, id));
+    expect(event).toMatchObject({ type: "RULE_WARNING", subjectType: "QualificationApplication", recipients: { organisations: [LOUIS] } });
+    // The relay hands it to the rules subgraph, which makes it a notification (tests/rule-points.e2e.test.ts).
+    await vi.waitFor(() => expect(rules.events.map((e) => e.subject.id)).toContain(id), { timeout: 20_000, interval: 100 });
+  });
+
+  it("fail closed: references with no route to the rules subgraph refuse UPSTREAM_UNAVAILABLE; still a DRAFT", async () => {
+    const id = blocked;
+    const unwired = createProductsSubgraph({ db: handle.db, references: staticReferences(known) });
+    const before = await counts();
+    const refused = await execute(unwired, SUBMIT_RULES, { i: { applicationId: id } }, AS_LOUIS);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "rules" });
+    expect(await counts()).toEqual(before);
+    expect((await ok(STATUS, { id }, AS_LOUIS)).qualificationApplication.status).toBe("DRAFT");
+  });
+
+  it("another FSP's application is NOT_FOUND, and no rule is evaluated for it", async () => {
+    const evaluated = rules.engine.recorded.length;
+    expect(errorCodes(await run(SUBMIT_RULES, { i: { applicationId: blocked } }, AS_OTHER))).toEqual(["NOT_FOUND"]);
+    expect(rules.engine.recorded.length).toBe(evaluated);
+  });
+
+  it("POST /internal/qualifications/products: the products a subject is qualified or assessed for (R-MU-2's scope)", async () => {
+    const answer = await internal("/internal/qualifications/products", { subjectIds: [SMALL_ASSET, OTHER_UNIT] });
+    expect(answer).toEqual({
+      status: 200,
+      body: {
+        subjects: [
+          { subjectId: SMALL_ASSET, productIds: [su] }, // the DCL one is a DRAFT, never assessed
+          { subjectId: OTHER_UNIT, productIds: [] },
+        ],
+      },
+    });
+    expect((await internal("/internal/qualifications/products", { subjectIds: ["nope"] })).status).toBe(400);
+    expect((await internal("/internal/qualifications/products", { subjectIds: [SMALL_ASSET] }, AS_LOUIS, "forged")).status).toBe(401);
+    expect((await internal("/internal/market-units/reassessment", { marketUnitIds: [UNIT], reason: "" })).status).toBe(400);
   });
 });

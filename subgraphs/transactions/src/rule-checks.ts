@@ -1,111 +1,46 @@
-import { randomUUID } from "node:crypto";
-import { type EntityReferences, SfeError } from "@sfe/kit";
-import type { RuleWarning } from "./warnings.js";
+import {
+  type EntityReferences,
+  enforce as enforceRules,
+  evaluate as evaluateRules,
+  knownFacts as known,
+  type RuleCheckRequest as KitRuleCheckRequest,
+  type RuleCheckResult,
+  SfeError,
+} from "@sfe/kit";
 
 /**
  * Market rules evaluated where it matters (issue 11 item 2): before a bid, award, availability declaration or
  * dispatch instruction is written, its facts (the rules subgraph's declared fact schema for the subject kind,
- * subgraphs/rules/src/modules/evaluation/facts.ts) are sent to the rules engine once, `POST /internal/rules/evaluate`.
- * BLOCK: RULE_VIOLATION naming every failed rule, nothing written. NOTIFY: the write goes ahead with warnings.
- * The rules subgraph unreachable: UPSTREAM_UNAVAILABLE naming it (fail closed: a BLOCK rule is never skipped).
+ * subgraphs/rules/src/modules/evaluation/facts.ts) are sent to the rules engine once through the kit's rule-check
+ * client (kit rule-checks.ts: BLOCK → RULE_VIOLATION, nothing written; NOTIFY → warnings; fail closed). This file
+ * builds the transactions subjects' facts.
  */
-export const RULES_EVALUATE_PATH = "/internal/rules/evaluate";
+export {
+  newSubjectId,
+  RULES_EVALUATE_PATH,
+  type RuleCheckResult,
+  type RuleOutcome,
+  ruleViolation,
+  warningsOf,
+} from "@sfe/kit";
 export const QUALIFICATION_CHECK_PATH = "/internal/qualifications/check";
 
 /** What bids and is awarded: a market unit or an asset. */
 export type Target = { typename: "MarketUnit" | "Asset" | "Product"; id: string };
 
 export type SubjectKind = "BID" | "AWARD" | "AVAILABILITY_DECLARATION" | "DISPATCH_INSTRUCTION";
+export type RuleCheckRequest = KitRuleCheckRequest<SubjectKind>;
 
-export interface RuleOutcome {
-  ruleId: string | null;
-  ruleVersion: number;
-  code: string;
-  name: string;
-  severity: string;
-  mode: string;
-  source: string;
-  outcome: "PASS" | "WARN" | "FAIL" | "NOT_APPLICABLE";
-  message: string;
-  valuesCompared: Record<string, unknown>;
-  documentRef: string | null;
-}
-
-export interface RuleCheckResult {
-  evaluationId: string | null;
-  decision: "ALLOW" | "NOTIFY" | "BLOCK";
-  outcomes: RuleOutcome[];
-}
-
-export interface RuleCheckRequest {
-  subjectKind: SubjectKind;
-  /** The record's type and id: for a write, the id the record is written with (chosen before evaluating). */
-  subject: { type: string; id: string };
-  facts: Record<string, unknown>;
-  productIds: string[];
-  /** The FSP and the SO the subject concerns: they (and administrators) read the evaluation. */
-  partyIds: (string | null | undefined)[];
-  at?: Date;
-}
-
-const unavailable = (subgraph: string, status: number) =>
-  new SfeError("UPSTREAM_UNAVAILABLE", `The ${subgraph} subgraph could not check the market rules (HTTP ${status})`, { subgraph });
-
-/**
- * The rules engine, asked once per subject. Without `references.call` (in-process tests' static references, no
- * other subgraph) nothing is evaluated: ALLOW with no outcomes.
- */
-export async function evaluate(references: EntityReferences, request: RuleCheckRequest): Promise<RuleCheckResult> {
-  if (!references.call) return { evaluationId: null, decision: "ALLOW", outcomes: [] };
-  const partyIds = [...new Set(request.partyIds.filter((id): id is string => !!id))];
-  const { status, body } = await references.call<RuleCheckResult & { outcomes?: RuleOutcome[] }>("rules", RULES_EVALUATE_PATH, {
-    subjectKind: request.subjectKind,
-    subject: request.subject,
-    facts: request.facts,
-    productIds: request.productIds,
-    partyIds,
-    ...(request.at && { at: request.at.toISOString() }),
-  });
-  if (status !== 200 || !body || !Array.isArray(body.outcomes)) throw unavailable("rules", status);
-  return { evaluationId: body.evaluationId ?? null, decision: body.decision, outcomes: body.outcomes };
-}
-
-const failed = (result: RuleCheckResult) => result.outcomes.filter((o) => o.outcome === "FAIL" || o.outcome === "WARN");
-
-/** BLOCK: RULE_VIOLATION with every failed rule (code, message, values compared), `rule` the first one's code. */
-export function ruleViolation(subjectKind: SubjectKind, subject: { type: string; id: string }, result: RuleCheckResult): SfeError {
-  const rules = result.outcomes
-    .filter((o) => o.outcome === "FAIL" && o.mode === "BLOCKING")
-    .map((o) => ({
-      ruleId: o.ruleId,
-      code: o.code,
-      name: o.name,
-      message: o.message,
-      values: o.valuesCompared,
-      documentRef: o.documentRef,
-    }));
-  return new SfeError("RULE_VIOLATION", `Refused by ${rules.map((r) => r.code).join(", ")}: ${rules.map((r) => r.message).join("; ")}`, {
-    rule: rules[0]?.code,
-    rules,
-    subjectKind,
-    subject,
-    evaluationId: result.evaluationId,
-  });
-}
-
-/** The NOTIFY findings as the payloads' warnings (ruleId = the rule's code). */
-export const warningsOf = (result: RuleCheckResult): RuleWarning[] =>
-  failed(result).map((o) => ({ ruleId: o.code, message: o.message, values: o.valuesCompared }));
+/** The rules engine, asked once per subject (fail closed: no route to the rules subgraph is UPSTREAM_UNAVAILABLE). */
+export const evaluate = (references: EntityReferences, request: RuleCheckRequest): Promise<RuleCheckResult> =>
+  evaluateRules(references, request);
 
 /** Evaluates and throws RULE_VIOLATION on BLOCK; otherwise the warnings to return with the write. */
-export async function enforce(references: EntityReferences, request: RuleCheckRequest): Promise<RuleWarning[]> {
-  const result = await evaluate(references, request);
-  if (result.decision === "BLOCK") throw ruleViolation(request.subjectKind, request.subject, result);
-  return warningsOf(result);
-}
+export const enforce = (references: EntityReferences, request: RuleCheckRequest) => enforceRules(references, request);
 
-/** A new record's id, chosen before its rules are evaluated so that the evaluation's subject is the written record. */
-export const newSubjectId = () => randomUUID();
+/** A subgraph this subject's facts come from, unreachable: the facts cannot be known, so nothing is written. */
+const noRoute = (subgraph: string, what: string) =>
+  new SfeError("UPSTREAM_UNAVAILABLE", `The ${subgraph} subgraph could not ${what} (no route to it is configured)`, { subgraph });
 
 export interface SubjectDescription {
   productCode: string | null;
@@ -118,7 +53,6 @@ const kwToMw = (kw: unknown) => (typeof kw === "number" && Number.isFinite(kw) ?
 
 /** The product's code and the unit's (or asset's) capacity, one lookup each, as the caller sees them. */
 export async function describe(references: EntityReferences, target: Target | null, productId: string): Promise<SubjectDescription> {
-  if (!references.call) return { productCode: null, unitCapacityMw: null, energyMwh: null };
   const [[product], [unit]] = await Promise.all([
     references.lookup<{ code?: string }>("Product", [productId], "code"),
     target
@@ -149,7 +83,7 @@ export async function qualificationOf(
   productId: string,
   at: Date,
 ): Promise<Qualification | null> {
-  if (!references.call) return null;
+  if (!references.call) throw noRoute("products", "check the qualification");
   const { status, body } = await references.call<{ results?: Qualification[] }>("products", QUALIFICATION_CHECK_PATH, {
     checks: [{ subjectId, productId, at: at.toISOString() }],
   });
@@ -161,10 +95,6 @@ export async function qualificationOf(
   }
   return { qualified: result.qualified === true, counterpartyQualified: result.counterpartyQualified === true };
 }
-
-/** Drops facts that are not known (null): a rule reading one is NOT_APPLICABLE rather than compared with null. */
-const known = (facts: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== null && v !== undefined));
 
 /** The hub's directions as the rules' UP / DOWN (export-positive: less demand or more generation is UP). */
 const UP_OR_DOWN: Record<string, "UP" | "DOWN"> = {

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { awardLifecycle, awards, bidLifecycle, bids, dispatchInstructions, dispatchLifecycle } from "../src/db/schema.js";
 import type { createRepositories, createTransactionsSubgraph } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { transactionsSubgraph, ruleRoutes } from "./helpers.js";
 
 // Organisations: two FSPs that own assets, a third for the statistics, two system operators that own products.
 const { fspA, fspB, fspC, soA, soB } = orgs;
@@ -24,20 +24,23 @@ let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 beforeAll(async () => {
   ({ handle, repos, subgraph } = await setUpSubgraph(
     transactionsSubgraph,
-    staticReferences({
-      Asset: {
-        [assetA]: { owner: { id: fspA }, status: "REGISTERED" },
-        [assetB]: { owner: { id: fspB }, status: "REGISTERED" },
-        [assetC]: { owner: { id: fspC }, status: "REGISTERED" },
+    staticReferences(
+      {
+        Asset: {
+          [assetA]: { owner: { id: fspA }, status: "REGISTERED" },
+          [assetB]: { owner: { id: fspB }, status: "REGISTERED" },
+          [assetC]: { owner: { id: fspC }, status: "REGISTERED" },
+        },
+        Product: {
+          [productA]: { owner: { id: soA }, status: "PUBLISHED" },
+          [productB]: { owner: { id: soB }, status: "PUBLISHED" },
+          [productTwo]: { owner: { id: soA }, status: "PUBLISHED" },
+          [productThree]: { owner: { id: soA }, status: "PUBLISHED" },
+        },
+        Organisation: [fspA, fspB, fspC, soA, soB],
       },
-      Product: {
-        [productA]: { owner: { id: soA }, status: "PUBLISHED" },
-        [productB]: { owner: { id: soB }, status: "PUBLISHED" },
-        [productTwo]: { owner: { id: soA }, status: "PUBLISHED" },
-        [productThree]: { owner: { id: soA }, status: "PUBLISHED" },
-      },
-      Organisation: [fspA, fspB, fspC, soA, soB],
-    }),
+      ruleRoutes(),
+    ),
   ));
 });
 afterAll(() => handle.close());

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { penalties, performanceAssessments } from "../src/db/schema.js";
 import { disputeLifecycle } from "../src/modules/disputes/tables.js";
 import { type createTransactionsSubgraph, typeDefs } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { transactionsSubgraph, ruleRoutes } from "./helpers.js";
 
 /**
  * Disputes in-process (§4.18, §7.10): raised by a party only, moved by the side each step belongs to, an assessment's
@@ -74,11 +74,14 @@ async function insertAssessment(deliveredWh: bigint, status: "PROVISIONAL" | "PU
 beforeAll(async () => {
   ({ handle, subgraph } = await setUpSubgraph(
     transactionsSubgraph,
-    staticReferences({
-      Asset: { [asset]: { owner: { id: fspA }, status: "REGISTERED" } },
-      Product: { [product]: { owner: { id: soA }, status: "PUBLISHED" } },
-      Organisation: [fspA, fspB, soA, soB],
-    }),
+    staticReferences(
+      {
+        Asset: { [asset]: { owner: { id: fspA }, status: "REGISTERED" } },
+        Product: { [product]: { owner: { id: soA }, status: "PUBLISHED" } },
+        Organisation: [fspA, fspB, soA, soB],
+      },
+      ruleRoutes(),
+    ),
   ));
   await ok(who.soA, `mutation ($i: SetSettlementTermsInput!) { setSettlementTerms(input: $i) { terms { vatRate } } }`, {
     i: {

@@ -1,4 +1,6 @@
+import type { StaticRoutes } from "@sfe/kit";
 import type { TestableSubgraph } from "@sfe/kit/testing";
+import { inProcessRulesEngine, type TestRule } from "@sfe/rules/in-process";
 import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
 
 /** The transactions subgraph as the kit's `setUpSubgraph` builds it for a test file. */
@@ -10,3 +12,16 @@ export const transactionsSubgraph: TestableSubgraph<
   createRepositories,
   createSubgraph: createTransactionsSubgraph,
 };
+
+/**
+ * The internal routes a bid, award, declaration or instruction needs now that rule checks fail closed (kit
+ * rule-checks.ts): the real rules engine in process (no rule in force unless given) and the products subgraph's
+ * qualification check, answering `qualified` for every (subject, product).
+ */
+export const ruleRoutes = (rules: TestRule[] = [], qualified = true): StaticRoutes => ({
+  ...inProcessRulesEngine(rules).routes,
+  "products /internal/qualifications/check": (body: { checks: unknown[] }) => ({
+    status: 200,
+    body: { results: body.checks.map(() => ({ qualified, counterpartyQualified: qualified })) },
+  }),
+});

@@ -13,7 +13,7 @@ import {
   dispatchLifecycle,
 } from "../src/db/schema.js";
 import { type createTransactionsSubgraph, typeDefs } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { transactionsSubgraph, ruleRoutes } from "./helpers.js";
 
 const asset = "6f1c2a4e-0b7d-4c1e-9a51-1f6f0c3d2a01";
 const product = "0a9e5b3c-7d21-4f6a-8c44-2b7e9d1f3b01";
@@ -25,11 +25,14 @@ let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 beforeAll(async () => {
   ({ handle, subgraph } = await setUpSubgraph(
     transactionsSubgraph,
-    staticReferences({
-      Asset: { [asset]: { owner: { id: fspOrg }, status: "REGISTERED" } },
-      Product: { [product]: { owner: { id: soOrg }, status: "PUBLISHED" } },
-      Organisation: [fspOrg, soOrg],
-    }),
+    staticReferences(
+      {
+        Asset: { [asset]: { owner: { id: fspOrg }, status: "REGISTERED" } },
+        Product: { [product]: { owner: { id: soOrg }, status: "PUBLISHED" } },
+        Organisation: [fspOrg, soOrg],
+      },
+      ruleRoutes(),
+    ),
   ));
 });
 afterAll(() => handle.close());

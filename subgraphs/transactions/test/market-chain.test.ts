@@ -2,7 +2,7 @@ import { type DatabaseHandle, staticReferences } from "@sfe/kit";
 import { as, countRows, MISSING_ID as unknown, orgs, execute as run, setUpSubgraph } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createTransactionsSubgraph } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { transactionsSubgraph, ruleRoutes } from "./helpers.js";
 
 /**
  * The competition and dispatch chain (C.1–C.3, D.3–D.6): buy requirements, bids by market units, clearing results,
@@ -22,19 +22,22 @@ let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 beforeAll(async () => {
   ({ handle, subgraph } = await setUpSubgraph(
     transactionsSubgraph,
-    staticReferences({
-      MarketUnit: {
-        [unitA]: { owner: { id: fspA }, status: "ACTIVE" },
-        [unitB]: { owner: { id: fspB }, status: "ACTIVE" },
-        [unitSuspended]: { owner: { id: fspA }, status: "SUSPENDED" },
-        [unitDeregistered]: { owner: { id: fspA }, status: "DEREGISTERED" },
+    staticReferences(
+      {
+        MarketUnit: {
+          [unitA]: { owner: { id: fspA }, status: "ACTIVE" },
+          [unitB]: { owner: { id: fspB }, status: "ACTIVE" },
+          [unitSuspended]: { owner: { id: fspA }, status: "SUSPENDED" },
+          [unitDeregistered]: { owner: { id: fspA }, status: "DEREGISTERED" },
+        },
+        Product: {
+          [productA]: { owner: { id: soA }, status: "PUBLISHED" },
+          [productB]: { owner: { id: soB }, status: "PUBLISHED" },
+        },
+        Organisation: [fspA, fspB, soA, soB],
       },
-      Product: {
-        [productA]: { owner: { id: soA }, status: "PUBLISHED" },
-        [productB]: { owner: { id: soB }, status: "PUBLISHED" },
-      },
-      Organisation: [fspA, fspB, soA, soB],
-    }),
+      ruleRoutes(),
+    ),
   ));
 });
 afterAll(() => handle.close());

@@ -2,6 +2,7 @@ import { type DatabaseHandle, staticReferences } from "@sfe/kit";
 import { countRows, createMigratedDatabase, execute, testIdentity } from "@sfe/kit/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
+import { ruleRoutes } from "./helpers.js";
 
 /**
  * The write rules in policy.ts: in whose name a bid or instruction may be written, and who may move a record's
@@ -30,11 +31,14 @@ beforeAll(async () => {
   repos = createRepositories(handle.db);
   subgraph = createTransactionsSubgraph({
     db: handle.db,
-    references: staticReferences({
-      Asset: { [assetA]: { owner: { id: fspA }, status: "REGISTERED" } },
-      Product: { [productA]: { owner: { id: soA }, status: "PUBLISHED" } },
-      Organisation: [fspA, fspB, soA, soB],
-    }),
+    references: staticReferences(
+      {
+        Asset: { [assetA]: { owner: { id: fspA }, status: "REGISTERED" } },
+        Product: { [productA]: { owner: { id: soA }, status: "PUBLISHED" } },
+        Organisation: [fspA, fspB, soA, soB],
+      },
+      ruleRoutes(),
+    ),
     repos,
   });
 });

@@ -219,4 +219,31 @@ describe("rule checks on writes", () => {
     expect(await countRows(handle, "transactions.bids")).toBe(bids);
     expect(await countRows(handle, "transactions.availability_declarations")).toBe(declarations);
   });
+
+  it("no route to the rules subgraph at all (references without `call`): refused the same way, never let through", async () => {
+    const unwired = createTransactionsSubgraph({ db: handle.db, references: known });
+    const [bids, awards, declarations, instructions] = await Promise.all(
+      ["bids", "awards", "availability_declarations", "dispatch_instructions"].map((t) => countRows(handle, `transactions.${t}`)),
+    );
+    const refusedBid = await execute(unwired, SUBMIT, { i: bid(2) }, FSP_A);
+    expect(refusedBid.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "products" });
+    const award = { assetId: assetA, productId: productA, awardedMw: 1, availabilityPriceGbpPerMwH: "10", ...window };
+    const refusedAward = await execute(unwired, AWARD, { i: award }, SO_A);
+    expect(refusedAward.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "rules" });
+    const input = { assetId: assetA, productId: productA, declaredMw: 1, start: "2030-08-01T10:00:00Z", end: "2030-08-01T11:00:00Z" };
+    const refusedDeclaration = await execute(unwired, DECLARE, { i: input }, FSP_A);
+    expect(refusedDeclaration.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "rules" });
+    const instruction = { assetId: assetA, productId: productA, issuedById: soA, direction: "DEMAND_TURN_DOWN", setPointMw: 1, ...window };
+    const refusedInstruction = await execute(unwired, ISSUE, { i: instruction }, SO_A);
+    expect(refusedInstruction.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "rules" });
+    expect(calls).toEqual([]);
+    for (const [table, before] of [
+      ["bids", bids],
+      ["awards", awards],
+      ["availability_declarations", declarations],
+      ["dispatch_instructions", instructions],
+    ] as const) {
+      expect(await countRows(handle, `transactions.${table}`)).toBe(before);
+    }
+  });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { performanceAssessments } from "../src/db/schema.js";
 import { invoiceLifecycle } from "../src/modules/settlement/tables.js";
 import { typeDefs, type createTransactionsSubgraph } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { transactionsSubgraph, ruleRoutes } from "./helpers.js";
 
 /**
  * Settlement in-process (S.1–S.2): terms, the §7.9 statement, regeneration and freezing, the invoice's lifecycle and who
@@ -23,11 +23,14 @@ let subgraph: ReturnType<typeof createTransactionsSubgraph>;
 beforeAll(async () => {
   ({ handle, subgraph } = await setUpSubgraph(
     transactionsSubgraph,
-    staticReferences({
-      Asset: { [assetA]: { owner: { id: fspA }, status: "REGISTERED" }, [assetB]: { owner: { id: fspB }, status: "REGISTERED" } },
-      Product: { [product]: { owner: { id: soA }, status: "PUBLISHED" }, [otherProduct]: { owner: { id: soB }, status: "PUBLISHED" } },
-      Organisation: [fspA, fspB, soA, soB],
-    }),
+    staticReferences(
+      {
+        Asset: { [assetA]: { owner: { id: fspA }, status: "REGISTERED" }, [assetB]: { owner: { id: fspB }, status: "REGISTERED" } },
+        Product: { [product]: { owner: { id: soA }, status: "PUBLISHED" }, [otherProduct]: { owner: { id: soB }, status: "PUBLISHED" } },
+        Organisation: [fspA, fspB, soA, soB],
+      },
+      ruleRoutes(),
+    ),
   ));
 });
 afterAll(() => handle.close());

@@ -3,7 +3,7 @@ import { as, apiKeyOf, countRows, errorCodes, execute, MISSING_ID, type Operatio
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { createTransactionsSubgraph } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { transactionsSubgraph, ruleRoutes } from "./helpers.js";
 import { ASSESSMENT_FIELDS, EVENT, EXPECTED, exampleReadings, PRIOR_DAYS } from "./verification-example.js";
 
 // Verification (V.1–V.5) in-process: meter readings, the §7.8 assessment, its lifecycle, penalties, baselines, the report.
@@ -32,28 +32,31 @@ beforeAll(async () => {
     status: "PUBLISHED",
     currentVersion: { baselineMethods },
   });
-  const references = staticReferences({
-    Asset: {
-      [a1]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [a2]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [a3]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [a4]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [a5]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [a6]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [a7]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
-      [b1]: { owner: { id: orgs.fspB }, status: "REGISTERED" },
-      [c1]: { owner: { id: orgs.fspC }, status: "REGISTERED" },
+  const references = staticReferences(
+    {
+      Asset: {
+        [a1]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [a2]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [a3]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [a4]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [a5]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [a6]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [a7]: { owner: { id: orgs.fspA }, status: "REGISTERED" },
+        [b1]: { owner: { id: orgs.fspB }, status: "REGISTERED" },
+        [c1]: { owner: { id: orgs.fspC }, status: "REGISTERED" },
+      },
+      MarketUnit: { [u1]: { owner: { id: orgs.fspA }, status: "ACTIVE" } },
+      Product: {
+        [pHistorical]: product(orgs.soA, ["HISTORICAL_X_OF_Y"]),
+        [pNominated]: product(orgs.soA, ["NOMINATED"]),
+        [pZero]: product(orgs.soB, ["ZERO"]),
+        [pFixed]: product(orgs.soA, ["FIXED_REFERENCE"]),
+        [pInDay]: product(orgs.soA, ["HISTORICAL_X_OF_Y_WITH_INDAY_ADJ"]),
+      },
+      Organisation: Object.values(orgs),
     },
-    MarketUnit: { [u1]: { owner: { id: orgs.fspA }, status: "ACTIVE" } },
-    Product: {
-      [pHistorical]: product(orgs.soA, ["HISTORICAL_X_OF_Y"]),
-      [pNominated]: product(orgs.soA, ["NOMINATED"]),
-      [pZero]: product(orgs.soB, ["ZERO"]),
-      [pFixed]: product(orgs.soA, ["FIXED_REFERENCE"]),
-      [pInDay]: product(orgs.soA, ["HISTORICAL_X_OF_Y_WITH_INDAY_ADJ"]),
-    },
-    Organisation: Object.values(orgs),
-  });
+    ruleRoutes(),
+  );
   ({ handle, subgraph } = await setUpSubgraph(transactionsSubgraph, references));
 });
 afterAll(() => handle.close());

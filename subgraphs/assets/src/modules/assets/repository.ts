@@ -226,16 +226,25 @@ export function createAssetRepository(db: Database) {
      * caller read it), a status change following `assetLifecycle`; audited. Asking for no values, or only for the status
      * the asset has, writes nothing. Null when the asset does not exist.
      */
-    update: (id: string, changes: Partial<NewAsset>, actor: Identity | null, check: (before: AssetRow) => void = () => {}) =>
+    update: (
+      id: string,
+      changes: Partial<NewAsset>,
+      actor: Identity | null,
+      check: (before: AssetRow) => void = () => {},
+      /** What the change causes elsewhere (a material change's unit reassessment), in its transaction, once written. */
+      also: (tx: Database) => Promise<void> = async () => {},
+    ) =>
       guardedUpdate(db, {
         table: assets,
-        audit: auditEvents,
         lifecycle: assetLifecycle,
         id,
-        actor,
         change: (before) => {
           check(before);
           return changes;
+        },
+        record: async (tx, entry) => {
+          await appendAudit(tx, auditEvents, actor, entry);
+          await also(tx);
         },
       }),
   };

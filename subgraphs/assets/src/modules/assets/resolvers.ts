@@ -1,9 +1,12 @@
-import { notFound, page, requireUuid } from "@sfe/kit";
+import { notFound, page, requireUuid, ruleWarningEvent, sendRuleWarning } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { ASSET_STATISTICS_RULE, requireChangeableAsset, statisticsCaller, visibleAssetFilter } from "../../access.js";
 import type { ModuleDeps } from "../../deps.js";
 import { assetAttributes, attributeIssues } from "../categories/validation.js";
+import { announceReassessment } from "../market-units/reassessment.js";
+import { type MarketUnitRow, requireReassessmentOfAsset } from "../market-units/repository.js";
 import { createRegister } from "./register.js";
+import { checkCapacityChange } from "./rule-checks.js";
 import type { NewAsset } from "./repository.js";
 import {
   capacity,
@@ -67,14 +70,40 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
           if (changes.energyCapacityKwh !== undefined) requireEnergyCapacity(category, changes.energyCapacityKwh);
           if (input.attributes !== undefined) changes.attributes = assetAttributes(category, input.attributes);
         }
+        // The market rules of a capacity change, once, before anything is written (rule-checks.ts).
+        const checked = await checkCapacityChange(deps.references, existing, changes);
+        const material = checked && checked.materialBy.length > 0 ? checked.materialBy : null;
+        let marked: MarketUnitRow[] = [];
         // Checked again on the locked row: a transfer or de-registration may have committed since it was read.
-        const asset = await repos.assets.update(id, changes, identity, (locked) => {
-          requireChangeableAsset(identity, locked, input.id);
-          requireNotDeregisteredAsset(locked, "id");
-        });
+        const asset = await repos.assets.update(
+          id,
+          changes,
+          identity,
+          (locked) => {
+            requireChangeableAsset(identity, locked, input.id);
+            requireNotDeregisteredAsset(locked, "id");
+          },
+          async (tx) => {
+            if (material) marked = await requireReassessmentOfAsset(tx, id, `Material capacity change (${material.join(", ")})`, identity);
+          },
+        );
         if (!asset) throw notFound("Asset", input.id);
-        return { asset };
+        // After the commit: products marks the units' QUALIFIED assessments (one call), the owner is told of the warnings.
+        await announceReassessment(
+          deps.references,
+          marked,
+          material
+            ? `a member's capacity changed materially (asset ${id}, ${material.join(", ")}): the system operator assesses it again`
+            : undefined,
+        );
+        const warnings = checked?.warnings ?? [];
+        await sendRuleWarning(deps.references, "assets", ruleWarningEvent({ type: "Asset", id }, [asset.ownerId], warnings));
+        return { asset, warnings };
       },
+    },
+
+    AssetPayload: {
+      warnings: ({ warnings }) => warnings ?? [],
     },
 
     Asset: {

@@ -203,6 +203,31 @@ type Members = readonly { id: string }[];
 const idsOf = (members: Members) => members.map((m) => m.id).sort();
 
 /**
+ * A material change of asset `assetId` (R-AST-7): each of its live ACTIVE units becomes REASSESSMENT_REQUIRED
+ * (marketUnitLifecycle), audited with `reason`, in the caller's transaction, the units locked. Answers the units marked.
+ */
+export async function requireReassessmentOfAsset(
+  tx: Database,
+  assetId: string,
+  reason: string,
+  actor: Identity | null,
+): Promise<MarketUnitRow[]> {
+  const marked: MarketUnitRow[] = [];
+  for (const { unit } of await liveUnitsOfAsset(tx, assetId, true)) {
+    if (unit.status !== "ACTIVE") continue;
+    const row = await guardedUpdate(tx, {
+      table: marketUnits,
+      lifecycle: marketUnitLifecycle,
+      id: unit.id,
+      change: () => ({ status: "REASSESSMENT_REQUIRED" as const, updatedAt: new Date() }),
+      record: (tx, event) => appendAudit(tx, auditEvents, actor, { ...event, after: { ...event.after, reason } }),
+    });
+    if (row) marked.push(row);
+  }
+  return marked;
+}
+
+/**
  * Unit `unitId` after its members changed from `before` to `after`, in the caller's transaction (through guardedUpdate,
  * marketUnitLifecycle): stamped, an ACTIVE unit REASSESSMENT_REQUIRED (domain digest §7.3) when they differ, audited
  * with both member lists.

@@ -1,10 +1,11 @@
-import { badInput, notFound, page, requireUuid } from "@sfe/kit";
+import { badInput, notFound, page, requireUuid, ruleWarningEvent, sendRuleWarning } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { mayJoinUnitOf, visibleAssetFilter, visibleUnit, visibleUnitFilter } from "../../access.js";
 import type { ModuleDeps } from "../../deps.js";
 import type { Context } from "../../loaders.js";
 import type { AssetRow } from "../assets/repository.js";
 import { announceReassessment } from "./reassessment.js";
+import { enforceMemberChange } from "./rule-checks.js";
 import type { MarketUnitRow, UnitWithAggregates } from "./repository.js";
 import { assetIdList, marketUnitName, requireComposition, requireMayJoin, requireNotDeregistered } from "./validation.js";
 
@@ -68,7 +69,12 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
       const unit = await visibleUnit(context, input.unitId, "unitId");
       const assetIds = assetIdList(input.assetIds);
       requireNotDeregistered(unit, "unitId");
-      await joiningAssets(context, unit.ownerId, assetIds);
+      const joining = await joiningAssets(context, unit.ownerId, assetIds);
+      // The market rules of the unit as it would be (R-MU-2), once, before the change is written (rule-checks.ts).
+      const aggregates = await context.loaders.unitAggregates.load(unit.id);
+      const warnings = await enforceMemberChange(references, unit, {
+        gspGroups: [...aggregates.gspGroups, ...joining.map((asset) => asset.gspGroup)],
+      });
       const marketUnit = await repos.marketUnits.changeMembers(
         unit.id,
         { add: assetIds },
@@ -87,7 +93,8 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
       await announceReassessment(references, [marketUnit]);
-      return { marketUnit: answered(context, marketUnit) };
+      await sendRuleWarning(references, "assets", ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings));
+      return { marketUnit: answered(context, marketUnit), warnings };
     },
 
     async removeMarketUnitMembers(_, { input }, context) {
@@ -127,6 +134,10 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
       if (!marketUnit) throw notFound("MarketUnit", input.id);
       return { marketUnit };
     },
+  },
+
+  MarketUnitPayload: {
+    warnings: ({ warnings }) => warnings ?? [],
   },
 
   MarketUnit: {

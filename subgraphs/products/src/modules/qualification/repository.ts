@@ -6,6 +6,7 @@ import {
   enqueueEvent,
   guardedUpdate,
   type Identity,
+  type OutboxEvent,
   isUniqueViolation,
   isUuid,
   loaderByKey,
@@ -323,7 +324,13 @@ export function createQualificationRepository(db: Database, counterparty: Counte
      * transaction. Refused, writing nothing: BAD_USER_INPUT naming the mandatory keys unanswered, or a product no
      * longer PUBLISHED; RULE_VIOLATION when the applicant's commercial qualification lapsed; CONFLICT once submitted.
      */
-    submit: (applicationId: string, viewer: Viewer, actor: Identity | null): Promise<ApplicationRow | null> =>
+    submit: (
+      applicationId: string,
+      viewer: Viewer,
+      actor: Identity | null,
+      /** A NOTIFY evaluation's notification (kit ruleWarningEvent): recorded with the submission, or not at all. */
+      ruleWarning: OutboxEvent | null = null,
+    ): Promise<ApplicationRow | null> =>
       db.transaction(async (tx) => {
         const application = await lockApplication(tx, applicationId, viewer);
         if (!application) return null;
@@ -378,6 +385,7 @@ export function createQualificationRepository(db: Database, counterparty: Counte
             after: row,
           });
         }
+        if (ruleWarning) await enqueueEvent(tx, outboxEvents, ruleWarning);
         return submitted;
       }),
 
@@ -453,6 +461,20 @@ export function createQualificationRepository(db: Database, counterparty: Counte
      * Every QUALIFIED assessment of the market units becomes REASSESSMENT_REQUIRED, stamped with when and why, each
      * audited. Answers the assessments changed.
      */
+    /**
+     * The products each subject (asset or unit) holds or is being assessed for: every assessment not FAILED or REVOKED,
+     * distinct, in id order. For the market rules of a unit's member change (R-MU-2: the aggregation scope per product).
+     */
+    async productsOfSubjects(subjectIds: readonly string[]): Promise<{ subjectId: string; productId: string }[]> {
+      const ids = [...new Set(subjectIds.filter(isUuid))];
+      if (ids.length === 0) return [];
+      return db
+        .selectDistinct({ subjectId: A.subjectId, productId: A.productId })
+        .from(A)
+        .where(and(inArray(A.subjectId, ids), notInArray(A.status, ["FAILED", "REVOKED"])))
+        .orderBy(A.subjectId, A.productId);
+    },
+
     requireReassessment: (
       marketUnitIds: readonly string[],
       reason: (unitId: string) => string,

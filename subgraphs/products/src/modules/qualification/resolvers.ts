@@ -1,4 +1,14 @@
-import { badInput, conflict, type EntityReferences, forbidden, notFound, page, requireUuid } from "@sfe/kit";
+import {
+  badInput,
+  conflict,
+  type EntityReferences,
+  forbidden,
+  notFound,
+  page,
+  type RuleWarning,
+  requireUuid,
+  ruleWarningEvent,
+} from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { canChangeProduct, canSeeProduct, visibleProducts } from "../../access.js";
 import { type Context, EVERYTHING } from "../../loaders.js";
@@ -6,6 +16,7 @@ import { requireActiveOrganisation } from "../counterparty-qualification/validat
 import { requireHubProduct } from "../so-product-apis/index.js";
 import type { ApplicationRequirementMapper, PrequalificationRequirementMapper as RequirementRow } from "./mappers.js";
 import { effectiveStatus, type OnQualified, type QualificationRepository, viewerOf } from "./repository.js";
+import { enforceApplicationRules } from "./rule-checks.js";
 import { assessmentDecision, mergeRequirements, productIdList, requirementValues } from "./validation.js";
 import type { ProductStatus, QualificationSubjectType } from "../../db/schema.js";
 
@@ -93,7 +104,7 @@ export const resolvers = ({
         row && !(row instanceof Error) ? [{ productId: row.id, productVersionId: row.versionId }] : [],
       );
       const application = await qualification.apply({ applicantId, subjectType: input.subjectType, subjectId, products }, identity);
-      return { application };
+      return { application, warnings: [] };
     },
 
     async answerQualificationRequirements(_, { input }, { identity }) {
@@ -104,13 +115,28 @@ export const resolvers = ({
         identity,
       );
       if (!application) throw notFound("QualificationApplication", input.applicationId);
-      return { application };
+      return { application, warnings: [] };
     },
 
-    async submitQualificationApplication(_, { input }, { identity }) {
-      const application = await qualification.submit(requireUuid(input.applicationId, "applicationId"), viewerOf(identity), identity);
+    async submitQualificationApplication(_, { input }, { identity, loaders }) {
+      const id = requireUuid(input.applicationId, "applicationId");
+      const viewer = viewerOf(identity);
+      const draft = await loaders.qualification.application(viewer).load(id);
+      if (!draft) throw notFound("QualificationApplication", input.applicationId);
+      // The market rules, once, before anything is written (rule-checks.ts); a submitted one is CONFLICT in submit.
+      let warnings: RuleWarning[] = [];
+      if (draft.status === "DRAFT") {
+        const refs = await loaders.qualification.productsOfApplication.load(id);
+        const rows = await loaders.product(EVERYTHING).loadMany(refs.map((ref) => ref.productId));
+        const products = rows.flatMap((row) =>
+          row && !(row instanceof Error) ? [{ id: row.id, code: row.code, ownerId: row.ownerId }] : [],
+        );
+        warnings = await enforceApplicationRules(references, draft, products);
+      }
+      const subject = { type: "QualificationApplication", id };
+      const application = await qualification.submit(id, viewer, identity, ruleWarningEvent(subject, [draft.applicantId], warnings));
       if (!application) throw notFound("QualificationApplication", input.applicationId);
-      return { application };
+      return { application, warnings };
     },
 
     async assessQualification(_, { input }, { identity }) {

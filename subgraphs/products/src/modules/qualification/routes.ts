@@ -13,6 +13,7 @@ import { effectiveStatus, type QualificationRepository } from "./repository.js";
 
 export const QUALIFICATION_CHECK_PATH = "/internal/qualifications/check";
 export const UNIT_REASSESSMENT_PATH = "/internal/market-units/reassessment";
+export const SUBJECT_PRODUCTS_PATH = "/internal/qualifications/products";
 
 const MAX_ITEMS = 1000;
 
@@ -30,7 +31,10 @@ async function gatewayJson(verifier: IdentityVerifier | undefined, req: Incoming
  * - `POST /internal/market-units/reassessment` `{ "marketUnitIds": [...] }` (≤ 1000) → `{ "assessments": [{ id,
  *   productId, subjectId, applicantId, soOrgId }] }`: the assets subgraph says a unit's members changed. Each unit's
  *   status is asked back of the assets subgraph as the caller, and only a unit that is REASSESSMENT_REQUIRED there
- *   makes its QUALIFIED assessments REASSESSMENT_REQUIRED.
+ *   makes its QUALIFIED assessments REASSESSMENT_REQUIRED. An optional `reason` (≤ 500 characters) says why.
+ * - `POST /internal/qualifications/products` `{ "subjectIds": [...] }` (≤ 1000) → `{ "subjects": [{ subjectId,
+ *   productIds }] }`: the products each asset or unit is qualified or being assessed for (not FAILED, REVOKED), for the
+ *   assets subgraph's market rules on a unit's member change (R-MU-2).
  */
 export function qualificationRoutes(deps: {
   qualification: QualificationRepository;
@@ -76,12 +80,19 @@ export function qualificationRoutes(deps: {
         }
         // The assets subgraph is asked as the caller: a unit it does not show them, or that is not
         // REASSESSMENT_REQUIRED, changes nothing here.
+        const given = request.body?.reason;
+        if (given !== undefined && (typeof given !== "string" || given.length === 0 || given.length > 500)) {
+          return sendError(res, 400, "BAD_USER_INPUT", "reason: 1–500 characters when given", { field: "reason" });
+        }
         setScopeIdentity(request.caller.identity);
         const units = await deps.references.lookup<{ status?: string }>("MarketUnit", ids as string[], "status");
         const confirmed = units.filter((unit) => unit?.status === "REASSESSMENT_REQUIRED").map((unit) => unit!.id);
         const changed = await deps.qualification.requireReassessment(
           confirmed,
-          (unitId) => `The members of market unit ${unitId} changed: the system operator assesses it again`,
+          (unitId) =>
+            given === undefined
+              ? `The members of market unit ${unitId} changed: the system operator assesses it again`
+              : `Market unit ${unitId}: ${given}`,
           request.caller.identity,
         );
         sendJson(res, 200, {
@@ -91,6 +102,25 @@ export function qualificationRoutes(deps: {
             subjectId,
             applicantId,
             soOrgId,
+          })),
+        });
+      },
+    },
+    {
+      method: "POST",
+      path: SUBJECT_PRODUCTS_PATH,
+      async handle(req, res) {
+        const request = await gatewayJson(deps.verifier, req, res);
+        if (!request) return;
+        const ids = request.body?.subjectIds;
+        if (!Array.isArray(ids) || ids.length > MAX_ITEMS || ids.some((id) => typeof id !== "string" || !isUuid(id))) {
+          return sendError(res, 400, "BAD_USER_INPUT", `Send { "subjectIds": ["<uuid>", …] } (at most ${MAX_ITEMS})`);
+        }
+        const rows = await deps.qualification.productsOfSubjects(ids as string[]);
+        sendJson(res, 200, {
+          subjects: [...new Set(ids as string[])].map((subjectId) => ({
+            subjectId,
+            productIds: rows.filter((row) => row.subjectId === subjectId).map((row) => row.productId),
           })),
         });
       },

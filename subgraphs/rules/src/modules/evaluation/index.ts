@@ -6,7 +6,14 @@ import type { RuleEvaluationRepository } from "./repository.js";
 import { resolvers } from "./resolvers.js";
 import { evaluationRoutes } from "./routes.js";
 
-export { type EvaluationRequest, type EvaluationResult, evaluableRule, evaluateRules, type RuleSources } from "./engine.js";
+export {
+  type EvaluableRule,
+  type EvaluationRequest,
+  type EvaluationResult,
+  evaluableRule,
+  evaluateRules,
+  type RuleSources,
+} from "./engine.js";
 export { checkExpression } from "./expression.js";
 export { FACT_SCHEMAS, SUBJECT_KINDS } from "./facts.js";
 export { createRuleEvaluationRepository, type RuleEvaluationRepository } from "./repository.js";

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import { SfeError } from "./errors.js";
+import { type DeliveredEvent, EVENTS_PATH, type OutboxEvent } from "./outbox.js";
+import type { EntityReferences } from "./references.js";
+
+/**
+ * The client side of market rules evaluated where it matters (issue 11 item 2), shared by every subgraph that writes
+ * a rule's subject (transactions: bids, awards, declarations, dispatch; products: pre-qualification applications;
+ * assets: capacity and member changes). The subject's facts (the rules subgraph's declared fact schema for its kind,
+ * subgraphs/rules/src/modules/evaluation/facts.ts) go to the rules engine once, `POST /internal/rules/evaluate`.
+ * BLOCK: RULE_VIOLATION naming every failed rule, nothing written. NOTIFY: the write goes ahead with warnings.
+ * Fail closed: the rules subgraph unreachable, or no way to call it at all, is UPSTREAM_UNAVAILABLE naming it, so a
+ * BLOCK rule is never skipped.
+ */
+export const RULES_EVALUATE_PATH = "/internal/rules/evaluate";
+
+/** The rules engine's subject kinds (rules' facts.ts SUBJECT_KINDS). */
+export type RuleSubjectKind =
+  | "BID"
+  | "QUALIFICATION_APPLICATION"
+  | "AWARD"
+  | "AVAILABILITY_DECLARATION"
+  | "DISPATCH_INSTRUCTION"
+  | "ASSET_CHANGE"
+  | "MARKET_UNIT";
+
+export interface RuleOutcome {
+  ruleId: string | null;
+  ruleVersion: number;
+  code: string;
+  name: string;
+  severity: string;
+  mode: string;
+  source: string;
+  outcome: "PASS" | "WARN" | "FAIL" | "NOT_APPLICABLE";
+  message: string;
+  valuesCompared: Record<string, unknown>;
+  documentRef: string | null;
+}
+
+export interface RuleCheckResult {
+  evaluationId: string | null;
+  decision: "ALLOW" | "NOTIFY" | "BLOCK";
+  outcomes: RuleOutcome[];
+}
+
+export interface RuleCheckRequest<K extends string = RuleSubjectKind> {
+  subjectKind: K;
+  /** The record's type and id: for a write, the id the record is written with (chosen before evaluating). */
+  subject: { type: string; id: string };
+  facts: Record<string, unknown>;
+  productIds: string[];
+  /** The FSP and the SO the subject concerns: they (and administrators) read the evaluation. */
+  partyIds: (string | null | undefined)[];
+  at?: Date;
+}
+
+/**
+ * A rule the write did not block but flags (WARN rules, domain §8.5): the payload names the rule (its code), says why,
+ * and gives the values compared.
+ */
+export interface RuleWarning {
+  ruleId: string;
+  message: string;
+  values: Record<string, unknown>;
+}
+
+const unavailable = (subgraph: string, why: string) =>
+  new SfeError("UPSTREAM_UNAVAILABLE", `The ${subgraph} subgraph could not check the market rules (${why})`, { subgraph });
+
+/**
+ * The rules engine, asked once per subject. References that cannot call the rules subgraph (no `call`) refuse with
+ * UPSTREAM_UNAVAILABLE: a write whose rules were not evaluated is never let through.
+ */
+export async function evaluate<K extends string>(references: EntityReferences, request: RuleCheckRequest<K>): Promise<RuleCheckResult> {
+  if (!references.call) throw unavailable("rules", "no route to it is configured");
+  const partyIds = [...new Set(request.partyIds.filter((id): id is string => !!id))];
+  const { status, body } = await references.call<(RuleCheckResult & { outcomes?: RuleOutcome[] }) | null>("rules", RULES_EVALUATE_PATH, {
+    subjectKind: request.subjectKind,
+    subject: request.subject,
+    facts: request.facts,
+    productIds: request.productIds,
+    partyIds,
+    ...(request.at && { at: request.at.toISOString() }),
+  });
+  if (status !== 200 || !body || !Array.isArray(body.outcomes)) throw unavailable("rules", `HTTP ${status}`);
+  return { evaluationId: body.evaluationId ?? null, decision: body.decision, outcomes: body.outcomes };
+}
+
+const flagged = (result: RuleCheckResult) => result.outcomes.filter((o) => o.outcome === "FAIL" || o.outcome === "WARN");
+
+/** BLOCK: RULE_VIOLATION with every failed rule (code, message, values compared), `rule` the first one's code. */
+export function ruleViolation(subjectKind: string, subject: { type: string; id: string }, result: RuleCheckResult): SfeError {
+  const rules = result.outcomes
+    .filter((o) => o.outcome === "FAIL" && o.mode === "BLOCKING")
+    .map((o) => ({
+      ruleId: o.ruleId,
+      code: o.code,
+      name: o.name,
+      message: o.message,
+      values: o.valuesCompared,
+      documentRef: o.documentRef,
+    }));
+  return new SfeError("RULE_VIOLATION", `Refused by ${rules.map((r) => r.code).join(", ")}: ${rules.map((r) => r.message).join("; ")}`, {
+    rule: rules[0]?.code,
+    rules,
+    subjectKind,
+    subject,
+    evaluationId: result.evaluationId,
+  });
+}
+
+/** The NOTIFY findings as the payloads' warnings (ruleId = the rule's code). */
+export const warningsOf = (result: RuleCheckResult): RuleWarning[] =>
+  flagged(result).map((o) => ({ ruleId: o.code, message: o.message, values: o.valuesCompared }));
+
+/** Evaluates and throws RULE_VIOLATION on BLOCK; otherwise the warnings to return with the write. */
+export async function enforce<K extends string>(references: EntityReferences, request: RuleCheckRequest<K>): Promise<RuleWarning[]> {
+  const result = await evaluate(references, request);
+  if (result.decision === "BLOCK") throw ruleViolation(request.subjectKind, request.subject, result);
+  return warningsOf(result);
+}
+
+/** A new record's id, chosen before its rules are evaluated so that the evaluation's subject is the written record. */
+export const newSubjectId = () => randomUUID();
+
+/** Drops facts that are not known (null): a rule reading one is NOT_APPLICABLE rather than compared with null. */
+export const knownFacts = (facts: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== null && v !== undefined));
+
+/** The outbox event type a NOTIFY evaluation's warnings go out as (the rules subgraph makes it a notification). */
+export const RULE_WARNING = "RULE_WARNING";
+
+/**
+ * The notification of `warnings` on `subject` to `organisationIds` (the subject's FSP, say): an outbox event for the
+ * write's own transaction, or null when there is nothing to tell.
+ */
+export function ruleWarningEvent(
+  subject: { type: string; id: string },
+  organisationIds: (string | null | undefined)[],
+  warnings: readonly RuleWarning[],
+): OutboxEvent | null {
+  const organisations = [...new Set(organisationIds.filter((id): id is string => !!id))];
+  if (warnings.length === 0 || organisations.length === 0) return null;
+  const codes = [...new Set(warnings.map((w) => w.ruleId))];
+  return {
+    type: RULE_WARNING,
+    subject,
+    recipients: { organisations },
+    payload: {
+      title: `Market rule warning on ${subject.type}: ${codes.join(", ")}`.slice(0, 200),
+      body: warnings.map((w) => w.message).join("\n"),
+      warnings,
+    },
+  };
+}
+
+/**
+ * For a subgraph without an outbox of its own (transactions, assets): hands `event` to the rules subgraph's
+ * `/internal/events` once its write has committed. A failed delivery is logged, not thrown: the write stands and its
+ * payload already carries the warnings; only the inbox copy is lost.
+ */
+export async function sendRuleWarning(
+  references: EntityReferences,
+  source: string,
+  event: OutboxEvent | null,
+  log: (message: string) => void = console.error,
+): Promise<void> {
+  if (!event) return;
+  const delivered: DeliveredEvent = {
+    id: randomUUID(),
+    type: event.type,
+    subject: event.subject,
+    recipients: { users: [...(event.recipients.users ?? [])], organisations: [...(event.recipients.organisations ?? [])] },
+    payload: event.payload ?? {},
+    occurredAt: new Date().toISOString(),
+    source,
+  };
+  try {
+    if (!references.call) throw new Error("no route to the rules subgraph");
+    const { status } = await references.call("rules", EVENTS_PATH, { events: [delivered] });
+    if (status !== 200) throw new Error(`the rules subgraph answered ${status}`);
+  } catch (error) {
+    log(`${source}: the ${event.type} notification of ${event.subject.type} ${event.subject.id} was not delivered: ${String(error)}`);
+  }
+}
