@@ -42,6 +42,8 @@ beforeAll(async () => {
       (error) => res.destroy(error as Error),
     );
   });
+  // Longer than the client keeps an idle connection, so a reused one is never closed under it (ECONNRESET).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 });
 afterAll(async () => {
