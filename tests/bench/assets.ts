@@ -1,11 +1,22 @@
 /**
  * `npm run bench` (second part): 1,000 assets with Central Asset Register fields through the gateway.
  * Reports CAR requests per query (must be ceil(N / 100), not N), latency p50/p99 with the CAR cache off
- * and warm, measured in one run. Timings are printed, never asserted.
+ * and warm, measured in one run. Then the asset import and export against psql (bulk, below; BULK_ROWS, default
+ * 100,000; Postgres only). Timings are printed, never asserted.
  */
+import { execFileSync } from "node:child_process";
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
 import { createCarRegistry, demoRegister, mpanCore } from "@sfe/car-registry";
+import { assetsModule, createAssetsSubgraph } from "@sfe/assets";
 import { assets } from "@sfe/assets/db";
-import { createTestDatabase } from "@sfe/kit/testing";
+import { startSubgraph, staticReferences } from "@sfe/kit";
+import { as, createMigratedDatabase, createTestDatabase, orgs, testGateway } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
+import { createBulkRoutes } from "../../subgraphs/assets/src/bulk.js";
+import type { CarClient } from "../../subgraphs/assets/src/clients/car.js";
 import { startStack } from "@sfe/stack";
 import { ensureAdministrator } from "@sfe/stack/accounts";
 import { randomUUID } from "node:crypto";
@@ -85,51 +96,159 @@ async function measure(label: string, ttlMs: number) {
   }
 }
 
-/** Bulk registration through the gateway's POST /assets/import: rows per second for BULK_ROWS rows. */
+/**
+ * Bulk import and export of BULK_ROWS assets on Postgres, each as a ratio to psql doing the same with the same file /
+ * rows on the same server in this run: the import (POST /assets/import, streamed from disk over loopback HTTP to the
+ * assets subgraph in this process) against `psql \\copy` of the file into a plain table, a replay of the file (rows
+ * added), the export (GET /assets/export.csv as the owner) against `psql \\copy (select …) to` of the same rows, and
+ * the process's peak RSS while importing a tenth of the file and the whole of it (sampled every 20 ms).
+ */
 async function bulk(rows: number) {
-  const { stack, database, token } = await hub(30_000);
-  try {
-    const header = "ownerId,name,categoryCode,importCapacityKw,exportCapacityKw,meterPointId,attr.chargePointCount";
-    const fsp = await post(
-      stack.url,
-      `mutation { registerOrganisation(input: { name: "Bench FSP", roles: [FSP] }) { organisation { id } } }`,
-      {},
-      token,
-    );
-    const owner = fsp.registerOrganisation.organisation.id as string;
-    const lines = Array.from(
-      { length: rows },
-      (_, i) => `${owner},EV charger ${i},EV_CHARGER,7,0,${mpanCore(10 + (i % 14), 5_000_000 + i)},1`,
-    );
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.log("\nasset import and export: skipped (compared with psql, so it needs DATABASE_URL)");
+    return;
+  }
+  const handle = await createMigratedDatabase(assetsModule);
+  const [current] = (await handle.db.execute(sql`select current_database() as name`)) as unknown as { name: string }[];
+  const database = current!.name;
+  const target = new URL(url);
+  target.pathname = `/${database}`;
+  const psql = (command: string) => {
     const start = performance.now();
-    const response = await fetch(stack.url.replace(/\/graphql$/, "/assets/import"), {
+    execFileSync("psql", [target.toString(), "-v", "ON_ERROR_STOP=1", "-q", "-c", command], { stdio: ["ignore", "ignore", "inherit"] });
+    return (performance.now() - start) / 1000;
+  };
+  const owner = orgs.fspA;
+  const verifier = testGateway.verifier("assets");
+  const neverAsked = { byIds: async () => [], close: async () => {} } as unknown as CarClient;
+  const built = createAssetsSubgraph({ db: handle.db, references: staticReferences({ Organisation: [owner] }), car: neverAsked });
+  const routes = createBulkRoutes({
+    db: handle.db,
+    references: staticReferences({ Organisation: [owner] }),
+    car: neverAsked,
+    verifier,
+    maxImportRows: 10_000_000,
+    maxImportBytes: 2 ** 30,
+  });
+  const server = await startSubgraph({ ...built, routes: [...routes, ...built.routes] }, { port: 0, host: "127.0.0.1", verifier });
+  const base = server.url.replace(/\/graphql$/, "");
+  // A fresh identity token for every request: one lives a minute, an import of the whole file can take longer.
+  const headers = () => testGateway.headers("assets", as.fspA);
+  const dir = mkdtempSync(join(tmpdir(), "sfe-bench-assets-"));
+  const count = async () =>
+    Number(((await handle.db.execute(sql`select count(*)::int as n from assets.assets`)) as unknown as { n: number }[])[0]!.n);
+
+  /** A file of n EV chargers (distinct meter points and external ids from `from` on). */
+  const fileOf = (n: number, from: number) => {
+    const path = join(dir, `assets-${n}-${from}.csv`);
+    const header = "name,categoryCode,importCapacityKw,exportCapacityKw,meterPointId,externalId,attr.chargePointCount\n";
+    const lines: string[] = [header];
+    for (let i = from; i < from + n; i++)
+      lines.push(`EV charger ${i},EV_CHARGER,7.4,0,${mpanCore(10 + (i % 14), 5_000_000 + i)},BULK-${i},${1 + (i % 8)}\n`);
+    writeFileSync(path, lines.join(""));
+    return path;
+  };
+
+  /** Peak RSS (MiB) while `work` runs, sampled every 20 ms. */
+  async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; peak: number; seconds: number }> {
+    let peak = process.memoryUsage().rss;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    const start = performance.now();
+    try {
+      const value = await work();
+      return { value, peak: peak / 2 ** 20, seconds: (performance.now() - start) / 1000 };
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  const upload = async (path: string) => {
+    const response = await fetch(`${base}/assets/import`, {
       method: "POST",
-      headers: { "content-type": "text/csv", authorization: `Bearer ${token}` },
-      body: `${header}\n${lines.join("\n")}\n`,
-    });
+      headers: { ...(await headers()), "content-type": "text/csv" },
+      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+      duplex: "half",
+    } as RequestInit);
     const report = (await response.json()) as { accepted: number; rejected: unknown[] };
-    const seconds = (performance.now() - start) / 1000;
+    if (!report.rejected) throw new Error(`import answered ${response.status}: ${JSON.stringify(report)}`);
+    return {
+      status: response.status,
+      accepted: report.accepted,
+      rejected: report.rejected.length,
+      timing: response.headers.get("server-timing"),
+    };
+  };
+
+  try {
+    const small = fileOf(Math.round(rows / 10), 10_000_000);
+    const full = fileOf(rows, 0);
+    const mib = (statSync(full).size / 2 ** 20).toFixed(1);
+    await handle.db.execute(sql`create table public.bench_plain (name text, category_code text, import_capacity_kw double precision,
+      export_capacity_kw double precision, meter_point_id text, external_id text, charge_point_count integer)`);
+
+    const tenth = await peakRss(() => upload(small));
+    const copySeconds = psql(`\\copy public.bench_plain from '${full}' with (format csv, header)`);
+    const before = await count();
+    const imported = await peakRss(() => upload(full));
+    const added = (await count()) - before;
+    const replay = await peakRss(() => upload(full));
+    const replayAdded = (await count()) - before - added;
+
+    const exportCsv = async () => {
+      const response = await fetch(`${base}/assets/export.csv`, { headers: await headers() });
+      let bytes = 0;
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+      return bytes;
+    };
+    const exported = await peakRss(exportCsv);
+    const copyOutSeconds = psql(
+      `\\copy (select * from assets.assets where owner_id = '${owner}' order by name, id) to '/dev/null' with (format csv, header)`,
+    );
+
+    console.log(`\nasset import and export, ${rows} rows (${mib} MiB of CSV), postgres, one run`);
+    console.log(`psql \\copy of the file into a plain table     ${copySeconds.toFixed(2)} s`);
     console.log(
-      `\nbulk registration through the gateway: ${report.accepted} of ${rows} rows accepted (${report.rejected.length} rejected) ` +
-        `in ${seconds.toFixed(2)} s = ${Math.round(report.accepted / seconds)} rows/s`,
+      `POST /assets/import (partial)                 ${imported.seconds.toFixed(2)} s  status ${imported.value.status}, ${imported.value.accepted} accepted, ${added} rows added` +
+        `  → ratio ${(copySeconds / imported.seconds).toFixed(3)} (goal ≥ 0.5)`,
+    );
+    console.log(`  phases (server-timing, ms): ${imported.value.timing}`);
+    console.log(
+      `replay of the same file                       ${replay.seconds.toFixed(2)} s  ${replay.value.accepted} accepted, ${replay.value.rejected} rejected, ${replayAdded} rows added (goal 0)`,
+    );
+    console.log(`  phases (server-timing, ms): ${replay.value.timing}`);
+    console.log(`psql \\copy (select … ) to of the same rows    ${copyOutSeconds.toFixed(2)} s`);
+    console.log(
+      `GET /assets/export.csv                        ${exported.seconds.toFixed(2)} s  ${(exported.value / 2 ** 20).toFixed(1)} MiB` +
+        `  → ratio ${(copyOutSeconds / exported.seconds).toFixed(3)} (goal ≥ 0.5)`,
+    );
+    console.log(
+      `peak RSS of this process (server and client): import of ${Math.round(rows / 10)} rows ${tenth.peak.toFixed(0)} MiB, ` +
+        `of ${rows} rows ${imported.peak.toFixed(0)} MiB, replay ${replay.peak.toFixed(0)} MiB, export ${exported.peak.toFixed(0)} MiB`,
     );
   } finally {
-    await stack.stop();
-    await database.close();
+    await server.stop();
+    await handle.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 try {
-  console.log(
-    `\n${N} assets with CAR fields through the gateway (${process.env.DATABASE_URL ? "postgres" : "pglite"}, ${RUNS} runs each)\n`,
-  );
-  console.log("CAR cache              assets  CAR req/query   p50 ms   p99 ms");
-  const cold = await measure("off (every query)", 0);
-  const warm = await measure("warm (30 s TTL)", 30_000);
-  console.log(
-    `\nCAR requests per query: ${cold.perQuery} = ceil(${N} / 100) with the cache off, ${warm.perQuery} warm; p50 warm / cold ×${(warm.p50 / cold.p50).toFixed(2)}`,
-  );
-  await bulk(Number(process.env.BULK_ROWS ?? 10_000));
+  // BENCH_ONLY=bulk: the import and export part alone.
+  if (process.env.BENCH_ONLY !== "bulk") {
+    console.log(
+      `\n${N} assets with CAR fields through the gateway (${process.env.DATABASE_URL ? "postgres" : "pglite"}, ${RUNS} runs each)\n`,
+    );
+    console.log("CAR cache              assets  CAR req/query   p50 ms   p99 ms");
+    const cold = await measure("off (every query)", 0);
+    const warm = await measure("warm (30 s TTL)", 30_000);
+    console.log(
+      `\nCAR requests per query: ${cold.perQuery} = ceil(${N} / 100) with the cache off, ${warm.perQuery} warm; p50 warm / cold ×${(warm.p50 / cold.p50).toFixed(2)}`,
+    );
+  }
+  await bulk(Number(process.env.BULK_ROWS ?? 100_000));
 } finally {
   await car.stop();
 }

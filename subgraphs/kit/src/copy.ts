@@ -173,7 +173,14 @@ export async function* copyOut(db: Database, selectSql: string, options: CopyOut
   const header = options.header ?? false;
   if (driver.kind === "postgres") {
     const readable = await driver.client.unsafe(`copy (${selectSql}) to stdout with (format csv, header ${header})`).readable();
-    for await (const chunk of readable) yield chunk as Uint8Array;
+    try {
+      for await (const chunk of readable) yield chunk as Uint8Array;
+    } finally {
+      // postgres-js 3.4 pauses the socket when a CopyData fills the stream's buffer, and resumes it only from the
+      // stream's read(): when CopyDone came in the same chunk, the stream ends with the socket still paused and the
+      // next query on that connection hangs (porsager/postgres#1016, open). Its read() resumes the socket.
+      (readable as unknown as { _read?: (size: number) => void })._read?.(0);
+    }
     return;
   }
   const pageRows = options.pageRows ?? 25_000;
