@@ -14,6 +14,8 @@ import type { Database } from "./database.js";
  */
 
 const q = (schema: string) => `"${schema.replaceAll('"', '""')}"`;
+/** The transaction-local setting holding `<schema>`'s chain end ("index:hash") once its transaction holds the head. */
+const headSetting = (schema: string) => `sfe_audit.head_${schema.replaceAll(/[^a-z0-9_]/gi, "_")}`;
 
 /** The statements that install the guard on `<schema>.audit_events` (idempotent; run after migrations). */
 export function auditGuardStatements(schema: string): string[] {
@@ -31,15 +33,33 @@ export function auditGuardStatements(schema: string): string[] {
          'actorOrganisationId', e.actor_organisation_id, 'action', e.action, 'entityType', e.entity_type,
          'entityId', e.entity_id, 'before', e.before, 'after', e.after, 'chainIndex', e.chain_index,
          'prevHash', e.prev_hash)::text, 'UTF8')), 'hex') $$`,
+    // The chain's end during a transaction: the head row is locked (FOR UPDATE) by the transaction's first event
+    // and held to its end, and the events after it read the end from a transaction-local setting; the head row is
+    // written once per statement (audit_events_chain_head). Reading and updating that one row for every event made
+    // a transaction of n events walk n row versions each time: 100,000 assets imported at once took minutes.
     `create or replace function ${s}.audit_events_chain() returns trigger language plpgsql as $$
-     declare head record;
+     declare held text := current_setting('${headSetting(schema)}', true); idx bigint; prev text;
      begin
-       select chain_index, hash into head from ${s}.audit_chain_head for update;
-       new.chain_index := head.chain_index + 1;
-       new.prev_hash := head.hash;
+       if coalesce(held, '') = '' then
+         select chain_index, hash into idx, prev from ${s}.audit_chain_head for update;
+       else
+         idx := split_part(held, ':', 1)::bigint;
+         prev := nullif(split_part(held, ':', 2), '');
+       end if;
+       new.chain_index := idx + 1;
+       new.prev_hash := prev;
        new.hash := ${s}.audit_event_hash(new);
-       update ${s}.audit_chain_head set chain_index = new.chain_index, hash = new.hash;
+       perform set_config('${headSetting(schema)}', new.chain_index || ':' || new.hash, true);
        return new;
+     end $$`,
+    `create or replace function ${s}.audit_events_chain_head() returns trigger language plpgsql as $$
+     declare held text := current_setting('${headSetting(schema)}', true);
+     begin
+       if coalesce(held, '') <> '' then
+         update ${s}.audit_chain_head set chain_index = split_part(held, ':', 1)::bigint, hash = split_part(held, ':', 2)
+           where chain_index <> split_part(held, ':', 1)::bigint;
+       end if;
+       return null;
      end $$`,
     `create or replace function ${s}.audit_events_refuse() returns trigger language plpgsql as $$
      begin
@@ -66,6 +86,9 @@ export function auditGuardStatements(schema: string): string[] {
     `drop trigger if exists audit_events_chain on ${s}.audit_events`,
     `create trigger audit_events_chain before insert on ${s}.audit_events
        for each row execute function ${s}.audit_events_chain()`,
+    `drop trigger if exists audit_events_chain_head on ${s}.audit_events`,
+    `create trigger audit_events_chain_head after insert on ${s}.audit_events
+       for each statement execute function ${s}.audit_events_chain_head()`,
   ];
 }
 

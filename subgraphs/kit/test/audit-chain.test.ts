@@ -78,3 +78,41 @@ describe("the audit trail", () => {
     expect((await verifyAuditChain(handle.db, "chained")).firstBroken).toMatchObject({ chainIndex: 4 });
   });
 });
+
+describe("many events in one transaction (a bulk import's)", () => {
+  const bulk = auditEventsTable(pgSchema("bulkchained"));
+  const insertMany = (n: number, tag: string) =>
+    sql.raw(`insert into bulkchained.audit_events (action, entity_type, entity_id)
+      select 'CREATE', 'Thing', '${tag}' || g from generate_series(1, ${n}) g`);
+
+  beforeAll(async () => {
+    await execute(`create schema bulkchained`);
+    await execute(`create table bulkchained.audit_events (like chained.audit_events including all)`);
+    await installAuditGuard(handle.db, "bulkchained");
+  });
+
+  it("chains statements of thousands of rows, single appends between them and a rolled-back savepoint, in order", async () => {
+    await handle.db.transaction(async (tx) => {
+      await tx.execute(insertMany(3000, "a"));
+      await appendAudit(tx, bulk, actor, { action: "UPDATE", entityType: "Thing", entityId: "single" });
+      await tx
+        .transaction(async (savepoint) => {
+          await savepoint.execute(insertMany(500, "gone"));
+          throw new Error("rolled back");
+        })
+        .catch(() => {});
+      await tx.execute(insertMany(2000, "b"));
+    });
+    // Another transaction after it continues the chain from its end.
+    await Promise.all(
+      ["c", "d"].map((tag) =>
+        handle.db.transaction((tx) => appendAudit(tx, bulk, actor, { action: "CREATE", entityType: "Thing", entityId: tag })),
+      ),
+    );
+    expect(await verifyAuditChain(handle.db, "bulkchained")).toEqual({ schema: "bulkchained", events: 5003, firstBroken: null });
+    // (verifyAuditChain also checks the head row: written once per statement, it must name the last event.)
+    const rows = await handle.db.select({ entityId: bulk.entityId }).from(bulk).orderBy(bulk.chainIndex);
+    expect(rows.filter((r) => r.entityId.startsWith("gone"))).toEqual([]);
+    expect(rows[3000]?.entityId).toBe("single");
+  });
+});
