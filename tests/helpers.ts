@@ -100,6 +100,23 @@ export async function startTestStack(options: Omit<StackOptions, "database" | "p
         refreshToken: session.signIn.refreshToken as string,
       };
     },
+    /**
+     * A system operator's account the hub administrator has verified (`signUp`, `verifySystemOperator`), with
+     * `areas` set when given, and `verified`: a session signed in again afterwards, as roles are in the token.
+     */
+    async signUpVerifiedSo(email: string, organisation: string, areas?: string[]) {
+      const so = await this.signUp(email, "SYSTEM_OPERATOR", organisation);
+      await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: so.userId }, admin);
+      if (areas) {
+        await gqlOk(
+          stack.url,
+          `mutation ($o: ID!, $a: [String!]!) { updateOrganisation(input: { id: $o, areas: $a }) { organisation { id } } }`,
+          { o: so.organisationId, a: areas },
+          admin,
+        );
+      }
+      return { ...so, verified: await signIn(stack.url, email, PASSWORD) };
+    },
     /** GraphQL requests each subgraph has received so far. */
     requestCounts: () => Object.fromEntries([...stack.subgraphs].map(([name, s]) => [name, s.requestCount()])),
     async stop() {
