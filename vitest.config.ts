@@ -11,6 +11,8 @@ export default defineConfig({
     ],
     // Each file gets its own database (kit/testing), so files run in parallel safely.
     pool: "forks",
+    // Migrates the templates those databases are copied from, once per run.
+    globalSetup: ["./vitest.global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

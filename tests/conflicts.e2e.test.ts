@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let louis: Awaited<ReturnType<typeof stack.signUp>>;
@@ -19,15 +19,8 @@ const ids = { battery: "", saou: "", nqr: "", ukpnDispatch: "", nesoDispatch: ""
 const DAY = { from: "2030-06-21T00:00:00Z", to: "2030-06-22T00:00:00Z" };
 
 async function systemOperator(email: string, name: string, areas: string[]) {
-  const account = await stack.signUp(email, "SYSTEM_OPERATOR", name);
-  await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: account.userId }, stack.admin);
-  await gqlOk(
-    stack.url,
-    `mutation ($o: ID!, $a: [String!]!) { updateOrganisation(input: { id: $o, areas: $a }) { organisation { id } } }`,
-    { o: account.organisationId, a: areas },
-    stack.admin,
-  );
-  return { id: account.organisationId, as: await signIn(stack.url, email, PASSWORD) };
+  const account = await stack.signUpVerifiedSo(email, name, areas);
+  return { id: account.organisationId, as: account.verified };
 }
 
 const product = async (owner: string, code: string, locations: string[]) =>

@@ -6,7 +6,7 @@
  * view of an area costs one lookup of the assets and one service-area call to products however many assets it holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let louis: Awaited<ReturnType<typeof stack.signUp>>;
@@ -19,15 +19,8 @@ const DAY = { from: "2030-06-21T00:00:00Z", to: "2030-06-22T00:00:00Z" };
 
 /** A verified system operator whose organisation covers `areas` (the assets subgraph's view), signed in again. */
 async function systemOperator(email: string, name: string, areas: string[]) {
-  const account = await stack.signUp(email, "SYSTEM_OPERATOR", name);
-  await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: account.userId }, stack.admin);
-  await gqlOk(
-    stack.url,
-    `mutation ($o: ID!, $a: [String!]!) { updateOrganisation(input: { id: $o, areas: $a }) { organisation { id } } }`,
-    { o: account.organisationId, a: areas },
-    stack.admin,
-  );
-  return { id: account.organisationId, as: await signIn(stack.url, email, PASSWORD) }; // roles and areas are in the token
+  const account = await stack.signUpVerifiedSo(email, name, areas);
+  return { id: account.organisationId, as: account.verified }; // roles and areas are in the token
 }
 
 const product = async (owner: string, code: string, locations: string[]) =>

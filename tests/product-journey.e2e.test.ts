@@ -15,7 +15,7 @@
  * The `it` blocks run in order and share state: each step builds on the one before.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 type Account = Awaited<ReturnType<typeof stack.signUp>>;
@@ -42,12 +42,6 @@ const story = {
   contract: "",
 };
 
-async function verifiedSo(email: string, organisation: string) {
-  const so = await stack.signUp(email, "SYSTEM_OPERATOR", organisation);
-  await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: so.userId }, stack.admin);
-  return { ...so, verified: await signIn(stack.url, email, PASSWORD) }; // roles are in the token: sign in again
-}
-
 const PUBLISH = `mutation ($id: ID!) { updateProduct(input: { id: $id, status: PUBLISHED }) { product { status version } } }`;
 const SUBMIT_FEEDBACK = `mutation ($i: SubmitProductFeedbackInput!) { submitProductFeedback(input: $i) { feedback { id author { id name } } } }`;
 const READ_CONSULTATION = `query ($id: ID!) { consultation(id: $id) { summary responses { author { id } answers { attribute verdict suggestedValue } }
@@ -73,8 +67,8 @@ const download = (path: string, token: string) => fetch(`${gatewayBase()}${path}
 
 beforeAll(async () => {
   stack = await startTestStack();
-  ed = await verifiedSo("ed@neso.test", "National Energy System Operator");
-  uma = await verifiedSo("uma@ukpn.test", "UK Power Networks");
+  ed = await stack.signUpVerifiedSo("ed@neso.test", "National Energy System Operator");
+  uma = await stack.signUpVerifiedSo("uma@ukpn.test", "UK Power Networks");
   louis = await stack.signUp("louis@newflex.test", "FSP", "NewFlex Ltd");
   rita = await stack.signUp("rita@otherflex.test", "FSP", "OtherFlex Ltd");
 

@@ -5,7 +5,7 @@
  * makes both REASSESSMENT_REQUIRED in the products subgraph.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, mpan, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 type Account = Awaited<ReturnType<typeof stack.signUp>>;
@@ -16,12 +16,6 @@ let ukpn: Account & { verified: Credential };
 let assets: string[];
 let unitId: string;
 const DAY = 86_400_000;
-
-async function verifiedSo(email: string, organisation: string) {
-  const so = await stack.signUp(email, "SYSTEM_OPERATOR", organisation);
-  await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: so.userId }, stack.admin);
-  return { ...so, verified: await signIn(stack.url, email, PASSWORD) }; // roles are in the token: sign in again
-}
 
 const REGISTER_ASSET = `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "Home battery", categoryCode: "BESS",
   importCapacityKw: 500, exportCapacityKw: 500, energyCapacityKwh: 1000, meterPointId: $m }) { asset { id } } }`;
@@ -39,8 +33,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   louis = await stack.signUp("louis@pq-flex.test", "FSP", "PQ Flex Ltd");
   rival = await stack.signUp("rival@pq-other.test", "FSP", "PQ Other Ltd");
-  neso = await verifiedSo("ed@pq-neso.test", "NESO");
-  ukpn = await verifiedSo("ed@pq-ukpn.test", "UK Power Networks");
+  neso = await stack.signUpVerifiedSo("ed@pq-neso.test", "NESO");
+  ukpn = await stack.signUpVerifiedSo("ed@pq-ukpn.test", "UK Power Networks");
   assets = [];
   for (const n of [7001, 7002, 7003]) {
     assets.push((await gqlOk(stack.url, REGISTER_ASSET, { o: louis.organisationId, m: mpan(12, n) }, louis.as)).registerAsset.asset.id);

@@ -6,7 +6,7 @@
  */
 import { seedRules } from "@sfe/stack/demo-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type Credential, gql, gqlOk, PASSWORD, signIn, startTestStack } from "./helpers.js";
+import { codes, type Credential, gql, gqlOk, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 type Account = Awaited<ReturnType<typeof stack.signUp>>;
@@ -17,12 +17,6 @@ let neso: Account & { verified: Credential };
 let ukpn: Account & { verified: Credential };
 let dcl: string;
 
-async function verifiedSo(email: string, organisation: string) {
-  const so = await stack.signUp(email, "SYSTEM_OPERATOR", organisation);
-  await gqlOk(stack.url, `mutation ($u: ID!) { verifySystemOperator(userId: $u) { user { status } } }`, { u: so.userId }, stack.admin);
-  return { ...so, verified: await signIn(stack.url, email, PASSWORD) };
-}
-
 const CHECK = `query ($p: [ID!]!, $f: JSONObject!, $s: RuleSubjectInput) {
   checkRules(subjectKind: BID, productIds: $p, facts: $f, subject: $s) {
     decision outcomes { code name outcome mode ruleVersion valuesCompared message rule { id code title owner { id } product { id code } } } } }`;
@@ -32,8 +26,8 @@ beforeAll(async () => {
   louis = await stack.signUp("louis@rl-flex.test", "FSP", "RL Flex Ltd");
   rival = await stack.signUp("rival@rl-other.test", "FSP", "RL Other Ltd");
   emma = await stack.signUp("emma@rl-capital.test", "INVESTOR", "RL Capital");
-  neso = await verifiedSo("ed@rl-neso.test", "NESO");
-  ukpn = await verifiedSo("uma@rl-ukpn.test", "UK Power Networks");
+  neso = await stack.signUpVerifiedSo("ed@rl-neso.test", "NESO");
+  ukpn = await stack.signUpVerifiedSo("uma@rl-ukpn.test", "UK Power Networks");
   const created = await gqlOk(
     stack.url,
     `mutation ($o: ID!) { createProduct(input: { ownerId: $o, code: "DCL", name: "Dynamic Containment Low",

@@ -16,6 +16,8 @@ export interface DatabaseHandle {
   exec(sql: string): Promise<void>;
   /** Runs `fn` holding a server-wide lock, so concurrent start-ups migrate one at a time. */
   withLock<T>(fn: () => Promise<T>): Promise<T>;
+  /** PGlite only: the whole data folder as a tarball, which `loadDataDir` starts a new instance from (test templates). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,11 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** postgres-js pool size. */
   maxConnections?: number;
+  /**
+   * PGlite only: start from this data-folder tarball (`dumpDataDir`) instead of an empty cluster; it skips
+   * initdb, which costs seconds (tests load one migrated template per run this way).
+   */
+  loadDataDir?: Blob | undefined;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -60,7 +67,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   const dataDir = options.dataDir ?? "memory://";
   if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true }); // PGlite creates the folder, not its parents
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create({ dataDir, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
   const db = drizzlePglite({ client }) as unknown as Database;
   return {
     kind: "pglite",
@@ -69,6 +76,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       await client.exec(sql);
     },
     withLock: (fn) => fn(), // PGlite has a single connection: nothing can race it
+    dumpDataDir: () => client.dumpDataDir("none"),
     close: () => client.close(),
   };
 }

@@ -1,24 +1,157 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { GraphQLFormattedError } from "graphql";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { type DatabaseHandle, openDatabase } from "./database.js";
 import { IDENTITY_HEADER, type Identity } from "./identity.js";
 import { createIdentitySigner, createIdentityVerifier, generateIdentityKeyPem, loadIdentityKey } from "./identity-token.js";
-import { migrateSubgraph } from "./migrate.js";
+import { migrateSubgraph, migrationsKey } from "./migrate.js";
 import { type EntityReferences, staticReferences } from "./references.js";
 import type { Subgraph, SubgraphModule } from "./subgraph.js";
 
 /**
  * A database of its own for one test file: in-memory PGlite by default, or, when DATABASE_URL is set,
- * a fresh database on that server (dropped again by `close`), so files can run in parallel.
+ * a fresh database on that server (dropped again by `close`), so files can run in parallel. It is empty: tests of
+ * migrations themselves start here. (On PGlite it is loaded from a dump of a fresh cluster, which skips initdb.)
  */
 export async function createTestDatabase(url = process.env.DATABASE_URL): Promise<DatabaseHandle> {
-  if (!url) return openDatabase({ dataDir: "memory://" });
+  if (!url) return openDatabase({ dataDir: "memory://", loadDataDir: await pgliteTemplate([]) });
+  return createServerDatabase(url);
+}
+
+/**
+ * A fresh database with the given subgraphs' migrations applied. It is copied from a template migrated once per
+ * migrations' content (`migrationsKey`): on Postgres `create database … template`, on PGlite a dumped data folder
+ * loaded into a new instance. Tests of migrations themselves use `createTestDatabase` and migrate it.
+ */
+export async function createMigratedDatabase(...modules: SubgraphModule[]): Promise<DatabaseHandle> {
+  const url = process.env.DATABASE_URL;
+  if (url) return createServerDatabase(url, await postgresTemplate(url, modules));
+  return openDatabase({ dataDir: "memory://", loadDataDir: await pgliteTemplate(modules) });
+}
+
+/** Where PGlite templates are kept: SFE_TEST_TEMPLATE_DIR, else the repository's node_modules/.cache. */
+export const templateDir = () =>
+  process.env.SFE_TEST_TEMPLATE_DIR ?? fileURLToPath(new URL("../../../node_modules/.cache/sfe-test-templates", import.meta.url));
+
+type Migratable = Pick<SubgraphModule, "name" | "migrationsFolder">;
+
+const templateKey = (modules: readonly Migratable[], engine: string) =>
+  createHash("sha256")
+    .update(`${engine}\0${migrationsKey(modules)}`)
+    .digest("hex")
+    .slice(0, 24);
+
+/** A dump is PGlite's own data folder: another PGlite version may not read it. */
+const PGLITE_VERSION: string = JSON.parse(
+  readFileSync(join(dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite")), "..", "package.json"), "utf8"),
+).version;
+
+/** The file name (without `.tar`) of the PGlite template of `modules`. */
+export const pgliteTemplateKey = (modules: readonly Migratable[]) => templateKey(modules, `pglite ${PGLITE_VERSION}`);
+
+/** Templates this process has read or built: a file may open several databases. */
+const pgliteTemplates = new Map<string, Promise<Blob>>();
+
+/**
+ * The data-folder dump of a PGlite cluster with `modules` migrated (none: a fresh cluster), built the first time a
+ * key is asked for and kept as `<dir>/<key>.tar`. Parallel builders each write their own file and rename it into
+ * place, which is atomic: at worst two migrate, a reader never sees half a file.
+ */
+export function pgliteTemplate(modules: readonly Migratable[]): Promise<Blob> {
+  const key = pgliteTemplateKey(modules);
+  let template = pgliteTemplates.get(key);
+  if (!template) {
+    template = (async () => {
+      const dir = templateDir();
+      const file = join(dir, `${key}.tar`);
+      if (existsSync(file)) {
+        try {
+          return new Blob([readFileSync(file)]);
+        } catch {} // pruned meanwhile by another run's set-up: build it again
+      }
+      // A migrated template starts from the fresh cluster's dump: initdb, the slow part, runs once per PGlite version.
+      const base = modules.length > 0 ? await pgliteTemplate([]) : undefined;
+      const handle = await openDatabase({ dataDir: "memory://", loadDataDir: base });
+      try {
+        for (const module of modules) await migrateSubgraph(handle, module.name, module.migrationsFolder);
+        const dump = await handle.dumpDataDir!();
+        mkdirSync(dir, { recursive: true });
+        const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+        writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+        renameSync(partial, file);
+        return dump;
+      } finally {
+        await handle.close();
+      }
+    })();
+    pgliteTemplates.set(key, template);
+    template.catch(() => pgliteTemplates.delete(key));
+  }
+  return template;
+}
+
+/**
+ * The name of a template database on the server at `url` with `modules` migrated, built once per key: under an
+ * advisory lock, into a scratch database that is closed to connections (a template must have none) and only then
+ * renamed to the template's name, so a name that exists is a finished template. Templates stay on the server for
+ * the next run; a changed migration gives a new name.
+ */
+export async function postgresTemplate(url: string, modules: readonly Migratable[]): Promise<string> {
+  const name = `sfe_template_${templateKey(modules, "postgres")}`;
+  // One connection, reserved: the advisory lock is held by the session that takes it.
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const session = await admin.reserve();
+    const exists = async () => (await session`select 1 from pg_database where datname = ${name}`).length > 0;
+    try {
+      if (await exists()) return name;
+      await session`select pg_advisory_lock(hashtext(${name}))`;
+      if (await exists()) return name;
+      const scratch = `${name}_build`;
+      await session.unsafe(`drop database if exists "${scratch}" with (force)`); // left by a run that died building
+      await session.unsafe(`create database "${scratch}"`);
+      const target = new URL(url);
+      target.pathname = `/${scratch}`;
+      // Two connections: migrating holds one for its lock and works on the other.
+      const handle = await openDatabase({ url: target.toString(), maxConnections: 2 });
+      try {
+        for (const module of modules) await migrateSubgraph(handle, module.name, module.migrationsFolder);
+      } finally {
+        await handle.close();
+      }
+      await session.unsafe(`alter database "${scratch}" with is_template true allow_connections false`);
+      await session.unsafe(`alter database "${scratch}" rename to "${name}"`);
+      return name;
+    } finally {
+      await session`select pg_advisory_unlock(hashtext(${name}))`.catch(() => {});
+      session.release();
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Builds the templates of `sets` (each a list of modules) now, one after the other, on the database tests use
+ * (DATABASE_URL, else PGlite): the vitest global set-up's warm-up. The keys of the PGlite dumps, fresh cluster included.
+ */
+export async function prepareTemplates(sets: readonly (readonly Migratable[])[]): Promise<string[]> {
+  const url = process.env.DATABASE_URL;
+  for (const modules of sets) await (url ? postgresTemplate(url, modules) : pgliteTemplate(modules));
+  return url ? [] : [[], ...sets].map(pgliteTemplateKey);
+}
+
+/** A new database on the server at `url` (a copy of `template`, else an empty one), dropped again by `close`. */
+async function createServerDatabase(url: string, template?: string): Promise<DatabaseHandle> {
   const name = `sfe_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    await admin.unsafe(`create database "${name}"${template ? ` template "${template}"` : ""}`);
   } finally {
     await admin.end();
   }
@@ -37,13 +170,6 @@ export async function createTestDatabase(url = process.env.DATABASE_URL): Promis
       }
     },
   };
-}
-
-/** A fresh database with the given subgraphs' migrations applied. */
-export async function createMigratedDatabase(...modules: SubgraphModule[]): Promise<DatabaseHandle> {
-  const handle = await createTestDatabase();
-  for (const module of modules) await migrateSubgraph(handle, module.name, module.migrationsFolder);
-  return handle;
 }
 
 export interface OperationResult<TData = Record<string, unknown>> {
