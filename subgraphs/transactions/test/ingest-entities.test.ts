@@ -14,13 +14,16 @@ const assetB = "a55e0000-0000-4000-8000-0000000000b1"; // FSP B's, Response Unit
 const assetGone = "a55e0000-0000-4000-8000-0000000000c1"; // de-registered
 const productA = "9d0c0000-0000-4000-8000-0000000000a1"; // SO A's DC LF
 const productB = "9d0c0000-0000-4000-8000-0000000000b1"; // SO B's
+const unitA = "0e170000-0000-4000-8000-0000000000a1"; // FSP A's market unit, in _C and _K
+const unknownProduct = "9d0c0000-0000-4000-8000-0000000000ff";
 
 const references = staticReferences({
   Asset: {
-    [assetA]: { owner: { id: orgs.fspA }, status: "REGISTERED", externalId: "AG-MFLX02" },
+    [assetA]: { owner: { id: orgs.fspA }, status: "REGISTERED", externalId: "AG-MFLX02", location: { gspGroup: "_C" } },
     [assetB]: { owner: { id: orgs.fspB }, status: "REGISTERED", externalId: "ARNKB-1" },
     [assetGone]: { owner: { id: orgs.fspB }, status: "DEREGISTERED", externalId: "GONE-1" },
   },
+  MarketUnit: { [unitA]: { owner: { id: orgs.fspA }, gspGroups: ["_C", "_K"] } },
   Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
 });
 
@@ -39,19 +42,27 @@ async function ingest(
   identity: Identity,
   path: string,
   body: string,
-  options: { mode?: IngestRequest["mode"]; params?: Record<string, string> } = {},
+  options: {
+    mode?: IngestRequest["mode"];
+    params?: Record<string, string>;
+    adapter?: string;
+    format?: IngestRequest["format"];
+  } = {},
 ): Promise<IngestReport> {
   const spec = ENTITY_SPECS[path]!;
+  const adapter = options.adapter ?? "neso-dc-masterdata";
+  // The route puts the request's source in the parameters; a fixed-source adapter's is its own.
+  const source = spec.adapters[adapter]!.source ?? "acme-market";
   return runIngest(
     { db: handle.db, batches: createIngestBatchesRepository(handle.db), context: { identity, references, db: handle.db } },
     {
       spec,
-      adapter: "neso-dc-masterdata",
-      source: "neso-dc-masterdata",
-      format: "CSV",
+      adapter,
+      source,
+      format: options.format ?? "CSV",
       mode: options.mode ?? "PARTIAL",
       fileName: null,
-      params: new URLSearchParams(options.params ?? { "product.DC_LF": productA }),
+      params: new URLSearchParams({ source, ...(options.params ?? (adapter === "generic" ? {} : { "product.DC_LF": productA })) }),
     },
     [body],
   );
@@ -211,5 +222,190 @@ describe("awards from NESO DC masterdata", () => {
     const withdrawnBid = edit(withdrawn, { 0: "DC LF", 15: "Accepted", 8: "10" });
     const onWithdrawn = await ingest(as.soA, "awards", csv(withdrawnBid));
     expect(onWithdrawn.rejections).toMatchObject([{ row: 1, code: "CONFLICT", reason: "LIFECYCLE" }]);
+  });
+});
+
+const count = async (table: string) => (await rows<{ n: number }>(`select count(*)::int as n from transactions.${table}`))[0]!.n;
+const lines = (header: string, ...body: string[]) => `${[header, ...body].join("\n")}\n`;
+const codes = (report: IngestReport) => report.rejections.map(({ row, field, code, reason }) => ({ row, field, code, reason }));
+
+describe("clearing results from a generic CSV", () => {
+  const H = "auctionRef,productId,serviceType,deliveryStart,deliveryEnd,clearedVolumeMw,clearingPrice,method,publish,externalId";
+  const one = `144,${productA},DCL,2025-06-23T22:00:00Z,2025-06-24T02:00:00Z,512.5,3.45,PAY_AS_CLEAR,true,EAC-144-DCL-1`;
+  const two = `144,${productA},DCL,2025-06-24T02:00:00Z,2025-06-24T06:00:00Z,498,2.10,pay as clear,,EAC-144-DCL-2`;
+
+  it("records the SO's results exactly, publishes on request, is idempotent, and audits a change", async () => {
+    const first = await ingest(as.soA, "clearing-results", lines(H, one, two), { adapter: "generic" });
+    expect(first).toMatchObject({ status: "COMPLETED", inserted: 2, rejected: 0 });
+    expect(
+      await rows(
+        `select external_id, buyer_id::text, clearing_price::text as price, method, published_at is not null as published, source, source_row
+         from transactions.clearing_results where ingest_batch_id = '${first.batchId}' order by source_row`,
+      ),
+    ).toEqual([
+      {
+        external_id: "EAC-144-DCL-1",
+        buyer_id: orgs.soA,
+        price: "3.4500",
+        method: "PAY_AS_CLEAR",
+        published: true,
+        source: "acme-market",
+        source_row: 1,
+      },
+      {
+        external_id: "EAC-144-DCL-2",
+        buyer_id: orgs.soA,
+        price: "2.1000",
+        method: "PAY_AS_CLEAR",
+        published: false,
+        source: "acme-market",
+        source_row: 2,
+      },
+    ]);
+    expect(await ingest(as.soA, "clearing-results", lines(H, one, two), { adapter: "generic" })).toMatchObject({ inserted: 0, repeats: 2 });
+    const three = `145,${productA},DCL,2025-06-24T06:00:00Z,2025-06-24T10:00:00Z,450,1.5,PAB,,EAC-145-DCL-3`;
+    const changed = await ingest(as.soA, "clearing-results", lines(H, one.replace(",3.45,", ",3.50,"), three), { adapter: "generic" });
+    expect(changed).toMatchObject({ inserted: 1, updated: 1, repeats: 0 });
+    const [event] = await rows<{ before: { clearing_price: string }; after: { clearing_price: string } }>(
+      `select before, after from transactions.audit_events where entity_type = 'ClearingResult' and action = 'UPDATE'`,
+    );
+    expect([Number(event!.before.clearing_price), Number(event!.after.clearing_price)]).toEqual([3.45, 3.5]);
+  });
+
+  it("codes each bad row; another SO's product is refused; all-or-nothing writes nothing", async () => {
+    const at = (cells: Record<number, string>) => edit(two.replace("EAC-144-DCL-2", "EAC-X"), cells);
+    const file = lines(
+      H,
+      at({ 7: "sealed bid", 9: "x1" }), // 1
+      at({ 5: "-3", 9: "x2" }), // 2
+      at({ 3: "2025-03-30T01:30:00", 4: "2025-03-30T03:00:00", 9: "x3" }), // 3 London skips 01:00–02:00
+      at({ 4: "2025-06-24T01:00:00Z", 9: "x4" }), // 4 ends before it starts
+      at({ 6: "2.12345", 9: "x5" }), // 5 finer than 4 decimals
+      at({ 1: productB, 9: "x6" }), // 6 SO B's product
+      at({ 1: unknownProduct, 9: "x7" }), // 7
+      at({ 9: "x8" }), // 8 fine
+    );
+    const before = await count("clearing_results");
+    const all = await ingest(as.soA, "clearing-results", file, { adapter: "generic", mode: "ALL_OR_NOTHING" });
+    expect(all).toMatchObject({ status: "REJECTED", inserted: 0, rejected: 7 });
+    expect(codes(all)).toEqual([
+      { row: 1, field: "method", code: "BAD_USER_INPUT", reason: "UNKNOWN_ALIAS" },
+      { row: 2, field: "clearedVolumeMw", code: "BAD_USER_INPUT", reason: "NEGATIVE_QUANTITY" },
+      { row: 3, field: "deliveryStart", code: "BAD_USER_INPUT", reason: "NONEXISTENT_LOCAL_TIME" },
+      { row: 4, field: "end", code: "BAD_USER_INPUT", reason: "INVALID_VALUE" },
+      { row: 5, field: "clearingPrice", code: "BAD_USER_INPUT", reason: "INVALID_VALUE" },
+      { row: 6, field: "productId", code: "FORBIDDEN", reason: "NOT_YOURS" },
+      { row: 7, field: "productId", code: "BAD_USER_INPUT", reason: "UNKNOWN_REFERENCE" },
+    ]);
+    expect(await count("clearing_results")).toBe(before);
+    // An FSP is no buyer: every row refused.
+    const fsp = await ingest(as.fspA, "clearing-results", lines(H, at({ 9: "x9" })), { adapter: "generic" });
+    expect(fsp).toMatchObject({ inserted: 0, rejections: [{ code: "FORBIDDEN" }] });
+  });
+});
+
+describe("availability declarations from NDJSON", () => {
+  const decl = (externalId: string, start: string, end: string, declaredMw: number | string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ assetId: assetA, productId: productA, start, end, declaredMw, externalId, ...extra });
+  const ndjson = (...l: string[]) => `${l.join("\n")}\n`;
+  const A = decl("d-1", "2025-07-01T00:00:00Z", "2025-07-01T04:00:00Z", 1.5);
+  const B = decl("d-2", "2025-07-01T04:00:00Z", "2025-07-01T08:00:00Z", 2);
+
+  it("records the FSP's declarations once, refuses an overlap, audits a change and keeps a withdrawn one as it is", async () => {
+    const opts = { adapter: "generic", format: "NDJSON" as const };
+    const first = await ingest(as.fspA, "availability-declarations", ndjson(A, B), opts);
+    expect(first).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(
+      await rows(
+        `select external_id, provider_id::text, buyer_id::text, declared_mw, status, locked_at = start_at as locked_at_start
+         from transactions.availability_declarations where ingest_batch_id = '${first.batchId}' order by source_row`,
+      ),
+    ).toEqual([
+      { external_id: "d-1", provider_id: orgs.fspA, buyer_id: orgs.soA, declared_mw: 1.5, status: "DECLARED", locked_at_start: true },
+      { external_id: "d-2", provider_id: orgs.fspA, buyer_id: orgs.soA, declared_mw: 2, status: "DECLARED", locked_at_start: true },
+    ]);
+    expect(await ingest(as.fspA, "availability-declarations", ndjson(A, B), opts)).toMatchObject({ inserted: 0, repeats: 2 });
+
+    const second = await ingest(
+      as.fspA,
+      "availability-declarations",
+      ndjson(
+        decl("d-1", "2025-07-01T00:00:00Z", "2025-07-01T04:00:00Z", 1.25), // 1 changed MW
+        decl("d-3", "2025-07-01T03:00:00Z", "2025-07-01T05:00:00Z", 1), // 2 overlaps d-1 and d-2
+        decl("d-4", "2025-07-01T08:00:00Z", "2025-07-01T09:00:00Z", 1), // 3 new
+        decl("d-5", "2025-07-01T08:30:00Z", "2025-07-01T09:30:00Z", 1), // 4 overlaps row 3 of this file
+        decl("d-6", "2025-07-02T00:00:00Z", "2025-07-02T01:00:00Z", -1), // 5
+        decl("d-7", "2025-07-02T00:00:00Z", "2025-07-02T01:00:00Z", 1, { assetId: assetB }), // 6 FSP B's asset
+        decl("d-8", "2025-07-02T00:00:00Z", "2025-07-02T01:00:00Z", 1, { marketUnitId: unitA }), // 7 both targets
+        decl("d-9", "2025-07-02T00:00:00Z", "2025-07-02T01:00:00Z", 1, { awardId: "aaaa0000-0000-4000-8000-000000000001" }), // 8
+      ),
+      opts,
+    );
+    expect(codes(second)).toEqual([
+      { row: 2, field: "start", code: "CONFLICT", reason: "OVERLAPPING" },
+      { row: 4, field: "start", code: "CONFLICT", reason: "OVERLAPPING" },
+      { row: 5, field: "declaredMw", code: "BAD_USER_INPUT", reason: "NEGATIVE_QUANTITY" },
+      { row: 6, field: "assetId", code: "FORBIDDEN", reason: "NOT_YOURS" },
+      { row: 7, field: "marketUnitId", code: "BAD_USER_INPUT", reason: "INVALID_VALUE" },
+      { row: 8, field: "awardId", code: "BAD_USER_INPUT", reason: "UNKNOWN_REFERENCE" },
+    ]);
+    expect(second).toMatchObject({ inserted: 1, updated: 1 });
+    expect(
+      await rows(
+        `select count(*)::int as n from transactions.audit_events where entity_type = 'AvailabilityDeclaration' and action = 'UPDATE'`,
+      ),
+    ).toEqual([{ n: 1 }]);
+
+    await handle.db.execute(sql`update transactions.availability_declarations set status = 'WITHDRAWN' where external_id = 'd-2'`);
+    const late = await ingest(
+      as.fspA,
+      "availability-declarations",
+      ndjson(B, decl("d-2", "2025-07-01T04:00:00Z", "2025-07-01T08:00:00Z", 3)),
+      opts,
+    );
+    // the replay of d-2 as held is a repeat; its change is refused (the last row of a key is the one checked as well)
+    expect(codes(late)).toEqual([{ row: 2, field: "declaredMw", code: "CONFLICT", reason: "LIFECYCLE" }]);
+    expect(await rows(`select declared_mw from transactions.availability_declarations where external_id = 'd-2'`)).toEqual([
+      { declared_mw: 2 },
+    ]);
+  });
+});
+
+describe("unavailability notices from a generic CSV", () => {
+  const H = "assetId,marketUnitId,from,to,reducedMw,reason,externalId";
+  const n1 = `${assetA},,2025-07-05T10:00:00,2025-07-05T12:00:00,0.5,Inverter fault,n-1`; // London time (BST)
+  const n2 = `,${unitA},2025-07-05T10:00:00Z,2025-07-05T11:00:00Z,1,Site works,n-2`;
+
+  it("keeps where the asset or unit lies, is idempotent, and a withdrawn notice cannot change; another FSP's asset is refused", async () => {
+    const first = await ingest(as.fspA, "unavailability-notices", lines(H, n1, n2), { adapter: "generic" });
+    expect(first).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(
+      await rows(
+        `select external_id, provider_id::text, gsp_groups, from_at = '2025-07-05T09:00:00Z'::timestamptz as bst, status
+         from transactions.unavailability_notices order by external_id`,
+      ),
+    ).toEqual([
+      { external_id: "n-1", provider_id: orgs.fspA, gsp_groups: ["_C"], bst: true, status: "ACTIVE" },
+      { external_id: "n-2", provider_id: orgs.fspA, gsp_groups: ["_C", "_K"], bst: false, status: "ACTIVE" },
+    ]);
+    expect(await ingest(as.fspA, "unavailability-notices", lines(H, n1, n2), { adapter: "generic" })).toMatchObject({ repeats: 2 });
+    await handle.db.execute(sql`update transactions.unavailability_notices set status = 'WITHDRAWN' where external_id = 'n-1'`);
+    const bad = await ingest(
+      as.fspA,
+      "unavailability-notices",
+      lines(
+        H,
+        n1.replace(",0.5,", ",0.75,"),
+        `${assetB},,2025-07-06T10:00:00Z,2025-07-06T11:00:00Z,1,x,n-3`,
+        `${assetA},,2025-07-06T10:00:00Z,2025-07-06T11:00:00Z,1,,n-4`,
+      ),
+      { adapter: "generic", mode: "ALL_OR_NOTHING" },
+    );
+    expect(codes(bad)).toEqual([
+      { row: 1, field: "reducedMw", code: "CONFLICT", reason: "LIFECYCLE" },
+      { row: 2, field: "assetId", code: "FORBIDDEN", reason: "NOT_YOURS" },
+      { row: 3, field: "reason", code: "BAD_USER_INPUT", reason: "MISSING_VALUE" },
+    ]);
+    expect(await count("unavailability_notices")).toBe(2);
   });
 });

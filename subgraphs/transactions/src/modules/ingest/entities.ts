@@ -13,6 +13,7 @@ import {
   mapRow,
   rowError,
 } from "../../adapters/index.js";
+import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
 import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestEntity, IngestRowError } from "./tables.js";
@@ -470,6 +471,9 @@ export const ENTITY_SPECS: Readonly<Record<string, EntitySpec<any>>> = {
   [dispatchInstructionsSpec.path]: dispatchInstructionsSpec,
   [bidsSpec.path]: bidsSpec,
   [awardsSpec.path]: awardsSpec,
+  [clearingResultsSpec.path]: clearingResultsSpec,
+  [availabilityDeclarationsSpec.path]: availabilityDeclarationsSpec,
+  [unavailabilityNoticesSpec.path]: unavailabilityNoticesSpec,
 };
 
 export { UKPN_PRODUCT_ALIASES };

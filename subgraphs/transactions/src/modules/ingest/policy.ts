@@ -12,6 +12,9 @@ export const mayIngest: Readonly<Record<string, Rule>> = {
   // NESO's published masterdata is the buyer's record of the bids (their outcomes): its SO ingests it.
   bids: allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "SYSTEM_OPERATOR", "ADMIN")),
   awards: allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
+  "clearing-results": allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
+  "availability-declarations": allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
+  "unavailability-notices": allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
 };
 export const ingestRule = (spec: EntitySpec<unknown>): Rule => mayIngest[spec.path] ?? (() => null);
 
