@@ -2,6 +2,7 @@ import { badInput, conflict, type EntityReferences, notFound, quote, requireRefe
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import { assetOwnerRefusal, awardRefusal, dispatchProductRefusal } from "../access.js";
 import { requireBidFits } from "../modules/buy-requirements/validation.js";
+import { requireCoveredBy } from "../modules/positions/service-area.js";
 import type { Repositories } from "../repositories/index.js";
 import { awardFacts, type BidFactsInput, bidFacts, dispatchFacts, enforce, newSubjectId } from "../rule-checks.js";
 import { awardedWindowWarnings, lateAcknowledgementWarnings, type RuleWarning } from "../warnings.js";
@@ -156,6 +157,16 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     ]);
     const [providerId, buyerId] = [target?.owner ?? null, product.owner];
     refuse(dispatchProductRefusal(identity, buyerId));
+    // The asset must lie in the issuing SO's service area (BAD_USER_INPUT, reason OUTSIDE_SERVICE_AREA). In-process
+    // tests' static references reach no products subgraph: nothing to ask (as rule-checks' evaluate).
+    if (values.assetId && references.call) {
+      const [located] = await references.lookup<{ location?: { gspGroup?: string | null } | null }>(
+        "Asset",
+        [values.assetId],
+        "location { gspGroup }",
+      );
+      await requireCoveredBy(references, values.issuedById, [{ id: values.assetId, gspGroup: located?.location?.gspGroup ?? null }]);
+    }
     const warnings: RuleWarning[] = [];
     if (values.awardId) {
       // An award the caller cannot see is, to it, one that does not exist.

@@ -13,6 +13,7 @@ import {
   mapRow,
   rowError,
 } from "../../adapters/index.js";
+import { checkDispatches } from "./dispatch-checks.js";
 import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
 import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
@@ -393,6 +394,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     { name: "price_gbp_per_mwh", type: "numeric" },
     { name: "dispatch_method", type: "text" },
     { name: "details", type: "jsonb" },
+    { name: "asset_id", type: "uuid" },
+    { name: "provider_id", type: "uuid" },
   ],
   compare: [
     "unit_reference",
@@ -406,13 +409,16 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     "price_gbp_per_mwh",
     "dispatch_method",
     "details",
+    "asset_id",
+    "provider_id",
   ],
   owner: "buyer_id",
   // A past window is a dispatch that happened: recorded COMPLETED; a future one is ISSUED.
   insertOnly: { status: `case when s.end_at <= now() then 'COMPLETED' else 'ISSUED' end` },
   touched: "updated_at",
   adapters: { "ukpn-dispatches": ukpnDispatches },
-  async resolve(rows, { identity, references, params }) {
+  async resolve(rows, context) {
+    const { identity, references, params } = context;
     const productIds = new Map<string, string | null>();
     for (const code of new Set(rows.map((r) => r.value.productCode))) productIds.set(code, productIdOf(params, code));
     const owners = await ownersOf(
@@ -422,7 +428,7 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     );
     const admin = seesEveryOrganisation(identity);
     const soOrg = identity.roles.includes("SYSTEM_OPERATOR") ? identity.organisationId : null;
-    return rows.map(({ row, externalId, value: v }): Resolved => {
+    const first = rows.map(({ row, value: v }): { row: number; error: IngestRowError } | { productId: string; owner: string } => {
       const productId = productIds.get(v.productCode) ?? null;
       if (!productId) {
         return {
@@ -443,14 +449,30 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
           error: forbiddenRow(row, "product", "Only the system operator that owns the product may ingest its dispatch instructions"),
         };
       }
+      return { productId, owner };
+    });
+    // The unit's asset, the issuing SO's service area and the market rules: batched over the rows that got this far.
+    const candidates = rows.flatMap(({ row, value: v }, i) => {
+      const f = first[i]!;
+      return "error" in f
+        ? []
+        : [{ row, unitReference: v.unitReference, productId: f.productId, issuerId: f.owner, setPointMw: v.setPointMw, start: v.start }];
+    });
+    const checks = await checkDispatches(context, candidates);
+    const checkOf = new Map(candidates.map((c, i) => [c.row, checks[i]!]));
+    return rows.map(({ row, externalId, value: v }, i): Resolved => {
+      const f = first[i]!;
+      if ("error" in f) return { row, error: f.error };
+      const check = checkOf.get(row) ?? null;
+      if (check && "error" in check) return { row, error: check.error };
       return {
         row,
         externalId,
         values: [
           v.unitReference,
-          productId,
-          owner,
-          owner,
+          f.productId,
+          f.owner,
+          f.owner,
           v.direction,
           String(v.setPointMw),
           v.start,
@@ -459,6 +481,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
           v.priceGbpPerMwh,
           v.dispatchMethod,
           JSON.stringify(v.details),
+          check?.assetId ?? null,
+          check?.providerId ?? null,
         ],
       };
     });
