@@ -40,7 +40,7 @@ beforeAll(async () => {
   const product = await gqlOk(
     stack.url,
     `mutation ($owner: ID!) { createProduct(input: { ownerId: $owner, code: "SAOU", name: "Scheduled Availability",
-      serviceType: AVAILABILITY_AND_UTILISATION, directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 10, locations: ["_C"] }) { product { id } } }`,
+      serviceType: AVAILABILITY_AND_UTILISATION, directions: [DEMAND_TURN_DOWN], minimumCapacityKw: 10, locations: ["_C"], status: PUBLISHED }) { product { id } } }`,
     { owner: ids.so },
   );
   ids.product = product.createProduct.product.id;

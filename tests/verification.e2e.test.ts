@@ -46,6 +46,13 @@ beforeAll(async () => {
     ed.verified,
   );
   ids.product = product.createProduct.product.id;
+  // Published (by an administrator), its _C scope is Ed's service area: his dispatches there are in his area.
+  await gqlOk(
+    stack.url,
+    `mutation ($id: ID!) { updateProduct(input: { id: $id, status: PUBLISHED }) { product { status } } }`,
+    { id: ids.product },
+    stack.admin,
+  );
   const asset = await gqlOk(
     stack.url,
     `mutation ($o: ID!, $m: String!) { registerAsset(input: { ownerId: $o, name: "EV portfolio", categoryCode: "EV_CHARGER", importCapacityKw: 700,

@@ -1,9 +1,9 @@
 /**
  * `npm run ingest -- <entity> <file> [--source=…] [--adapter=…] [--format=csv|ndjson] [--all-or-nothing]
  *  [--param=name=value …] [--json]`: streams a file (never read whole) to the gateway's POST /ingest/<entity>
- * (meter-readings, dispatch-instructions) at SFE_URL (default http://127.0.0.1:4000), signed in with SFE_TOKEN (an
+ * (any of INGEST_ENTITIES) at SFE_URL (default http://127.0.0.1:4000), signed in with SFE_TOKEN (an
  * access token) or SFE_API_KEY (an API key with transactions:write). `--param` passes an adapter's option, e.g.
- * `--param=productId=<id>` for a UKPN export. Prints the counts and each rejected row
+ * `--param=productId=<id>` for a UKPN export, `--param=product.DC_LF=<id>` for NESO DC masterdata. Prints the counts and each rejected row
  * (`row 12, importKwh [NEGATIVE_QUANTITY]: …`); --json prints the report as the hub answered it.
  *
  * Exit status (as import-assets): 0 every row taken; 1 some rows rejected (with --all-or-nothing: nothing written);
@@ -17,9 +17,20 @@ import { ConfigError, parseConfig, type z } from "@sfe/kit";
 import { request } from "undici";
 import { importEnv, type Output } from "./import-assets.js";
 
+/** What POST /ingest/<entity> takes (the transactions subgraph's ENTITY_SPECS paths) and each one's adapters. */
+export const INGEST_ENTITIES: Readonly<Record<string, string>> = {
+  "meter-readings": "generic",
+  "dispatch-instructions": "ukpn-dispatches",
+  bids: "neso-dc-masterdata",
+  awards: "neso-dc-masterdata",
+  "clearing-results": "generic",
+  "availability-declarations": "generic",
+  "unavailability-notices": "generic",
+};
+
 const USAGE =
-  "usage: npm run ingest -- <meter-readings|dispatch-instructions> <file> [--source=NAME] [--adapter=NAME] [--format=csv|ndjson] " +
-  "[--all-or-nothing] [--param=NAME=VALUE …] [--json]";
+  `usage: npm run ingest -- <${Object.keys(INGEST_ENTITIES).join("|")}> <file> [--source=NAME] [--adapter=NAME] ` +
+  "[--format=csv|ndjson] [--all-or-nothing] [--param=NAME=VALUE …] [--json]";
 
 interface RowError {
   row: number;
@@ -36,6 +47,8 @@ interface Report {
   updated: number;
   repeats: number;
   duplicates: number;
+  /** Rows holding nothing of the entity (absent from hubs before it was reported). */
+  skipped?: number;
   rejected: number;
   rejections: RowError[];
 }
@@ -72,6 +85,10 @@ export async function ingestCli(args: readonly string[], env: Record<string, str
     return 2;
   }
   const [entity, file] = positional as [string, string];
+  if (!(entity in INGEST_ENTITIES)) {
+    out.error(`nothing to ingest as ${entity}\n${USAGE}`);
+    return 2;
+  }
   if (!query.has("format") && file.endsWith(".ndjson")) query.set("format", "ndjson");
   query.set("fileName", basename(file));
 
@@ -126,10 +143,11 @@ export async function ingestCli(args: readonly string[], env: Record<string, str
       const outcome =
         status === 422
           ? `${answer.rejected} rejected: nothing written (all-or-nothing)`
-          : `${answer.inserted} inserted, ${answer.updated} updated, ${answer.repeats} already held, ${answer.rejected} rejected`;
+          : `${answer.inserted} inserted, ${answer.updated} updated, ${answer.repeats} already held, ` +
+            `${answer.skipped ? `${answer.skipped} skipped, ` : ""}${answer.rejected} rejected`;
       out.log(`${basename(file)}: ${answer.rows} rows read, ${outcome} (batch ${answer.batchId})`);
       for (const r of answer.rejections)
-        out.log(`row ${r.row}, ${r.field || "-"} [${r.reason}${r.code === "FORBIDDEN" ? ", FORBIDDEN" : ""}]: ${r.message}`);
+        out.log(`row ${r.row}, ${r.field || "-"} [${r.reason}${r.code === "BAD_USER_INPUT" ? "" : `, ${r.code}`}]: ${r.message}`);
       if (answer.rejected > answer.rejections.length) out.log(`… and ${answer.rejected - answer.rejections.length} more rejected rows`);
     }
     return status === 200 && answer.rejected === 0 ? 0 : 1;

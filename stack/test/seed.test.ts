@@ -202,6 +202,24 @@ describe("demo data loader", () => {
     expect(asset?.gspGroup).toBe("_C");
   });
 
+  it("keeps a UKPN dispatch's utilisation MWh, price and method and a NESO bid's EFA blocks (read through the adapters)", async () => {
+    const [dispatch] = await handle.db
+      .select()
+      .from(dispatchInstructions)
+      .where(
+        and(eq(dispatchInstructions.unitReference, "6930-HEND-PR-2869"), eq(dispatchInstructions.start, new Date("2025-06-23T14:00:00Z"))),
+      );
+    expect(dispatch).toMatchObject({
+      energyMwh: "0.040000",
+      priceGbpPerMwh: "134.5800",
+      dispatchMethod: "epex",
+      direction: "DEMAND_TURN_DOWN",
+    });
+    const [bid] = await handle.db.select().from(bids).where(eq(bids.externalId, "20201002 AG-MFLX02"));
+    expect(bid?.periods).toHaveLength(6);
+    expect(bid?.periods[0]).toEqual({ start: "2020-10-01T22:00:00.000Z", end: "2020-10-02T02:00:00.000Z" });
+  });
+
   it("gives the illustrative batteries valid MPANs", async () => {
     const rows = await handle.db.select().from(assets).where(sql`${assets.meterPointId} is not null`);
     expect(rows.length).toBe(2);

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type DirectionCode, type UkpnProductCode, adaptNesoDcRow, adaptUkpnDispatch } from "@sfe/transactions/adapters";
 import { parse } from "csv-parse/sync";
 import { stableHash } from "./ids.js";
 
@@ -36,20 +37,6 @@ const num = (value: string | undefined): number => {
   if (!Number.isFinite(n)) throw new Error(`not a number: ${value}`);
   return n;
 };
-/** A decimal as written in the file (no float round trip), or null when blank. */
-const decimal = (value: string | undefined): string | null => {
-  const v = text(value);
-  if (v === "") return null;
-  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new Error(`not a decimal: ${value}`);
-  return v;
-};
-const instant = (value: string | undefined): Date => {
-  // NESO: 2020-10-01T22:00:00Z; UKPN: 2025-06-23 14:00:00+00:00
-  const date = new Date(text(value).replace(" ", "T"));
-  if (Number.isNaN(date.getTime())) throw new Error(`not a timestamp: ${value}`);
-  return date;
-};
-
 // ---------------------------------------------------------------- NESO Dynamic Containment masterdata
 
 export interface NesoDcBid {
@@ -74,31 +61,42 @@ export interface NesoDcBid {
   accepted: boolean;
   rejectionCode: string | null;
   technology: string;
+  /** The EFA blocks the window covers (the bid's periods). */
+  blocks: { start: string; end: string }[];
 }
 
+/** A source file's row the adapter refused: the demo's files are published data and must all read. */
+function refusedRow(file: string, error: { row: number; field: string; reason: string; message: string }): Error {
+  return new Error(`demo data: ${file} row ${error.row} (${error.field}, ${error.reason}): ${error.message}`);
+}
+
+/** Every masterdata row through the NESO DC adapter (the ingest route's): markets, dates and EFA blocks checked once. */
 export function readNesoDcBids(dataDir = DATA_DIR): NesoDcBid[] {
-  return readCsv(NESO_DC_FILE, dataDir).map((row) => {
-    const marketName = text(row["Market Name"]);
+  return readCsv(NESO_DC_FILE, dataDir).map((row, i) => {
+    const adapted = adaptNesoDcRow(row, i + 1);
+    if (!adapted.ok) throw refusedRow(NESO_DC_FILE, adapted.error);
+    const { bid } = adapted.value;
     return {
-      marketName,
-      withdrawn: marketName.toLowerCase() === "withdraw",
+      marketName: bid.withdrawn ? "Withdraw" : text(row["Market Name"]),
+      withdrawn: bid.withdrawn,
       deliveryDate: text(row["Delivery Date"]),
-      bidNumber: text(row["Unique bid number"]),
-      unit: text(row["Response Unit"]),
-      unitType: text(row["Unit type"]),
-      agent: text(row["Agent/Applicant"]),
-      relatedEntity: optional(row["Related Entity"]),
-      volumeOfferedMw: num(row["Volume offered"]),
-      volumeAcceptedMw: num(row["Volume Accepted"]),
-      start: instant(row["Delivery Start UTC"]),
-      end: instant(row["Delivery End UTC"]),
-      serviceDurationHours: num(row["Service Duration"]),
-      availabilityFee: decimal(row["Availability Fee"]),
-      totalCost: decimal(row["Total Cost"]),
-      rtm: text(row["RTM/no RTM"]),
-      accepted: text(row["Accepted/Rejected"]).toLowerCase() === "accepted",
-      rejectionCode: optional(row["Rejection code"]),
-      technology: text(row["Technology Type"]),
+      bidNumber: bid.sourceRecordId,
+      unit: bid.unit,
+      unitType: bid.unitType ?? "",
+      agent: bid.agent,
+      relatedEntity: bid.relatedEntity,
+      volumeOfferedMw: bid.volumeOfferedMw,
+      volumeAcceptedMw: bid.volumeAcceptedMw,
+      start: bid.start,
+      end: bid.end,
+      serviceDurationHours: num(bid.serviceDurationHours ?? ""),
+      availabilityFee: bid.availabilityFee,
+      totalCost: bid.totalCost,
+      rtm: bid.rtm ?? "",
+      accepted: bid.status === "ACCEPTED",
+      rejectionCode: bid.rejectionCode,
+      technology: bid.technology ?? "",
+      blocks: bid.blocks.map((b) => ({ start: b.start.toISOString(), end: b.end.toISOString() })),
     };
   });
 }
@@ -108,16 +106,13 @@ export function readNesoDcBids(dataDir = DATA_DIR): NesoDcBid[] {
 export const UKPN_PRODUCTS = ["Peak Reduction", "Long-Term Utilisation", "Scheduled Availability", "Day-Ahead"] as const;
 export type UkpnProduct = (typeof UKPN_PRODUCTS)[number];
 
-/** Other extracts of the same dataset spell products differently: map every spelling onto one name. */
-export function normaliseUkpnProduct(raw: string): UkpnProduct {
-  const key = raw
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, " ");
-  const found = UKPN_PRODUCTS.find((p) => p.toLowerCase().replace(/[\s_-]+/g, " ") === key);
-  if (!found) throw new Error(`unknown UKPN product: ${raw}`);
-  return found;
-}
+/** The adapter's product codes as the demo's product names (the ids of its records derive from the names). */
+const UKPN_PRODUCT_NAMES: Partial<Record<UkpnProductCode, UkpnProduct>> = {
+  PEAK_REDUCTION: "Peak Reduction",
+  LONG_TERM_UTILISATION: "Long-Term Utilisation",
+  SCHEDULED_AVAILABILITY: "Scheduled Availability",
+  DAY_AHEAD: "Day-Ahead",
+};
 
 export interface UkpnDispatch {
   /** sha1 of fu_id|product|start_utc|end_utc: the row's identity (rows repeat in and across extracts). */
@@ -138,7 +133,8 @@ export interface UkpnDispatch {
   availabilityMwh: number;
   utilisationMwh: number;
   technology: string;
-  dispatchType: string;
+  /** The hub's direction code (DEMAND_TURN_DOWN …), from `dispatch_type`. */
+  dispatchType: DirectionCode;
   hoursRequested: number;
   dispatchMethod: string;
 }
@@ -154,38 +150,40 @@ export interface UkpnDispatchFile {
 export const ukpnDispatchKey = (fuId: string, product: string, start: Date, end: Date) =>
   stableHash(`${fuId}|${product}|${start.toISOString()}|${end.toISOString()}`);
 
+/** Every export row through the UKPN dispatch adapter (the ingest route's): spellings folded once, prices and MWh kept exact. */
 export function readUkpnDispatches(dataDir = DATA_DIR): UkpnDispatchFile {
   const rows = readCsv(UKPN_DISPATCH_FILE, dataDir);
   const seen = new Map<string, UkpnDispatch>();
-  for (const row of rows) {
-    const fuId = text(row.fu_id);
-    const product = normaliseUkpnProduct(text(row.product));
-    const start = instant(row.start_time_utc);
-    const end = instant(row.end_time_utc);
-    const externalId = ukpnDispatchKey(fuId, product, start, end);
-    if (seen.has(externalId)) continue;
+  rows.forEach((row, i) => {
+    const adapted = adaptUkpnDispatch(row, i + 1);
+    if (!adapted.ok) throw refusedRow(UKPN_DISPATCH_FILE, adapted.error);
+    const d = adapted.value;
+    const product = UKPN_PRODUCT_NAMES[d.product];
+    if (!product) throw new Error(`demo data: ${UKPN_DISPATCH_FILE} row ${i + 1}: the demo has no ${d.product} product`);
+    const externalId = ukpnDispatchKey(d.flexibleUnitId, product, d.start, d.end);
+    if (seen.has(externalId)) return;
     seen.set(externalId, {
       externalId,
-      company: text(row.company_name),
-      fuId,
-      zone: text(row.zone),
+      company: d.providerName,
+      fuId: d.flexibleUnitId,
+      zone: d.zoneName,
       product,
-      start,
-      end,
-      startLocal: text(row.start_time_local),
-      endLocal: text(row.end_time_local),
-      availabilityMw: num(row.availability_mw_req),
-      utilisationMw: num(row.utilisation_mw_req),
-      availabilityPrice: decimal(row.availability_price) ?? "0",
-      utilisationPrice: decimal(row.utilisation_price) ?? "0",
-      availabilityMwh: num(row.availability_mwh_req),
-      utilisationMwh: num(row.utilisation_mwh_req),
-      technology: text(row.technology),
-      dispatchType: text(row.dispatch_type),
-      hoursRequested: num(row.hours_requested),
-      dispatchMethod: text(row.dispatch_method),
+      start: d.start,
+      end: d.end,
+      startLocal: d.startLocal,
+      endLocal: d.endLocal,
+      availabilityMw: d.availabilityMw,
+      utilisationMw: d.utilisationMw,
+      availabilityPrice: d.availabilityPrice,
+      utilisationPrice: d.utilisationPrice,
+      availabilityMwh: d.availabilityMwh,
+      utilisationMwh: d.utilisationMwh,
+      technology: d.technology ?? "",
+      dispatchType: d.direction,
+      hoursRequested: num(d.hoursRequested ?? ""),
+      dispatchMethod: d.dispatchMethod ?? "",
     });
-  }
+  });
   return { dispatches: [...seen.values()], rawRows: rows.length, repeatedRows: rows.length - seen.size };
 }
 

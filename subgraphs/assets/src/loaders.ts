@@ -134,6 +134,7 @@ export function createLoaders(repos: Repositories, car: CarClient) {
     carRecord: car.createLoader(),
     carRecordByMeterPoint: new DataLoader<string, CarAsset | null>((mpans) => car.byMeterPoints(mpans), { maxBatchSize: 100 }),
     asset: loaderByKey(repos.assets.byIds, (row) => row.id),
+    assetByExternalId: loaderByKey(repos.assets.byExternalIds, (row) => row.externalId ?? ""),
     category: loaderByKey(repos.categories.categoryByCodes, (row) => row.code),
     assetsByOwner: pagesByOwner<AssetRow>((ownerIds, visible, page) => repos.assets.byOwnerIds(ownerIds, visible, page)),
     /** Units by id, only those the caller may see (the visibility is a unit visibility). */

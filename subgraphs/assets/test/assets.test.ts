@@ -1,6 +1,7 @@
 import type { DatabaseHandle, Identity } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import { as, countRows, errorCodes, execute, MISSING_ID as UNKNOWN, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EVERY_ASSET } from "../src/modules/assets/repository.js";
 import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
@@ -303,6 +304,28 @@ describe("entities", () => {
     expect(spy).toHaveBeenCalledTimes(1);
     expect([...spy.mock.calls[0]![0]].sort()).toEqual([a.id, b.id, UNKNOWN, "nope"].sort());
     spy.mockRestore();
+  });
+
+  it("resolves Asset references by externalId (a market platform's unit name) in one batched read, as the caller sees them", async () => {
+    const a = await register(battery({ name: "Unit A", externalId: "AG-EXT01" }));
+    const b = await register(battery({ name: "Unit B", externalId: "AG-EXT02" }));
+    const spy = vi.spyOn(repos.assets, "byExternalIds");
+    const representations = ["AG-EXT01", "AG-EXT02", "AG-EXT01", "NO-SUCH-UNIT"].map((externalId) => ({ __typename: "Asset", externalId }));
+    const result = await execute(subgraph, ENTITIES, { r: representations }, OWNER_FSP);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([
+      { id: a.id, name: "Unit A" },
+      { id: b.id, name: "Unit B" },
+      { id: a.id, name: "Unit A" },
+      null,
+    ]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    // another FSP's lookup by the name finds nothing: the reference obeys the asset's visibility
+    const other = await execute(subgraph, ENTITIES, { r: [{ __typename: "Asset", externalId: "AG-EXT01" }] }, as.fspB);
+    expect(other.data?._entities).toEqual([null]);
+    // leave the owner's assets as the tests below count them
+    await handle.db.execute(sql`delete from assets.assets where id in (${a.id}, ${b.id})`);
   });
 
   it("resolves AssetCategory references by code", async () => {

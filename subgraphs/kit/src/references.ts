@@ -15,11 +15,13 @@ export interface EntityReferences {
   /**
    * Fields of entities another subgraph owns, e.g. lookup("Asset", ids, "owner { id }"): one object per
    * id in order, null where unknown. Used to record who a record concerns (an award's provider FSP).
+   * `key`: another @key field of the type the values are (e.g. an Asset's `externalId`); default `id`.
    */
   lookup<T = Record<string, unknown>>(
     typename: string,
     ids: readonly string[],
     selection: string,
+    key?: string,
   ): Promise<((T & { id: string }) | null)[]>;
   /**
    * POSTs JSON to another subgraph's gateway-only route (e.g. `/internal/audit-events`) as the caller: its
@@ -61,7 +63,7 @@ export interface ReferenceOptions {
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
 
 export function createEntityReferences(options: ReferenceOptions): EntityReferences {
-  async function lookup(typename: string, ids: readonly string[], selection: string) {
+  async function lookup(typename: string, ids: readonly string[], selection: string, key = "id") {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return ids.map(() => null);
     const owner = ENTITY_OWNERS[typename];
@@ -72,7 +74,7 @@ export function createEntityReferences(options: ReferenceOptions): EntityReferen
       url,
       {
         query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { id ${selection} } } }`,
-        variables: { r: unique.map((id) => ({ __typename: typename, id })) },
+        variables: { r: unique.map((id) => ({ __typename: typename, [key]: id })) },
       },
       {
         upstream: { subgraph: owner },
@@ -151,10 +153,14 @@ export function staticReferences(
       ),
     ]),
   );
-  const lookup = async (typename: string, ids: readonly string[]) =>
-    ids.map((id) => {
-      const fields = tables[typename]?.get(id);
-      return fields ? { ...fields, id } : null;
+  const lookup = async (typename: string, ids: readonly string[], _selection: string, key = "id") =>
+    ids.map((value) => {
+      if (key !== "id") {
+        const found = [...(tables[typename] ?? new Map<string, Record<string, unknown>>())].find(([, f]) => f[key] === value);
+        return found ? { ...found[1], id: found[0] } : null;
+      }
+      const fields = tables[typename]?.get(value);
+      return fields ? { ...fields, id: value } : null;
     }) as never;
   const references: EntityReferences = {
     lookup,

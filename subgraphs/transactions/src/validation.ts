@@ -254,6 +254,8 @@ export interface Owned {
   owner: string;
   /** Its status in the owning subgraph (AssetStatus, ProductStatus); null if the answer lacked it. */
   status: string | null;
+  /** An asset's GSP group, when asked for (`withLocation`): for a service-area check. */
+  gspGroup?: string | null;
 }
 
 /**
@@ -261,16 +263,29 @@ export interface Owned {
  * status in the one batched lookup per owning subgraph: BAD_USER_INPUT naming `field` when the entity is
  * unknown (or invisible to the caller), UPSTREAM_UNAVAILABLE when the answer lacks its owner.
  */
-export async function lookupOwned(references: EntityReferences, typename: Owned["typename"], id: string, field: string): Promise<Owned> {
-  const [entity] = await references.lookup<{ owner?: { id: string } | null; status?: string | null }>(
-    typename,
-    [id],
-    "owner { id } status",
-  );
+export async function lookupOwned(
+  references: EntityReferences,
+  typename: Owned["typename"],
+  id: string,
+  field: string,
+  withLocation = false,
+): Promise<Owned> {
+  const [entity] = await references.lookup<{
+    owner?: { id: string } | null;
+    status?: string | null;
+    location?: { gspGroup?: string | null } | null;
+  }>(typename, [id], withLocation ? "owner { id } status location { gspGroup }" : "owner { id } status");
   if (!entity) throw badInput(`${field}: ${typename} ${id} does not exist`, field);
   const owner = entity.owner?.id;
   if (!owner) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns ${typename} ${id}`, { entity: typename, id });
-  return { typename, id, field, owner, status: entity.status ?? null };
+  return {
+    typename,
+    id,
+    field,
+    owner,
+    status: entity.status ?? null,
+    ...(withLocation && { gspGroup: entity.location?.gspGroup ?? null }),
+  };
 }
 
 /** CONFLICT unless `entity` is in one of `allowed`: it exists, but where it is in its lifecycle forbids the write. */

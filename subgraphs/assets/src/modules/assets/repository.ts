@@ -78,6 +78,13 @@ export function createAssetRepository(db: Database) {
       return db.select().from(assets).where(inArray(assets.id, valid));
     },
 
+    /** By the market platform's unit name (unique where set). */
+    async byExternalIds(externalIds: readonly string[]): Promise<AssetRow[]> {
+      const wanted = [...new Set(externalIds.filter((e) => e.length > 0))];
+      if (wanted.length === 0) return [];
+      return db.select().from(assets).where(inArray(assets.externalId, wanted));
+    },
+
     /**
      * The `visible` assets of each owner, ordered by name; with `page`, at most one page per owner (one
      * query either way).

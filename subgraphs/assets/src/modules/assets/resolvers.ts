@@ -107,7 +107,11 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
     },
 
     Asset: {
-      __resolveReference: ({ id }, { loaders }) => loaders.asset.load(id),
+      // By id, or by the market platform's unit name (`externalId`, unique) for an ingest mapping a file's units.
+      __resolveReference: (reference, { loaders }) =>
+        "id" in reference && reference.id
+          ? loaders.asset.load(reference.id)
+          : loaders.assetByExternalId.load((reference as { externalId: string }).externalId),
       owner: ({ ownerId }) => ({ __typename: "Organisation", id: ownerId }), // a reference: the users subgraph resolves it
       category: async ({ categoryCode }, _, { loaders }) => {
         const category = await loaders.category.load(categoryCode);

@@ -39,6 +39,9 @@ export const unavailabilityNoticeLifecycle = defineLifecycle<UnavailabilityNotic
 const provenance = {
   source: text().notNull().default("API"),
   externalId: text("external_id"),
+  /** Which bulk ingest last wrote it, and from which row of its file (modules/ingest); null when made through the graph. */
+  ingestBatchId: uuid("ingest_batch_id"),
+  sourceRow: integer("source_row"),
 };
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

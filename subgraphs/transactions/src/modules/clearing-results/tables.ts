@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, doublePrecision, index, numeric, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, doublePrecision, index, integer, numeric, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { buyRequirements } from "../buy-requirements/tables.js";
 
 // Its own handle on the schema: db/schema.ts re-exports this file, so it cannot import from there.
@@ -33,6 +33,9 @@ export const clearingResults = transactionsSchema.table(
     publishedAt: timestamp("published_at", { withTimezone: true }),
     source: text().notNull().default("API"),
     externalId: text("external_id"),
+    /** Which bulk ingest last wrote it, and from which row of its file (modules/ingest); null when made through the graph. */
+    ingestBatchId: uuid("ingest_batch_id"),
+    sourceRow: integer("source_row"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -57,6 +57,8 @@ export interface IngestReport {
   updated: number;
   repeats: number;
   duplicates: number;
+  /** Rows holding nothing of the entity (Adapter.read answered null). */
+  skipped: number;
   rejected: number;
   /** The first 1,000 rejected rows, in file order. */
   rejections: IngestRowError[];
@@ -169,7 +171,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
     organisationId: identity.organisationId,
   });
 
-  const counts = { rows: 0, rejected: 0 };
+  const counts = { rows: 0, rejected: 0, skipped: 0 };
   const rejections: IngestRowError[] = [];
   const reject = (error: IngestRowError) => {
     counts.rejected += 1;
@@ -202,6 +204,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       }
       const read = adapter!.read(record, row, context);
       if (!read.ok) reject({ ...read.error, code: "BAD_USER_INPUT" });
+      else if (read.value === null)
+        counts.skipped += 1; // (H3) a row holding nothing of this entity (Adapter.read)
       else chunk.push({ row, externalId: read.value.externalId, value: read.value.value });
       if (chunk.length >= CHUNK_ROWS) yield* flush();
     }
@@ -218,6 +222,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       status,
       rows: counts.rows,
       ...merged,
+      skipped: counts.skipped,
       rejected: counts.rejected,
       rejections: [...rejections].sort((a, b) => a.row - b.row),
     };

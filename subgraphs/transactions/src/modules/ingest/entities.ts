@@ -1,6 +1,6 @@
 // What each ingestible entity is made of: the adapters that read its files, the columns it is staged in, how a
 // chunk's references are resolved (one batched lookup per entity type per chunk) and who may write each row.
-import { type EntityReferences, type Identity, aliasTable, isUuid, quote, seesEveryOrganisation } from "@sfe/kit";
+import { type Database, type EntityReferences, type Identity, aliasTable, isUuid, quote, seesEveryOrganisation } from "@sfe/kit";
 import {
   type AdapterResult,
   type CsvRecord,
@@ -13,6 +13,10 @@ import {
   mapRow,
   rowError,
 } from "../../adapters/index.js";
+import { checkDispatches } from "./dispatch-checks.js";
+import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
+import { awardsSpec, bidsSpec } from "./neso-dc.js";
+import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestEntity, IngestRowError } from "./tables.js";
 
 /** A staging (and target) column and its SQL type: COPY parses each value as that type. */
@@ -36,14 +40,21 @@ export interface IngestContext {
   references: EntityReferences;
   /** The request's query parameters (an adapter's options: `productId`, `product.DAY_AHEAD`, `timezone` …). */
   params: URLSearchParams;
+  /**
+   * The subgraph's own database, for a spec that checks a chunk against records already held (a bid's lifecycle, the
+   * bid an award accepts): one read per chunk. Optional only for the specs that need none (meter readings).
+   */
+  db?: Database;
 }
 
-export interface Adapter<N> {
+/** `Skip` is null for an adapter whose rows may hold nothing of the entity (see `read`). */
+export interface Adapter<N, Skip extends null = never> {
   /** The provenance source when the adapter fixes it (a published dataset); null: the request names it. */
   source: string | null;
   /** Columns a file must have (checked on its header; an NDJSON line lacking one is a row error). */
   requiredColumns: readonly string[];
-  read(record: CsvRecord, row: number, context: IngestContext): AdapterResult<{ externalId: string; value: N }>;
+  /** null: the row holds nothing of this entity (a rejected bid, for awards): counted as skipped, never an error. */
+  read(record: CsvRecord, row: number, context: IngestContext): AdapterResult<{ externalId: string; value: N } | Skip>;
 }
 
 export interface EntitySpec<N = unknown> {
@@ -64,31 +75,8 @@ export interface EntitySpec<N = unknown> {
   insertOnly?: Readonly<Record<string, string>>;
   /** The table's "last changed" column, set on update. */
   touched: string;
-  adapters: Readonly<Record<string, Adapter<N>>>;
+  adapters: Readonly<Record<string, Adapter<N, null>>>;
   resolve(rows: readonly ReadRow<N>[], context: IngestContext): Promise<Resolved[]>;
-}
-
-const refusal = (row: number, field: string, reason: string, message: string): IngestRowError => ({
-  row,
-  field,
-  code: "BAD_USER_INPUT",
-  reason,
-  message,
-});
-const forbiddenRow = (row: number, field: string, message: string): IngestRowError => ({
-  row,
-  field,
-  code: "FORBIDDEN",
-  reason: "NOT_YOURS",
-  message,
-});
-
-/** Distinct ids → owner organisation id (null where the owner subgraph does not know the id, or hides it). */
-async function ownersOf(references: EntityReferences, typename: string, ids: Iterable<string>): Promise<Map<string, string | null>> {
-  const distinct = [...new Set(ids)];
-  if (distinct.length === 0) return new Map();
-  const found = await references.lookup<{ owner?: { id: string } | null }>(typename, distinct, "owner { id }");
-  return new Map(distinct.map((id, i) => [id, found[i]?.owner?.id ?? null]));
 }
 
 // ------------------------------------------------------------------------------------------ meter readings
@@ -335,11 +323,6 @@ export interface DispatchRow {
   details: Record<string, unknown>;
 }
 
-/** The hub product a UKPN product code is for: `product.<CODE>=<id>` or, for every code, `productId=<id>`. */
-function productIdOf(params: URLSearchParams, code: string): string | null {
-  return params.get(`product.${code}`) ?? params.get("productId");
-}
-
 const ukpnDispatches: Adapter<DispatchRow> = {
   source: UKPN_DISPATCH_SOURCE,
   requiredColumns: ["fu_id", "product", "start_time_utc", "end_time_utc", "utilisation_mw_req", "dispatch_type"],
@@ -411,6 +394,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     { name: "price_gbp_per_mwh", type: "numeric" },
     { name: "dispatch_method", type: "text" },
     { name: "details", type: "jsonb" },
+    { name: "asset_id", type: "uuid" },
+    { name: "provider_id", type: "uuid" },
   ],
   compare: [
     "unit_reference",
@@ -424,13 +409,16 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     "price_gbp_per_mwh",
     "dispatch_method",
     "details",
+    "asset_id",
+    "provider_id",
   ],
   owner: "buyer_id",
   // A past window is a dispatch that happened: recorded COMPLETED; a future one is ISSUED.
   insertOnly: { status: `case when s.end_at <= now() then 'COMPLETED' else 'ISSUED' end` },
   touched: "updated_at",
   adapters: { "ukpn-dispatches": ukpnDispatches },
-  async resolve(rows, { identity, references, params }) {
+  async resolve(rows, context) {
+    const { identity, references, params } = context;
     const productIds = new Map<string, string | null>();
     for (const code of new Set(rows.map((r) => r.value.productCode))) productIds.set(code, productIdOf(params, code));
     const owners = await ownersOf(
@@ -440,7 +428,7 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     );
     const admin = seesEveryOrganisation(identity);
     const soOrg = identity.roles.includes("SYSTEM_OPERATOR") ? identity.organisationId : null;
-    return rows.map(({ row, externalId, value: v }): Resolved => {
+    const first = rows.map(({ row, value: v }): { row: number; error: IngestRowError } | { productId: string; owner: string } => {
       const productId = productIds.get(v.productCode) ?? null;
       if (!productId) {
         return {
@@ -461,14 +449,30 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
           error: forbiddenRow(row, "product", "Only the system operator that owns the product may ingest its dispatch instructions"),
         };
       }
+      return { productId, owner };
+    });
+    // The unit's asset, the issuing SO's service area and the market rules: batched over the rows that got this far.
+    const candidates = rows.flatMap(({ row, value: v }, i) => {
+      const f = first[i]!;
+      return "error" in f
+        ? []
+        : [{ row, unitReference: v.unitReference, productId: f.productId, issuerId: f.owner, setPointMw: v.setPointMw, start: v.start }];
+    });
+    const checks = await checkDispatches(context, candidates);
+    const checkOf = new Map(candidates.map((c, i) => [c.row, checks[i]!]));
+    return rows.map(({ row, externalId, value: v }, i): Resolved => {
+      const f = first[i]!;
+      if ("error" in f) return { row, error: f.error };
+      const check = checkOf.get(row) ?? null;
+      if (check && "error" in check) return { row, error: check.error };
       return {
         row,
         externalId,
         values: [
           v.unitReference,
-          productId,
-          owner,
-          owner,
+          f.productId,
+          f.owner,
+          f.owner,
           v.direction,
           String(v.setPointMw),
           v.start,
@@ -477,6 +481,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
           v.priceGbpPerMwh,
           v.dispatchMethod,
           JSON.stringify(v.details),
+          check?.assetId ?? null,
+          check?.providerId ?? null,
         ],
       };
     });
@@ -487,6 +493,11 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
 export const ENTITY_SPECS: Readonly<Record<string, EntitySpec<any>>> = {
   [meterReadingsSpec.path]: meterReadingsSpec,
   [dispatchInstructionsSpec.path]: dispatchInstructionsSpec,
+  [bidsSpec.path]: bidsSpec,
+  [awardsSpec.path]: awardsSpec,
+  [clearingResultsSpec.path]: clearingResultsSpec,
+  [availabilityDeclarationsSpec.path]: availabilityDeclarationsSpec,
+  [unavailabilityNoticesSpec.path]: unavailabilityNoticesSpec,
 };
 
 export { UKPN_PRODUCT_ALIASES };

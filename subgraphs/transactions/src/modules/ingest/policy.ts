@@ -9,8 +9,12 @@ const readBatches: Rule = allow.all(allow.scope("transactions", "read"), allow.r
 export const mayIngest: Readonly<Record<string, Rule>> = {
   "meter-readings": allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
   "dispatch-instructions": allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
-  bids: allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
+  // NESO's published masterdata is the buyer's record of the bids (their outcomes): its SO ingests it.
+  bids: allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "SYSTEM_OPERATOR", "ADMIN")),
   awards: allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
+  "clearing-results": allow.all(allow.scope("transactions", "write"), allow.roles("SYSTEM_OPERATOR", "ADMIN")),
+  "availability-declarations": allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
+  "unavailability-notices": allow.all(allow.scope("transactions", "write"), allow.roles("FSP", "ADMIN")),
 };
 export const ingestRule = (spec: EntitySpec<unknown>): Rule => mayIngest[spec.path] ?? (() => null);
 

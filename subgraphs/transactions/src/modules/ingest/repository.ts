@@ -29,6 +29,7 @@ export function createIngestBatchesRepository(db: Database) {
           updated: report.updated,
           repeats: report.repeats,
           duplicates: report.duplicates,
+          skipped: report.skipped,
           rejected: report.rejected,
           rejections: report.rejections,
         })

@@ -16,7 +16,7 @@ import { ingestRule } from "./policy.js";
 import type { IngestBatchesRepository } from "./repository.js";
 import type { IngestFormat, IngestMode } from "./tables.js";
 
-/** The ingest routes' prefix: POST /ingest/<entity> (meter-readings, dispatch-instructions). */
+/** The ingest routes' prefix: POST /ingest/<entity> (every ENTITY_SPECS path: meter-readings, dispatch-instructions, bids …). */
 export const INGEST_PATH_PREFIX = "/ingest/";
 
 const MODES: Record<string, IngestMode> = { partial: "PARTIAL", "all-or-nothing": "ALL_OR_NOTHING" };
@@ -87,7 +87,7 @@ export function ingestRoutes(deps: {
         if (typeof request === "string") return sendError(res, 400, "BAD_USER_INPUT", request);
         try {
           const report = await runIngest(
-            { db: deps.db, batches: deps.batches, context: { identity, references: deps.references } },
+            { db: deps.db, batches: deps.batches, context: { identity, references: deps.references, db: deps.db } },
             request,
             req,
           );

@@ -5,7 +5,14 @@ import { check, index, integer, jsonb, pgSchema, text, timestamp, uuid } from "d
 // and importing back would be a cycle.
 const transactionsSchema = pgSchema("transactions");
 
-export type IngestEntity = "METER_READING" | "DISPATCH_INSTRUCTION" | "BID" | "AWARD";
+export type IngestEntity =
+  | "METER_READING"
+  | "DISPATCH_INSTRUCTION"
+  | "BID"
+  | "AWARD"
+  | "CLEARING_RESULT"
+  | "AVAILABILITY_DECLARATION"
+  | "UNAVAILABILITY_NOTICE";
 export type IngestMode = "PARTIAL" | "ALL_OR_NOTHING";
 export type IngestFormat = "CSV" | "NDJSON";
 /** RUNNING while the file streams in; COMPLETED once merged; REJECTED when all-or-nothing refused it; FAILED when it broke off. */
@@ -15,7 +22,7 @@ export type IngestStatus = "RUNNING" | "COMPLETED" | "REJECTED" | "FAILED";
 export interface IngestRowError {
   row: number;
   field: string;
-  code: "BAD_USER_INPUT" | "FORBIDDEN";
+  code: "BAD_USER_INPUT" | "FORBIDDEN" | "CONFLICT" | "RULE_VIOLATION";
   reason: string;
   message: string;
 }
@@ -50,6 +57,8 @@ export const ingestBatches = transactionsSchema.table(
     repeats: integer().notNull().default(0),
     /** Rows of this file repeating an earlier row's key (the last one wins). */
     duplicates: integer().notNull().default(0),
+    /** Rows holding nothing of the entity (a rejected bid in a masterdata file ingested for awards). */
+    skipped: integer().notNull().default(0),
     rejected: integer().notNull().default(0),
     /** The first 1,000 rejected rows. */
     rejections: jsonb().$type<IngestRowError[]>().notNull().default([]),
