@@ -7,7 +7,7 @@ import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/inges
 import type { IngestRequest } from "../src/modules/ingest/engine.js";
 import { createIngestBatchesRepository } from "../src/modules/ingest/repository.js";
 import type { createTransactionsSubgraph } from "../src/server.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { ruleRoutes, transactionsSubgraph } from "./helpers.js";
 
 // Runs on PGlite by default and on Postgres with DATABASE_URL. Files are a handful of rows: the bench is where size lives.
 const assetA = "a55e0000-0000-4000-8000-00000000000a"; // FSP A's
@@ -17,11 +17,21 @@ const productA = "9d0c0000-0000-4000-8000-00000000000a"; // SO A's
 const productB = "9d0c0000-0000-4000-8000-00000000000b"; // SO B's
 const unknownAsset = "a55e0000-0000-4000-8000-0000000000ff";
 
-const references = staticReferences({
-  Asset: { [assetA]: { owner: { id: orgs.fspA } }, [assetB]: { owner: { id: orgs.fspB } } },
-  MarketUnit: { [unitA]: { owner: { id: orgs.fspA } } },
-  Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
-});
+const references = staticReferences(
+  {
+    Asset: { [assetA]: { owner: { id: orgs.fspA } }, [assetB]: { owner: { id: orgs.fspB } } },
+    MarketUnit: { [unitA]: { owner: { id: orgs.fspA } } },
+    Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
+  },
+  {
+    // The real rules engine with no rule in force; every SO covering the whole of GB (service areas: ingest-dispatch-checks).
+    ...ruleRoutes(),
+    "products /internal/service-areas": (body: { organisationIds: string[] }) => ({
+      status: 200,
+      body: { areas: body.organisationIds.map((organisationId) => ({ organisationId, wholeGb: true, gspGroups: [] })) },
+    }),
+  },
+);
 
 let handle: DatabaseHandle;
 let subgraph: ReturnType<typeof createTransactionsSubgraph>;

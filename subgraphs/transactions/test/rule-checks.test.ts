@@ -70,7 +70,13 @@ beforeAll(async () => {
       text += chunk;
     });
     req.on("end", () => {
-      calls.push({ path: req.url ?? "", body: JSON.parse(text) });
+      const body = JSON.parse(text);
+      if (req.url === "/internal/service-areas") {
+        // The dispatch's service-area check: every SO here covers the whole of GB (not a rule call, not counted).
+        const areas = body.organisationIds.map((organisationId: string) => ({ organisationId, wholeGb: true, gspGroups: [] }));
+        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ areas }));
+      }
+      calls.push({ path: req.url ?? "", body });
       const reply =
         req.url === "/internal/qualifications/check" ? { results: [{ qualified: true, counterpartyQualified: false }] } : answer;
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
