@@ -98,7 +98,9 @@ export function createTransactionsSubgraph({
         source: "transactions",
         deliver: deliverToRules(references),
         intervalMs: parseConfig(relayShape, env).OUTBOX_RELAY_MS,
-        batchSize: 500,
+        // Small batches, each one detector run well inside the delivery's timeout; a failed one retried within 2 s.
+        batchSize: 20,
+        maxBackoffMs: 2_000,
         log: console.error,
       })
     : undefined;
