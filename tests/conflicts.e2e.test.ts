@@ -8,6 +8,8 @@
  * written here independently over the same file (same unit, overlapping windows, different products).
  */
 import { readFileSync } from "node:fs";
+import { penalties, performanceAssessments } from "@sfe/transactions/db";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
 
@@ -96,20 +98,30 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => stack?.stop());
 
-describe("detectConflicts through the gateway (§7.7 worked example)", () => {
-  it("finds the opposing instructions: overlap 17:30–17:45, 1 MW, DSO primacy, UKPN's instruction wins; one commitments call", async () => {
-    const transactions = stack.subgraphs.get("transactions")!;
-    const before = transactions.routeRequestCount("/internal/commitments");
-    const { detectConflicts } = await gqlOk(stack.url, DETECT, DAY, stack.admin);
-    expect(transactions.routeRequestCount("/internal/commitments") - before).toBe(1);
-    expect(detectConflicts).toMatchObject({ examined: 3, found: 1 }); // the award, both instructions
-    expect(detectConflicts.recorded).toHaveLength(1);
-    const [conflict] = detectConflicts.recorded;
+const CONFLICT_FIELDS = `id kind status detectedBy overlapStart overlapEnd overlapMw ruleCode parties { id } instructions { id inConflict }
+  items { kind id soOrganisationId direction mw start end } primacy { type winningItemId ruleId }`;
+
+/** Polls (the relay and the detector run on their own) until `check` answers something; fails after `seconds`. */
+async function eventually<T>(check: () => Promise<T | null | undefined>, seconds = 30): Promise<T> {
+  for (let i = 0; i < seconds * 10; i++) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not within ${seconds} s`);
+}
+
+describe("reactive detection: NESO's instruction written is enough (§7.7 worked example)", () => {
+  it("records the opposing instructions on its own: overlap 17:30–17:45, 1 MW, DSO primacy, UKPN's instruction wins; NOTIFIED", async () => {
+    const conflict = await eventually(async () => {
+      const [found] = (await gqlOk(stack.url, `query { conflicts(status: NOTIFIED) { ${CONFLICT_FIELDS} } }`, {}, stack.admin)).conflicts;
+      return found;
+    });
     ids.conflict = conflict.id;
     expect(conflict).toMatchObject({
       kind: "OPPOSING_INSTRUCTIONS",
-      status: "OPEN",
-      detectedBy: "PROACTIVE",
+      status: "NOTIFIED",
+      detectedBy: "REACTIVE",
       overlapStart: "2030-06-21T17:30:00.000Z",
       overlapEnd: "2030-06-21T17:45:00.000Z",
       overlapMw: 1,
@@ -128,6 +140,37 @@ describe("detectConflicts through the gateway (§7.7 worked example)", () => {
         [so.neso.id, "DEMAND_TURN_UP", 1],
       ].sort(),
     );
+    // The losing instruction (NESO's) is flagged in conflict; the winner's is not.
+    const flags = Object.fromEntries(conflict.instructions.map((i: { id: string; inConflict: boolean }) => [i.id, i.inConflict]));
+    expect(flags).toEqual({ [ids.ukpnDispatch]: false, [ids.nesoDispatch]: true });
+  });
+
+  it("tells every party once (both SOs, the FSP): a CONFLICT_DETECTED notification with the overlap window and MW; nobody else", async () => {
+    const inbox = `query { notifications(type: "CONFLICT_DETECTED") { type subject { id } payload } }`;
+    for (const as of [louis.as, so.ukpn.as, so.neso.as]) {
+      const { notifications } = await gqlOk(stack.url, inbox, {}, as);
+      expect(notifications).toHaveLength(1);
+      expect(notifications[0]).toMatchObject({
+        subject: { id: ids.conflict },
+        payload: {
+          overlapStart: "2030-06-21T17:30:00.000Z",
+          overlapEnd: "2030-06-21T17:45:00.000Z",
+          overlapMw: 1,
+          kind: "OPPOSING_INSTRUCTIONS",
+        },
+      });
+    }
+    for (const as of [rival.as, so.nged.as]) expect((await gqlOk(stack.url, inbox, {}, as)).notifications).toEqual([]);
+  });
+});
+
+describe("detectConflicts through the gateway (§7.7 worked example)", () => {
+  it("finds the same conflict again and records nothing new; one commitments call", async () => {
+    const transactions = stack.subgraphs.get("transactions")!;
+    const before = transactions.routeRequestCount("/internal/commitments");
+    const { detectConflicts } = await gqlOk(stack.url, DETECT, DAY, stack.admin);
+    expect(transactions.routeRequestCount("/internal/commitments") - before).toBe(1);
+    expect(detectConflicts).toMatchObject({ examined: 3, found: 1, recorded: [] }); // the award, both instructions
   });
 
   it("records nothing the second time, whoever runs it; an SO of elsewhere finds none of its own", async () => {
@@ -139,6 +182,43 @@ describe("detectConflicts through the gateway (§7.7 worked example)", () => {
     expect([nged.found, nged.recorded]).toEqual([0, []]);
     const all = await gqlOk(stack.url, `query { conflicts { id } }`, {}, stack.admin);
     expect(all.conflicts).toEqual([{ id: ids.conflict }]);
+  });
+
+  it("R-SET-4 set-up: each instruction's FINAL assessment carries a £50 non-delivery penalty; both SOs set terms", async () => {
+    // Assessed and penalised as verification would (rows of the transactions subgraph, written as its repository does).
+    for (const [instruction, productId, buyerId] of [
+      [ids.ukpnDispatch, ids.saou, so.ukpn.id],
+      [ids.nesoDispatch, ids.nqr, so.neso.id],
+    ] as const) {
+      const [assessment] = await stack.database.db
+        .insert(performanceAssessments)
+        .values({
+          dispatchInstructionId: instruction,
+          assetId: ids.battery,
+          productId,
+          providerId: louis.organisationId,
+          buyerId,
+          direction: instruction === ids.ukpnDispatch ? "GENERATION_TURN_UP" : "DEMAND_TURN_UP",
+          start: new Date(instruction === ids.ukpnDispatch ? "2030-06-21T17:00:00Z" : "2030-06-21T17:30:00Z"),
+          end: new Date(instruction === ids.ukpnDispatch ? "2030-06-21T19:00:00Z" : "2030-06-21T17:45:00Z"),
+          baselineMethod: "ZERO",
+          baselineWh: 0n,
+          meteredWh: 0n,
+          deliveredWh: 0n,
+          instructedWh: 250_000n,
+          creditedWh: 0n,
+          deliveryRatio: "0.000000",
+          status: "FINAL",
+        })
+        .returning();
+      await stack.database.db
+        .insert(penalties)
+        .values({ assessmentId: assessment!.id, type: "NON_DELIVERY", amountPence: 5000n, basis: "Delivered 0% of the instruction" });
+    }
+    const TERMS = `mutation ($p: ID!) { setSettlementTerms(input: { productId: $p, utilisationScale: SLIDING, floorRatio: "0.5", fullRatio: "0.95",
+      availabilityRule: PRO_RATA, vatRate: "0.2", invoiceDayOfMonth: 15, paymentDays: 30 }) { terms { vatRate } } }`;
+    await gqlOk(stack.url, TERMS, { p: ids.saou }, so.ukpn.as);
+    await gqlOk(stack.url, TERMS, { p: ids.nqr }, so.neso.as);
   });
 
   it("shows the conflict to its parties only: Louis, UKPN and NESO see it; NGED and the rival FSP see nothing", async () => {
@@ -164,6 +244,27 @@ describe("detectConflicts through the gateway (§7.7 worked example)", () => {
     expect(resolved.updateConflictStatus.conflict).toEqual({ status: "RESOLVED", resolution: "DSO primacy (R-PRI-1)" });
   });
 
+  it("R-SET-4: once resolved, the losing side (NESO's instruction) is not penalised in its statement; the winner's penalty stands", async () => {
+    const STATEMENT = `mutation ($i: GenerateSettlementStatementInput!) { generateSettlementStatement(input: $i) { statement {
+      lines { type amountGbp assessmentId } } } }`;
+    const penaltyLines = async (productId: string, as: Credential) =>
+      (
+        await gqlOk(stack.url, STATEMENT, { i: { productId, providerId: louis.organisationId, month: "2030-06" } }, as)
+      ).generateSettlementStatement.statement.lines.filter((line: { type: string }) => line.type === "PENALTY");
+    expect(await penaltyLines(ids.nqr, so.neso.as)).toEqual([]);
+    const winner = await penaltyLines(ids.saou, so.ukpn.as);
+    expect(winner.map((line: { amountGbp: string }) => line.amountGbp)).toEqual(["-50.00"]);
+    // The waiver names the conflict record, on the losing penalty only.
+    const waived = await stack.database.db
+      .select({ by: penalties.waivedByConflictId, instruction: performanceAssessments.dispatchInstructionId })
+      .from(penalties)
+      .innerJoin(performanceAssessments, eq(performanceAssessments.id, penalties.assessmentId));
+    expect(Object.fromEntries(waived.map((w) => [w.instruction, w.by]))).toEqual({
+      [ids.nesoDispatch]: ids.conflict,
+      [ids.ukpnDispatch]: null,
+    });
+  });
+
   it("refuses an FSP (FORBIDDEN), a window ending before it starts or over 93 days (BAD_USER_INPUT naming to)", async () => {
     expect(codes(await gql(stack.url, DETECT, DAY, louis.as))).toEqual(["FORBIDDEN"]);
     const backwards = await gql(stack.url, DETECT, { from: DAY.to, to: DAY.from }, stack.admin);
@@ -171,13 +272,22 @@ describe("detectConflicts through the gateway (§7.7 worked example)", () => {
     expect(codes(await gql(stack.url, DETECT, { from: DAY.from, to: "2030-10-01T00:00:00Z" }, stack.admin))).toEqual(["BAD_USER_INPUT"]);
   });
 
-  it("keeps POST /internal/commitments to the hub's own subgraphs", async () => {
-    const route = await fetch(stack.subgraphs.get("transactions")!.url.replace(/graphql$/, "internal/commitments"), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(DAY),
-    });
-    expect(route.status).toBe(401);
+  it("keeps POST /internal/commitments, /internal/dispatch-conflicts and /internal/conflict-waivers to the hub's own subgraphs", async () => {
+    for (const path of ["internal/commitments", "internal/dispatch-conflicts", "internal/conflict-waivers"]) {
+      const route = await fetch(stack.subgraphs.get("transactions")!.url.replace(/graphql$/, path), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...DAY, instructionIds: [ids.ukpnDispatch], inConflict: false }),
+      });
+      expect([path, route.status]).toEqual([path, 401]);
+    }
+    const flags = await gqlOk(
+      stack.url,
+      `query ($id: ID!) { dispatchInstruction(id: $id) { inConflict } }`,
+      { id: ids.nesoDispatch },
+      so.neso.as,
+    );
+    expect(flags.dispatchInstruction.inConflict).toBe(true); // unchanged by the refused call
   });
 });
 
@@ -243,10 +353,24 @@ describe("the detector over the real UKPN dispatches", () => {
       }
       return recorded;
     };
-    const found = await sweep();
+    // Reactive: the batch's one event runs the detector over its unit references and span; nothing to run by hand.
     const expected = independentCount(csv);
     expect(expected.pairs).toBeGreaterThan(0);
+    const LIST = `query { conflicts(kind: OVERLAPPING_COMMITMENT, first: 500) { kind ruleCode detectedBy status instructions { unitReference } } }`;
+    const found: {
+      kind: string;
+      ruleCode: string | null;
+      detectedBy: string;
+      status: string;
+      instructions: { unitReference: string }[];
+    }[] = await eventually(async () => {
+      const { conflicts } = await gqlOk(stack.url, LIST, {}, so.ukpn.as);
+      // Recorded, then told: each is NOTIFIED once its parties' notifications are written.
+      const told = conflicts.every((c: { status: string }) => c.status === "NOTIFIED");
+      return conflicts.length >= expected.pairs && told ? conflicts : null;
+    }, 240); // a loaded machine: the relay retries a batch the detector could not finish in time
     expect(found.length).toBe(expected.pairs);
+    expect(new Set(found.map((c) => `${c.detectedBy} ${c.status}`))).toEqual(new Set(["REACTIVE NOTIFIED"]));
     expect(new Set(found.map((c) => c.kind))).toEqual(new Set(["OVERLAPPING_COMMITMENT"])); // one SO, one direction: R-STK-1
     expect(new Set(found.map((c) => c.ruleCode))).toEqual(new Set(["R-STK-1"]));
     expect(found.every((c) => c.instructions.length === 2 && c.instructions[0]!.unitReference === c.instructions[1]!.unitReference)).toBe(
@@ -254,5 +378,5 @@ describe("the detector over the real UKPN dispatches", () => {
     );
     expect(new Set(found.map((c) => c.instructions[0]!.unitReference)).size).toBe(expected.units);
     expect(await sweep()).toEqual([]);
-  }, 120_000);
+  }, 400_000);
 });

@@ -10,16 +10,16 @@
 import { assetCategories, assets } from "@sfe/assets/db";
 import type { Database, DatabaseHandle, Role } from "@sfe/kit";
 import { constraintManagedZones, products, productVersions, subMarkets } from "@sfe/products/db";
-import { conflictAssets, conflictInstructions, conflictParties, conflicts, marketRules } from "@sfe/rules/db";
+import { marketRules } from "@sfe/rules/db";
 import { awards, bids, dispatchInstructions } from "@sfe/transactions/db";
 import { hashPassword } from "@sfe/users/crypto";
 import { organisations, users } from "@sfe/users/db";
 import { and, eq, getTableColumns, inArray, isNotNull, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { mpanCore, stableId } from "./ids.js";
+import { detectDemoConflicts } from "./conflicts.js";
 import { seedRules } from "./rules.js";
 import {
-  crossProductOverlaps,
   NESO_DC_SOURCE,
   type NesoDcBid,
   readElexonCodes,
@@ -360,7 +360,6 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
   const ukpn = readUkpnDispatches();
   const elexonCodes = readElexonCodes();
   const dispatches = ukpn.dispatches;
-  const overlaps = crossProductOverlaps(dispatches);
 
   const records = emptyCounts();
   const inserted = emptyCounts();
@@ -834,12 +833,6 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
     }
     await load("awards", awards, awardRows);
     await load("dispatchInstructions", dispatchInstructions, dispatchRows);
-    const dispatchIds = await resolveIds(new Map(dispatchRows.map((d) => [d.externalId, d.id])), (keys) =>
-      db
-        .select({ key: dispatchInstructions.externalId, id: dispatchInstructions.id })
-        .from(dispatchInstructions)
-        .where(and(eq(dispatchInstructions.source, UKPN_DISPATCH_SOURCE), inArray(dispatchInstructions.externalId, keys))),
-    );
 
     // ---------------------------------------------------------------- rules: market rules and conflicts (ILLUSTRATIVE rules)
     const ruleRows = [
@@ -875,46 +868,9 @@ export async function seedDemoData(handle: DatabaseHandle, options: { log?: (mes
       },
     ];
     await load("marketRules", marketRules, ruleRows);
-    const ruleIds = await resolveIds(new Map(ruleRows.map((r) => [r.code, r.id])), (keys) =>
-      db.select({ key: marketRules.code, id: marketRules.id }).from(marketRules).where(inArray(marketRules.code, keys)),
-    );
-    const noOverlapRule = required(ruleIds, "UKPN-NO-OVERLAP", "rule");
-
-    const hhmm = (date: Date) => date.toISOString().slice(0, 16).replace("T", " ");
-    const conflictRows: (typeof conflicts.$inferInsert)[] = [];
-    const conflictAssetRows: (typeof conflictAssets.$inferInsert)[] = [];
-    const conflictInstructionRows: (typeof conflictInstructions.$inferInsert)[] = [];
-    const conflictPartyRows: (typeof conflictParties.$inferInsert)[] = [];
-    for (const o of overlaps) {
-      const id = stableId("conflict", `${UKPN_DISPATCH_SOURCE}:${o.a.externalId}|${o.b.externalId}`);
-      conflictRows.push({
-        id,
-        kind: "OVERLAPPING_COMMITMENT",
-        status: "OPEN",
-        overlapStart: o.start,
-        overlapEnd: o.end,
-        ruleId: noOverlapRule,
-        description:
-          `${o.a.fuId} (${o.a.company}) was dispatched by UKPN under ${o.a.product} ${hhmm(o.a.start)}–${hhmm(o.a.end)} UTC ` +
-          `and under ${o.b.product} ${hhmm(o.b.start)}–${hhmm(o.b.end)} UTC; overlap ${hhmm(o.start)}–${hhmm(o.end)} UTC.`,
-        detectedAt: o.start, // ILLUSTRATIVE: the source gives no detection time
-      });
-      conflictAssetRows.push({ conflictId: id, assetId: required(assetIds, o.a.fuId, "asset") });
-      conflictInstructionRows.push(
-        { conflictId: id, instructionId: required(dispatchIds, o.a.externalId, "dispatch") },
-        { conflictId: id, instructionId: required(dispatchIds, o.b.externalId, "dispatch") },
-      );
-      // Parties: the asset's owner and the SO that issued both instructions.
-      for (const organisationId of new Set([required(ownerByExternalId, o.a.fuId, "asset owner"), ukpnIssuer])) {
-        conflictPartyRows.push({ conflictId: id, organisationId });
-      }
-    }
-    await load("conflicts", conflicts, conflictRows);
-    await load("conflictAssets", conflictAssets, conflictAssetRows);
-    await load("conflictInstructions", conflictInstructions, conflictInstructionRows);
-    await load("conflictParties", conflictParties, conflictPartyRows);
     await seedRules(db); // domain §8 rules as data and the rules library (rules.ts)
   });
+  ({ found: records.conflicts, recorded: inserted.conflicts } = await detectDemoConflicts(handle.db)); // conflicts.ts
 
   const summary: DemoSummary = {
     records,

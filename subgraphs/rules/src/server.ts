@@ -39,7 +39,13 @@ export function createRulesSubgraph({
     external: (subjectKind, productIds, at) => rulesApis.rulesFor(subjectKind, productIds, at),
   };
   const evaluation = createEvaluationModule({ sources, evaluations: repos.evaluations, verifier });
-  const conflicts = createConflictsModule({ references, conflicts: repos.conflicts, settings: conflictSweepSettings(env) });
+  const conflicts = createConflictsModule({
+    references,
+    conflicts: repos.conflicts,
+    settings: conflictSweepSettings(env),
+    notify: notifications.notify,
+    onEvents: notifications.onEvents,
+  });
   // Market rules and conflicts keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const { resolvers, policy } = mergeModules<Context>([
     {

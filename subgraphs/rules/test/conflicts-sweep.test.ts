@@ -79,7 +79,11 @@ describe("sweepConflicts", () => {
     const { references, call } = fakeReferences([...fillers, ukpnItem, nesoItem], 3);
     const window = { from: new Date("2030-06-20T00:00:00Z"), to: new Date("2030-06-27T00:00:00Z") };
     const first = await sweepConflicts({ references, conflicts }, window, { detectedBy: "PROACTIVE", actor: null });
-    expect(call).toHaveBeenCalledTimes(3); // 7 items, pages of 3
+    expect(call.mock.calls.filter(([, path]) => path === "/internal/commitments")).toHaveLength(3); // 7 items, pages of 3
+    // The losing instruction (NESO's: DSO primacy) is flagged in conflict, once.
+    expect(call.mock.calls.filter(([, path]) => path === "/internal/dispatch-conflicts")).toEqual([
+      ["transactions", "/internal/dispatch-conflicts", { instructionIds: [nesoItem.id], inConflict: true }],
+    ]);
     expect(first.examined).toBe(7);
     expect(first.recorded).toHaveLength(1);
     expect(first.recorded[0]).toMatchObject({

@@ -1,10 +1,21 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import {
+  createSubgraph,
+  deliverToRules,
+  mergeModules,
+  parseConfig,
+  readSubgraphSdl,
+  type SubgraphDeps,
+  type SubgraphModule,
+  startOutboxRelay,
+  z,
+} from "@sfe/kit";
 import { parse } from "graphql";
-import { auditEvents } from "./db/schema.js";
+import { auditEvents, outboxEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createBuyRequirementsModule } from "./modules/buy-requirements/index.js";
 import { createClearingResultsModule } from "./modules/clearing-results/index.js";
+import { conflictRoutes } from "./modules/commitments/conflict-routes.js";
 import { commitmentRoutes } from "./modules/commitments/index.js";
 import { createAvailabilityModule, unavailableHoursFromNotices } from "./modules/availability/index.js";
 import { createPositionsModule } from "./modules/positions/index.js";
@@ -43,7 +54,8 @@ export function createTransactionsSubgraph({
   repos = createRepositories(db),
   verifier,
   unavailableHours = unavailableHoursFromNotices(db),
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; unavailableHours?: UnavailableHours }) {
+  env = {},
+}: Pick<SubgraphDeps, "db" | "references" | "verifier" | "env"> & { repos?: Repositories; unavailableHours?: UnavailableHours }) {
   // Bids, awards and dispatch keep their flat src/resolvers/ shape as one module; later aggregates are src/modules/<aggregate>/.
   const availability = createAvailabilityModule({ db, references });
   const verification = createVerificationModule({ db, references });
@@ -77,6 +89,21 @@ export function createTransactionsSubgraph({
     ingest,
     createParticipationModule({ references }),
   ]);
+  // Events of its writes (commitments: the conflict detector's trigger) go to the rules subgraph, polled every
+  // OUTBOX_RELAY_MS so a conflict is notified within a second; in-process tests have no subgraph to call.
+  const relay = references.call
+    ? startOutboxRelay({
+        db,
+        table: outboxEvents,
+        source: "transactions",
+        deliver: deliverToRules(references),
+        intervalMs: parseConfig(relayShape, env).OUTBOX_RELAY_MS,
+        // Small batches, each one detector run well inside the delivery's timeout; a failed one retried within 2 s.
+        batchSize: 20,
+        maxBackoffMs: 2_000,
+        log: console.error,
+      })
+    : undefined;
   return createSubgraph({
     name: "transactions",
     typeDefs,
@@ -100,10 +127,18 @@ export function createTransactionsSubgraph({
     resolvers,
     // createSubgraph types its `policy` as identity rules; it applies any entry of the kit's model (call, row).
     policy,
-    routes: [...ingest.routes, ...commitmentRoutes({ db, verifier })],
+    routes: [...ingest.routes, ...commitmentRoutes({ db, verifier }), ...conflictRoutes({ db, verifier })],
     createLoaders: () => createLoaders(repos),
+    close: async () => {
+      await relay?.stop();
+    },
   });
 }
+
+const relayShape = {
+  /** How often the outbox relay looks for undelivered events, in ms (default 50). */
+  OUTBOX_RELAY_MS: z.coerce.number().int().min(10).max(60_000).default(50),
+};
 
 export const transactionsModule: SubgraphModule = {
   name: "transactions",

@@ -170,6 +170,85 @@ export function createConflictRepository(db: Database) {
     },
 
     /**
+     * Records many detected conflicts in ONE transaction (a sweep's or an event's findings): those whose
+     * `detectionKey` is recorded already are skipped; each new one with its links and its audit entry. Answers the
+     * new records.
+     */
+    async recordDetectedMany(
+      entries: readonly {
+        values: NewConflict & { detectionKey: string };
+        links: { assetIds: readonly string[]; instructionIds: readonly string[]; partyIds: readonly string[] };
+      }[],
+      actor: Identity | null,
+    ): Promise<ConflictRecord[]> {
+      if (entries.length === 0) return [];
+      return db.transaction(async (tx) => {
+        const records: ConflictRecord[] = [];
+        for (let i = 0; i < entries.length; i += 500) {
+          const slice = entries.slice(i, i + 500);
+          const rows = await tx
+            .insert(conflicts)
+            .values(slice.map((e) => e.values))
+            .onConflictDoNothing({ target: conflicts.detectionKey })
+            .returning();
+          if (rows.length === 0) continue;
+          const byKey = new Map(slice.map((e) => [e.values.detectionKey, e.links]));
+          const assets: { conflictId: string; assetId: string }[] = [];
+          const instructions: { conflictId: string; instructionId: string }[] = [];
+          const parties: { conflictId: string; organisationId: string }[] = [];
+          for (const row of rows) {
+            const links = byKey.get(row.detectionKey!)!;
+            const assetIds = [...new Set(links.assetIds)].sort();
+            const instructionIds = [...new Set(links.instructionIds)].sort();
+            const partyIds = [...new Set(links.partyIds)].sort();
+            assets.push(...assetIds.map((assetId) => ({ conflictId: row.id, assetId })));
+            instructions.push(...instructionIds.map((instructionId) => ({ conflictId: row.id, instructionId })));
+            parties.push(...partyIds.map((organisationId) => ({ conflictId: row.id, organisationId })));
+            records.push({ ...row, assetIds, instructionIds, partyIds });
+          }
+          if (assets.length > 0) await tx.insert(conflictAssets).values(assets);
+          if (instructions.length > 0) await tx.insert(conflictInstructions).values(instructions);
+          if (parties.length > 0) await tx.insert(conflictParties).values(parties);
+        }
+        for (const record of records) {
+          await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Conflict", entityId: record.id, after: record });
+        }
+        return records;
+      });
+    },
+
+    /** The detected conflicts among `keys` still OPEN (recorded, their parties not yet told). */
+    async openByKeys(keys: readonly string[]): Promise<ConflictRecord[]> {
+      const found: ConflictRecord[] = [];
+      for (let i = 0; i < keys.length; i += 5000) {
+        found.push(...(await select(and(inArray(conflicts.detectionKey, keys.slice(i, i + 5000)), eq(conflicts.status, "OPEN")))));
+      }
+      return found;
+    },
+
+    /** OPEN → NOTIFIED for `ids` (those still OPEN), each audited, in one transaction; answers how many moved. */
+    async markNotified(ids: readonly string[], actor: Identity | null): Promise<number> {
+      if (ids.length === 0) return 0;
+      return db.transaction(async (tx) => {
+        const rows = await tx
+          .update(conflicts)
+          .set({ status: "NOTIFIED", updatedAt: new Date() })
+          .where(and(inArray(conflicts.id, [...ids]), eq(conflicts.status, "OPEN")))
+          .returning();
+        for (const row of rows) {
+          await appendAudit(tx, auditEvents, actor, {
+            action: "STATUS_CHANGE",
+            entityType: "Conflict",
+            entityId: row.id,
+            before: { status: "OPEN" },
+            after: row,
+          });
+        }
+        return rows.length;
+      });
+    },
+
+    /**
      * Moves a conflict within `scope` on: `decide` sees the locked row and returns the changes, or throws
      * (and nothing is written); a status change must follow `conflictLifecycle` (CONFLICT otherwise).
      * Null when no conflict within `scope` has the id.

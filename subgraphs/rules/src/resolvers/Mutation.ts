@@ -1,3 +1,4 @@
+import { waiveLosingSide } from "../modules/conflicts/sweep.js";
 import { badInput, type EntityReferences, forbidden, notFound, requireUuid, requireWindow, seesEveryOrganisation } from "@sfe/kit";
 import type { MutationResolvers } from "../__generated__/resolvers-types.js";
 import { canRecordConflict, canWriteRulesOf, visibleConflictScope } from "../access.js";
@@ -135,6 +136,8 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
     const conflict = await repos.conflicts.updateStatus(id, visibleConflictScope(identity), decide, identity);
     // Not a party (or no such conflict): its existence is not revealed.
     if (!conflict) throw notFound("Conflict", input.id);
+    // R-SET-4: the losing side of a resolved conflict is not penalised (its penalties carry the record).
+    await waiveLosingSide(references, conflict);
     return { conflict };
   },
 });

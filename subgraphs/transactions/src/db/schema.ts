@@ -1,4 +1,4 @@
-import { auditEventsTable, defineLifecycle } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle, outboxTable } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -402,3 +402,5 @@ export * from "../modules/verification/tables.js";
 export * from "../modules/settlement/tables.js";
 export * from "../modules/disputes/tables.js";
 export * from "../modules/ingest/tables.js";
+/** Events its writes cause (commitments written: the conflict detector's trigger), relayed to rules (kit outbox.ts). */
+export const outboxEvents = outboxTable(transactionsSchema);

@@ -1,3 +1,4 @@
+import { awardEvent, recordCommitmentEvent } from "../modules/commitments/events.js";
 import { anonymityHaving, type AnonymityRule, appendAudit, conflict, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
@@ -203,6 +204,7 @@ export function createAwardRepository(db: Database) {
           .returning();
         if (!row) return null;
         await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Award", entityId: row.id, after: row });
+        await recordCommitmentEvent(tx, awardEvent(row));
         return row;
       });
     },

@@ -1,3 +1,4 @@
+import { dispatchEvent, recordCommitmentEvent } from "../modules/commitments/events.js";
 import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { seesNothing, type Visibility } from "../access.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
@@ -82,6 +83,7 @@ export function createDispatchRepository(db: Database) {
           .returning();
         if (!row) return null;
         await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "DispatchInstruction", entityId: row.id, after: row });
+        await recordCommitmentEvent(tx, dispatchEvent(row));
         return row;
       });
     },

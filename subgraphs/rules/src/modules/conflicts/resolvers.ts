@@ -1,12 +1,11 @@
-import { badInput, type EntityReferences, seesEveryOrganisation } from "@sfe/kit";
+import { badInput, seesEveryOrganisation } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
-import type { ConflictRepository } from "../../repositories/conflicts.js";
-import { sweepConflicts } from "./sweep.js";
+import { type SweepDeps, sweepConflicts } from "./sweep.js";
 
 /** The longest window one detectConflicts may sweep. */
 export const MAX_DETECT_WINDOW_DAYS = 93;
 
-export const resolvers = (deps: { references: EntityReferences; conflicts: ConflictRepository }): Resolvers => ({
+export const resolvers = (deps: SweepDeps): Resolvers => ({
   Mutation: {
     async detectConflicts(_, { from, to }, { identity }) {
       if (!(to > from)) throw badInput("to must be after from", "to");

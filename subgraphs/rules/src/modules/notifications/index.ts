@@ -1,9 +1,17 @@
-import { type EntityReferences, type IdentityVerifier, type Mailer, outboxMailer, type SchemaModule, smtpMailer } from "@sfe/kit";
+import {
+  type DeliveredEvent,
+  type EntityReferences,
+  type IdentityVerifier,
+  type Mailer,
+  outboxMailer,
+  type SchemaModule,
+  smtpMailer,
+} from "@sfe/kit";
 import type { Database } from "@sfe/kit";
 import type { Context } from "../../loaders.js";
 import { mailNotifications } from "./emails.js";
 import { policy } from "./policy.js";
-import { notificationsRepository } from "./repository.js";
+import { type NotificationRow, notificationsRepository } from "./repository.js";
 import { resolvers } from "./resolvers.js";
 import { notificationRoutes } from "./routes.js";
 import { createNotificationStreams } from "./stream.js";
@@ -27,6 +35,10 @@ export function createNotificationsModule(deps: {
   dispatch?: boolean;
 }): SchemaModule<Context> & {
   routes: ReturnType<typeof notificationRoutes>;
+  /** Notifies as an event received would (the rules subgraph's own events: a conflict detected). */
+  notify: (events: DeliveredEvent[]) => Promise<NotificationRow[]>;
+  /** Runs `listener` on every batch of events received, before it is answered (a failure: sent again). */
+  onEvents: (listener: (events: DeliveredEvent[]) => Promise<void>) => void;
   dispatcher: () => WebhookDispatcher | undefined;
   close: () => Promise<void>;
   /** How many live streams are open (tests: a closed one is gone). */
@@ -46,22 +58,31 @@ export function createNotificationsModule(deps: {
     return dispatcher;
   };
   let mailing: Promise<unknown> = Promise.resolve();
+  const listeners: ((events: DeliveredEvent[]) => Promise<void>)[] = [];
+  /** Notifications of `events` (each event id once), then the live streams, webhooks and e-mail. */
+  async function deliver(events: DeliveredEvent[]): Promise<NotificationRow[]> {
+    const { notifications } = await repo.receive(events);
+    if (notifications.length === 0) return notifications;
+    const muted = await repo.inAppMuted(
+      streams.userIds(),
+      notifications.map((row) => row.type),
+    );
+    streams.publish(notifications, muted);
+    void ensureDispatcher()
+      ?.flush()
+      .catch(() => {});
+    mailing = mailing.then(() => mailNotifications(notifications, { references: deps.references, mailer, repo })).catch(() => {});
+    return notifications;
+  }
   return {
     name: "notifications",
     resolvers: resolvers({ repo, settings, dispatcher: ensureDispatcher }),
     policy,
-    routes: notificationRoutes({
-      repo,
-      verifier: deps.verifier,
-      streams,
-      afterReceive: (rows) => {
-        if (rows.length === 0) return;
-        void ensureDispatcher()
-          ?.flush()
-          .catch(() => {});
-        mailing = mailing.then(() => mailNotifications(rows, { references: deps.references, mailer, repo })).catch(() => {});
-      },
-    }),
+    routes: notificationRoutes({ repo, verifier: deps.verifier, streams, deliver, listeners }),
+    notify: deliver,
+    onEvents: (listener) => {
+      listeners.push(listener);
+    },
     dispatcher: () => dispatcher,
     openStreams: () => streams.count(),
     mailed: () => mailing.then(() => {}),

@@ -30,7 +30,13 @@ export function notificationRoutes(deps: {
   repo: NotificationsRepository;
   verifier: IdentityVerifier | undefined;
   streams: NotificationStreams;
-  afterReceive: (rows: NotificationRow[]) => void;
+  /** Takes events: their notifications written, then pushed to live streams, webhooks and e-mail. */
+  deliver: (events: DeliveredEvent[]) => Promise<NotificationRow[]>;
+  /**
+   * Other modules' work on the same events (the conflict detector's reactive trigger), awaited before answering: a
+   * failure answers 503, so the sender's relay sends the batch again (its notifications are not written twice).
+   */
+  listeners: readonly ((events: DeliveredEvent[]) => Promise<void>)[];
 }): HttpRoute[] {
   return [
     {
@@ -48,15 +54,13 @@ export function notificationRoutes(deps: {
         if (!events || events.some((event) => event === null)) {
           return sendError(res, 400, "BAD_USER_INPUT", `Send { "events": [...] }: at most ${MAX_EVENTS} well-formed outbox events`);
         }
-        const { notifications } = await deps.repo.receive(events as DeliveredEvent[]);
-        if (notifications.length) {
-          const muted = await deps.repo.inAppMuted(
-            deps.streams.userIds(),
-            notifications.map((row) => row.type),
-          );
-          deps.streams.publish(notifications, muted);
+        const notifications = await deps.deliver(events as DeliveredEvent[]);
+        try {
+          for (const listener of deps.listeners) await listener(events as DeliveredEvent[]);
+        } catch (error) {
+          console.error("events: a listener failed, the batch is to be sent again:", error);
+          return sendError(res, 503, "UPSTREAM_UNAVAILABLE", "The events were taken but not fully processed: send them again");
         }
-        deps.afterReceive(notifications);
         sendJson(res, 200, { received: events.length, created: notifications.length });
       },
     },

@@ -10,6 +10,7 @@ import {
   unavailabilityNoticeLifecycle,
   unavailabilityNotices as notices,
 } from "./tables.js";
+import { declarationEvent, recordCommitmentEvent } from "../commitments/events.js";
 import { requireUnlocked } from "./validation.js";
 
 export type AvailabilityDeclarationRow = typeof declarations.$inferSelect;
@@ -188,6 +189,7 @@ export function createAvailabilityRepository(db: Database) {
           entityId: row.id,
           after: row,
         });
+        await recordCommitmentEvent(tx, declarationEvent(row));
         return row;
       });
     },
@@ -240,6 +242,7 @@ export function createAvailabilityRepository(db: Database) {
           entityId: row!.id,
           after: row,
         });
+        await recordCommitmentEvent(tx, declarationEvent(row!));
         return row!;
       });
     },

@@ -44,6 +44,8 @@ interface CommitmentQuery {
   to: Date;
   assetIds?: string[] | undefined;
   marketUnitIds?: string[] | undefined;
+  /** Instructions known only by the source's unit name (ingested dispatches), compared trimmed and upper-case. */
+  unitReferences?: string[] | undefined;
   limit: number;
   after?: { kind: CommitmentKind; id: string } | undefined;
 }
@@ -59,7 +61,10 @@ const iso = (d: Date) => d.toISOString();
 export async function readCommitments(db: Database, q: CommitmentQuery): Promise<{ commitments: CommitmentView[]; next: string | null }> {
   const out: CommitmentView[] = [];
   const startKind = q.after ? KINDS.indexOf(q.after.kind) : 0;
-  const target = (asset: SQL | undefined, unit: SQL | undefined) => (q.assetIds || q.marketUnitIds ? or(asset, unit) : undefined);
+  const filtered = !!(q.assetIds || q.marketUnitIds || q.unitReferences);
+  // Filtered: only the targets named (an award or declaration has no unit reference: `false` when only those are named).
+  const target = (asset: SQL | undefined, unit: SQL | undefined, reference?: SQL) =>
+    filtered ? (or(asset, unit, reference) ?? sql`false`) : undefined;
   for (let k = startKind; k < KINDS.length && out.length <= q.limit; k++) {
     const kind = KINDS[k]!;
     const remaining = q.limit + 1 - out.length;
@@ -157,6 +162,12 @@ export async function readCommitments(db: Database, q: CommitmentQuery): Promise
             target(
               q.assetIds?.length ? inArray(i.assetId, q.assetIds) : undefined,
               q.marketUnitIds?.length ? inArray(i.marketUnitId, q.marketUnitIds) : undefined,
+              q.unitReferences?.length
+                ? inArray(
+                    sql`upper(trim(${i.unitReference}))`,
+                    q.unitReferences.map((r) => r.trim().toUpperCase()),
+                  )
+                : undefined,
             ),
             afterId ? gt(i.id, afterId) : undefined,
           ),
@@ -198,7 +209,7 @@ function parseDate(value: unknown): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-const USAGE = `Send { "from": "<ISO time>", "to": "<ISO time>", "assetIds"?: ["<uuid>", …], "marketUnitIds"?: ["<uuid>", …], "limit"?: 1…${MAX_COMMITMENTS_PAGE}, "after"?: "<next>" }`;
+const USAGE = `Send { "from": "<ISO time>", "to": "<ISO time>", "assetIds"?: ["<uuid>", …], "marketUnitIds"?: ["<uuid>", …], "unitReferences"?: ["<unit name>", …], "limit"?: 1…${MAX_COMMITMENTS_PAGE}, "after"?: "<next>" }`;
 
 /**
  * Gateway-only route (the gateway's identity tokens for `transactions`, which only the hub's own subgraphs hold),
@@ -232,6 +243,17 @@ export function commitmentRoutes(deps: { db: Database; verifier?: IdentityVerifi
         if (assetIds === null || marketUnitIds === null) {
           return sendError(res, 400, "BAD_USER_INPUT", `assetIds and marketUnitIds: at most ${MAX_COMMITMENT_IDS} uuids each. ${USAGE}`);
         }
+        const refs = body.unitReferences;
+        if (
+          refs !== undefined &&
+          refs !== null &&
+          (!Array.isArray(refs) ||
+            refs.length > MAX_COMMITMENT_IDS ||
+            refs.some((r) => typeof r !== "string" || r.trim() === "" || r.length > 200))
+        ) {
+          return sendError(res, 400, "BAD_USER_INPUT", `unitReferences: at most ${MAX_COMMITMENT_IDS} names. ${USAGE}`);
+        }
+        const unitReferences = (refs ?? undefined) as string[] | undefined;
         const limit = body.limit === undefined ? DEFAULT_PAGE : body.limit;
         if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > MAX_COMMITMENTS_PAGE) {
           return sendError(res, 400, "BAD_USER_INPUT", `limit: an integer 1…${MAX_COMMITMENTS_PAGE}. ${USAGE}`);
@@ -243,7 +265,7 @@ export function commitmentRoutes(deps: { db: Database; verifier?: IdentityVerifi
             return sendError(res, 400, "BAD_USER_INPUT", `after: a page's next. ${USAGE}`);
           after = { kind: kind as CommitmentKind, id };
         }
-        sendJson(res, 200, await readCommitments(deps.db, { from, to, assetIds, marketUnitIds, limit, after }));
+        sendJson(res, 200, await readCommitments(deps.db, { from, to, assetIds, marketUnitIds, unitReferences, limit, after }));
       },
     },
   ];

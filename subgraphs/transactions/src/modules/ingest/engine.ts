@@ -18,8 +18,10 @@ import {
   type MeterReadingRow,
   type ReadRow,
   type Resolved,
+  dispatchInstructionsSpec,
   meterReadingsSpec,
 } from "./entities.js";
+import { recordIngestedDispatchesEvent } from "../commitments/events.js";
 import { fastScratchTables, stageMeterReadingsFast } from "./fast.js";
 import type { IngestBatchesRepository } from "./repository.js";
 import type { IngestFormat, IngestMode, IngestRowError, IngestStatus } from "./tables.js";
@@ -294,6 +296,16 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       const began = performance.now();
       const merged = await merge(tx as unknown as Database, spec, stage, request.source, batch.id, identity);
       if (process.env.INGEST_TIMINGS) console.error(`ingest: merge ${((performance.now() - began) / 1000).toFixed(2)} s`);
+      // The conflict detector's trigger (issue 11 item 4): ONE outbox event for the batch, committed with its merge.
+      if (spec === dispatchInstructionsSpec) {
+        const { organisationId, userId } = identity;
+        await recordIngestedDispatchesEvent(tx as unknown as Database, {
+          id: batch.id,
+          organisationId,
+          userId,
+          changed: merged.inserted + merged.updated,
+        });
+      }
       const report = await finish("COMPLETED", merged);
       await deps.batches.finish(tx as unknown as Database, report);
       return report;
