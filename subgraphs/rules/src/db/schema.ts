@@ -1,4 +1,4 @@
-import { auditEventsTable, defineLifecycle } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle, type RuleSubjectKind } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import { check, doublePrecision, index, integer, jsonb, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { rulesSchema } from "./namespace.js";
@@ -10,15 +10,8 @@ export type RuleMode = "NOTIFY" | "BLOCK";
 export type RuleStatus = "ACTIVE" | "RETIRED";
 export type RuleSeverity = "INFO" | "WARN" | "BLOCK";
 export type RuleSource = "SFE_STORED" | "EXTERNAL_API";
-/** What a rule is evaluated on (modules/evaluation/facts.ts declares each kind's facts). */
-export type SubjectKind =
-  | "BID"
-  | "QUALIFICATION_APPLICATION"
-  | "AWARD"
-  | "AVAILABILITY_DECLARATION"
-  | "DISPATCH_INSTRUCTION"
-  | "ASSET_CHANGE"
-  | "MARKET_UNIT";
+/** What a rule is evaluated on (modules/evaluation/facts.ts declares each kind's facts); the kit's rule-check client names the same. */
+export type SubjectKind = RuleSubjectKind;
 /** Stacking modes (domain §6.1) and directions of a product-pair scope. */
 export type StackingMode = "JUMPING" | "SPLITTING" | "CO_DELIVERY";
 export type ScopeDirection = "UP" | "DOWN" | "BOTH";
