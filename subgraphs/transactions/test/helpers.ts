@@ -15,8 +15,9 @@ export const transactionsSubgraph: TestableSubgraph<
 
 /**
  * The internal routes a bid, award, declaration or instruction needs now that rule checks fail closed (kit
- * rule-checks.ts): the real rules engine in process (no rule in force unless given) and the products subgraph's
- * qualification check, answering `qualified` for every (subject, product).
+ * rule-checks.ts) and an instruction checks the issuing SO's service area: the real rules engine in process (no rule
+ * in force unless given), the products subgraph's qualification check answering `qualified` for every (subject,
+ * product), and its service areas answering the whole of GB for every SO (a test of areas gives its own).
  */
 export const ruleRoutes = (rules: TestRule[] = [], qualified = true): StaticRoutes => ({
   ...inProcessRulesEngine(rules).routes,
@@ -24,4 +25,11 @@ export const ruleRoutes = (rules: TestRule[] = [], qualified = true): StaticRout
     status: 200,
     body: { results: body.checks.map(() => ({ qualified, counterpartyQualified: qualified })) },
   }),
+  "products /internal/service-areas": wholeGbServiceAreas,
+});
+
+/** products' service areas as a test gives them: every SO asked about covers the whole of GB. */
+export const wholeGbServiceAreas = (body: { organisationIds: string[] }) => ({
+  status: 200,
+  body: { areas: body.organisationIds.map((organisationId) => ({ organisationId, wholeGb: true, gspGroups: [] })) },
 });

@@ -23,14 +23,7 @@ const references = staticReferences(
     MarketUnit: { [unitA]: { owner: { id: orgs.fspA } } },
     Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
   },
-  {
-    // The real rules engine with no rule in force; every SO covering the whole of GB (service areas: ingest-dispatch-checks).
-    ...ruleRoutes(),
-    "products /internal/service-areas": (body: { organisationIds: string[] }) => ({
-      status: 200,
-      body: { areas: body.organisationIds.map((organisationId) => ({ organisationId, wholeGb: true, gspGroups: [] })) },
-    }),
-  },
+  ruleRoutes(), // the real rules engine, no rule in force; every SO covering the whole of GB
 );
 
 let handle: DatabaseHandle;
