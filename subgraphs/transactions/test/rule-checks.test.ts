@@ -71,6 +71,7 @@ beforeAll(async () => {
     });
     req.on("end", () => {
       const body = JSON.parse(text);
+      if (req.url === "/internal/events") return void res.writeHead(200, { "content-type": "application/json" }).end("{}"); // the outbox relay's
       if (req.url === "/internal/service-areas") {
         // The dispatch's service-area check: every SO here covers the whole of GB (not a rule call, not counted).
         const areas = body.organisationIds.map((organisationId: string) => ({ organisationId, wholeGb: true, gspGroups: [] }));

@@ -184,18 +184,22 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
   const stage = `transactions.ingest_stage_${randomBytes(6).toString("hex")}`;
   const stageColumns = ["row_no", "external_id", ...spec.stage.map((c) => c.name)];
 
-  async function* staged(input: Body): AsyncGenerator<CopyRow> {
+  // Chunk by chunk: each chunk is resolved (lookups, service areas, rules, which query the database through other
+  // subgraphs) before its COPY starts, never while a COPY holds a connection (postgres-js then hands that one out).
+  async function* staged(input: Body): AsyncGenerator<CopyRow[]> {
     const records = request.format === "CSV" ? csvRecords(input, adapter!.requiredColumns) : ndjsonRecords(input);
     let chunk: ReadRow<unknown>[] = [];
     const flush = async function* () {
       if (chunk.length === 0) return;
       const resolved: Resolved[] = await spec.resolve(chunk, context);
       chunk = [];
+      const rows: CopyRow[] = [];
       for (const r of resolved) {
         if ("error" in r) reject(r.error);
         // all-or-nothing: once a row is refused nothing will be written; keep reading only to report every bad row
-        else if (mode === "PARTIAL" || counts.rejected === 0) yield [String(r.row), r.externalId, ...r.values];
+        else if (mode === "PARTIAL" || counts.rejected === 0) rows.push([String(r.row), r.externalId, ...r.values]);
       }
+      if (rows.length) yield rows;
     };
     for await (const record of records) {
       counts.rows += 1;
@@ -258,7 +262,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       rest = fast.staged ? null : fast.body;
     }
     const stagedAt = performance.now();
-    if (rest) await copyInto(deps.db, stage, stageColumns, staged(rest));
+    if (rest) for await (const rows of staged(rest)) await copyInto(deps.db, stage, stageColumns, rows);
     if (rest && process.env.INGEST_TIMINGS) {
       console.error(`ingest: read, resolved and staged row by row ${((performance.now() - stagedAt) / 1000).toFixed(2)} s`);
     }
