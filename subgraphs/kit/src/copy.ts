@@ -80,27 +80,7 @@ export async function copyInto(
   const target = `${quoteQualified(table)} (${columnList})`;
   let count = 0;
   if (driver.kind === "postgres") {
-    const query = driver.client.unsafe(`copy ${target} from stdin with (format csv)`);
-    // postgres-js 3.4 never settles the writable when the server refuses the data after the last chunk
-    // (porsager/postgres#1173): the error only reaches the query's reject, which is settled already. Hear it there.
-    let serverError: (error: unknown) => void = () => {};
-    const refused = new Promise<never>((_, reject) => {
-      serverError = reject;
-    });
-    const reject = query.reject.bind(query);
-    query.reject = (error) => {
-      serverError(error);
-      reject(error);
-    };
-    const writable = await query.writable();
-    const done = Promise.race([
-      new Promise<void>((resolve, reject) => {
-        writable.once("finish", resolve);
-        writable.once("error", reject);
-      }),
-      refused,
-    ]);
-    refused.catch(() => {});
+    const { writable, done } = await copyFromStdin(driver.client, `copy ${target} from stdin with (format csv)`);
     const write = async (text: string) => {
       if (!writable.write(text)) {
         await new Promise<void>((resolve, reject) => {
@@ -221,25 +201,7 @@ export async function copyBytesInto(
   const target = `${quoteQualified(table)} (${columns.map((c) => quoteQualified(c)).join(", ")})`;
   let sent = 0;
   if (driver.kind === "postgres") {
-    const query = driver.client.unsafe(`copy ${target} from stdin with (${options.with})`);
-    let serverError: (error: unknown) => void = () => {};
-    const refused = new Promise<never>((_, reject) => {
-      serverError = reject;
-    });
-    const reject = query.reject.bind(query);
-    query.reject = (error) => {
-      serverError(error);
-      reject(error);
-    };
-    const writable = await query.writable();
-    const done = Promise.race([
-      new Promise<void>((resolve, reject) => {
-        writable.once("finish", resolve);
-        writable.once("error", reject);
-      }),
-      refused,
-    ]);
-    refused.catch(() => {});
+    const { writable, done, refused } = await copyFromStdin(driver.client, `copy ${target} from stdin with (${options.with})`);
     try {
       for await (const chunk of bytes) {
         sent += chunk.length;
@@ -290,4 +252,32 @@ export async function copyBytesInto(
   }
   await send(parts);
   return sent;
+}
+
+/**
+ * A `COPY … FROM STDIN` on postgres-js: its writable, and `done`, settled when the server has taken the data or
+ * refused it (`refused` alone: rejected on a refusal). postgres-js 3.4 never settles the writable when the server refuses the data after the last chunk
+ * (porsager/postgres#1173): the error only reaches the query's reject, which is settled already. Hear it there.
+ */
+async function copyFromStdin(client: PostgresJsLike, statement: string) {
+  const query = client.unsafe(statement);
+  let serverError: (error: unknown) => void = () => {};
+  const refused = new Promise<never>((_, reject) => {
+    serverError = reject;
+  });
+  const reject = query.reject.bind(query);
+  query.reject = (error) => {
+    serverError(error);
+    reject(error);
+  };
+  const writable = await query.writable();
+  const done = Promise.race([
+    new Promise<void>((resolve, reject) => {
+      writable.once("finish", resolve);
+      writable.once("error", reject);
+    }),
+    refused,
+  ]);
+  refused.catch(() => {});
+  return { writable, done, refused };
 }
