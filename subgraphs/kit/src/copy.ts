@@ -49,6 +49,8 @@ interface PostgresJsQuery {
 }
 interface PostgresJsLike {
   unsafe(query: string): PostgresJsQuery;
+  /** The pool's (not a transaction's): a connection of its own until release(). */
+  reserve?(): Promise<PostgresJsLike & { release(): void }>;
 }
 interface PgliteLike {
   query(query: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ affectedRows?: number; blob?: Blob }>;
@@ -80,7 +82,13 @@ export async function copyInto(
   const target = `${quoteQualified(table)} (${columnList})`;
   let count = 0;
   if (driver.kind === "postgres") {
-    const { writable, done } = await copyFromStdin(driver.client, `copy ${target} from stdin with (format csv)`);
+    const connection = await ownConnection(driver.client);
+    const { writable, done } = await copyFromStdin(connection.client, `copy ${target} from stdin with (format csv)`).catch(
+      (error: unknown) => {
+        connection.release();
+        throw error;
+      },
+    );
     const write = async (text: string) => {
       if (!writable.write(text)) {
         await new Promise<void>((resolve, reject) => {
@@ -112,6 +120,8 @@ export async function copyInto(
       done.catch(() => {});
       writable.destroy(error as Error);
       throw error;
+    } finally {
+      connection.release();
     }
     return count;
   }
@@ -152,7 +162,14 @@ export async function* copyOut(db: Database, selectSql: string, options: CopyOut
   const driver = driverOf(db);
   const header = options.header ?? false;
   if (driver.kind === "postgres") {
-    const readable = await driver.client.unsafe(`copy (${selectSql}) to stdout with (format csv, header ${header})`).readable();
+    const connection = await ownConnection(driver.client);
+    let readable: Readable;
+    try {
+      readable = await connection.client.unsafe(`copy (${selectSql}) to stdout with (format csv, header ${header})`).readable();
+    } catch (error) {
+      connection.release();
+      throw error;
+    }
     try {
       for await (const chunk of readable) yield chunk as Uint8Array;
     } finally {
@@ -160,6 +177,7 @@ export async function* copyOut(db: Database, selectSql: string, options: CopyOut
       // stream's read(): when CopyDone came in the same chunk, the stream ends with the socket still paused and the
       // next query on that connection hangs (porsager/postgres#1016, open). Its read() resumes the socket.
       (readable as unknown as { _read?: (size: number) => void })._read?.(0);
+      connection.release();
     }
     return;
   }
@@ -201,7 +219,13 @@ export async function copyBytesInto(
   const target = `${quoteQualified(table)} (${columns.map((c) => quoteQualified(c)).join(", ")})`;
   let sent = 0;
   if (driver.kind === "postgres") {
-    const { writable, done, refused } = await copyFromStdin(driver.client, `copy ${target} from stdin with (${options.with})`);
+    const connection = await ownConnection(driver.client);
+    const { writable, done, refused } = await copyFromStdin(connection.client, `copy ${target} from stdin with (${options.with})`).catch(
+      (error: unknown) => {
+        connection.release();
+        throw error;
+      },
+    );
     try {
       for await (const chunk of bytes) {
         sent += chunk.length;
@@ -225,6 +249,8 @@ export async function copyBytesInto(
       done.catch(() => {});
       writable.destroy(error as Error);
       throw error;
+    } finally {
+      connection.release();
     }
     return sent;
   }
@@ -252,6 +278,24 @@ export async function copyBytesInto(
   }
   await send(parts);
   return sent;
+}
+
+/**
+ * The connection a COPY runs on. On the pool, one reserved for it: postgres-js pipelines other queries onto a busy
+ * connection (max_pipeline), and a query sent while that connection is in COPY mode kills it ("protocol
+ * synchronization was lost", 08P01; seen with concurrent dispatch ingests). A transaction's connection is its own.
+ */
+async function ownConnection(client: PostgresJsLike): Promise<{ client: PostgresJsLike; release: () => void }> {
+  if (typeof client.reserve !== "function") return { client, release: () => {} };
+  const reserved = await client.reserve();
+  let released = false;
+  return {
+    client: reserved,
+    release: () => {
+      if (!released) reserved.release();
+      released = true;
+    },
+  };
 }
 
 /**

@@ -57,6 +57,31 @@ describe("copyInto", () => {
     expect(back.every((r) => r.note === "d")).toBe(true); // columns left out take their defaults
   });
 
+  it("lets queries run beside a COPY on the pool without landing on its connection", async () => {
+    // postgres-js pipelines queries onto busy connections: one sent while a COPY held its connection killed it (08P01).
+    async function* slow(): AsyncGenerator<CopyRow> {
+      for (let i = 0; i < 40; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        yield [String(5000 + i), `beside ${i}`, null, null];
+      }
+    }
+    const queries = Array.from({ length: 30 }, () => rowsOf(`select count(*)::int as n from copying.things`));
+    const copies = [0, 1].map((k) =>
+      copyInto(
+        handle.db,
+        "copying.things",
+        ["id", "label"],
+        (async function* () {
+          for await (const row of slow()) yield [String(Number(row[0]) + k * 100), row[1] ?? null];
+        })(),
+      ),
+    );
+    const [sent] = await Promise.all([Promise.all(copies), Promise.all(queries)]);
+    expect(sent).toEqual([40, 40]);
+    const [count] = await rowsOf(`select count(*)::int as n from copying.things where id between 5000 and 5199`);
+    expect(count!.n).toBe(80);
+  });
+
   it("streams many rows in bounded chunks from an async source", async () => {
     const sent = await copyInto(handle.db, "copying.things", ["id", "label", "amount", "at"], generate(12_345, 10_000), {
       chunkRows: 5_000,
