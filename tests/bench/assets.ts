@@ -100,8 +100,9 @@ async function measure(label: string, ttlMs: number) {
 /**
  * Bulk import and export of BULK_ROWS assets on Postgres, each as a ratio to psql doing the same with the same file /
  * rows on the same server in this run: the import (POST /assets/import, streamed from disk over loopback HTTP to the
- * assets subgraph in this process) against `psql \\copy` of the file into a plain table, a replay of the file (rows
- * added), the export (GET /assets/export.csv as the owner) against `psql \\copy (select …) to` of the same rows, and
+ * assets subgraph in this process) against psql loading the file into assets.assets itself, rolled back (alone, and with
+ * each asset's CREATE audit event; also a plain table, as before), a replay of the file (rows added), the export
+ * (GET /assets/export.csv as the owner, median of 5) against `psql \\copy` of the export's own select and of `select *`, and
  * the process's peak RSS while importing a tenth of the file and the whole of it (sampled every 20 ms).
  */
 async function bulk(rows: number) {
