@@ -89,6 +89,27 @@ function whereSql(filter: ExportFilter): string | null {
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 
 /**
+ * The export's SELECT (what COPY writes as CSV, header from its column names), or null when `filter` admits nothing.
+ * Exported for the benchmark, which has psql COPY the very same rows and columns.
+ */
+export async function exportSelect(db: Database, filter: ExportFilter): Promise<string | null> {
+  // A NUL character can be in no stored value (and Postgres refuses it in a statement): such a filter matches nothing.
+  const impossible = [filter.ownerId, filter.categoryCode, filter.gspGroup].some((value) => value?.includes("\u0000"));
+  const where = impossible ? null : whereSql(filter);
+  if (where === null) return null;
+  // Every attribute key the exported assets state (one query), so the header is known before the first row.
+  const keys = rowsOf<{ key: string }>(
+    await db.execute(sql.raw(`select distinct jsonb_object_keys(attributes) as key from assets.assets where ${where}`)),
+  )
+    .map((r) => r.key)
+    .sort();
+  return `select ${[
+    ...EXPORT_COLUMNS.map((column) => `${COLUMN_SQL[column]} as ${identifier(column)}`),
+    ...keys.map((key) => `${attributeSql(key)} as ${identifier(`${ATTRIBUTE_PREFIX}${key}`)}`),
+  ].join(", ")} from assets.assets where ${where} order by name, id`;
+}
+
+/**
  * Writes the assets `filter` admits as CSV to `res` (headers already decided by the caller):
  * `COPY (select …) TO STDOUT (format csv, header)` through the kit's copyOut (PGlite: in pages), straight to the
  * socket, waiting for the client whenever its buffer is full; rows by name then id. Lines end in CRLF (RFC 4180;
@@ -96,23 +117,11 @@ const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? 
  * read and dropped, so that the COPY ends cleanly on its connection.
  */
 export async function writeAssetsCsv(db: Database, filter: ExportFilter, res: ServerResponse): Promise<void> {
-  // A NUL character can be in no stored value (and Postgres refuses it in a statement): such a filter matches nothing.
-  const impossible = [filter.ownerId, filter.categoryCode, filter.gspGroup].some((value) => value?.includes("\u0000"));
-  const where = impossible ? null : whereSql(filter);
-  if (where === null) {
+  const select = await exportSelect(db, filter);
+  if (select === null) {
     await send(res, csvLine([...EXPORT_COLUMNS]));
     return;
   }
-  // Every attribute key the exported assets state (one query), so the header is known before the first row.
-  const keys = rowsOf<{ key: string }>(
-    await db.execute(sql.raw(`select distinct jsonb_object_keys(attributes) as key from assets.assets where ${where}`)),
-  )
-    .map((r) => r.key)
-    .sort();
-  const select = `select ${[
-    ...EXPORT_COLUMNS.map((column) => `${COLUMN_SQL[column]} as ${identifier(column)}`),
-    ...keys.map((key) => `${attributeSql(key)} as ${identifier(`${ATTRIBUTE_PREFIX}${key}`)}`),
-  ].join(", ")} from assets.assets where ${where} order by name, id`;
   const crlf = crlfLines();
   let open = true;
   for await (const chunk of copyOut(db, select, { header: true })) {

@@ -95,7 +95,7 @@ export interface ImportRun {
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 const KEY_COLUMN: Record<UniqueField, string> = { meterPointId: "meter_point_id", carId: "car_id", externalId: "external_id" };
 
-/** The scratch table's columns as COPY fills them (`landed` is set by the merge). */
+/** The scratch table's columns as COPY fills them. */
 const STAGE_COLUMNS = [
   "row_no",
   "owner_id",
@@ -172,6 +172,9 @@ export async function runImport(
   const name = `assets.import_stage_${randomBytes(6).toString("hex")}`;
   const stage = quoteQualified(name);
   const rej = quoteQualified(`${name}_rej`);
+  // The ids the merge wrote: appended to a narrow table, never an UPDATE of the wide stage rows (which rewrote every row).
+  const landed = quoteQualified(`${name}_landed`);
+  const landedSql = `exists (select from ${landed} l where l.id = s.id)`;
   const run = (statement: string) => db.execute(sql.raw(statement));
   const timings: Record<string, number> = {};
   let clock = performance.now();
@@ -183,12 +186,13 @@ export async function runImport(
   const close = async () => {
     await run(`drop table if exists ${stage}`);
     await run(`drop table if exists ${rej}`);
+    await run(`drop table if exists ${landed}`);
   };
   await run(`create unlogged table ${stage} (row_no integer not null, id uuid not null default gen_random_uuid(),
       owner_id text, name text, category_code text, import_capacity_kw double precision, export_capacity_kw double precision,
       energy_capacity_kwh double precision, postcode text, gsp_group text, licence_area text, dno_group text, meter_point_id text,
       external_id text, car_id text, attributes jsonb, key_meter_point_id text, key_car_id text, key_external_id text,
-      rej_field text, rej_code text, rej_message text, landed boolean not null default false)`);
+      rej_field text, rej_code text, rej_message text)`);
   try {
     let received = 0;
     let records = 0;
@@ -235,6 +239,7 @@ export async function runImport(
     await run(`create unique index on ${stage} (row_no)`);
     await run(`analyze ${stage}`);
     await run(`create unlogged table ${rej} (row_no integer not null, field text, code text, message text)`);
+    await run(`create unlogged table ${landed} (id uuid not null)`);
 
     /** Records `list` as the refusals of their rows (a row keeps the first refusal it met). */
     const refuse = async (list: readonly Rejection[]) => {
@@ -294,7 +299,7 @@ export async function runImport(
       const column = KEY_COLUMN[field];
       await run(`update ${stage} s set rej_field = '${field}', rej_code = 'CONFLICT',
           rej_message = '${field} ' || s.${column} || ' is in row ' || f.first || ' of this file already: one entry per physical asset'
-        from (select key_${column} as key, min(row_no) as first from ${stage} where key_${column} is not null group by 1) f
+        from (select key_${column} as key, min(row_no) as first from ${stage} where key_${column} is not null group by 1 having count(*) > 1) f
         where s.rej_code is null and s.${column} = f.key and f.first < s.row_no`);
     }
 
@@ -303,7 +308,7 @@ export async function runImport(
     phase("checks");
 
     const count = async (where: string) =>
-      Number(rowsOf<{ n: number | string }>(await run(`select count(*) as n from ${stage} where ${where}`))[0]!.n);
+      Number(rowsOf<{ n: number | string }>(await run(`select count(*) as n from ${stage} s where ${where}`))[0]!.n);
     const result = (status: 200 | 409 | 422, accepted: number): ImportRun => ({
       status,
       mode,
@@ -314,7 +319,8 @@ export async function runImport(
         if (status !== 200) return;
         for await (const page of pages<{ row_no: number; id: string }>(
           db,
-          (after) => sql`select row_no, id from ${sql.raw(stage)} where landed and row_no > ${after} order by row_no limit ${PAGE_ROWS}`,
+          (after) =>
+            sql`select row_no, id from ${sql.raw(stage)} s where ${sql.raw(landedSql)} and row_no > ${after} order by row_no limit ${PAGE_ROWS}`,
         )) {
           for (const r of page) yield r.id;
         }
@@ -327,7 +333,7 @@ export async function runImport(
     if (mode === "all-or-nothing") {
       if (received > candidates) return result(422, 0);
       try {
-        await db.transaction((tx) => merge(tx, stage, identity, false));
+        await db.transaction((tx) => merge(tx, stage, landed, identity, false));
         phase("merge");
         return result(200, candidates);
       } catch (error) {
@@ -347,21 +353,21 @@ export async function runImport(
 
     // partial: a row a concurrent registration took meanwhile is skipped by the merge (ON CONFLICT DO NOTHING), then
     // named as registerAsset would (the clash, read again), or tried once more when the other party is gone again.
-    await mergeInParts(db, stage, identity, options.mergeRows ?? MERGE_ROWS);
+    await mergeInParts(db, stage, landed, identity, options.mergeRows ?? MERGE_ROWS);
     phase("merge");
     for (let attempt = 0; attempt < 2; attempt++) {
-      const left = "rej_code is null and not landed";
+      const left = `rej_code is null and not ${landedSql}`;
       if ((await count(left)) === 0) break;
-      await refuseRegistered(db, stage, identity, refuse, " and not landed");
-      if (attempt === 0) await mergeInParts(db, stage, identity, options.mergeRows ?? MERGE_ROWS);
+      await refuseRegistered(db, stage, identity, refuse, ` and not ${landedSql}`);
+      if (attempt === 0) await mergeInParts(db, stage, landed, identity, options.mergeRows ?? MERGE_ROWS);
       else {
         for (const field of UNIQUE_FIELDS) {
-          await db.execute(sql`update ${sql.raw(stage)} set rej_field = ${field}, rej_code = 'CONFLICT', rej_message = ${raceMessage(field)}
+          await db.execute(sql`update ${sql.raw(stage)} s set rej_field = ${field}, rej_code = 'CONFLICT', rej_message = ${raceMessage(field)}
             where ${sql.raw(left)} and ${sql.raw(KEY_COLUMN[field])} is not null`);
         }
       }
     }
-    return result(200, await count("landed"));
+    return result(200, await count(landedSql));
   } catch (error) {
     await close();
     throw error;
@@ -536,7 +542,7 @@ async function refuseRegistered(
         select s.row_no, ${p} as p, s.meter_point_id, s.car_id, s.external_id, a.id::text as a_id, a.owner_id::text as a_owner,
                a.gsp_group as a_gsp, a.meter_point_id as a_mpan, a.car_id as a_car, a.external_id as a_ext
         from ${stage} s join assets.assets a on a.${KEY_COLUMN[field]} = s.${KEY_COLUMN[field]}
-        where s.rej_code is null${narrower.replaceAll(" not landed", " not s.landed")}`,
+        where s.rej_code is null${narrower}`,
       ).join(" union all ")}) x order by row_no, p`),
   );
   try {
@@ -577,15 +583,16 @@ async function refuseRegistered(
  * goes. (Parts were of 1,000 while the audit chain updated its head row per event, O(n²) in one transaction; the
  * kit's chain now writes it once per statement.)
  */
-async function mergeInParts(db: Database, stage: string, actor: Identity | null, size: number): Promise<void> {
+async function mergeInParts(db: Database, stage: string, landed: string, actor: Identity | null, size: number): Promise<void> {
   for (let after = 0; ; ) {
     const [part] = rowsOf<{ upto: number | null }>(
-      await db.execute(sql`select max(row_no) as upto from (select row_no from ${sql.raw(stage)}
-        where rej_code is null and not landed and row_no > ${after} order by row_no limit ${size}) p`),
+      await db.execute(sql`select max(row_no) as upto from (select row_no from ${sql.raw(stage)} s
+        where rej_code is null and not exists (select from ${sql.raw(landed)} l where l.id = s.id) and row_no > ${after}
+        order by row_no limit ${size}) p`),
     );
     if (part?.upto == null) return;
     const range = { after, upto: Number(part.upto) };
-    await db.transaction((tx) => merge(tx, stage, actor, true, range));
+    await db.transaction((tx) => merge(tx, stage, landed, actor, true, range));
     after = range.upto;
   }
 }
@@ -594,14 +601,16 @@ async function mergeInParts(db: Database, stage: string, actor: Identity | null,
 const isoOf = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * The set-based merge, in the caller's transaction: the standing rows into assets.assets in file order, and for each
- * asset written its CREATE audit entry (the row as registerAsset's audit holds it: camelCase, times in ISO 8601), in
- * one statement. `skipTaken`: a row whose key a concurrent registration holds is left (ON CONFLICT DO NOTHING)
- * rather than failing the statement.
+ * The set-based merge, in the caller's transaction, in ONE statement: the standing rows into assets.assets in file
+ * order, for each asset written its CREATE audit entry (the row as registerAsset's audit holds it: camelCase, times in
+ * ISO 8601) in the order written (RETURNING hands the rows on as they were inserted: the file's), and its id into
+ * `landed`. `skipTaken`: a row whose key a concurrent registration holds is left (ON CONFLICT DO NOTHING) rather than
+ * failing the statement; RETURNING gives exactly the rows written.
  */
 async function merge(
   tx: Database,
   stage: string,
+  landed: string,
   actor: Identity | null,
   skipTaken: boolean,
   range?: { after: number; upto: number },
@@ -614,21 +623,20 @@ async function merge(
       'postcode', m.postcode, 'gspGroup', m.gsp_group, 'licenceArea', m.licence_area, 'dnoGroup', m.dno_group,
       'meterPointId', m.meter_point_id, 'externalId', m.external_id, 'carId', m.car_id, 'status', m.status,
       'attributes', m.attributes, 'createdAt', ${isoOf("m.created_at")}, 'updatedAt', ${isoOf("m.updated_at")})`;
-  await tx.execute(
-    sql.raw(`insert into assets.assets (id, ${columns})
-      select id, ${values} from ${stage} where rej_code is null and not landed ${rows} order by row_no
-      ${skipTaken ? "on conflict do nothing" : ""}`),
-  );
-  // The rows this merge wrote (a row skipped by ON CONFLICT is another's, not its id), marked and audited.
   await tx.execute(sql`
-    with written as (
-      update ${sql.raw(stage)} s set landed = true from assets.assets m
-      where m.id = s.id and s.rej_code is null and not s.landed ${sql.raw(rows.replaceAll("row_no", "s.row_no"))}
-      returning s.row_no, m.*)
-    insert into assets.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, before, after)
-    select ${actor?.userId ?? null}::uuid, ${actor?.organisationId ?? null}::uuid, 'CREATE', 'Asset', m.id::text, null,
-           ${sql.raw(after)}
-    from written m order by m.row_no`);
+    with m as (
+      insert into assets.assets (id, ${sql.raw(columns)})
+      select id, ${sql.raw(values)} from ${sql.raw(stage)} s
+      where rej_code is null and not exists (select from ${sql.raw(landed)} l where l.id = s.id) ${sql.raw(rows)}
+      order by row_no
+      ${sql.raw(skipTaken ? "on conflict do nothing" : "")}
+      returning *),
+    audited as (
+      insert into assets.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, before, after)
+      select ${actor?.userId ?? null}::uuid, ${actor?.organisationId ?? null}::uuid, 'CREATE', 'Asset', m.id::text, null,
+             ${sql.raw(after)}
+      from m)
+    insert into ${sql.raw(landed)} (id) select id from m`);
 }
 
 /** A unique index refusing a meter point, CAR id or external id (Postgres 23505), with the value its detail names. */
