@@ -32,3 +32,4 @@ export * from "./copy.js";
 export * from "./outbox.js";
 export * from "./mail.js";
 export * from "./rule-checks.js";
+export * from "./rules-relay.js";
