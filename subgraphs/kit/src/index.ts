@@ -33,3 +33,4 @@ export * from "./outbox.js";
 export * from "./mail.js";
 export * from "./rule-checks.js";
 export * from "./rules-relay.js";
+export * from "./audited-update.js";
