@@ -5,7 +5,7 @@
  * a pre-qualification application blocked by a QUALIFICATION_APPLICATION rule is refused and stays a DRAFT; the
  * evaluations are read by the FSP concerned, not by a rival.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { activeBatteryUnit, codes, gql, gqlOk, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -54,9 +54,14 @@ describe("R-AST-7 through the gateway", () => {
     const unit = await gqlOk(stack.url, `query ($id: ID!) { marketUnit(id: $id) { status } }`, { id: unitId }, louis.as);
     expect(unit.marketUnit.status).toBe("REASSESSMENT_REQUIRED");
     const INBOX = `{ notifications(type: "RULE_WARNING") { type title subject { type id } } }`;
-    expect((await gqlOk(stack.url, INBOX, {}, louis.as)).notifications).toEqual([
-      { type: "RULE_WARNING", title: expect.stringContaining("R-AST-7"), subject: { type: "Asset", id: assetId } },
-    ]);
+    // Relayed from assets' outbox once the change committed: it arrives within the relay's interval.
+    await vi.waitFor(
+      async () =>
+        expect((await gqlOk(stack.url, INBOX, {}, louis.as)).notifications).toEqual([
+          { type: "RULE_WARNING", title: expect.stringContaining("R-AST-7"), subject: { type: "Asset", id: assetId } },
+        ]),
+      { timeout: 20_000, interval: 200 },
+    );
     expect((await gqlOk(stack.url, INBOX, {}, rival.as)).notifications).toEqual([]);
     expect((await gqlOk(stack.url, EVALUATIONS, { s: assetId }, louis.as)).ruleEvaluations).toEqual([
       { ruleCode: "R-AST-7", outcome: "WARN", subjectType: "Asset" },

@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl } from "@sfe/kit";
+import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl, relayOutboxToRules } from "@sfe/kit";
 import { parse } from "graphql";
 import { createBulkRoutes } from "./bulk.js";
 import type { CarClient } from "./clients/car.js";
 import { assetsSettings } from "./config.js";
-import { auditEvents } from "./db/schema.js";
+import { auditEvents, outboxEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createAssetsModule } from "./modules/assets/index.js";
 import { createCarModule } from "./modules/car/index.js";
@@ -27,7 +27,8 @@ export function createAssetsSubgraph({
   repos = createRepositories(db),
   car = assetsSettings({}).car,
   verifier,
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & { repos?: Repositories; car?: CarClient }) {
+  env,
+}: Pick<SubgraphDeps, "db" | "references" | "verifier" | "env"> & { repos?: Repositories; car?: CarClient }) {
   const deps = { repos, references, car };
   // Each module (src/modules/<aggregate>/) brings its resolvers and the policy rules of its fields.
   const { resolvers, policy } = mergeModules<Context>(
@@ -35,6 +36,8 @@ export function createAssetsSubgraph({
       create(deps),
     ),
   );
+  // Events of its writes (a rule's RULE_WARNING, recorded with the write) go to the rules subgraph.
+  const relay = relayOutboxToRules({ db, references, table: outboxEvents, source: "assets", env });
   return createSubgraph({
     name: "assets",
     typeDefs,
@@ -49,7 +52,10 @@ export function createAssetsSubgraph({
     policy,
     createLoaders: () => createLoaders(repos, car),
     routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
-    close: () => car.close(),
+    close: async () => {
+      await relay?.stop();
+      await car.close();
+    },
   });
 }
 

@@ -11,7 +11,7 @@ import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type createAssetsSubgraph, type createRepositories, typeDefs } from "../src/server.js";
 import { MAX_ATTRIBUTE_MAGNITUDE, MAX_CAPACITY_KW, MAX_ENERGY_KWH } from "../src/modules/assets/validation.js";
-import { assetsSubgraph, mpan } from "./helpers.js";
+import { assetsSubgraph, mpan, ruleRoutes } from "./helpers.js";
 
 const ORG = orgs.fspA;
 const { fspA: fsp, admin } = as;
@@ -22,9 +22,13 @@ let subgraph: ReturnType<typeof createAssetsSubgraph>;
 let serial = 1;
 
 beforeAll(async () => {
-  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG] })));
+  // A unit's creation is checked against the market rules (none in force here): the real engine in process.
+  ({ handle, repos, subgraph } = await setUpSubgraph(assetsSubgraph, staticReferences({ Organisation: [ORG] }, ruleRoutes().routes)));
 });
-afterAll(() => handle.close());
+afterAll(async () => {
+  await subgraph.close();
+  await handle.close();
+});
 
 const count = (table: string) => countRows(handle, `assets.${table}`);
 const REGISTER = /* GraphQL */ `mutation ($input: RegisterAssetInput!) { registerAsset(input: $input) {

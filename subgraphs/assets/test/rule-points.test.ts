@@ -4,13 +4,16 @@
  * stack/src/demo/rules.ts seeds it) is written with the rule's warning, its ACTIVE units become
  * REASSESSMENT_REQUIRED (products told once, the unit ids batched) and the owner is sent a RULE_WARNING; a BLOCK rule
  * refuses with RULE_VIOLATION and writes nothing; with no route to the rules subgraph the change is refused
- * (UPSTREAM_UNAVAILABLE), never let through.
+ * (UPSTREAM_UNAVAILABLE), never let through. A RULE_WARNING is recorded in assets' outbox with its write and relayed
+ * to rules' /internal/events: never for a write that rolled back, and retried while rules refuses it.
  */
 import type { DatabaseHandle, DeliveredEvent, EntityReferences } from "@sfe/kit";
 import { staticReferences } from "@sfe/kit";
 import { as, countRows, execute, orgs, setUpSubgraph } from "@sfe/kit/testing";
 import { inProcessRulesEngine } from "@sfe/rules/in-process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { outboxEvents } from "../src/db/schema.js";
 import type { createAssetsSubgraph, createRepositories } from "../src/server.js";
 import { assetsSubgraph, mpan } from "./helpers.js";
 
@@ -30,6 +33,8 @@ const reassessments: unknown[] = [];
 /** The products each unit is qualified or being assessed for, as the products subgraph would answer. */
 const productsOf: Record<string, string[]> = {};
 const events: DeliveredEvent[] = [];
+/** While above 0, rules' /internal/events refuses (503) that many more deliveries: the relay must try again. */
+let eventsRefused = 0;
 const references: EntityReferences = staticReferences(
   { Organisation: [orgs.fspA, orgs.fspB] },
   {
@@ -43,6 +48,10 @@ const references: EntityReferences = staticReferences(
       return { status: 200, body: { assessments: [] } };
     },
     "rules /internal/events": (body: { events: DeliveredEvent[] }) => {
+      if (eventsRefused > 0) {
+        eventsRefused--;
+        return { status: 503, body: { error: "down" } };
+      }
       events.push(...body.events);
       return { status: 200, body: {} };
     },
@@ -72,7 +81,17 @@ beforeAll(async () => {
     assetIds.push(row.id);
   }
 });
-afterAll(() => handle.close());
+afterAll(async () => {
+  await subgraph.close();
+  await handle.close();
+});
+
+/** The RULE_WARNINGs relayed about `id`, once the relay delivered `count` of them. */
+const delivered = async (id: string, count = 1) => {
+  await vi.waitFor(() => expect(events.filter((e) => e.subject.id === id)).toHaveLength(count), { timeout: 20_000, interval: 50 });
+  return events.filter((e) => e.subject.id === id);
+};
+const outboxOf = (id: string) => handle.db.select().from(outboxEvents).where(eq(outboxEvents.subjectId, id));
 
 const UPDATE = `mutation ($i: UpdateAssetInput!) { updateAsset(input: $i) { asset { id exportCapacityKw } warnings { ruleId message values } } }`;
 const UNIT = `query ($id: ID!) { marketUnit(id: $id) { status } }`;
@@ -102,11 +121,12 @@ describe("R-AST-7: a material capacity change", () => {
     expect(await unitStatus(also.id)).toBe("REASSESSMENT_REQUIRED");
     expect(await unitStatus(draft.id)).toBe("DRAFT");
     expect(reassessments).toEqual([{ marketUnitIds: [active.id, also.id].sort(), reason: expect.stringContaining("R-AST-7") }]);
-    expect(events).toEqual([
+    expect(await delivered(first)).toEqual([
       expect.objectContaining({
         type: "RULE_WARNING",
         subject: { type: "Asset", id: first },
         recipients: { users: [], organisations: [orgs.fspA] },
+        payload: expect.objectContaining({ warnings: result.data?.updateAsset.warnings }),
         source: "assets",
       }),
     ]);
@@ -116,12 +136,13 @@ describe("R-AST-7: a material capacity change", () => {
   it("a change within the threshold (500 → 520 kW, +4%): written, no warning, no unit touched, nobody told", async () => {
     const third = assetIds[2] as string;
     const unit = await repos.marketUnits.create({ ownerId: orgs.fspA, name: "SPG-D", unitType: "SPG", status: "ACTIVE" }, [third], null);
-    const [calls, told] = [reassessments.length, events.length];
+    const calls = reassessments.length;
     const result = await execute(subgraph, UPDATE, { i: { id: third, exportCapacityKw: 520 } }, as.fspA);
     expect(result.errors).toBeUndefined();
     expect(result.data?.updateAsset.warnings).toEqual([]);
     expect(await unitStatus(unit.id)).toBe("ACTIVE");
-    expect([reassessments.length, events.length]).toEqual([calls, told]);
+    expect(reassessments.length).toBe(calls);
+    expect(await outboxOf(third)).toEqual([]);
   });
 
   it("a BLOCK rule failed: RULE_VIOLATION naming it with the values compared; nothing written", async () => {
@@ -137,6 +158,7 @@ describe("R-AST-7: a material capacity change", () => {
     });
     expect((await repos.assets.byIds([second]))[0]?.exportCapacityKw).toBe(500);
     expect(await countRows(handle, "assets.audit_events")).toBe(audits);
+    expect(await outboxOf(second)).toEqual([]);
   });
 
   it("fail closed: no route to the rules subgraph refuses a capacity change (UPSTREAM_UNAVAILABLE); a rename needs no rules", async () => {
@@ -216,11 +238,13 @@ describe("R-MU-2: a member outside a product's aggregation scope", () => {
     expect(added.errors).toBeUndefined();
     expect(added.data?.addMarketUnitMembers.marketUnit.members).toHaveLength(2);
     expect(added.data?.addMarketUnitMembers.warnings).toEqual([{ ruleId: "R-MU-2-SU", values: { memberGspGroupCount: 2 } }]);
-    expect(events.at(-1)).toMatchObject({
-      type: "RULE_WARNING",
-      subject: { type: "MarketUnit", id: unit.id },
-      recipients: { organisations: [orgs.fspA] },
-    });
+    expect(await delivered(unit.id)).toEqual([
+      expect.objectContaining({
+        type: "RULE_WARNING",
+        subject: { type: "MarketUnit", id: unit.id },
+        recipients: { users: [], organisations: [orgs.fspA] },
+      }),
+    ]);
   });
 
   it("a unit in no product: no product rule applies; fail closed without a route to products or rules", async () => {
@@ -235,5 +259,202 @@ describe("R-MU-2: a member outside a product's aggregation scope", () => {
     expect(await members(unit.id)).toBe(1);
     const added = await execute(subgraph, ADD, { i: { unitId: unit.id, assetIds: [assetIds[3]] } }, as.fspA);
     expect(added.data?.addMarketUnitMembers.warnings).toEqual([]);
+  });
+});
+
+describe("R-MU-2 on a unit's creation and on a member's removal", () => {
+  const QR = "9d0c0000-0000-4000-8000-0000000000a1"; // R-MU-2-PQR (BLOCK over one GSP group), added above
+  const SU = "9d0c0000-0000-4000-8000-0000000000a2"; // R-MU-2-SU (NOTIFY over one GSP group)
+  const CREATE = `mutation ($i: CreateMarketUnitInput!) { createMarketUnit(input: $i) { marketUnit { id members { id } } warnings { ruleId values } } }`;
+  const REMOVE = `mutation ($i: MarketUnitMembersInput!) { removeMarketUnitMembers(input: $i) {
+    marketUnit { id members { id } } warnings { ruleId values } } }`;
+  const spread: Record<string, string> = {};
+  beforeAll(async () => {
+    for (const [serial, group] of [
+      [1, "_B"],
+      [2, "_D"],
+      [3, "_E"],
+    ] as const) {
+      const row = await repos.assets.create(
+        {
+          ownerId: orgs.fspA,
+          name: `spread ${group}`,
+          categoryCode: "BESS",
+          importCapacityKw: 100,
+          exportCapacityKw: 100,
+          meterPointId: mpan(12, 9300 + serial),
+          gspGroup: group,
+        },
+        null,
+      );
+      spread[group] = row.id;
+    }
+    // Rules for every product (none named): a unit over three GSP groups is flagged, over four refused.
+    engine.add({
+      code: "TEST-MU-SPREAD",
+      subjectKind: "MARKET_UNIT",
+      expression: { "<=": [{ var: "memberGspGroupCount" }, 2] },
+      severity: "WARN",
+      mode: "NOTIFY",
+    });
+    engine.add({ code: "TEST-MU-MAX", subjectKind: "MARKET_UNIT", expression: { "<=": [{ var: "memberGspGroupCount" }, 3] } });
+  });
+  it("creation, BLOCK: members in four GSP groups are refused (RULE_VIOLATION with the count), no unit written", async () => {
+    const evaluated = engine.recorded.length;
+    const refused = await execute(
+      subgraph,
+      CREATE,
+      { i: { ownerId: orgs.fspA, name: "WIDE", unitType: "SPG", assetIds: [assetIds[0], assetIds[3], spread._B, spread._D] } },
+      as.fspA,
+    );
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "RULE_VIOLATION",
+      rule: "TEST-MU-MAX",
+      rules: [{ code: "TEST-MU-MAX", values: { memberGspGroupCount: 4 } }],
+      subjectKind: "MARKET_UNIT",
+    });
+    expect(await countRows(handle, "assets.market_units where name = 'WIDE'")).toBe(0);
+    // A new unit is in no product yet: only the rules for every product applied (products was not asked).
+    expect(new Set(engine.recorded.slice(evaluated).map((e) => e.ruleCode))).toEqual(new Set(["TEST-MU-SPREAD", "TEST-MU-MAX"]));
+  });
+
+  it("creation, NOTIFY: three GSP groups are written with the warning; the evaluation's subject is the unit written", async () => {
+    const created = await execute(
+      subgraph,
+      CREATE,
+      { i: { ownerId: orgs.fspA, name: "WIDE-3", unitType: "SPG", assetIds: [assetIds[0], assetIds[3], spread._B] } },
+      as.fspA,
+    );
+    expect(created.errors).toBeUndefined();
+    const { marketUnit, warnings } = created.data?.createMarketUnit ?? {};
+    expect(marketUnit.members).toHaveLength(3);
+    expect(warnings).toEqual([{ ruleId: "TEST-MU-SPREAD", values: { memberGspGroupCount: 3 } }]);
+    expect(engine.recorded.at(-1)).toMatchObject({ subjectId: marketUnit.id, partyIds: [orgs.fspA] });
+    expect(await delivered(marketUnit.id)).toEqual([expect.objectContaining({ type: "RULE_WARNING", source: "assets" })]);
+  });
+
+  it("removal: the unit as it would be is evaluated — still two groups for QR is refused, one group is let through", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "QR-2", unitType: "SPG", status: "DRAFT" },
+      [assetIds[1]!, assetIds[2]!, spread._D!, spread._E!],
+      null,
+    );
+    productsOf[unit.id] = [QR];
+    const audits = await countRows(handle, "assets.audit_events");
+    const refused = await execute(subgraph, REMOVE, { i: { unitId: unit.id, assetIds: [spread._E] } }, as.fspA);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "RULE_VIOLATION",
+      rules: [{ code: "R-MU-2-PQR", values: { memberGspGroupCount: 2 } }],
+      subject: { type: "MarketUnit", id: unit.id },
+    });
+    expect(await countRows(handle, "assets.audit_events")).toBe(audits);
+    const removed = await execute(subgraph, REMOVE, { i: { unitId: unit.id, assetIds: [spread._D, spread._E] } }, as.fspA);
+    expect(removed.errors).toBeUndefined();
+    expect(removed.data?.removeMarketUnitMembers.marketUnit.members).toHaveLength(2);
+    expect(removed.data?.removeMarketUnitMembers.warnings).toEqual([]);
+  });
+
+  it("removal, NOTIFY: a unit in SU left in two groups is changed with the warning and the owner told", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "SU-2", unitType: "SPG", status: "DRAFT" },
+      [assetIds[2]!, spread._D!, spread._E!],
+      null,
+    );
+    productsOf[unit.id] = [SU];
+    const removed = await execute(subgraph, REMOVE, { i: { unitId: unit.id, assetIds: [spread._E] } }, as.fspA);
+    expect(removed.errors).toBeUndefined();
+    expect(removed.data?.removeMarketUnitMembers.warnings).toEqual([{ ruleId: "R-MU-2-SU", values: { memberGspGroupCount: 2 } }]);
+    expect(await delivered(unit.id)).toEqual([expect.objectContaining({ subject: { type: "MarketUnit", id: unit.id } })]);
+  });
+
+  it("removal fails closed: no route to products or rules refuses it (UPSTREAM_UNAVAILABLE), the member stays", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "FREE-2", unitType: "SPG", status: "DRAFT" },
+      [assetIds[2]!, spread._D!],
+      null,
+    );
+    const unwired = assetsSubgraph.createSubgraph({ db: handle.db, references: staticReferences({ Organisation: [orgs.fspA] }), repos });
+    const refused = await execute(unwired, REMOVE, { i: { unitId: unit.id, assetIds: [spread._D] } }, as.fspA);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "products" });
+    const created = await execute(
+      unwired,
+      CREATE,
+      { i: { ownerId: orgs.fspA, name: "FREE-3", unitType: "SPG", assetIds: [spread._D, spread._E] } },
+      as.fspA,
+    );
+    expect(created.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", subgraph: "rules" });
+  });
+
+  it("another FSP cannot remove a member of A's unit (NOT_FOUND), and nothing is evaluated for it", async () => {
+    const unit = await repos.marketUnits.create(
+      { ownerId: orgs.fspA, name: "A-ONLY", unitType: "SPG", status: "DRAFT" },
+      [assetIds[2]!, spread._D!],
+      null,
+    );
+    const evaluated = engine.recorded.length;
+    const refused = await execute(subgraph, REMOVE, { i: { unitId: unit.id, assetIds: [spread._D] } }, as.fspB);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(engine.recorded.length).toBe(evaluated);
+  });
+});
+
+describe("RULE_WARNING through assets' outbox", () => {
+  const asset = async (serial: number) =>
+    (
+      await repos.assets.create(
+        {
+          ownerId: orgs.fspA,
+          name: `outbox battery ${serial}`,
+          categoryCode: "BESS",
+          importCapacityKw: 500,
+          exportCapacityKw: 500,
+          meterPointId: mpan(12, 9200 + serial),
+          gspGroup: "_C",
+        },
+        null,
+      )
+    ).id;
+
+  it("a write that rolls back at its commit (after the event was recorded) leaves no event and sends nothing", async () => {
+    const id = await asset(1);
+    // Refuses the commit of any transaction that renamed an asset "roll back": the whole write is undone, event included.
+    await handle.db.execute(
+      sql.raw(`create function assets.test_refuse_commit() returns trigger language plpgsql as $$
+        begin if new.name = 'roll back' then raise exception 'refused at commit'; end if; return new; end $$`),
+    );
+    await handle.db.execute(
+      sql.raw(`create constraint trigger test_refuse_commit after update on assets.assets deferrable initially deferred
+        for each row execute function assets.test_refuse_commit()`),
+    );
+    try {
+      const audits = await countRows(handle, "assets.audit_events");
+      const refused = await execute(subgraph, UPDATE, { i: { id, name: "roll back", exportCapacityKw: 800 } }, as.fspA);
+      expect(refused.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+      const [row] = await repos.assets.byIds([id]);
+      expect([row?.name, row?.exportCapacityKw]).toEqual(["outbox battery 1", 500]);
+      expect(await countRows(handle, "assets.audit_events")).toBe(audits);
+      expect(await outboxOf(id)).toEqual([]);
+      // The same change committed: its warning is relayed (so the refused one was not merely slow).
+      const written = await execute(subgraph, UPDATE, { i: { id, name: "kept", exportCapacityKw: 800 } }, as.fspA);
+      expect(written.data?.updateAsset.warnings).toHaveLength(1);
+      expect(await delivered(id)).toHaveLength(1);
+    } finally {
+      await handle.db.execute(sql.raw("drop trigger test_refuse_commit on assets.assets"));
+      await handle.db.execute(sql.raw("drop function assets.test_refuse_commit()"));
+    }
+  });
+
+  it("a committed write's event is delivered though rules refuses it at first: retried, delivered once", async () => {
+    const id = await asset(2);
+    eventsRefused = 2;
+    const result = await execute(subgraph, UPDATE, { i: { id, exportCapacityKw: 800 } }, as.fspA);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.updateAsset.warnings).toEqual([expect.objectContaining({ ruleId: "R-AST-7" })]);
+    const [event] = await delivered(id);
+    expect(event).toMatchObject({ type: "RULE_WARNING", subject: { type: "Asset", id }, source: "assets" });
+    expect(eventsRefused).toBe(0);
+    const [row] = await outboxOf(id);
+    expect(row).toMatchObject({ id: event?.id, attempts: 3, lastError: null });
+    expect(row?.deliveredAt).toBeInstanceOf(Date);
   });
 });

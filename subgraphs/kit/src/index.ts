@@ -32,3 +32,5 @@ export * from "./copy.js";
 export * from "./outbox.js";
 export * from "./mail.js";
 export * from "./rule-checks.js";
+export * from "./rules-relay.js";
+export * from "./audited-update.js";

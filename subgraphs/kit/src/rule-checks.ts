@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SfeError } from "./errors.js";
-import { type DeliveredEvent, EVENTS_PATH, type OutboxEvent } from "./outbox.js";
+import type { OutboxEvent } from "./outbox.js";
 import type { EntityReferences } from "./references.js";
 
 /**
@@ -153,34 +153,4 @@ export function ruleWarningEvent(
       warnings,
     },
   };
-}
-
-/**
- * For a subgraph without an outbox of its own (transactions, assets): hands `event` to the rules subgraph's
- * `/internal/events` once its write has committed. A failed delivery is logged, not thrown: the write stands and its
- * payload already carries the warnings; only the inbox copy is lost.
- */
-export async function sendRuleWarning(
-  references: EntityReferences,
-  source: string,
-  event: OutboxEvent | null,
-  log: (message: string) => void = console.error,
-): Promise<void> {
-  if (!event) return;
-  const delivered: DeliveredEvent = {
-    id: randomUUID(),
-    type: event.type,
-    subject: event.subject,
-    recipients: { users: [...(event.recipients.users ?? [])], organisations: [...(event.recipients.organisations ?? [])] },
-    payload: event.payload ?? {},
-    occurredAt: new Date().toISOString(),
-    source,
-  };
-  try {
-    if (!references.call) throw new Error("no route to the rules subgraph");
-    const { status } = await references.call("rules", EVENTS_PATH, { events: [delivered] });
-    if (status !== 200) throw new Error(`the rules subgraph answered ${status}`);
-  } catch (error) {
-    log(`${source}: the ${event.type} notification of ${event.subject.type} ${event.subject.id} was not delivered: ${String(error)}`);
-  }
 }

@@ -1,13 +1,5 @@
 import { fileURLToPath } from "node:url";
-import {
-  createSubgraph,
-  deliverToRules,
-  mergeModules,
-  readSubgraphSdl,
-  startOutboxRelay,
-  type SubgraphDeps,
-  type SubgraphModule,
-} from "@sfe/kit";
+import { createSubgraph, mergeModules, readSubgraphSdl, relayOutboxToRules, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents, outboxEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
@@ -52,9 +44,10 @@ export function createProductsSubgraph({
   references,
   repos = createRepositories(db),
   verifier,
+  env,
   onQualified = issueAgreementWhenQualified,
   soProductApis = createSoProductApis({ apis: [], mappings: repos.externalProducts }),
-}: Pick<SubgraphDeps, "db" | "references" | "verifier"> & {
+}: Pick<SubgraphDeps, "db" | "references" | "verifier" | "env"> & {
   repos?: Repositories;
   onQualified?: OnQualified;
   soProductApis?: SoProductApis;
@@ -79,9 +72,7 @@ export function createProductsSubgraph({
     createSoProductApisModule({ soProductApis }),
   ]);
   // Events of its writes (QUALIFICATION_DECIDED) go to the rules subgraph; in-process tests have no subgraph to call.
-  const relay = references.call
-    ? startOutboxRelay({ db, table: outboxEvents, source: "products", deliver: deliverToRules(references), log: console.error })
-    : undefined;
+  const relay = relayOutboxToRules({ db, references, table: outboxEvents, source: "products", env });
   return createSubgraph({
     name: "products",
     typeDefs,

@@ -1,15 +1,5 @@
 import { fileURLToPath } from "node:url";
-import {
-  createSubgraph,
-  deliverToRules,
-  mergeModules,
-  parseConfig,
-  readSubgraphSdl,
-  type SubgraphDeps,
-  type SubgraphModule,
-  startOutboxRelay,
-  z,
-} from "@sfe/kit";
+import { createSubgraph, mergeModules, readSubgraphSdl, relayOutboxToRules, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { auditEvents, outboxEvents } from "./db/schema.js";
 import { type Context, createLoaders } from "./loaders.js";
@@ -91,19 +81,17 @@ export function createTransactionsSubgraph({
   ]);
   // Events of its writes (commitments: the conflict detector's trigger) go to the rules subgraph, polled every
   // OUTBOX_RELAY_MS so a conflict is notified within a second; in-process tests have no subgraph to call.
-  const relay = references.call
-    ? startOutboxRelay({
-        db,
-        table: outboxEvents,
-        source: "transactions",
-        deliver: deliverToRules(references),
-        intervalMs: parseConfig(relayShape, env).OUTBOX_RELAY_MS,
-        // Small batches, each one detector run well inside the delivery's timeout; a failed one retried within 2 s.
-        batchSize: 20,
-        maxBackoffMs: 2_000,
-        log: console.error,
-      })
-    : undefined;
+  const relay = relayOutboxToRules({
+    db,
+    references,
+    table: outboxEvents,
+    source: "transactions",
+    env,
+    intervalMs: 50,
+    // Small batches, each one detector run well inside the delivery's timeout; a failed one retried within 2 s.
+    batchSize: 20,
+    maxBackoffMs: 2_000,
+  });
   return createSubgraph({
     name: "transactions",
     typeDefs,
@@ -134,11 +122,6 @@ export function createTransactionsSubgraph({
     },
   });
 }
-
-const relayShape = {
-  /** How often the outbox relay looks for undelivered events, in ms (default 50). */
-  OUTBOX_RELAY_MS: z.coerce.number().int().min(10).max(60_000).default(50),
-};
 
 export const transactionsModule: SubgraphModule = {
   name: "transactions",

@@ -1,4 +1,4 @@
-import { auditEventsTable, defineLifecycle } from "@sfe/kit";
+import { auditEventsTable, defineLifecycle, outboxTable } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import { boolean, check, doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
@@ -196,3 +196,6 @@ export const assetTransfers = assetsSchema.table(
 );
 
 export const auditEvents = auditEventsTable(assetsSchema);
+
+/** Events its writes cause (a market rule's RULE_WARNING), recorded in the write's transaction, relayed to rules (kit outbox.ts). */
+export const outboxEvents = outboxTable(assetsSchema);

@@ -1,7 +1,8 @@
-import { notFound, page, requireUuid, ruleWarningEvent, sendRuleWarning } from "@sfe/kit";
+import { notFound, page, requireUuid, ruleWarningEvent } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { ASSET_STATISTICS_RULE, requireChangeableAsset, statisticsCaller, visibleAssetFilter } from "../../access.js";
 import type { ModuleDeps } from "../../deps.js";
+import { recordEvent } from "../../events.js";
 import { assetAttributes, attributeIssues } from "../categories/validation.js";
 import { announceReassessment } from "../market-units/reassessment.js";
 import { type MarketUnitRow, requireReassessmentOfAsset } from "../market-units/repository.js";
@@ -73,6 +74,9 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
         // The market rules of a capacity change, once, before anything is written (rule-checks.ts).
         const checked = await checkCapacityChange(deps.references, existing, changes);
         const material = checked && checked.materialBy.length > 0 ? checked.materialBy : null;
+        const warnings = checked?.warnings ?? [];
+        // The owner is told of the warnings by an event recorded with the change (relayed once it committed).
+        const told = recordEvent(ruleWarningEvent({ type: "Asset", id }, [existing.ownerId], warnings));
         let marked: MarketUnitRow[] = [];
         // Checked again on the locked row: a transfer or de-registration may have committed since it was read.
         const asset = await repos.assets.update(
@@ -85,10 +89,11 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
           },
           async (tx) => {
             if (material) marked = await requireReassessmentOfAsset(tx, id, `Material capacity change (${material.join(", ")})`, identity);
+            await told(tx);
           },
         );
         if (!asset) throw notFound("Asset", input.id);
-        // After the commit: products marks the units' QUALIFIED assessments (one call), the owner is told of the warnings.
+        // After the commit: products marks the units' QUALIFIED assessments (one call).
         await announceReassessment(
           deps.references,
           marked,
@@ -96,8 +101,6 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
             ? `a member's capacity changed materially (asset ${id}, ${material.join(", ")}): the system operator assesses it again`
             : undefined,
         );
-        const warnings = checked?.warnings ?? [];
-        await sendRuleWarning(deps.references, "assets", ruleWarningEvent({ type: "Asset", id }, [asset.ownerId], warnings));
         return { asset, warnings };
       },
     },

@@ -382,6 +382,8 @@ export function createMarketUnitRepository(db: Database) {
       assetIds: readonly string[],
       actor: Identity | null,
       check: (members: MemberAsset[]) => void = () => {},
+      /** What the creation causes elsewhere (a rule's RULE_WARNING in the outbox), in its transaction, once written. */
+      also: (tx: Database) => Promise<void> = async () => {},
     ): Promise<UnitWithAggregates> {
       return db.transaction(async (tx) => {
         check(await lockJoining(tx, [...new Set(assetIds)].filter(isUuid)));
@@ -394,6 +396,7 @@ export function createMarketUnitRepository(db: Database) {
           entityId: row.id,
           after: { ...row, assetIds: [...assetIds].sort() },
         });
+        await also(tx);
         return withAggregates(tx, row);
       });
     },
@@ -409,6 +412,8 @@ export function createMarketUnitRepository(db: Database) {
       change: MemberChange,
       check: MemberCheck,
       actor: Identity | null,
+      /** What the change causes elsewhere (a rule's RULE_WARNING in the outbox), in its transaction, once written. */
+      also: (tx: Database) => Promise<void> = async () => {},
     ): Promise<UnitWithAggregates | null> {
       if (!isUuid(unitId)) return null;
       const add = [...new Set(change.add ?? [])].filter(isUuid);
@@ -432,7 +437,9 @@ export function createMarketUnitRepository(db: Database) {
             .set({ removedAt: sql`now()` })
             .where(and(eq(marketUnitMembers.unitId, unitId), inArray(marketUnitMembers.assetId, removed), current));
         }
-        return withAggregates(tx, await recomposed(tx, unitId, members, next, actor));
+        const unit = await recomposed(tx, unitId, members, next, actor);
+        await also(tx);
+        return withAggregates(tx, unit);
       });
     },
 

@@ -1,11 +1,12 @@
-import { badInput, notFound, page, requireUuid, ruleWarningEvent, sendRuleWarning } from "@sfe/kit";
+import { badInput, newSubjectId, notFound, page, requireUuid, ruleWarningEvent } from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { mayJoinUnitOf, visibleAssetFilter, visibleUnit, visibleUnitFilter } from "../../access.js";
 import type { ModuleDeps } from "../../deps.js";
 import type { Context } from "../../loaders.js";
-import type { AssetRow } from "../assets/repository.js";
+import { type AssetRow, EVERY_ASSET } from "../assets/repository.js";
+import { recordEvent } from "../../events.js";
 import { announceReassessment } from "./reassessment.js";
-import { enforceMemberChange } from "./rule-checks.js";
+import { enforceUnitComposition } from "./rule-checks.js";
 import type { MarketUnitRow, UnitWithAggregates } from "./repository.js";
 import { assetIdList, marketUnitName, requireComposition, requireMayJoin, requireNotDeregistered } from "./validation.js";
 
@@ -56,13 +57,17 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
       const assetIds = assetIdList(input.assetIds);
       const members = await joiningAssets(context, ownerId, assetIds);
       requireComposition(input.unitType, members);
+      // The market rules of the unit as it will be, once, before it is written (rule-checks.ts); its id chosen first.
+      const unit = { id: newSubjectId(), ownerId, unitType: input.unitType };
+      const warnings = await enforceUnitComposition(references, unit, { gspGroups: members.map((m) => m.gspGroup), created: true });
       const marketUnit = await repos.marketUnits.create(
-        { ownerId, name, unitType: input.unitType, status: "DRAFT" },
+        { ...unit, name, status: "DRAFT" },
         assetIds,
         context.identity,
         (locked) => requireMayJoin(ownerId, locked),
+        recordEvent(ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [ownerId], warnings)),
       );
-      return { marketUnit: answered(context, marketUnit) };
+      return { marketUnit: answered(context, marketUnit), warnings };
     },
 
     async addMarketUnitMembers(_, { input }, context) {
@@ -72,7 +77,7 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
       const joining = await joiningAssets(context, unit.ownerId, assetIds);
       // The market rules of the unit as it would be (R-MU-2), once, before the change is written (rule-checks.ts).
       const aggregates = await context.loaders.unitAggregates.load(unit.id);
-      const warnings = await enforceMemberChange(references, unit, {
+      const warnings = await enforceUnitComposition(references, unit, {
         gspGroups: [...aggregates.gspGroups, ...joining.map((asset) => asset.gspGroup)],
       });
       const marketUnit = await repos.marketUnits.changeMembers(
@@ -90,10 +95,10 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
           requireComposition(locked.unitType, next);
         },
         context.identity,
+        recordEvent(ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings)),
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
       await announceReassessment(references, [marketUnit]);
-      await sendRuleWarning(references, "assets", ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings));
       return { marketUnit: answered(context, marketUnit), warnings };
     },
 
@@ -101,6 +106,9 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
       const unit = await visibleUnit(context, input.unitId, "unitId");
       const assetIds = assetIdList(input.assetIds);
       requireNotDeregistered(unit, "unitId");
+      // The market rules of the unit as it would be (R-MU-2), once, before the change is written (rule-checks.ts).
+      const staying = (await context.loaders.members.load({ key: unit.id, visible: EVERY_ASSET })).filter((m) => !assetIds.includes(m.id));
+      const warnings = await enforceUnitComposition(references, unit, { gspGroups: staying.map((m) => m.gspGroup) });
       const marketUnit = await repos.marketUnits.changeMembers(
         unit.id,
         { remove: assetIds },
@@ -115,10 +123,11 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
           requireComposition(locked.unitType, next);
         },
         context.identity,
+        recordEvent(ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings)),
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
       await announceReassessment(references, [marketUnit]);
-      return { marketUnit: answered(context, marketUnit) };
+      return { marketUnit: answered(context, marketUnit), warnings };
     },
 
     async updateMarketUnit(_, { input }, context) {

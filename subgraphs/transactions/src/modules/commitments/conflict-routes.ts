@@ -1,5 +1,15 @@
-import { type Database, gatewayJsonRequest, type HttpRoute, type IdentityVerifier, isUuid, sendError, sendJson } from "@sfe/kit";
-import { sql } from "drizzle-orm";
+import {
+  auditedUpdate,
+  type Database,
+  gatewayJsonRequest,
+  type HttpRoute,
+  type IdentityVerifier,
+  isUuid,
+  sendError,
+  sendJson,
+} from "@sfe/kit";
+import { and, gt, inArray, isNull, lt, ne, or } from "drizzle-orm";
+import { auditEvents, dispatchInstructions, penalties, performanceAssessments as assessments } from "../../db/schema.js";
 
 /** Gateway-only: the rules subgraph's conflict detector flags (or clears) dispatch instructions in conflict. */
 export const DISPATCH_CONFLICTS_PATH = "/internal/dispatch-conflicts";
@@ -9,11 +19,10 @@ const MAX_IDS = 1000;
 
 const uuids = (value: unknown): string[] | null =>
   Array.isArray(value) && value.length <= MAX_IDS && value.every((id) => typeof id === "string" && isUuid(id)) ? (value as string[]) : null;
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 
 /**
  * - `POST /internal/dispatch-conflicts` `{ instructionIds: [uuid…] (≤ 1000), inConflict: boolean }` → `{ changed }`:
- *   sets `inConflict` on those instructions that differ, each change audited (actor: the caller), in one statement.
+ *   sets `inConflict` on those instructions that differ, each change audited (actor: the caller), set-based.
  * - `POST /internal/conflict-waivers` `{ conflictId, instructionIds, awardIds, from, to }` → `{ waived }`: R-SET-4,
  *   the conflict waives every unwaived penalty on the assessments of the losing instructions (and of the awards
  *   they call on) and of the losing awards whose window overlaps [from, to), each audited; settlement statements
@@ -32,26 +41,15 @@ export function conflictRoutes(deps: { db: Database; verifier?: IdentityVerifier
         const ids = uuids(body.instructionIds);
         if (!ids || typeof body.inConflict !== "boolean") return sendError(res, 400, "BAD_USER_INPUT", usage);
         if (ids.length === 0) return sendJson(res, 200, { changed: 0 });
-        const actor = request.caller.identity;
-        const [row] = rowsOf<{ changed: number }>(
-          await deps.db.execute(sql`
-            with old as (
-              select * from transactions.dispatch_instructions
-              where id in (${sql.join(
-                ids.map((id) => sql`${id}::uuid`),
-                sql`, `,
-              )}) and in_conflict <> ${body.inConflict}
-            ), changed as (
-              update transactions.dispatch_instructions d set in_conflict = ${body.inConflict}, updated_at = now()
-              from old where d.id = old.id returning d.*
-            ), audited as (
-              insert into transactions.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, before, after)
-              select ${actor?.userId ?? null}::uuid, ${actor?.organisationId ?? null}::uuid, 'UPDATE', 'DispatchInstruction', c.id::text, to_jsonb(o), to_jsonb(c)
-              from changed c join old o on o.id = c.id returning 1
-            )
-            select (select count(*) from audited)::int as changed`),
-        );
-        sendJson(res, 200, { changed: row?.changed ?? 0 });
+        const changed = await auditedUpdate(deps.db, {
+          table: dispatchInstructions,
+          audit: auditEvents,
+          entityType: "DispatchInstruction",
+          actor: request.caller.identity,
+          where: and(inArray(dispatchInstructions.id, ids), ne(dispatchInstructions.inConflict, body.inConflict))!,
+          set: { inConflict: body.inConflict, updatedAt: new Date() },
+        });
+        sendJson(res, 200, { changed: changed.length });
       },
     },
     {
@@ -80,35 +78,40 @@ export function conflictRoutes(deps: { db: Database; verifier?: IdentityVerifier
           return sendError(res, 400, "BAD_USER_INPUT", usage);
         }
         if (instructionIds.length + awardIds.length === 0) return sendJson(res, 200, { waived: 0 });
-        const list = (ids: string[]) =>
-          ids.length
-            ? sql.join(
-                ids.map((id) => sql`${id}::uuid`),
-                sql`, `,
-              )
-            : sql`null::uuid`;
-        const actor = request.caller.identity;
-        const [row] = rowsOf<{ waived: number }>(
-          await deps.db.execute(sql`
-            with losing as (
-              select a.id from transactions.performance_assessments a
-              where a.start_at < ${to.toISOString()}::timestamptz and a.end_at > ${from.toISOString()}::timestamptz
-                and (a.dispatch_instruction_id in (${list(instructionIds)})
-                  or a.award_id in (${list(awardIds)})
-                  or a.award_id in (select award_id from transactions.dispatch_instructions where id in (${list(instructionIds)})))
-            ), old as (
-              select p.* from transactions.penalties p join losing l on l.id = p.assessment_id where p.waived_by_conflict_id is null
-            ), changed as (
-              update transactions.penalties p set waived_by_conflict_id = ${body.conflictId}::uuid, updated_at = now()
-              from old where p.id = old.id returning p.*
-            ), audited as (
-              insert into transactions.audit_events (actor_user_id, actor_organisation_id, action, entity_type, entity_id, before, after)
-              select ${actor?.userId ?? null}::uuid, ${actor?.organisationId ?? null}::uuid, 'UPDATE', 'Penalty', c.id::text, to_jsonb(o), to_jsonb(c)
-              from changed c join old o on o.id = c.id returning 1
-            )
-            select (select count(*) from audited)::int as waived`),
-        );
-        sendJson(res, 200, { waived: row?.waived ?? 0 });
+        // The assessments of the losing side in the window: its instructions', the awards they call on, its awards'.
+        const losing = deps.db
+          .select({ id: assessments.id })
+          .from(assessments)
+          .where(
+            and(
+              lt(assessments.start, to),
+              gt(assessments.end, from),
+              or(
+                ...(instructionIds.length > 0
+                  ? [
+                      inArray(assessments.dispatchInstructionId, instructionIds),
+                      inArray(
+                        assessments.awardId,
+                        deps.db
+                          .select({ id: dispatchInstructions.awardId })
+                          .from(dispatchInstructions)
+                          .where(inArray(dispatchInstructions.id, instructionIds)),
+                      ),
+                    ]
+                  : []),
+                ...(awardIds.length > 0 ? [inArray(assessments.awardId, awardIds)] : []),
+              ),
+            ),
+          );
+        const waived = await auditedUpdate(deps.db, {
+          table: penalties,
+          audit: auditEvents,
+          entityType: "Penalty",
+          actor: request.caller.identity,
+          where: and(inArray(penalties.assessmentId, losing), isNull(penalties.waivedByConflictId))!,
+          set: { waivedByConflictId: body.conflictId, updatedAt: new Date() },
+        });
+        sendJson(res, 200, { waived: waived.length });
       },
     },
   ];
