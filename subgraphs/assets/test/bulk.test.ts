@@ -129,7 +129,8 @@ beforeAll(async () => {
   handle = await createMigratedDatabase(assetsModule);
   repos = createRepositories(handle.db);
   registry = await createCarRegistry({ records: demoRegister(20) });
-  realCar = createCarClient({ baseUrl: registry.url, timeoutMs: 200, retries: 0, cacheTtlMs: 0, breaker: { failureThreshold: 1000 } });
+  // A generous timeout: the "CAR down" test uses setDown, and a 200 ms one failed under machine load (503 on import).
+  realCar = createCarClient({ baseUrl: registry.url, timeoutMs: 5_000, retries: 0, cacheTtlMs: 0, breaker: { failureThreshold: 1000 } });
   car = {
     ...realCar,
     byIds(ids) {
