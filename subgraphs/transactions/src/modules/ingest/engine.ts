@@ -23,6 +23,7 @@ import {
 } from "./entities.js";
 import { recordIngestedDispatchesEvent } from "../commitments/events.js";
 import { fastScratchTables, stageMeterReadingsFast } from "./fast.js";
+import { ReadInSql, readUkpnFast } from "./ukpn-fast.js";
 import type { IngestBatchesRepository } from "./repository.js";
 import type { IngestFormat, IngestMode, IngestRowError, IngestStatus } from "./tables.js";
 
@@ -186,8 +187,10 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
 
   // Chunk by chunk: each chunk is resolved (lookups, service areas, rules, which query the database through other
   // subgraphs) before its COPY starts, never while a COPY holds a connection (postgres-js then hands that one out).
+  // A UKPN export's lines in file order, the plain ones read in SQL already (ukpn-fast.ts).
+  let readLines: AsyncIterable<CsvRecord | ReadInSql> | null = null;
   async function* staged(input: Body): AsyncGenerator<CopyRow[]> {
-    const records = request.format === "CSV" ? csvRecords(input, adapter!.requiredColumns) : ndjsonRecords(input);
+    const records = readLines ?? (request.format === "CSV" ? csvRecords(input, adapter!.requiredColumns) : ndjsonRecords(input));
     let chunk: ReadRow<unknown>[] = [];
     const flush = async function* () {
       if (chunk.length === 0) return;
@@ -208,7 +211,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
         reject(record);
         continue;
       }
-      const read = adapter!.read(record, row, context);
+      const read = record instanceof ReadInSql ? { ok: true as const, value: record.read } : adapter!.read(record, row, context);
       if (!read.ok) reject({ ...read.error, code: "BAD_USER_INPUT" });
       else if (read.value === null)
         counts.skipped += 1; // (H3) a row holding nothing of this entity (Adapter.read)
@@ -260,6 +263,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       });
       dispose = fast.dispose;
       rest = fast.staged ? null : fast.body;
+    } else if (request.format === "CSV" && spec === dispatchInstructionsSpec && request.adapter === "ukpn-dispatches") {
+      const fast = await readUkpnFast(deps.db, stage, body, adapter.requiredColumns);
+      dispose = fast.dispose;
+      if (fast.copied) readLines = fast.lines;
+      else rest = fast.body;
     }
     const stagedAt = performance.now();
     if (rest) for await (const rows of staged(rest)) await copyInto(deps.db, stage, stageColumns, rows);
