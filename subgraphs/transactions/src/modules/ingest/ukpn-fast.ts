@@ -25,6 +25,7 @@ import type { Body } from "./engine.js";
 import { type DispatchRow, type ReadRow, type UkpnRecord, dispatchRowOf } from "./entities.js";
 import { copyRawLines } from "./fast.js";
 
+/** Rows per page read back: a range of line numbers (consecutive: one COPY into a fresh identity), no sort. */
 const PAGE_ROWS = 5_000;
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 
@@ -57,8 +58,10 @@ const M = UKPN_DISPATCH_MAPPING;
 /** Reads the body: its lines in file order, plain ones read in SQL, or (a file COPY cannot read as csv-parse would) the body for the general path. */
 export async function readUkpnFast(db: Database, stage: string, body: Body, required: readonly string[]): Promise<UkpnFastOutcome> {
   const raw = `${stage}_raw`;
+  const began = performance.now();
   const copy = await copyRawLines(db, raw, body, required);
   if (!copy.copied) return copy;
+  if (process.env.INGEST_TIMINGS) console.error(`ingest: COPY of the lines ${((performance.now() - began) / 1000).toFixed(2)} s`);
   const { names, cols } = copy;
   const at = (column: string, table = "r") => {
     const i = names.indexOf(column);
@@ -104,7 +107,7 @@ export async function readUkpnFast(db: Database, stage: string, body: Body, requ
                     from ${quoteQualified(raw)} r
                     left join ${aliasValues(UKPN_PRODUCT_ALIASES, "p")} on p.key = ${fold(at(M.product.column))}
                     left join ${aliasValues(DIRECTION_ALIASES, "d")} on d.key = ${fold(at(M.direction.column))}
-                    where r.line_no > ${after} order by r.line_no limit ${PAGE_ROWS} offset 0) s offset 0) s
+                    where r.line_no > ${after} and r.line_no <= ${after + PAGE_ROWS} offset 0) s offset 0) s
         order by s.line_no`);
   const text = (line: Record<string, unknown>, column: string) => {
     const i = names.indexOf(column);
@@ -115,14 +118,16 @@ export async function readUkpnFast(db: Database, stage: string, body: Body, requ
 
   async function* lines(): AsyncGenerator<CsvRecord | ReadInSql> {
     let sqlRead = true;
+    let reading = 0; // ms in the page queries (INGEST_TIMINGS)
     for (let after = 0; ; ) {
       let page: Record<string, unknown>[];
+      const asked = performance.now();
       try {
         page = rowsOf<Record<string, unknown>>(
           await db.execute(
             sqlRead
               ? query(after)
-              : sql`select * from ${sql.raw(quoteQualified(raw))} where line_no > ${after} order by line_no limit ${PAGE_ROWS}`,
+              : sql`select * from ${sql.raw(quoteQualified(raw))} where line_no > ${after} and line_no <= ${after + PAGE_ROWS} order by line_no`,
           ),
         );
       } catch (error) {
@@ -130,8 +135,12 @@ export async function readUkpnFast(db: Database, stage: string, body: Body, requ
         sqlRead = false; // a value no pattern refused but no cast takes: the rest of the file through the adapter
         continue;
       }
-      if (page.length === 0) return;
-      after = Number(page[page.length - 1]!.line_no);
+      reading += performance.now() - asked;
+      if (page.length === 0) {
+        if (process.env.INGEST_TIMINGS) console.error(`ingest:   read in SQL ${(reading / 1000).toFixed(2)} s`);
+        return;
+      }
+      after += PAGE_ROWS;
       for (const line of page) {
         const row = Number(line.line_no);
         if (!(sqlRead && (line.plain === true || line.plain === "t"))) {
