@@ -76,6 +76,7 @@ export async function readUkpnFast(db: Database, stage: string, body: Body, requ
   const localForm = (column: string) =>
     `btrim(${at(column)}) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\+0[01]:00$'`;
   // Checks without casts first (offset 0 keeps them a step of their own); the casts only on rows that passed them.
+  // The alias keys are folded once per row, before the joins (not once per row and alias).
   const shape = [
     `concat(${used.join(", ")}) ~ '^[ -~]*$'`,
     given(M.providerName.column),
@@ -104,10 +105,12 @@ export async function readUkpnFast(db: Database, stage: string, body: Body, requ
         from (select s.*, case when s.shape then ${wall(M.start.column)} end as start_utc,
                 case when s.shape then ${wall(M.end.column)} end as end_utc
               from (select r.*, ${shape} as shape, p.code as product_code, d.code as direction_code
-                    from ${quoteQualified(raw)} r
-                    left join ${aliasValues(UKPN_PRODUCT_ALIASES, "p")} on p.key = ${fold(at(M.product.column))}
-                    left join ${aliasValues(DIRECTION_ALIASES, "d")} on d.key = ${fold(at(M.direction.column))}
-                    where r.line_no > ${after} and r.line_no <= ${after + PAGE_ROWS} offset 0) s offset 0) s
+                    from (select r.*, ${fold(at(M.product.column))} as product_key, ${fold(at(M.direction.column))} as direction_key
+                          from ${quoteQualified(raw)} r
+                          where r.line_no > ${after} and r.line_no <= ${after + PAGE_ROWS} offset 0) r
+                    left join ${aliasValues(UKPN_PRODUCT_ALIASES, "p")} on p.key = r.product_key
+                    left join ${aliasValues(DIRECTION_ALIASES, "d")} on d.key = r.direction_key
+                    offset 0) s offset 0) s
         order by s.line_no`);
   const text = (line: Record<string, unknown>, column: string) => {
     const i = names.indexOf(column);
