@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (ingest part): bulk ingest through the gateway's POST /ingest/<entity> against `psql \copy` of the
- * same file into a plain table of the same columns (and, for the meter readings, into a table indexed as
- * meter_readings), on the same Postgres in the same run (issue 10 item 7). Prints
+ * same file into a plain table of the same columns, and into a table `like` the target (meter_readings,
+ * dispatch_instructions) including all its defaults, checks and indexes, in the hub's own database in the same run
+ * (issue 10 item 7). Prints
  * rows/s, the ratio to \copy (goal ≥ 0.5), the peak RSS of the ingesting process (the whole hub runs in this one)
  * and that a replay adds 0 rows; with BENCH_PGLITE=1 also the same ingest on PGlite. Timings are printed, never
  * asserted.
@@ -17,6 +18,7 @@ import { mpanCore } from "@sfe/car-registry";
 import { createTestDatabase } from "@sfe/kit/testing";
 import { startStack } from "@sfe/stack";
 import { ensureAdministrator } from "@sfe/stack/accounts";
+import { sql } from "drizzle-orm";
 import { request } from "undici";
 
 const URL_ = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -69,19 +71,18 @@ async function ingest(gateway: string, token: string, path: string, query: Recor
   return { report, seconds: (performance.now() - start) / 1000 };
 }
 
-/**
- * `psql \copy` of `file` into a fresh table `name (columns)` (then `extra` DDL, e.g. its indexes), into the file's
- * columns `into` (default: all): the seconds it took.
- */
-function psqlCopy(url: string, name: string, columns: string, file: string, extra = "", into = ""): number {
-  const run = (command: string) => {
-    const result = spawnSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", command], { encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
-  };
-  run(`drop table if exists ${name}; create table ${name} (${columns}); ${extra}`);
+/** Runs psql `commands` (each one -c) on `url`: the seconds it took. */
+function psql(url: string, ...commands: string[]): number {
   const start = performance.now();
-  run(`\\copy ${name} ${into} from '${file}' with (format csv, header)`);
+  const result = spawnSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-q", ...commands.flatMap((c) => ["-c", c])], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
   return (performance.now() - start) / 1000;
+}
+
+/** `psql \copy` of `file` into the table `name` made by `ddl` (untimed), into the file's columns `into` (default: all). */
+function psqlCopy(url: string, name: string, ddl: string, file: string, into = ""): number {
+  psql(url, `drop table if exists ${name}; ${ddl}`);
+  return psql(url, `\\copy ${name} ${into} from '${file}' with (format csv, header)`);
 }
 
 async function hub(databaseUrl: string | undefined) {
@@ -157,6 +158,7 @@ async function meterFile(assets: string[], n: number): Promise<string> {
   return path;
 }
 
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 const mb = (n: number) => `${n.toFixed(0)} MB`;
 const results: string[] = [];
 const say = (line: string) => {
@@ -173,24 +175,31 @@ try {
     const size = statSync(file).size / 2 ** 20;
     const first = await withPeakRss(() => ingest(stack.url, token, "meter-readings", { source: "bench-meters" }, file));
     const replay = await withPeakRss(() => ingest(stack.url, token, "meter-readings", { source: "bench-meters" }, file));
+    // Baselines in the hub's own database (its transactions schema is what `like` copies), in a scratch schema.
+    const [{ name } = { name: "" }] = rowsOf<{ name: string }>(await database.db.execute(sql`select current_database() as name`));
+    const here = Object.assign(new URL(URL_), { pathname: `/${name}` }).toString();
+    psql(here, "create schema bench");
     const copySeconds = psqlCopy(
-      URL_,
-      "bench_plain_readings",
-      "asset_id uuid, interval_start timestamptz, import_kwh numeric, export_kwh numeric",
+      here,
+      "bench.plain_readings",
+      "create table bench.plain_readings (asset_id uuid, interval_start timestamptz, import_kwh numeric, export_kwh numeric)",
       file,
     );
-    // The same file straight into a table keyed and indexed as meter_readings is for these rows: a random uuid
-    // primary key, the unique key (source, external_id) — here (source, asset_id, interval_start), the reading's own
-    // key —, the (asset_id, interval_start) index and the registers' check; (its unit index is partial: empty here).
-    const indexedSeconds = psqlCopy(
-      URL_,
-      "bench_indexed_readings",
-      `id uuid primary key default gen_random_uuid(), source text not null default 'bench', asset_id uuid,
-       interval_start timestamptz, import_kwh numeric, export_kwh numeric, check (import_kwh >= 0 and export_kwh >= 0)`,
+    // The same file straight into meter_readings itself: `like … including all` (its id default, checks, primary
+    // key, unique key and indexes), so a change to the table applies to both sides. What the file lacks gets a
+    // default: the provider, an open end, and an external id of the ingest's width (`<uuid>|<24 digits>`) that rises
+    // row by row as the ingest's key-ordered ids do. The registers become numeric: the file has kWh, the table Wh.
+    const tableSeconds = psqlCopy(
+      here,
+      "bench.table_readings",
+      `create table bench.table_readings (like transactions.meter_readings including all);
+       create sequence bench.reading_no;
+       alter table bench.table_readings alter provider_id set default '${assets[0]}',
+         alter interval_end set default 'infinity', alter source set default 'bench-meters',
+         alter external_id set default '${assets[0]}|' || lpad(nextval('bench.reading_no')::text, 24, '0'),
+         alter active_import_wh type numeric, alter active_export_wh type numeric`,
       file,
-      `create unique index on bench_indexed_readings (source, asset_id, interval_start);
-       create index on bench_indexed_readings (asset_id, interval_start)`,
-      "(asset_id, interval_start, import_kwh, export_kwh)",
+      "(asset_id, interval_start, active_import_wh, active_export_wh)",
     );
     const r = first.value.report;
     say(
@@ -199,8 +208,8 @@ try {
         `ratio ${(copySeconds / first.value.seconds).toFixed(2)}`,
     );
     say(
-      `  psql \\copy into an indexed table (uuid pk, unique key, index, check) ${indexedSeconds.toFixed(2)} s; ` +
-        `ratio ${(indexedSeconds / first.value.seconds).toFixed(2)}`,
+      `  psql \\copy into a table like meter_readings (its id default, checks, keys, indexes) ${tableSeconds.toFixed(2)} s; ` +
+        `ratio ${(tableSeconds / first.value.seconds).toFixed(2)}`,
     );
     say(
       `  replay          ${replay.value.seconds.toFixed(2)} s: inserted ${replay.value.report.inserted}, updated ${replay.value.report.updated}, repeats ${replay.value.report.repeats}`,
@@ -215,14 +224,38 @@ try {
     const header = readFileSync(UKPN_FILE, "utf8")
       .replace(/^\uFEFF/, "")
       .split(/\r?\n/)[0]!;
+    const columns = header.split(",");
     const ukpnCopy = psqlCopy(
-      URL_,
-      "bench_plain_ukpn",
-      header
-        .split(",")
-        .map((c) => `"${c}" text`)
-        .join(", "),
+      here,
+      "bench.plain_ukpn",
+      `create table bench.plain_ukpn (${columns.map((c) => `"${c}" text`).join(", ")})`,
       UKPN_FILE.pathname,
+    );
+    // The same rows into a table like dispatch_instructions, with psql alone: \copy into a text stage, then ONE
+    // INSERT … SELECT of plain casts (UTC columns, utilisation MW/MWh/price, an md5 key of the ingest's key columns,
+    // the details object; no checks, no alias folding, no local times), same-key rows skipped by ON CONFLICT.
+    psql(
+      here,
+      `create unlogged table bench.ukpn_stage (${columns.map((c) => `"${c}" text`).join(", ")});
+       create table bench.table_dispatches (like transactions.dispatch_instructions including all)`,
+    );
+    const ukpnTableSeconds = psql(
+      here,
+      `\\copy bench.ukpn_stage from '${UKPN_FILE.pathname}' with (format csv, header)`,
+      `insert into bench.table_dispatches (unit_reference, product_id, issued_by_id, buyer_id, direction, set_point_mw,
+         start_at, end_at, energy_mwh, price_gbp_per_mwh, dispatch_method, source, external_id, details, source_row, status)
+       select fu_id, '${product}', '${product}', '${product}', upper(dispatch_type), utilisation_mw_req::float8,
+         start_time_utc::timestamptz, end_time_utc::timestamptz, utilisation_mwh_req::numeric, utilisation_price::numeric,
+         nullif(dispatch_method, ''), 'ukpn-flexibility-dispatches',
+         md5(concat_ws('|', fu_id, product, start_time_utc, end_time_utc, availability_mw_req, utilisation_mw_req,
+           availability_price, utilisation_price)),
+         jsonb_build_object('product', product, 'zoneName', zone, 'providerName', company_name, 'technology', technology,
+           'startLocal', start_time_local, 'endLocal', end_time_local, 'availabilityMw', availability_mw_req::numeric,
+           'utilisationMw', utilisation_mw_req::numeric, 'availabilityPriceGbpPerMwH', availability_price,
+           'utilisationPriceGbpPerMwh', utilisation_price, 'availabilityMwh', availability_mwh_req::numeric,
+           'utilisationMwh', utilisation_mwh_req::numeric, 'hoursRequested', hours_requested, 'dispatchMethod', dispatch_method),
+         row_number() over (), 'COMPLETED'
+       from bench.ukpn_stage on conflict (source, external_id) do nothing`,
     );
     const u = ukpn.value.report;
     say(
@@ -230,9 +263,12 @@ try {
         `(inserted ${u.inserted}, same-key rows ${u.duplicates}, rejected ${u.rejected}); psql \\copy ${ukpnCopy.toFixed(2)} s; ratio ${(ukpnCopy / ukpn.value.seconds).toFixed(2)}`,
     );
     say(
+      `  psql \\copy into a text stage + one INSERT … SELECT into a table like dispatch_instructions ${ukpnTableSeconds.toFixed(2)} s; ` +
+        `ratio ${(ukpnTableSeconds / ukpn.value.seconds).toFixed(2)}`,
+    );
+    say(
       `  replay          inserted ${ukpnReplay.report.inserted}, updated ${ukpnReplay.report.updated}, repeats ${ukpnReplay.report.repeats}`,
     );
-    spawnSync("psql", [URL_, "-q", "-c", "drop table if exists bench_plain_readings, bench_indexed_readings, bench_plain_ukpn"]);
   } finally {
     await stack.stop();
     await database.close();

@@ -229,6 +229,17 @@ describe("Postgres's CSV reader, and the fall back to the per-row path", () => {
     expect(spoolLeft).toEqual([]);
     const rows = await stored(value.source);
     expect(rows[9_999]).toMatchObject({ source_row: 10_000, import_wh: "3500", external_id: `${assetA}|2026-04-27T07:30:00.000Z` });
+    // Time-ordered ids (migration 0012): version 7, their first 48 bits the milliseconds they were made at.
+    const result = await handle.db.execute(
+      sql`select count(*)::int as n, count(*) filter (where substr(id::text, 15, 1) = '7')::int as v7,
+                 min(('x' || translate(left(id::text, 13), '-', ''))::bit(48)::bigint)::text as first_ms,
+                 max(('x' || translate(left(id::text, 13), '-', ''))::bit(48)::bigint)::text as last_ms
+          from transactions.meter_readings where source = ${value.source}`,
+    );
+    const [ids] = ((result as { rows?: unknown[] }).rows ?? result) as { n: number; v7: number; first_ms: string; last_ms: string }[];
+    expect(ids).toMatchObject({ n: 10_000, v7: 10_000 });
+    expect(Number(ids!.first_ms)).toBeGreaterThan(Date.now() - 600_000);
+    expect(Number(ids!.last_ms)).toBeLessThanOrEqual(Date.now());
   });
 
   // Row 10,001 of 10,006: one column short (COPY: missing data), or an id of the right length that is no UUID (the

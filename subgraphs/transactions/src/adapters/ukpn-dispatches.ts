@@ -163,6 +163,10 @@ export function ukpnSourceRecordKey(
   ].join("|");
 }
 
+/** The row's external id: sha1 of `ukpnSourceRecordKey`. */
+export const ukpnSourceRecordId = (r: Parameters<typeof ukpnSourceRecordKey>[0]): string =>
+  createHash("sha1").update(ukpnSourceRecordKey(r)).digest("hex");
+
 const HALF_HOUR = 30 * 60_000;
 
 /** The settlement periods a window [start, end) touches. */
@@ -236,7 +240,7 @@ export function adaptUkpnDispatch(record: CsvRecord, row: number, options: UkpnA
       };
       const value: DispatchRecord = {
         source: UKPN_DISPATCH_SOURCE,
-        sourceRecordId: createHash("sha1").update(ukpnSourceRecordKey(base)).digest("hex"),
+        sourceRecordId: ukpnSourceRecordId(base),
         row,
         providerName: m.providerName,
         zoneName: m.zoneName,

@@ -288,7 +288,8 @@ export type Granularity = "PT30M" | "PT1M" | "PT1S";
 export const meterReadings = transactionsSchema.table(
   "meter_readings",
   {
-    id: uuid().primaryKey().defaultRandom(),
+    // Time-ordered (migration 0012): a million ingested readings fill the primary key left to right.
+    id: uuid().primaryKey().default(sql`transactions.uuid_time_ordered()`),
     assetId: uuid("asset_id"),
     marketUnitId: uuid("market_unit_id"),
     /** The source's meter id or MPAN, e.g. "1900012345678". */

@@ -4,6 +4,7 @@ import { type Database, type EntityReferences, type Identity, aliasTable, isUuid
 import {
   type AdapterResult,
   type CsvRecord,
+  type DispatchRecord,
   RowRefused,
   UKPN_DISPATCH_SOURCE,
   UKPN_PRODUCT_ALIASES,
@@ -323,51 +324,53 @@ export interface DispatchRow {
   details: Record<string, unknown>;
 }
 
-const ukpnDispatches: Adapter<DispatchRow> = {
+/** What a dispatch instruction takes of one adapted UKPN row (the JS adapter's, or the SQL fast path's: ukpn-fast.ts). */
+export type UkpnRecord = Omit<DispatchRecord, "source" | "row" | "settlementPeriods">;
+
+/** An adapted UKPN row as the instruction staged: its key and values. */
+export function dispatchRowOf(d: UkpnRecord): { externalId: string; value: DispatchRow } {
+  return {
+    externalId: d.sourceRecordId,
+    value: {
+      productCode: d.product,
+      unitReference: d.flexibleUnitId,
+      direction: d.direction,
+      setPointMw: d.utilisationMw,
+      start: d.start.toISOString(),
+      end: d.end.toISOString(),
+      energyMwh: String(d.utilisationMwh),
+      priceGbpPerMwh: d.utilisationPrice,
+      dispatchMethod: d.dispatchMethod,
+      // Kept as the source gave them: prices exact decimal text, MWh and MW as numbers.
+      details: {
+        product: d.product,
+        productName: d.productName,
+        zone: d.zoneCode,
+        zoneName: d.zoneName,
+        providerName: d.providerName,
+        technology: d.technology,
+        startLocal: d.startLocal,
+        endLocal: d.endLocal,
+        availabilityMw: d.availabilityMw,
+        utilisationMw: d.utilisationMw,
+        availabilityPriceGbpPerMwH: d.availabilityPrice,
+        utilisationPriceGbpPerMwh: d.utilisationPrice,
+        availabilityMwh: d.availabilityMwh,
+        utilisationMwh: d.utilisationMwh,
+        hoursRequested: d.hoursRequested,
+        dispatchMethod: d.dispatchMethod,
+        exportSign: d.exportSign,
+      },
+    },
+  };
+}
+
+export const ukpnDispatches: Adapter<DispatchRow> = {
   source: UKPN_DISPATCH_SOURCE,
   requiredColumns: ["fu_id", "product", "start_time_utc", "end_time_utc", "utilisation_mw_req", "dispatch_type"],
   read(record, row) {
     const adapted = adaptUkpnDispatch(record, row);
-    if (!adapted.ok) return adapted;
-    const d = adapted.value;
-    return {
-      ok: true,
-      row,
-      value: {
-        externalId: d.sourceRecordId,
-        value: {
-          productCode: d.product,
-          unitReference: d.flexibleUnitId,
-          direction: d.direction,
-          setPointMw: d.utilisationMw,
-          start: d.start.toISOString(),
-          end: d.end.toISOString(),
-          energyMwh: String(d.utilisationMwh),
-          priceGbpPerMwh: d.utilisationPrice,
-          dispatchMethod: d.dispatchMethod,
-          // Kept as the source gave them: prices exact decimal text, MWh and MW as numbers.
-          details: {
-            product: d.product,
-            productName: d.productName,
-            zone: d.zoneCode,
-            zoneName: d.zoneName,
-            providerName: d.providerName,
-            technology: d.technology,
-            startLocal: d.startLocal,
-            endLocal: d.endLocal,
-            availabilityMw: d.availabilityMw,
-            utilisationMw: d.utilisationMw,
-            availabilityPriceGbpPerMwH: d.availabilityPrice,
-            utilisationPriceGbpPerMwh: d.utilisationPrice,
-            availabilityMwh: d.availabilityMwh,
-            utilisationMwh: d.utilisationMwh,
-            hoursRequested: d.hoursRequested,
-            dispatchMethod: d.dispatchMethod,
-            exportSign: d.exportSign,
-          },
-        },
-      },
-    };
+    return adapted.ok ? { ok: true, row, value: dispatchRowOf(adapted.value) } : adapted;
   },
 };
 

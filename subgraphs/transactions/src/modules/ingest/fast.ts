@@ -92,16 +92,18 @@ const isDataError = (error: unknown): boolean => {
 };
 const nothing = async () => {};
 
-export async function stageMeterReadingsFast(input: FastStageInput): Promise<FastOutcome> {
-  const { db, stage } = input;
-  const q = (name: string) => sql.raw(quoteQualified(name));
-  let clock = performance.now();
-  const phase = (name: string) => {
-    if (process.env.INGEST_TIMINGS) console.error(`ingest: ${name} ${((performance.now() - clock) / 1000).toFixed(2)} s`);
-    clock = performance.now();
-  };
+/**
+ * The body into `raw` (line_no, c1 … cN: one text column per header column, numbered in file order) by COPY … FROM
+ * STDIN (format csv), spooled to a temporary file as it goes. "copied": every line is in `raw`; otherwise the body
+ * to read through the general path (the spool when COPY had begun). Either way `dispose` removes the spool.
+ */
+export type RawCopy =
+  | { copied: true; names: string[]; cols: string[]; lines: number; reread(): Body; dispose(): Promise<void> }
+  | { copied: false; body: Body; dispose(): Promise<void> };
+
+export async function copyRawLines(db: Database, raw: string, body: Body, required: readonly string[]): Promise<RawCopy> {
   // The request is read through one iterator and never returned early (that would destroy it): the route answers on it.
-  const iterator = bytesOf(input.body)[Symbol.asyncIterator]();
+  const iterator = bytesOf(body)[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   let newline = -1;
   while (newline < 0) {
@@ -124,11 +126,9 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
     .replace(/^\uFEFF/, "")
     .replace(/\r$/, "");
   const names = headerText.includes('"') ? [] : headerText.split(",").map((n) => n.trim());
-  const required = input.adapter.requiredColumns;
   const plainHeader = newline >= 0 && names.length > 0 && new Set(names).size === names.length && required.every((c) => names.includes(c));
-  if (!plainHeader) return { staged: false, body: rest(head), dispose: nothing };
+  if (!plainHeader) return { copied: false, body: rest(head), dispose: nothing };
 
-  // ---- the body into COPY (Postgres's CSV reader, one text column per header column), spooled as it goes
   const folder = await mkdtemp(join(tmpdir(), "sfe-ingest-"));
   const dispose = () => rm(folder, { recursive: true, force: true });
   try {
@@ -145,7 +145,6 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
       }
     };
     spool.write(head.subarray(0, newline + 1));
-    const raw = `${stage}_raw`;
     const cols = names.map((_, i) => `c${i + 1}`);
     await db.execute(
       sql.raw(
@@ -167,14 +166,38 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
     }
     spool.end();
     await Promise.race([once(spool, "finish"), spoolFailed]);
+    const reread = () => createReadStream(spoolPath);
+    if (unreadable || backslash) return { copied: false, body: reread(), dispose };
+    const [{ lines } = { lines: 0 }] = rowsOf<{ lines: number }>(
+      await db.execute(sql`select count(*)::int as lines from ${sql.raw(quoteQualified(raw))}`),
+    );
+    return { copied: true, names, cols, lines, reread, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+export async function stageMeterReadingsFast(input: FastStageInput): Promise<FastOutcome> {
+  const { db, stage } = input;
+  const q = (name: string) => sql.raw(quoteQualified(name));
+  let clock = performance.now();
+  const phase = (name: string) => {
+    if (process.env.INGEST_TIMINGS) console.error(`ingest: ${name} ${((performance.now() - clock) / 1000).toFixed(2)} s`);
+    clock = performance.now();
+  };
+  // ---- the body into COPY (Postgres's CSV reader, one text column per header column), spooled as it goes
+  const raw = `${stage}_raw`;
+  const copy = await copyRawLines(db, raw, input.body, input.adapter.requiredColumns);
+  if (!copy.copied) return { staged: false, body: copy.body, dispose: copy.dispose };
+  const { names, cols, lines, dispose } = copy;
+  try {
     const fallBack = async (): Promise<FastOutcome> => {
       await db.execute(sql.raw(`truncate ${quoteQualified(stage)}`));
       input.counts.rows = 0;
-      return { staged: false, body: createReadStream(spoolPath), dispose };
+      return { staged: false, body: copy.reread(), dispose };
     };
-    if (unreadable || backslash) return await fallBack();
     phase("COPY of the lines");
-    const [{ lines } = { lines: 0 }] = rowsOf<{ lines: number }>(await db.execute(sql`select count(*)::int as lines from ${q(raw)}`));
     input.counts.rows = lines;
     // Statistics, so that joining the owners is a hash join, not a million index probes (a new table has none).
     await db.execute(sql.raw(`analyze ${quoteQualified(raw)}`));

@@ -1,0 +1,1 @@
+ALTER TABLE "transactions"."meter_readings" ALTER COLUMN "id" SET DEFAULT transactions.uuid_time_ordered();
