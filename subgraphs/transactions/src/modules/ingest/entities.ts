@@ -12,14 +12,16 @@ import {
   catchRow,
   mapRow,
   rowError,
+  ukpnDispatchDetails,
+  ukpnSetPointMw,
 } from "../../adapters/index.js";
 import { checkDispatches } from "./dispatch-checks.js";
 import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
-import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
+import { PRICE, forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestEntity, IngestRowError } from "./tables.js";
 
-/** A staging (and target) column and its SQL type: COPY parses each value as that type. */
+/** A staging (and target) column and its SQL type (the target's, precision included): COPY parses each value as it. */
 export interface StageColumn {
   name: string;
   type: string;
@@ -339,32 +341,13 @@ const ukpnDispatches: Adapter<DispatchRow> = {
           productCode: d.product,
           unitReference: d.flexibleUnitId,
           direction: d.direction,
-          setPointMw: d.utilisationMw,
+          setPointMw: ukpnSetPointMw(d),
           start: d.start.toISOString(),
           end: d.end.toISOString(),
           energyMwh: String(d.utilisationMwh),
           priceGbpPerMwh: d.utilisationPrice,
           dispatchMethod: d.dispatchMethod,
-          // Kept as the source gave them: prices exact decimal text, MWh and MW as numbers.
-          details: {
-            product: d.product,
-            productName: d.productName,
-            zone: d.zoneCode,
-            zoneName: d.zoneName,
-            providerName: d.providerName,
-            technology: d.technology,
-            startLocal: d.startLocal,
-            endLocal: d.endLocal,
-            availabilityMw: d.availabilityMw,
-            utilisationMw: d.utilisationMw,
-            availabilityPriceGbpPerMwH: d.availabilityPrice,
-            utilisationPriceGbpPerMwh: d.utilisationPrice,
-            availabilityMwh: d.availabilityMwh,
-            utilisationMwh: d.utilisationMwh,
-            hoursRequested: d.hoursRequested,
-            dispatchMethod: d.dispatchMethod,
-            exportSign: d.exportSign,
-          },
+          details: ukpnDispatchDetails(d),
         },
       },
     };
@@ -390,8 +373,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     { name: "set_point_mw", type: "double precision" },
     { name: "start_at", type: "timestamptz" },
     { name: "end_at", type: "timestamptz" },
-    { name: "energy_mwh", type: "numeric" },
-    { name: "price_gbp_per_mwh", type: "numeric" },
+    { name: "energy_mwh", type: "numeric(16, 6)" },
+    { name: "price_gbp_per_mwh", type: PRICE },
     { name: "dispatch_method", type: "text" },
     { name: "details", type: "jsonb" },
     { name: "asset_id", type: "uuid" },

@@ -9,7 +9,7 @@ import { type AdapterResult, type CsvRecord, type RowError, type RowProblem, map
 import { deliveryWindow, megawatts, optionalText, price } from "../../validation.js";
 import { type Target, declarationValues, noticeValues } from "../availability/validation.js";
 import type { Adapter, EntitySpec, IngestContext, ReadRow, Resolved } from "./entities.js";
-import { forbiddenRow, ownersOf, refusal } from "./shared.js";
+import { PRICE, forbiddenRow, ownersOf, refusal } from "./shared.js";
 import type { IngestRowError } from "./tables.js";
 
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
@@ -215,7 +215,7 @@ export const clearingResultsSpec: EntitySpec<ClearingRow> = {
     { name: "delivery_start", type: "timestamptz" },
     { name: "delivery_end", type: "timestamptz" },
     { name: "cleared_volume_mw", type: "double precision" },
-    { name: "clearing_price", type: "numeric" },
+    { name: "clearing_price", type: PRICE },
     { name: "method", type: "text" },
     { name: "published_at", type: "timestamptz" },
   ],

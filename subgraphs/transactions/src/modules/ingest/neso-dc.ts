@@ -6,10 +6,10 @@
 // owner) or a hub administrator ingests it, as recordAward and the buyer's bid decisions require.
 import { type Database, quote, seesEveryOrganisation } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { type DcRecord, NESO_DC_SOURCE, type NesoMarketCode, adaptNesoDcRow } from "../../adapters/index.js";
+import { type DcRecord, NESO_DC_SOURCE, type NesoMarketCode, adaptNesoDcRow, dcDetails, dcWindows } from "../../adapters/index.js";
 import { type BidStatus, bidLifecycle } from "../../db/schema.js";
 import type { Adapter, EntitySpec, IngestContext, ReadRow, Resolved } from "./entities.js";
-import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
+import { PRICE, forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestRowError } from "./tables.js";
 
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
@@ -138,26 +138,8 @@ async function heldValues(db: Database | undefined, table: string, column: strin
   return new Map(held.map((h) => [h.external_id, h.value ?? ""]));
 }
 
-const windowsOf = (record: DcRecord) =>
-  JSON.stringify(record.bid.blocks.map((b) => ({ start: b.start.toISOString(), end: b.end.toISOString() })));
-
-/** What the masterdata gives beyond the bid's columns, as the source wrote it. */
-const detailsOf = ({ bid }: DcRecord) =>
-  JSON.stringify({
-    market: bid.market,
-    marketName: bid.withdrawn ? "Withdraw" : undefined,
-    deliveryDate: bid.deliveryDate,
-    responseUnit: bid.unit,
-    unitType: bid.unitType,
-    agent: bid.agent,
-    relatedEntity: bid.relatedEntity,
-    volumeAcceptedMw: bid.volumeAcceptedMw,
-    serviceDurationHours: bid.serviceDurationHours,
-    totalCostGbp: bid.totalCost,
-    rtm: bid.rtm,
-    rejectionCode: bid.rejectionCode,
-    technology: bid.technology,
-  });
+const windowsOf = (record: DcRecord) => JSON.stringify(dcWindows(record));
+const detailsOf = (record: DcRecord) => JSON.stringify(dcDetails(record));
 
 /**
  * Bids (C.2) from DC masterdata: status ACCEPTED, REJECTED or WITHDRAWN as the file gives it, bidder and provider
@@ -178,7 +160,7 @@ export const bidsSpec: EntitySpec<DcRecord> = {
     { name: "direction", type: "text" },
     { name: "quantity_mw", type: "double precision" },
     { name: "periods", type: "jsonb" },
-    { name: "availability_price_gbp_per_mw_h", type: "numeric" },
+    { name: "availability_price_gbp_per_mw_h", type: PRICE },
     { name: "start_at", type: "timestamptz" },
     { name: "end_at", type: "timestamptz" },
     { name: "status", type: "text" },
@@ -270,7 +252,7 @@ export const awardsSpec: EntitySpec<DcRecord> = {
     { name: "buyer_id", type: "uuid" },
     { name: "awarded_mw", type: "double precision" },
     { name: "windows", type: "jsonb" },
-    { name: "availability_price_gbp_per_mw_h", type: "numeric" },
+    { name: "availability_price_gbp_per_mw_h", type: PRICE },
     { name: "start_at", type: "timestamptz" },
     { name: "end_at", type: "timestamptz" },
     { name: "details", type: "jsonb" },
@@ -342,7 +324,8 @@ export const awardsSpec: EntitySpec<DcRecord> = {
       const held = awardsHeld.get(externalId);
       if (held) {
         const [status, mw, fee] = held.split("|");
-        const price = (text: string | null | undefined) => (text ? Number(text) : null);
+        // As stored (PRICE: 4 decimals), so a file's 11.44444444 is the held 11.4444.
+        const price = (text: string | null | undefined) => (text ? Math.round(Number(text) * 1e4) / 1e4 : null);
         const same = Number(mw) === award.awardedMw && price(fee) === price(award.availabilityFee);
         if (["SETTLED", "CANCELLED", "RELEASED"].includes(status!) && !same) {
           return {
