@@ -15,6 +15,7 @@ import {
   ukpnDispatchDetails,
   ukpnSetPointMw,
 } from "../../adapters/index.js";
+import type { RuleWarning } from "../../rule-checks.js";
 import { checkDispatches } from "./dispatch-checks.js";
 import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
@@ -35,7 +36,16 @@ export interface ReadRow<N> {
 }
 
 /** What a chunk's resolution gives for each row: its staged values (in `stage` order), or why it is refused. */
-export type Resolved = { row: number; externalId: string; values: (string | null)[] } | { row: number; error: IngestRowError };
+export type Resolved =
+  | {
+      row: number;
+      externalId: string;
+      values: (string | null)[];
+      /** The market rules' NOTIFY findings on the row, and whom the batch's notification tells of them. */
+      warnings?: RuleWarning[];
+      notify?: (string | null)[];
+    }
+  | { row: number; error: IngestRowError };
 
 export interface IngestContext {
   identity: Identity;
@@ -446,11 +456,13 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     return rows.map(({ row, externalId, value: v }, i): Resolved => {
       const f = first[i]!;
       if ("error" in f) return { row, error: f.error };
-      const check = checkOf.get(row) ?? null;
-      if (check && "error" in check) return { row, error: check.error };
+      const check = checkOf.get(row)!;
+      if ("error" in check) return { row, error: check.error };
+      const unit = check.unit;
       return {
         row,
         externalId,
+        ...(check.warnings.length > 0 && { warnings: check.warnings, notify: [f.owner, unit?.providerId ?? null] }),
         values: [
           v.unitReference,
           f.productId,
@@ -464,8 +476,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
           v.priceGbpPerMwh,
           v.dispatchMethod,
           JSON.stringify(v.details),
-          check?.assetId ?? null,
-          check?.providerId ?? null,
+          unit?.assetId ?? null,
+          unit?.providerId ?? null,
         ],
       };
     });

@@ -8,6 +8,8 @@ import { type Database, quote, seesEveryOrganisation } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import { type DcRecord, NESO_DC_SOURCE, type NesoMarketCode, adaptNesoDcRow, dcDetails, dcWindows } from "../../adapters/index.js";
 import { type BidStatus, bidLifecycle } from "../../db/schema.js";
+import { UP_OR_DOWN } from "../../rule-checks.js";
+import { type RuleCandidate, withRules } from "./commitment-checks.js";
 import type { Adapter, EntitySpec, IngestContext, ReadRow, Resolved } from "./entities.js";
 import { PRICE, forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestRowError } from "./tables.js";
@@ -57,6 +59,8 @@ interface Unit {
   assetId: string;
   owner: string;
   status: string | null;
+  /** Its capacities, for the market rules' facts (fetched with the unit: no second lookup). */
+  capacity: { importCapacityKw?: number | null; exportCapacityKw?: number | null; energyCapacityKwh?: number | null };
 }
 
 /**
@@ -79,12 +83,28 @@ async function resolveParties(
     ),
     units.length === 0
       ? Promise.resolve([])
-      : references.lookup<{ owner?: { id: string } | null; status?: string | null }>("Asset", units, "owner { id } status", "externalId"),
+      : references.lookup<{
+          owner?: { id: string } | null;
+          status?: string | null;
+          importCapacityKw?: number | null;
+          exportCapacityKw?: number | null;
+          energyCapacityKwh?: number | null;
+        }>("Asset", units, "owner { id } status importCapacityKw exportCapacityKw energyCapacityKwh", "externalId"),
   ]);
   const unitOf = new Map<string, Unit | null>(
     units.map((name, i) => {
       const asset = found[i];
-      return [name, asset?.owner?.id ? { assetId: asset.id, owner: asset.owner.id, status: asset.status ?? null } : null];
+      if (!asset?.owner?.id) return [name, null];
+      const { importCapacityKw, exportCapacityKw, energyCapacityKwh } = asset;
+      return [
+        name,
+        {
+          assetId: asset.id,
+          owner: asset.owner.id,
+          status: asset.status ?? null,
+          capacity: { importCapacityKw, exportCapacityKw, energyCapacityKwh },
+        },
+      ];
     }),
   );
   const admin = seesEveryOrganisation(identity);
@@ -194,7 +214,9 @@ export const bidsSpec: EntitySpec<DcRecord> = {
         rows.map((r) => r.externalId),
       ),
     ]);
-    return rows.map(({ row, externalId, value }, i): Resolved => {
+    const candidates: (RuleCandidate | null)[] = [];
+    const resolved = rows.map(({ row, externalId, value }, i): Resolved => {
+      candidates[i] = null;
       const p = parties[i]!;
       if ("error" in p) return { row, error: p.error };
       const { bid } = value;
@@ -211,6 +233,19 @@ export const bidsSpec: EntitySpec<DcRecord> = {
           },
         };
       }
+      candidates[i] = {
+        kind: "BID",
+        target: { typename: "Asset", id: p.unit.assetId },
+        unit: p.unit.capacity,
+        productId: p.productId,
+        partyIds: [p.unit.owner, p.buyerId],
+        at: bid.start.toISOString(),
+        facts: {
+          capacityMw: bid.volumeOfferedMw,
+          direction: UP_OR_DOWN[DIRECTION[bid.market]] ?? null,
+          availabilityPriceGbpPerMwh: bid.availabilityFee == null ? null : Number(bid.availabilityFee),
+        },
+      };
       return {
         row,
         externalId,
@@ -231,6 +266,7 @@ export const bidsSpec: EntitySpec<DcRecord> = {
         ],
       };
     });
+    return withRules(context, resolved, candidates);
   },
 };
 
@@ -298,7 +334,9 @@ export const awardsSpec: EntitySpec<DcRecord> = {
       ),
     ]);
     const bidOf = new Map(bidsHeld.map((b) => [b.external_id, b]));
-    return rows.map(({ row, externalId, value }, i): Resolved => {
+    const candidates: (RuleCandidate | null)[] = [];
+    const resolved = rows.map(({ row, externalId, value }, i): Resolved => {
+      candidates[i] = null;
       const p = parties[i]!;
       if ("error" in p) return { row, error: p.error };
       const award = value.award!;
@@ -337,6 +375,15 @@ export const awardsSpec: EntitySpec<DcRecord> = {
           };
         }
       }
+      candidates[i] = {
+        kind: "AWARD",
+        target: { typename: "Asset", id: p.unit.assetId },
+        unit: p.unit.capacity,
+        productId: p.productId,
+        partyIds: [p.unit.owner, p.buyerId],
+        at: value.bid.start.toISOString(),
+        facts: { awardedMw: award.awardedMw },
+      };
       return {
         row,
         externalId,
@@ -355,5 +402,6 @@ export const awardsSpec: EntitySpec<DcRecord> = {
         ],
       };
     });
+    return withRules(context, resolved, candidates);
   },
 };
