@@ -1,8 +1,17 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type DirectionCode, type UkpnProductCode, adaptNesoDcRow, adaptUkpnDispatch } from "@sfe/transactions/adapters";
+import {
+  type DirectionCode,
+  NESO_DC_SOURCE,
+  UKPN_DISPATCH_SOURCE,
+  type UkpnProductCode,
+  adaptNesoDcRow,
+  adaptUkpnDispatch,
+  dcDetails,
+  ukpnDispatchDetails,
+  ukpnSetPointMw,
+} from "@sfe/transactions/adapters";
 import { parse } from "csv-parse/sync";
-import { stableHash } from "./ids.js";
 
 /** stack/data: the public source files the demo loads (see ATTRIBUTION.md there). */
 export const DATA_DIR = fileURLToPath(new URL("../../data/", import.meta.url));
@@ -11,8 +20,11 @@ export const NESO_DC_FILE = "neso-dynamic-containment-masterdata-2020-10-to-2021
 export const UKPN_DISPATCH_FILE = "ukpn-flexibility-dispatches-ev-dsr-subset-2024-05-to-2025-12.csv";
 export const ELEXON_CODE_FILE = "elexon-fmar-code-catalogue.csv";
 
-export const NESO_DC_SOURCE = "NESO_DC_MASTERDATA";
-export const UKPN_DISPATCH_SOURCE = "UKPN_FLEX_DISPATCHES";
+/**
+ * The sources the demo's records are keyed under: the ingest adapters' own, with their source record ids, so that
+ * POST /ingest/… of the same files after the demo finds every row held (repeats) rather than duplicating it.
+ */
+export { NESO_DC_SOURCE, UKPN_DISPATCH_SOURCE };
 
 type CsvRow = Record<string, string>;
 
@@ -63,6 +75,8 @@ export interface NesoDcBid {
   technology: string;
   /** The EFA blocks the window covers (the bid's periods). */
   blocks: { start: string; end: string }[];
+  /** What the bid and its award keep beyond their columns, as the ingest adapter stores it. */
+  details: Record<string, unknown>;
 }
 
 /** A source file's row the adapter refused: the demo's files are published data and must all read. */
@@ -97,6 +111,7 @@ export function readNesoDcBids(dataDir = DATA_DIR): NesoDcBid[] {
       rejectionCode: bid.rejectionCode,
       technology: bid.technology ?? "",
       blocks: bid.blocks.map((b) => ({ start: b.start.toISOString(), end: b.end.toISOString() })),
+      details: dcDetails(adapted.value),
     };
   });
 }
@@ -115,7 +130,7 @@ const UKPN_PRODUCT_NAMES: Partial<Record<UkpnProductCode, UkpnProduct>> = {
 };
 
 export interface UkpnDispatch {
-  /** sha1 of fu_id|product|start_utc|end_utc: the row's identity (rows repeat in and across extracts). */
+  /** The adapter's source record id (ukpnSourceRecordKey: unit, product, window, MW and prices). */
   externalId: string;
   company: string;
   fuId: string;
@@ -137,18 +152,18 @@ export interface UkpnDispatch {
   dispatchType: DirectionCode;
   hoursRequested: number;
   dispatchMethod: string;
+  /** The instruction's set point and what it keeps beyond its columns, as the ingest adapter stores them. */
+  setPointMw: number;
+  details: Record<string, unknown>;
 }
 
 export interface UkpnDispatchFile {
-  /** One per distinct (fu_id, product, start, end), first occurrence in file order wins. */
+  /** One per source record id; a row repeating an earlier one's id replaces it (the ingest engine's last-row-wins). */
   dispatches: UkpnDispatch[];
   rawRows: number;
   /** Rows whose key had been seen already (skipped, never double-counted). */
   repeatedRows: number;
 }
-
-export const ukpnDispatchKey = (fuId: string, product: string, start: Date, end: Date) =>
-  stableHash(`${fuId}|${product}|${start.toISOString()}|${end.toISOString()}`);
 
 /** Every export row through the UKPN dispatch adapter (the ingest route's): spellings folded once, prices and MWh kept exact. */
 export function readUkpnDispatches(dataDir = DATA_DIR): UkpnDispatchFile {
@@ -160,8 +175,8 @@ export function readUkpnDispatches(dataDir = DATA_DIR): UkpnDispatchFile {
     const d = adapted.value;
     const product = UKPN_PRODUCT_NAMES[d.product];
     if (!product) throw new Error(`demo data: ${UKPN_DISPATCH_FILE} row ${i + 1}: the demo has no ${d.product} product`);
-    const externalId = ukpnDispatchKey(d.flexibleUnitId, product, d.start, d.end);
-    if (seen.has(externalId)) return;
+    const externalId = d.sourceRecordId;
+    seen.delete(externalId); // the last row of a key wins, in the place it has in the file
     seen.set(externalId, {
       externalId,
       company: d.providerName,
@@ -182,6 +197,8 @@ export function readUkpnDispatches(dataDir = DATA_DIR): UkpnDispatchFile {
       dispatchType: d.direction,
       hoursRequested: num(d.hoursRequested ?? ""),
       dispatchMethod: d.dispatchMethod ?? "",
+      setPointMw: ukpnSetPointMw(d),
+      details: ukpnDispatchDetails(d),
     });
   });
   return { dispatches: [...seen.values()], rawRows: rows.length, repeatedRows: rows.length - seen.size };

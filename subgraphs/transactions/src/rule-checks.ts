@@ -20,6 +20,7 @@ export {
   RULES_EVALUATE_PATH,
   type RuleCheckResult,
   type RuleOutcome,
+  type RuleWarning,
   ruleViolation,
   warningsOf,
 } from "@sfe/kit";
@@ -97,7 +98,7 @@ export async function qualificationOf(
 }
 
 /** The hub's directions as the rules' UP / DOWN (export-positive: less demand or more generation is UP). */
-const UP_OR_DOWN: Record<string, "UP" | "DOWN"> = {
+export const UP_OR_DOWN: Record<string, "UP" | "DOWN"> = {
   DEMAND_TURN_DOWN: "UP",
   GENERATION_TURN_UP: "UP",
   DEMAND_TURN_UP: "DOWN",

@@ -14,6 +14,7 @@ const inArea = "a55e0000-0000-4000-8000-0000000000d1"; // _C, FSP A's
 const outOfArea = "a55e0000-0000-4000-8000-0000000000d2"; // _K, FSP B's
 const productA = "9d0c0000-0000-4000-8000-0000000000d1"; // SO A's
 const blockedProduct = "9d0c0000-0000-4000-8000-0000000000d2"; // SO A's, a BLOCK rule refuses its dispatches
+const warnedProduct = "9d0c0000-0000-4000-8000-0000000000d3"; // SO A's, a NOTIFY rule flags its dispatches
 
 const ukpn = readFileSync(
   new URL("../../../stack/data/ukpn-flexibility-dispatches-ev-dsr-subset-2024-05-to-2025-12.csv", import.meta.url),
@@ -30,7 +31,11 @@ const base = staticReferences({
     [inArea]: { owner: { id: orgs.fspA }, status: "REGISTERED", externalId: unitIn, location: { gspGroup: "_C" } },
     [outOfArea]: { owner: { id: orgs.fspB }, status: "REGISTERED", externalId: unitOut, location: { gspGroup: "_K" } },
   },
-  Product: { [productA]: { owner: { id: orgs.soA } }, [blockedProduct]: { owner: { id: orgs.soA } } },
+  Product: {
+    [productA]: { owner: { id: orgs.soA } },
+    [blockedProduct]: { owner: { id: orgs.soA } },
+    [warnedProduct]: { owner: { id: orgs.soA } },
+  },
   Organisation: [orgs.soA, orgs.soB, orgs.fspA, orgs.fspB],
 });
 const references: EntityReferences = {
@@ -43,6 +48,22 @@ const references: EntityReferences = {
     }
     if (path === "/internal/rules/evaluate") {
       const blocked = (payload as { productIds: string[] }).productIds.includes(blockedProduct);
+      if ((payload as { productIds: string[] }).productIds.includes(warnedProduct)) {
+        const warn = {
+          ruleId: null,
+          ruleVersion: 1,
+          code: "R-TEST-NOTIFY",
+          name: "Dispatches on this product are flagged",
+          severity: "WARNING",
+          mode: "NOTIFY",
+          source: "HUB",
+          outcome: "WARN",
+          message: "This product's dispatches are flagged",
+          valuesCompared: { instructedMw: (payload as { facts: { instructedMw?: number } }).facts.instructedMw ?? null },
+          documentRef: null,
+        };
+        return { status: 200, body: { evaluationId: null, decision: "NOTIFY", outcomes: [warn] } as T };
+      }
       const outcome = {
         ruleId: null,
         ruleVersion: 1,
@@ -58,6 +79,7 @@ const references: EntityReferences = {
       };
       return { status: 200, body: { evaluationId: null, decision: blocked ? "BLOCK" : "ALLOW", outcomes: [outcome] } as T };
     }
+    if (path === "/internal/events") return { status: 200, body: {} as T }; // the outbox relay's deliveries
     return { status: 404, body: {} as T };
   },
 };
@@ -130,6 +152,25 @@ describe("dispatch ingest: service area and market rules", () => {
     expect(report.rejections[0]!.message).toContain("R-TEST-BLOCK");
     expect(calls.filter((c) => c.path === "/internal/rules/evaluate")).toHaveLength(1);
     expect(await rows(`select count(*)::int as n from transactions.dispatch_instructions`)).toEqual(before);
+  });
+});
+
+describe("dispatch ingest: NOTIFY warnings", () => {
+  it("writes the rows and lists each one's warnings in the report, with one RULE_WARNING outbox event for the batch", async () => {
+    calls.length = 0;
+    const lines = DATA.filter((l) => unitOf(l) === unitIn).slice(6, 8);
+    const report = await ingest(as.soA, [HEADER, ...lines].join("\n"), { productId: warnedProduct });
+    expect(report).toMatchObject({ inserted: 2, rejected: 0, warned: 2 });
+    expect(report.warnings.map(({ row, ruleId }) => ({ row, ruleId }))).toEqual([
+      { row: 1, ruleId: "R-TEST-NOTIFY" },
+      { row: 2, ruleId: "R-TEST-NOTIFY" },
+    ]);
+    expect(calls.filter((c) => c.path === "/internal/rules/evaluate")).toHaveLength(1);
+    const events = await rows<{ type: string; recipients: { organisations: string[] } }>(
+      `select type, recipients from transactions.outbox_events where subject_id = '${report.batchId}' and type = 'RULE_WARNING'`,
+    );
+    expect(events).toHaveLength(1);
+    expect(new Set(events[0]!.recipients.organisations)).toEqual(new Set([orgs.soA, orgs.fspA]));
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestRequest } from "../src/modules/ingest/engine.js";
 import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/ingest/index.js";
 import { createIngestBatchesRepository } from "../src/modules/ingest/repository.js";
-import { transactionsSubgraph } from "./helpers.js";
+import { ruleRoutes, transactionsSubgraph } from "./helpers.js";
 
 // Bids and awards from NESO DC masterdata (real rows of stack/data), through the engine, on the test's database.
 const assetA = "a55e0000-0000-4000-8000-0000000000a1"; // FSP A's, Response Unit AG-MFLX02
@@ -17,15 +17,18 @@ const productB = "9d0c0000-0000-4000-8000-0000000000b1"; // SO B's
 const unitA = "0e170000-0000-4000-8000-0000000000a1"; // FSP A's market unit, in _C and _K
 const unknownProduct = "9d0c0000-0000-4000-8000-0000000000ff";
 
-const references = staticReferences({
-  Asset: {
-    [assetA]: { owner: { id: orgs.fspA }, status: "REGISTERED", externalId: "AG-MFLX02", location: { gspGroup: "_C" } },
-    [assetB]: { owner: { id: orgs.fspB }, status: "REGISTERED", externalId: "ARNKB-1" },
-    [assetGone]: { owner: { id: orgs.fspB }, status: "DEREGISTERED", externalId: "GONE-1" },
+const references = staticReferences(
+  {
+    Asset: {
+      [assetA]: { owner: { id: orgs.fspA }, status: "REGISTERED", externalId: "AG-MFLX02", location: { gspGroup: "_C" } },
+      [assetB]: { owner: { id: orgs.fspB }, status: "REGISTERED", externalId: "ARNKB-1" },
+      [assetGone]: { owner: { id: orgs.fspB }, status: "DEREGISTERED", externalId: "GONE-1" },
+    },
+    MarketUnit: { [unitA]: { owner: { id: orgs.fspA }, gspGroups: ["_C", "_K"] } },
+    Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
   },
-  MarketUnit: { [unitA]: { owner: { id: orgs.fspA }, gspGroups: ["_C", "_K"] } },
-  Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
-});
+  ruleRoutes(), // the real rules engine, no rule in force; every subject qualified
+);
 
 let handle: DatabaseHandle;
 beforeAll(async () => {

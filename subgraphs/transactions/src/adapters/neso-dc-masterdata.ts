@@ -101,6 +101,29 @@ export interface DcRecord {
   award: DcAward | null;
 }
 
+/** A bid's (and its award's) EFA blocks as stored: `[{ start, end }]`, ISO instants. */
+export const dcWindows = (record: DcRecord) => record.bid.blocks.map((b) => ({ start: b.start.toISOString(), end: b.end.toISOString() }));
+
+/**
+ * What a bid or award stores of a masterdata row beyond its columns (`details`), as the source wrote it: one
+ * definition for the ingest route and the demo loader, so the demo's records are those ingesting the file writes.
+ */
+export const dcDetails = ({ bid }: DcRecord): Record<string, unknown> => ({
+  market: bid.market,
+  marketName: bid.withdrawn ? "Withdraw" : undefined,
+  deliveryDate: bid.deliveryDate,
+  responseUnit: bid.unit,
+  unitType: bid.unitType,
+  agent: bid.agent,
+  relatedEntity: bid.relatedEntity,
+  volumeAcceptedMw: bid.volumeAcceptedMw,
+  serviceDurationHours: bid.serviceDurationHours,
+  totalCostGbp: bid.totalCost,
+  rtm: bid.rtm,
+  rejectionCode: bid.rejectionCode,
+  technology: bid.technology,
+});
+
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /**

@@ -167,6 +167,36 @@ export function ukpnSourceRecordKey(
 export const ukpnSourceRecordId = (r: Parameters<typeof ukpnSourceRecordKey>[0]): string =>
   createHash("sha1").update(ukpnSourceRecordKey(r)).digest("hex");
 
+/**
+ * What a dispatch instruction stores of a row beyond its columns (`details`), and its set point: the MW the unit is
+ * held to, the utilisation requested or, in an availability window, the MW made available. One definition for the
+ * ingest route and the demo loader, so that the demo's records are the ones ingesting the same file would write.
+ */
+export const ukpnSetPointMw = (d: Pick<DispatchRecord, "availabilityMw" | "utilisationMw">): number => Math.max(d.availabilityMw, d.utilisationMw);
+
+export function ukpnDispatchDetails(d: Omit<DispatchRecord, "source" | "row" | "settlementPeriods">): Record<string, unknown> {
+  // Kept as the source gave them: prices exact decimal text, MWh and MW as numbers.
+  return {
+    product: d.product,
+    productName: d.productName,
+    zone: d.zoneCode,
+    zoneName: d.zoneName,
+    providerName: d.providerName,
+    technology: d.technology,
+    startLocal: d.startLocal,
+    endLocal: d.endLocal,
+    availabilityMw: d.availabilityMw,
+    utilisationMw: d.utilisationMw,
+    availabilityPriceGbpPerMwH: d.availabilityPrice,
+    utilisationPriceGbpPerMwh: d.utilisationPrice,
+    availabilityMwh: d.availabilityMwh,
+    utilisationMwh: d.utilisationMwh,
+    hoursRequested: d.hoursRequested,
+    dispatchMethod: d.dispatchMethod,
+    exportSign: d.exportSign,
+  };
+}
+
 const HALF_HOUR = 30 * 60_000;
 
 /** The settlement periods a window [start, end) touches. */

@@ -320,3 +320,42 @@ describe("bad inputs", () => {
     );
   });
 });
+
+describe("bank holidays by where the asset lies (kit bankHolidaysFor)", () => {
+  // 2025-08-04, a Monday: Scotland's summer bank holiday, a working day in England and Wales (GOV.UK bank-holidays).
+  const EVENT = "2025-08-08"; // a Friday
+  const history = (dates: string[]) =>
+    dates.map((date) => ({ date, netExportWh: { "17:00": date === "2025-08-04" ? -900_000n : -400_000n } }));
+  const oneOfFour: BaselineMethodConfig = { ...midEightOfTen, selection: { kind: "MID", keep: 4, of: 4 }, resolutionWh: 1n };
+  const days = ["2025-08-07", "2025-08-06", "2025-08-05", "2025-08-04", "2025-08-01"];
+
+  it("chooses Scotland's holidays in _N and _P and England and Wales' elsewhere (and with no GSP group)", async () => {
+    const { bankHolidaysFor, ENGLAND_AND_WALES_BANK_HOLIDAYS, SCOTLAND_BANK_HOLIDAYS } = await import("@sfe/kit");
+    expect(bankHolidaysFor("_N")).toBe(SCOTLAND_BANK_HOLIDAYS);
+    expect(bankHolidaysFor("_P")).toBe(SCOTLAND_BANK_HOLIDAYS);
+    expect(bankHolidaysFor("_C")).toBe(ENGLAND_AND_WALES_BANK_HOLIDAYS);
+    expect(bankHolidaysFor(null)).toBe(ENGLAND_AND_WALES_BANK_HOLIDAYS);
+    // Scotland: 2 January and St Andrew's Day, no Easter Monday; England and Wales the other way round.
+    expect(["2025-01-02", "2025-12-01", "2025-04-21"].map((d) => SCOTLAND_BANK_HOLIDAYS.has(d))).toEqual([true, true, false]);
+    expect(["2025-01-02", "2025-12-01", "2025-04-21"].map((d) => ENGLAND_AND_WALES_BANK_HOLIDAYS.has(d))).toEqual([false, false, true]);
+
+    const scottish = baseline(oneOfFour, {
+      eventDate: EVENT,
+      eventPeriods: ["17:00"],
+      history: history(days),
+      bankHolidays: [...bankHolidaysFor("_N")],
+    });
+    const english = baseline(oneOfFour, {
+      eventDate: EVENT,
+      eventPeriods: ["17:00"],
+      history: history(days),
+      bankHolidays: [...bankHolidaysFor("_C")],
+    });
+    // In Scotland 4 August is out of the working-day pool: the four days are 7, 6, 5 and 1 August, each −0.4 MWh.
+    expect(scottish.daysUsed).toEqual(["2025-08-07", "2025-08-06", "2025-08-05", "2025-08-01"]);
+    expect(scottish.periods).toEqual([{ period: "17:00", netExportWh: -400_000n }]);
+    // In England it is a working day: 7, 6, 5 and 4 August, mean (−0.4 × 3 − 0.9) / 4 = −0.525 MWh.
+    expect(english.daysUsed).toEqual(["2025-08-07", "2025-08-06", "2025-08-05", "2025-08-04"]);
+    expect(english.periods).toEqual([{ period: "17:00", netExportWh: -525_000n }]);
+  });
+});

@@ -3,7 +3,7 @@
 // the products subgraph per file and SO, memoised on the run's context), and the market rules allow it (evaluated
 // once per distinct (SO, product, unit) group, never per row: BLOCK refuses the group's rows naming the rule).
 
-import { evaluate, dispatchFacts, newSubjectId, ruleViolation } from "../../rule-checks.js";
+import { type RuleWarning, dispatchFacts, evaluate, newSubjectId, ruleViolation, warningsOf } from "../../rule-checks.js";
 import { covers, fetchServiceAreas, type ServiceArea } from "../positions/service-area.js";
 import type { IngestContext } from "./entities.js";
 import type { IngestRowError } from "./tables.js";
@@ -21,6 +21,12 @@ export interface DispatchCandidate {
 export interface DispatchUnit {
   assetId: string;
   providerId: string;
+}
+
+/** A row the checks let through: its unit's asset (null: none the caller may see) and the rules' NOTIFY findings. */
+export interface DispatchCheck {
+  unit: DispatchUnit | null;
+  warnings: RuleWarning[];
 }
 
 /** Rule evaluations in flight at once: a file of many units must not flood the rules subgraph. */
@@ -55,7 +61,7 @@ async function areasFor(context: IngestContext, organisationIds: string[]): Prom
 export async function checkDispatches(
   context: IngestContext,
   candidates: readonly DispatchCandidate[],
-): Promise<(DispatchUnit | null | { error: IngestRowError })[]> {
+): Promise<(DispatchCheck | { error: IngestRowError })[]> {
   const { references } = context;
   const units = [...new Set(candidates.map((c) => c.unitReference))];
   const found =
@@ -93,6 +99,7 @@ export async function checkDispatches(
   }
   const blocked = new Map<string, string>();
   const ruleOf = new Map<string, string>();
+  const warned = new Map<string, RuleWarning[]>();
   // The product's facts once per product (a product lookup), not per group.
   const productFacts = new Map<string, Promise<Record<string, unknown>>>();
   const factsOf = (productId: string, setPointMw: number) => {
@@ -113,7 +120,10 @@ export async function checkDispatches(
       partyIds: [asset?.providerId, first.issuerId],
       at: new Date(list.map((c) => c.start).sort()[0]!),
     });
-    if (result.decision !== "BLOCK") return;
+    if (result.decision !== "BLOCK") {
+      warned.set(key, warningsOf(result));
+      return;
+    }
     const violation = ruleViolation("DISPATCH_INSTRUCTION", subject, result);
     blocked.set(key, violation.message);
     ruleOf.set(key, String(violation.extensions.rule ?? ""));
@@ -139,6 +149,6 @@ export async function checkDispatches(
       return { error: { row: c.row, field: "rule", code: "RULE_VIOLATION", reason: ruleOf.get(key) || "RULE_VIOLATION", message } };
     }
     const asset = assetOf.get(c.unitReference);
-    return asset ? { assetId: asset.assetId, providerId: asset.providerId } : null;
+    return { unit: asset ? { assetId: asset.assetId, providerId: asset.providerId } : null, warnings: warned.get(key) ?? [] };
   });
 }

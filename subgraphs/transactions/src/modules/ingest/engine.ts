@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { type CopyRow, type Database, type Identity, copyInto, quoteQualified } from "@sfe/kit";
+import { type CopyRow, type Database, type Identity, copyInto, enqueueEvent, quoteQualified, ruleWarningEvent } from "@sfe/kit";
 import { CsvError, parse } from "csv-parse";
 import { type SQL, sql } from "drizzle-orm";
 import type { CsvRecord } from "../../adapters/index.js";
@@ -25,7 +25,8 @@ import { recordIngestedDispatchesEvent } from "../commitments/events.js";
 import { fastScratchTables, stageMeterReadingsFast } from "./fast.js";
 import { ReadInSql, readUkpnFast } from "./ukpn-fast.js";
 import type { IngestBatchesRepository } from "./repository.js";
-import type { IngestFormat, IngestMode, IngestRowError, IngestStatus } from "./tables.js";
+import { outboxEvents } from "../../db/schema.js";
+import type { IngestFormat, IngestMode, IngestRowError, IngestRowWarning, IngestStatus } from "./tables.js";
 
 /** Rows normalised and resolved together: one lookup per entity type per chunk. */
 export const CHUNK_ROWS = 5_000;
@@ -65,6 +66,9 @@ export interface IngestReport {
   rejected: number;
   /** The first 1,000 rejected rows, in file order. */
   rejections: IngestRowError[];
+  /** The market rules' NOTIFY findings on rows written (the first 1,000, in file order); `warned` counts them all. */
+  warned: number;
+  warnings: IngestRowWarning[];
 }
 
 export interface IngestDeps {
@@ -176,6 +180,9 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
 
   const counts = { rows: 0, rejected: 0, skipped: 0 };
   const rejections: IngestRowError[] = [];
+  const warnings: IngestRowWarning[] = [];
+  let warned = 0;
+  const warnedParties = new Set<string>();
   const reject = (error: IngestRowError) => {
     counts.rejected += 1;
     if (rejections.length < MAX_REPORTED_REJECTIONS) rejections.push(error);
@@ -201,9 +208,17 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       chunk = [];
       const rows: CopyRow[] = [];
       for (const r of resolved) {
-        if ("error" in r) reject(r.error);
+        if ("error" in r) {
+          reject(r.error);
+          continue;
+        }
         // all-or-nothing: once a row is refused nothing will be written; keep reading only to report every bad row
-        else if (mode === "PARTIAL" || counts.rejected === 0) rows.push([String(r.row), r.externalId, ...r.values]);
+        if (mode === "PARTIAL" || counts.rejected === 0) rows.push([String(r.row), r.externalId, ...r.values]);
+        if (r.warnings?.length) {
+          warned += 1;
+          for (const id of r.notify ?? []) if (id) warnedParties.add(id);
+          for (const w of r.warnings) if (warnings.length < MAX_REPORTED_REJECTIONS) warnings.push({ row: r.row, ...w });
+        }
       }
       if (rows.length) yield rows;
     };
@@ -237,6 +252,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       skipped: counts.skipped,
       rejected: counts.rejected,
       rejections: [...rejections].sort((a, b) => a.row - b.row),
+      warned: status === "COMPLETED" ? warned : 0,
+      warnings: status === "COMPLETED" ? [...warnings].sort((a, b) => a.row - b.row) : [],
     };
     return report;
   };
@@ -323,6 +340,13 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
           changed: merged.inserted + merged.updated,
         });
       }
+      // The rules' NOTIFY findings: ONE notification for the batch, to its parties and the sender, with its merge.
+      const event = ruleWarningEvent(
+        { type: "IngestBatch", id: batch.id },
+        [identity.organisationId, ...warnedParties],
+        warnings.map(({ row, ...w }) => ({ ...w, values: { ...w.values, row } })),
+      );
+      if (event) await enqueueEvent(tx as unknown as Database, outboxEvents, event);
       const report = await finish("COMPLETED", merged);
       await deps.batches.finish(tx as unknown as Database, report);
       return report;

@@ -13,14 +13,17 @@ import {
   catchRow,
   mapRow,
   rowError,
+  ukpnDispatchDetails,
+  ukpnSetPointMw,
 } from "../../adapters/index.js";
+import type { RuleWarning } from "../../rule-checks.js";
 import { checkDispatches } from "./dispatch-checks.js";
 import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
-import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
+import { PRICE, forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestEntity, IngestRowError } from "./tables.js";
 
-/** A staging (and target) column and its SQL type: COPY parses each value as that type. */
+/** A staging (and target) column and its SQL type (the target's, precision included): COPY parses each value as it. */
 export interface StageColumn {
   name: string;
   type: string;
@@ -34,7 +37,16 @@ export interface ReadRow<N> {
 }
 
 /** What a chunk's resolution gives for each row: its staged values (in `stage` order), or why it is refused. */
-export type Resolved = { row: number; externalId: string; values: (string | null)[] } | { row: number; error: IngestRowError };
+export type Resolved =
+  | {
+      row: number;
+      externalId: string;
+      values: (string | null)[];
+      /** The market rules' NOTIFY findings on the row, and whom the batch's notification tells of them. */
+      warnings?: RuleWarning[];
+      notify?: (string | null)[];
+    }
+  | { row: number; error: IngestRowError };
 
 export interface IngestContext {
   identity: Identity;
@@ -335,32 +347,13 @@ export function dispatchRowOf(d: UkpnRecord): { externalId: string; value: Dispa
       productCode: d.product,
       unitReference: d.flexibleUnitId,
       direction: d.direction,
-      setPointMw: d.utilisationMw,
+      setPointMw: ukpnSetPointMw(d),
       start: d.start.toISOString(),
       end: d.end.toISOString(),
       energyMwh: String(d.utilisationMwh),
       priceGbpPerMwh: d.utilisationPrice,
       dispatchMethod: d.dispatchMethod,
-      // Kept as the source gave them: prices exact decimal text, MWh and MW as numbers.
-      details: {
-        product: d.product,
-        productName: d.productName,
-        zone: d.zoneCode,
-        zoneName: d.zoneName,
-        providerName: d.providerName,
-        technology: d.technology,
-        startLocal: d.startLocal,
-        endLocal: d.endLocal,
-        availabilityMw: d.availabilityMw,
-        utilisationMw: d.utilisationMw,
-        availabilityPriceGbpPerMwH: d.availabilityPrice,
-        utilisationPriceGbpPerMwh: d.utilisationPrice,
-        availabilityMwh: d.availabilityMwh,
-        utilisationMwh: d.utilisationMwh,
-        hoursRequested: d.hoursRequested,
-        dispatchMethod: d.dispatchMethod,
-        exportSign: d.exportSign,
-      },
+      details: ukpnDispatchDetails(d),
     },
   };
 }
@@ -393,8 +386,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     { name: "set_point_mw", type: "double precision" },
     { name: "start_at", type: "timestamptz" },
     { name: "end_at", type: "timestamptz" },
-    { name: "energy_mwh", type: "numeric" },
-    { name: "price_gbp_per_mwh", type: "numeric" },
+    { name: "energy_mwh", type: "numeric(16, 6)" },
+    { name: "price_gbp_per_mwh", type: PRICE },
     { name: "dispatch_method", type: "text" },
     { name: "details", type: "jsonb" },
     { name: "asset_id", type: "uuid" },
@@ -466,11 +459,13 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
     return rows.map(({ row, externalId, value: v }, i): Resolved => {
       const f = first[i]!;
       if ("error" in f) return { row, error: f.error };
-      const check = checkOf.get(row) ?? null;
-      if (check && "error" in check) return { row, error: check.error };
+      const check = checkOf.get(row)!;
+      if ("error" in check) return { row, error: check.error };
+      const unit = check.unit;
       return {
         row,
         externalId,
+        ...(check.warnings.length > 0 && { warnings: check.warnings, notify: [f.owner, unit?.providerId ?? null] }),
         values: [
           v.unitReference,
           f.productId,
@@ -484,8 +479,8 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
           v.priceGbpPerMwh,
           v.dispatchMethod,
           JSON.stringify(v.details),
-          check?.assetId ?? null,
-          check?.providerId ?? null,
+          unit?.assetId ?? null,
+          unit?.providerId ?? null,
         ],
       };
     });

@@ -8,8 +8,9 @@ import { sql } from "drizzle-orm";
 import { type AdapterResult, type CsvRecord, type RowError, type RowProblem, mapRow } from "../../adapters/index.js";
 import { deliveryWindow, megawatts, optionalText, price } from "../../validation.js";
 import { type Target, declarationValues, noticeValues } from "../availability/validation.js";
+import { type RuleCandidate, withRules } from "./commitment-checks.js";
 import type { Adapter, EntitySpec, IngestContext, ReadRow, Resolved } from "./entities.js";
-import { forbiddenRow, ownersOf, refusal } from "./shared.js";
+import { PRICE, forbiddenRow, ownersOf, refusal } from "./shared.js";
 import type { IngestRowError } from "./tables.js";
 
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
@@ -215,7 +216,7 @@ export const clearingResultsSpec: EntitySpec<ClearingRow> = {
     { name: "delivery_start", type: "timestamptz" },
     { name: "delivery_end", type: "timestamptz" },
     { name: "cleared_volume_mw", type: "double precision" },
-    { name: "clearing_price", type: "numeric" },
+    { name: "clearing_price", type: PRICE },
     { name: "method", type: "text" },
     { name: "published_at", type: "timestamptz" },
   ],
@@ -393,10 +394,17 @@ export const availabilityDeclarationsSpec: EntitySpec<DeclarationRow> = {
         ? Promise.resolve([])
         : db
             .execute(
-              sql`select id::text, provider_id::text, asset_id::text, market_unit_id::text, product_id::text from transactions.awards where id in (${inList(awardIds)})`,
+              sql`select id::text, provider_id::text, asset_id::text, market_unit_id::text, product_id::text, awarded_mw from transactions.awards where id in (${inList(awardIds)})`,
             )
             .then((r) =>
-              rowsOf<{ id: string; provider_id: string; asset_id: string | null; market_unit_id: string | null; product_id: string }>(r),
+              rowsOf<{
+                id: string;
+                provider_id: string;
+                asset_id: string | null;
+                market_unit_id: string | null;
+                product_id: string;
+                awarded_mw: number;
+              }>(r),
             ),
       rows.length === 0
         ? Promise.resolve([])
@@ -421,7 +429,8 @@ export const availabilityDeclarationsSpec: EntitySpec<DeclarationRow> = {
     ]);
     const awardOf = new Map(awards.map((a) => [a.id, a]));
     const accepted: (DeclarationRow & { externalId: string })[] = [];
-    return rows.map(({ row, externalId, value: v }): Resolved => {
+    const candidates: (RuleCandidate | null)[] = rows.map(() => null);
+    const resolved = rows.map(({ row, externalId, value: v }, i): Resolved => {
       const owner = ownerCheck(context, row, v.target, targets.get(`${v.target.typename}:${v.target.id}`));
       if (typeof owner !== "string") return { row, error: owner };
       const buyer = products.get(v.productId) ?? null;
@@ -468,12 +477,21 @@ export const availabilityDeclarationsSpec: EntitySpec<DeclarationRow> = {
       }
       accepted.push({ ...v, externalId });
       const [assetId, unitId] = v.target.typename === "Asset" ? [v.target.id, null] : [null, v.target.id];
+      candidates[i] = {
+        kind: "AVAILABILITY_DECLARATION",
+        target: v.target,
+        productId: v.productId,
+        partyIds: [owner, buyer],
+        at: v.start,
+        facts: { declaredMw: v.declaredMw, awardedMw: v.awardId ? (awardOf.get(v.awardId)?.awarded_mw ?? null) : null },
+      };
       return {
         row,
         externalId,
         values: [assetId, unitId, v.productId, v.awardId, owner, buyer, v.start, v.end, String(v.declaredMw), v.lockedAt, v.reason],
       };
     });
+    return withRules(context, resolved, candidates);
   },
 };
 

@@ -6,10 +6,12 @@
 // owner) or a hub administrator ingests it, as recordAward and the buyer's bid decisions require.
 import { type Database, quote, seesEveryOrganisation } from "@sfe/kit";
 import { sql } from "drizzle-orm";
-import { type DcRecord, NESO_DC_SOURCE, type NesoMarketCode, adaptNesoDcRow } from "../../adapters/index.js";
+import { type DcRecord, NESO_DC_SOURCE, type NesoMarketCode, adaptNesoDcRow, dcDetails, dcWindows } from "../../adapters/index.js";
 import { type BidStatus, bidLifecycle } from "../../db/schema.js";
+import { UP_OR_DOWN } from "../../rule-checks.js";
+import { type RuleCandidate, withRules } from "./commitment-checks.js";
 import type { Adapter, EntitySpec, IngestContext, ReadRow, Resolved } from "./entities.js";
-import { forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
+import { PRICE, forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
 import type { IngestRowError } from "./tables.js";
 
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
@@ -57,6 +59,8 @@ interface Unit {
   assetId: string;
   owner: string;
   status: string | null;
+  /** Its capacities, for the market rules' facts (fetched with the unit: no second lookup). */
+  capacity: { importCapacityKw?: number | null; exportCapacityKw?: number | null; energyCapacityKwh?: number | null };
 }
 
 /**
@@ -79,12 +83,28 @@ async function resolveParties(
     ),
     units.length === 0
       ? Promise.resolve([])
-      : references.lookup<{ owner?: { id: string } | null; status?: string | null }>("Asset", units, "owner { id } status", "externalId"),
+      : references.lookup<{
+          owner?: { id: string } | null;
+          status?: string | null;
+          importCapacityKw?: number | null;
+          exportCapacityKw?: number | null;
+          energyCapacityKwh?: number | null;
+        }>("Asset", units, "owner { id } status importCapacityKw exportCapacityKw energyCapacityKwh", "externalId"),
   ]);
   const unitOf = new Map<string, Unit | null>(
     units.map((name, i) => {
       const asset = found[i];
-      return [name, asset?.owner?.id ? { assetId: asset.id, owner: asset.owner.id, status: asset.status ?? null } : null];
+      if (!asset?.owner?.id) return [name, null];
+      const { importCapacityKw, exportCapacityKw, energyCapacityKwh } = asset;
+      return [
+        name,
+        {
+          assetId: asset.id,
+          owner: asset.owner.id,
+          status: asset.status ?? null,
+          capacity: { importCapacityKw, exportCapacityKw, energyCapacityKwh },
+        },
+      ];
     }),
   );
   const admin = seesEveryOrganisation(identity);
@@ -138,26 +158,8 @@ async function heldValues(db: Database | undefined, table: string, column: strin
   return new Map(held.map((h) => [h.external_id, h.value ?? ""]));
 }
 
-const windowsOf = (record: DcRecord) =>
-  JSON.stringify(record.bid.blocks.map((b) => ({ start: b.start.toISOString(), end: b.end.toISOString() })));
-
-/** What the masterdata gives beyond the bid's columns, as the source wrote it. */
-const detailsOf = ({ bid }: DcRecord) =>
-  JSON.stringify({
-    market: bid.market,
-    marketName: bid.withdrawn ? "Withdraw" : undefined,
-    deliveryDate: bid.deliveryDate,
-    responseUnit: bid.unit,
-    unitType: bid.unitType,
-    agent: bid.agent,
-    relatedEntity: bid.relatedEntity,
-    volumeAcceptedMw: bid.volumeAcceptedMw,
-    serviceDurationHours: bid.serviceDurationHours,
-    totalCostGbp: bid.totalCost,
-    rtm: bid.rtm,
-    rejectionCode: bid.rejectionCode,
-    technology: bid.technology,
-  });
+const windowsOf = (record: DcRecord) => JSON.stringify(dcWindows(record));
+const detailsOf = (record: DcRecord) => JSON.stringify(dcDetails(record));
 
 /**
  * Bids (C.2) from DC masterdata: status ACCEPTED, REJECTED or WITHDRAWN as the file gives it, bidder and provider
@@ -178,7 +180,7 @@ export const bidsSpec: EntitySpec<DcRecord> = {
     { name: "direction", type: "text" },
     { name: "quantity_mw", type: "double precision" },
     { name: "periods", type: "jsonb" },
-    { name: "availability_price_gbp_per_mw_h", type: "numeric" },
+    { name: "availability_price_gbp_per_mw_h", type: PRICE },
     { name: "start_at", type: "timestamptz" },
     { name: "end_at", type: "timestamptz" },
     { name: "status", type: "text" },
@@ -212,7 +214,9 @@ export const bidsSpec: EntitySpec<DcRecord> = {
         rows.map((r) => r.externalId),
       ),
     ]);
-    return rows.map(({ row, externalId, value }, i): Resolved => {
+    const candidates: (RuleCandidate | null)[] = [];
+    const resolved = rows.map(({ row, externalId, value }, i): Resolved => {
+      candidates[i] = null;
       const p = parties[i]!;
       if ("error" in p) return { row, error: p.error };
       const { bid } = value;
@@ -229,6 +233,19 @@ export const bidsSpec: EntitySpec<DcRecord> = {
           },
         };
       }
+      candidates[i] = {
+        kind: "BID",
+        target: { typename: "Asset", id: p.unit.assetId },
+        unit: p.unit.capacity,
+        productId: p.productId,
+        partyIds: [p.unit.owner, p.buyerId],
+        at: bid.start.toISOString(),
+        facts: {
+          capacityMw: bid.volumeOfferedMw,
+          direction: UP_OR_DOWN[DIRECTION[bid.market]] ?? null,
+          availabilityPriceGbpPerMwh: bid.availabilityFee == null ? null : Number(bid.availabilityFee),
+        },
+      };
       return {
         row,
         externalId,
@@ -249,6 +266,7 @@ export const bidsSpec: EntitySpec<DcRecord> = {
         ],
       };
     });
+    return withRules(context, resolved, candidates);
   },
 };
 
@@ -270,7 +288,7 @@ export const awardsSpec: EntitySpec<DcRecord> = {
     { name: "buyer_id", type: "uuid" },
     { name: "awarded_mw", type: "double precision" },
     { name: "windows", type: "jsonb" },
-    { name: "availability_price_gbp_per_mw_h", type: "numeric" },
+    { name: "availability_price_gbp_per_mw_h", type: PRICE },
     { name: "start_at", type: "timestamptz" },
     { name: "end_at", type: "timestamptz" },
     { name: "details", type: "jsonb" },
@@ -316,7 +334,9 @@ export const awardsSpec: EntitySpec<DcRecord> = {
       ),
     ]);
     const bidOf = new Map(bidsHeld.map((b) => [b.external_id, b]));
-    return rows.map(({ row, externalId, value }, i): Resolved => {
+    const candidates: (RuleCandidate | null)[] = [];
+    const resolved = rows.map(({ row, externalId, value }, i): Resolved => {
+      candidates[i] = null;
       const p = parties[i]!;
       if ("error" in p) return { row, error: p.error };
       const award = value.award!;
@@ -342,7 +362,8 @@ export const awardsSpec: EntitySpec<DcRecord> = {
       const held = awardsHeld.get(externalId);
       if (held) {
         const [status, mw, fee] = held.split("|");
-        const price = (text: string | null | undefined) => (text ? Number(text) : null);
+        // As stored (PRICE: 4 decimals), so a file's 11.44444444 is the held 11.4444.
+        const price = (text: string | null | undefined) => (text ? Math.round(Number(text) * 1e4) / 1e4 : null);
         const same = Number(mw) === award.awardedMw && price(fee) === price(award.availabilityFee);
         if (["SETTLED", "CANCELLED", "RELEASED"].includes(status!) && !same) {
           return {
@@ -354,6 +375,15 @@ export const awardsSpec: EntitySpec<DcRecord> = {
           };
         }
       }
+      candidates[i] = {
+        kind: "AWARD",
+        target: { typename: "Asset", id: p.unit.assetId },
+        unit: p.unit.capacity,
+        productId: p.productId,
+        partyIds: [p.unit.owner, p.buyerId],
+        at: value.bid.start.toISOString(),
+        facts: { awardedMw: award.awardedMw },
+      };
       return {
         row,
         externalId,
@@ -372,5 +402,6 @@ export const awardsSpec: EntitySpec<DcRecord> = {
         ],
       };
     });
+    return withRules(context, resolved, candidates);
   },
 };

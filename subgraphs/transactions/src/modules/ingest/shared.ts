@@ -29,3 +29,9 @@ export async function ownersOf(references: EntityReferences, typename: string, i
 export function productIdOf(params: URLSearchParams, code: string): string | null {
   return params.get(`product.${code}`) ?? params.get("productId");
 }
+
+/**
+ * A price column's type, as the target tables hold prices: a staged value is rounded as the stored one is, so a file
+ * giving more decimals (NESO's `11.44444444`) compares equal to what it wrote and a replay is a repeat, not an update.
+ */
+export const PRICE = "numeric(12, 4)";

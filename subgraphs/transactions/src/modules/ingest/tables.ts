@@ -27,6 +27,14 @@ export interface IngestRowError {
   message: string;
 }
 
+/** A market rule's NOTIFY finding on a row the report lists (issue 11 item 2): the row was written. */
+export interface IngestRowWarning {
+  row: number;
+  ruleId: string;
+  message: string;
+  values: Record<string, unknown>;
+}
+
 /**
  * One bulk ingest (a file POSTed to /ingest/<entity>): who sent it, when, from which source through which adapter,
  * and what became of its rows. Every record it wrote or updated names it (`ingest_batch_id`, `source_row`), so a

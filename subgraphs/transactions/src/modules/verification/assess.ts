@@ -22,7 +22,6 @@ import type { BaselineMethodName, BaselineParameters } from "./tables.js";
 
 const HALF_HOUR_MS = 30 * 60_000;
 /** Non-working days for the baseline's day pools (kit: England and Wales, GOV.UK's list). */
-const BANK_HOLIDAYS = [...ENGLAND_AND_WALES_BANK_HOLIDAYS];
 /** Days of meter history read before an event: 10 working days with event days skipped, or 10 weekend days, fit. */
 export const HISTORY_DAYS = 42;
 /** Baselines are stated to the kWh (§7.8 states 0.411 MWh from a mean of 0.41125). */
@@ -177,6 +176,8 @@ export function assessInstruction(
   choice: BaselineChoice,
   readings: readonly ReadingForAssessment[],
   eventDays: readonly string[],
+  /** Where the asset lies decides its bank holidays (kit bankHolidaysFor: Scotland's in _N and _P). */
+  bankHolidays: ReadonlySet<string> = ENGLAND_AND_WALES_BANK_HOLIDAYS,
 ): AssessmentFigures {
   const config = methodConfig(choice, instruction.direction);
   const periods = asConflict(() => instructedPeriods(instruction));
@@ -217,7 +218,7 @@ export function assessInstruction(
         history,
         eventDays: [...eventDays],
         eventDayMetered: byDay.get(eventDate) ?? {},
-        bankHolidays: BANK_HOLIDAYS,
+        bankHolidays: [...bankHolidays],
         nominated: Object.fromEntries(Object.entries(choice.profileWh).map(([p, wh]) => [p, BigInt(wh)])),
         ...(choice.derCount !== null && { derCount: choice.derCount }),
       }),

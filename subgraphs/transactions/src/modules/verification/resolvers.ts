@@ -1,5 +1,6 @@
 import {
   badInput,
+  bankHolidaysFor,
   conflict,
   type EntityReferences,
   type Identity,
@@ -229,15 +230,16 @@ export const resolvers = ({
           });
         }
         const target = { ...instruction, assetId, providerId };
-        const [product, registered] = await Promise.all([
+        const [product, registered, [asset]] = await Promise.all([
           productTerms(references, instruction.productId, "productId"),
           repo.governingBaseline(assetId, instruction.productId, instruction.start),
+          references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", [assetId], "location { gspGroup }"),
         ]);
         const choice = chooseBaseline(registered, product.methods);
         const historyFrom = new Date(instruction.start.getTime() - (HISTORY_DAYS + 1) * DAY_MS);
         const { readings, others } = await repo.assessmentInputs(target, historyFrom);
         const eventDays = [...new Set(others.flatMap((other) => localDates(other.start, other.end)))];
-        const figures = assessInstruction(instruction, choice, readings, eventDays);
+        const figures = assessInstruction(instruction, choice, readings, eventDays, bankHolidaysFor(asset?.location?.gspGroup));
         const performanceAssessment = await repo.saveAssessment(target, figures, identity);
         mine(context).assessment.clear(performanceAssessment.id).prime(performanceAssessment.id, performanceAssessment);
         return { performanceAssessment };
