@@ -172,7 +172,8 @@ export const ukpnSourceRecordId = (r: Parameters<typeof ukpnSourceRecordKey>[0])
  * held to, the utilisation requested or, in an availability window, the MW made available. One definition for the
  * ingest route and the demo loader, so that the demo's records are the ones ingesting the same file would write.
  */
-export const ukpnSetPointMw = (d: Pick<DispatchRecord, "availabilityMw" | "utilisationMw">): number => Math.max(d.availabilityMw, d.utilisationMw);
+export const ukpnSetPointMw = (d: Pick<DispatchRecord, "availabilityMw" | "utilisationMw">): number =>
+  Math.max(d.availabilityMw, d.utilisationMw);
 
 export function ukpnDispatchDetails(d: Omit<DispatchRecord, "source" | "row" | "settlementPeriods">): Record<string, unknown> {
   // Kept as the source gave them: prices exact decimal text, MWh and MW as numbers.
