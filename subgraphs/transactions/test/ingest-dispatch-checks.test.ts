@@ -42,21 +42,26 @@ const references: EntityReferences = {
       return { status: 200, body: { areas: ids.map((organisationId) => ({ organisationId, wholeGb: false, gspGroups: ["_C"] })) } as T };
     }
     if (path === "/internal/rules/evaluate") {
-      const blocked = (payload as { productIds: string[] }).productIds.includes(blockedProduct);
-      const outcome = {
-        ruleId: null,
-        ruleVersion: 1,
-        code: "R-TEST-BLOCK",
-        name: "No dispatch on this product",
-        severity: "ERROR",
-        mode: "BLOCKING",
-        source: "HUB",
-        outcome: blocked ? "FAIL" : "PASS",
-        message: "This product takes no dispatch",
-        valuesCompared: {},
-        documentRef: null,
+      const answer = (request: { productIds: string[] }) => {
+        const blocked = request.productIds.includes(blockedProduct);
+        const outcome = {
+          ruleId: null,
+          ruleVersion: 1,
+          code: "R-TEST-BLOCK",
+          name: "No dispatch on this product",
+          severity: "ERROR",
+          mode: "BLOCKING",
+          source: "HUB",
+          outcome: blocked ? "FAIL" : "PASS",
+          message: "This product takes no dispatch",
+          valuesCompared: {},
+          documentRef: null,
+        };
+        return { evaluationId: null, decision: blocked ? "BLOCK" : "ALLOW", outcomes: [outcome] };
       };
-      return { status: 200, body: { evaluationId: null, decision: blocked ? "BLOCK" : "ALLOW", outcomes: [outcome] } as T };
+      const { requests } = payload as { requests?: { productIds: string[] }[] };
+      const body = requests ? { results: requests.map(answer) } : answer(payload as { productIds: string[] });
+      return { status: 200, body: body as T };
     }
     return { status: 404, body: {} as T };
   },
@@ -105,8 +110,10 @@ describe("dispatch ingest: service area and market rules", () => {
     expect(calls.filter((c) => c.path === "/internal/service-areas")).toEqual([
       { path: "/internal/service-areas", payload: { organisationIds: [orgs.soA] } },
     ]);
-    // rules: once per (SO, product, unit) that got that far, not once per row
-    expect(calls.filter((c) => c.path === "/internal/rules/evaluate")).toHaveLength(2);
+    // rules: once per (SO, product, unit) that got that far, not once per row, and all of them in ONE call
+    const evaluations = calls.filter((c) => c.path === "/internal/rules/evaluate");
+    expect(evaluations).toHaveLength(1);
+    expect((evaluations[0]!.payload.requests as { productIds: string[] }[]).length).toBe(2);
     expect(
       await rows(
         `select unit_reference, asset_id::text, provider_id::text from transactions.dispatch_instructions
