@@ -215,14 +215,14 @@ export function notificationsRepository(db: Database) {
       return new Set(rows.map((row) => `${row.ownerId} ${row.type}`));
     },
 
-    /** The people among `userIds` who switched EMAIL off for `type`. */
-    async emailOptedOut(userIds: readonly string[], type: string): Promise<Set<string>> {
-      if (userIds.length === 0) return new Set();
+    /** `"<user id> <type>"` of each of `userIds` who switched EMAIL off for one of `types` (one query). */
+    async emailOptedOut(userIds: readonly string[], types: readonly string[]): Promise<Set<string>> {
+      if (userIds.length === 0 || types.length === 0) return new Set();
       const rows = await db
-        .select({ ownerId: P.ownerId })
+        .select({ ownerId: P.ownerId, type: P.type })
         .from(P)
-        .where(and(inArray(P.ownerId, [...userIds]), eq(P.type, type), eq(P.channel, "EMAIL"), eq(P.enabled, false)));
-      return new Set(rows.map((row) => row.ownerId));
+        .where(and(inArray(P.ownerId, [...userIds]), inArray(P.type, [...new Set(types)]), eq(P.channel, "EMAIL"), eq(P.enabled, false)));
+      return new Set(rows.map((row) => `${row.ownerId} ${row.type}`));
     },
 
     // Webhook endpoints and deliveries -------------------------------------------------------------------------------
