@@ -111,6 +111,8 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** One pass now: claims, delivers and marks what is due; answers how many were delivered. */
   flush(): Promise<number>;
+  /** Passes one after another until one delivers nothing (what the timer runs); answers how many were delivered. */
+  drain(): Promise<number>;
   /** Stops polling and waits for a pass under way. */
   stop(): Promise<void>;
 }
@@ -169,12 +171,20 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
     return running;
   };
+  // A pass that delivered events is followed at once by the next (a backlog drains without waiting out the
+  // interval, one batch after another); an idle outbox is looked at every intervalMs.
+  const drain = async () => {
+    let delivered = 0;
+    for (let n = await flush(); n > 0 && !stopped; n = await flush()) delivered += n;
+    return delivered;
+  };
   const timer = setInterval(() => {
-    if (!stopped && !running) flush().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
+    if (!stopped && !running) drain().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
   }, intervalMs);
   timer.unref();
   return {
     flush,
+    drain,
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -122,6 +122,28 @@ describe("outbox", () => {
     }
   });
 
+  it("drains a backlog: several events per call, pass after pass until none is due, each event once", async () => {
+    const batches: string[][] = [];
+    const relay = startOutboxRelay({
+      db: handle.db,
+      table: outbox,
+      source: "test",
+      intervalMs: 60_000,
+      batchSize: 2,
+      deliver: async (batch) => void batches.push(batch.map((e) => e.subject.id)),
+    });
+    try {
+      const names = ["b1", "b2", "b3", "b4", "b5"];
+      for (const name of names) await makeThing(name);
+      expect(await relay.drain()).toBe(5);
+      expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+      expect(batches.flat()).toEqual(names);
+      expect(await relay.drain()).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it("refuses a malformed event", async () => {
     await expect(enqueueEvent(handle.db, outbox, { ...event("x"), type: "lower case" })).rejects.toMatchObject({
       extensions: { code: "BAD_USER_INPUT" },
