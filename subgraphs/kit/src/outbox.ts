@@ -105,6 +105,11 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   /** The longest wait before a failed row is tried again (doubling from intervalMs). Default 60 s. */
   maxBackoffMs?: number;
+  /**
+   * Passes the timer keeps in flight at once, each claiming its own rows (SKIP LOCKED, then the lease): a slow
+   * receiver (the conflict detector answers each batch after its run) does not hold back the events behind it. Default 1.
+   */
+  concurrency?: number;
   log?: (message: string) => void;
 }
 
@@ -178,8 +183,18 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (let n = await flush(); n > 0 && !stopped; n = await flush()) delivered += n;
     return delivered;
   };
+  // The timer's own drains: up to `concurrency` of them, each pass after pass (its passes are not shared like flush's).
+  const concurrency = options.concurrency ?? 1;
+  const loops = new Set<Promise<void>>();
+  const loop = async () => {
+    while (!stopped && (await pass()) > 0);
+  };
   const timer = setInterval(() => {
-    if (!stopped && !running) drain().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
+    if (stopped || running || loops.size >= concurrency) return;
+    const started: Promise<void> = loop()
+      .catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`))
+      .finally(() => loops.delete(started));
+    loops.add(started);
   }, intervalMs);
   timer.unref();
   return {
@@ -188,7 +203,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running?.catch(() => {});
+      await Promise.all([running?.catch(() => {}), ...loops]);
     },
   };
 }
