@@ -116,7 +116,7 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** One pass now: claims, delivers and marks what is due; answers how many were delivered. */
   flush(): Promise<number>;
-  /** Passes one after another until one delivers nothing (what the timer runs); answers how many were delivered. */
+  /** Passes one after another until one delivers nothing (what the timer does above concurrency 1); answers how many. */
   drain(): Promise<number>;
   /** Stops polling and waits for a pass under way. */
   stop(): Promise<void>;
@@ -183,14 +183,24 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (let n = await flush(); n > 0 && !stopped; n = await flush()) delivered += n;
     return delivered;
   };
-  // The timer's own drains: up to `concurrency` of them, each pass after pass (its passes are not shared like flush's).
+  // With concurrency 1 the timer runs one flush a tick, as it always did. Above, its own drains: up to `concurrency`
+  // of them while passes find events, each pass after pass (its passes are not shared like flush's).
   const concurrency = options.concurrency ?? 1;
   const loops = new Set<Promise<void>>();
+  // Only while passes find events: an idle outbox is looked at by one pass at a time, as with concurrency 1.
+  let busy = false;
   const loop = async () => {
-    while (!stopped && (await pass()) > 0);
+    while (!stopped) {
+      busy = (await pass()) > 0;
+      if (!busy) return;
+    }
   };
   const timer = setInterval(() => {
-    if (stopped || running || loops.size >= concurrency) return;
+    if (stopped || running || loops.size >= (busy ? concurrency : 1)) return;
+    if (concurrency === 1) {
+      flush().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
+      return;
+    }
     const started: Promise<void> = loop()
       .catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`))
       .finally(() => loops.delete(started));
