@@ -44,13 +44,27 @@ export const auditJson = (value: unknown): unknown =>
   value == null ? null : JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
 
 export async function appendAudit(db: Database, table: AuditEventsTable, actor: Identity | null, entry: AuditEntry): Promise<void> {
-  await db.insert(table).values({
-    actorUserId: actor?.userId ?? null,
-    actorOrganisationId: actor?.organisationId ?? null,
-    action: entry.action,
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    before: auditJson(entry.before),
-    after: auditJson(entry.after),
-  });
+  await appendAudits(db, table, actor, [entry]);
+}
+
+/** appendAudit for many entries by one actor (a batch's records): one insert per 1,000, not one per entry. */
+export async function appendAudits(
+  db: Database,
+  table: AuditEventsTable,
+  actor: Identity | null,
+  entries: readonly AuditEntry[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += 1000) {
+    await db.insert(table).values(
+      entries.slice(i, i + 1000).map((entry) => ({
+        actorUserId: actor?.userId ?? null,
+        actorOrganisationId: actor?.organisationId ?? null,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: entry.entityId,
+        before: auditJson(entry.before),
+        after: auditJson(entry.after),
+      })),
+    );
+  }
 }

@@ -105,12 +105,19 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   /** The longest wait before a failed row is tried again (doubling from intervalMs). Default 60 s. */
   maxBackoffMs?: number;
+  /**
+   * Passes the timer keeps in flight at once, each claiming its own rows (SKIP LOCKED, then the lease): a slow
+   * receiver (the conflict detector answers each batch after its run) does not hold back the events behind it. Default 1.
+   */
+  concurrency?: number;
   log?: (message: string) => void;
 }
 
 export interface OutboxRelay {
   /** One pass now: claims, delivers and marks what is due; answers how many were delivered. */
   flush(): Promise<number>;
+  /** Passes one after another until one delivers nothing (what the timer does above concurrency 1); answers how many. */
+  drain(): Promise<number>;
   /** Stops polling and waits for a pass under way. */
   stop(): Promise<void>;
 }
@@ -169,16 +176,44 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
     return running;
   };
+  // A pass that delivered events is followed at once by the next (a backlog drains without waiting out the
+  // interval, one batch after another); an idle outbox is looked at every intervalMs.
+  const drain = async () => {
+    let delivered = 0;
+    for (let n = await flush(); n > 0 && !stopped; n = await flush()) delivered += n;
+    return delivered;
+  };
+  // With concurrency 1 the timer runs one flush a tick, as it always did. Above, its own drains: up to `concurrency`
+  // of them while passes find events, each pass after pass (its passes are not shared like flush's).
+  const concurrency = options.concurrency ?? 1;
+  const loops = new Set<Promise<void>>();
+  // Only while passes find events: an idle outbox is looked at by one pass at a time, as with concurrency 1.
+  let busy = false;
+  const loop = async () => {
+    while (!stopped) {
+      busy = (await pass()) > 0;
+      if (!busy) return;
+    }
+  };
   const timer = setInterval(() => {
-    if (!stopped && !running) flush().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
+    if (stopped || running || loops.size >= (busy ? concurrency : 1)) return;
+    if (concurrency === 1) {
+      flush().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
+      return;
+    }
+    const started: Promise<void> = loop()
+      .catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`))
+      .finally(() => loops.delete(started));
+    loops.add(started);
   }, intervalMs);
   timer.unref();
   return {
     flush,
+    drain,
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running?.catch(() => {});
+      await Promise.all([running?.catch(() => {}), ...loops]);
     },
   };
 }

@@ -74,18 +74,53 @@ const unavailable = (subgraph: string, why: string) =>
  */
 export async function evaluate<K extends string>(references: EntityReferences, request: RuleCheckRequest<K>): Promise<RuleCheckResult> {
   if (!references.call) throw unavailable("rules", "no route to it is configured");
-  const partyIds = [...new Set(request.partyIds.filter((id): id is string => !!id))];
-  const { status, body } = await references.call<(RuleCheckResult & { outcomes?: RuleOutcome[] }) | null>("rules", RULES_EVALUATE_PATH, {
-    subjectKind: request.subjectKind,
-    subject: request.subject,
-    facts: request.facts,
-    productIds: request.productIds,
-    partyIds,
-    ...(request.at && { at: request.at.toISOString() }),
-  });
+  const { status, body } = await references.call<(RuleCheckResult & { outcomes?: RuleOutcome[] }) | null>(
+    "rules",
+    RULES_EVALUATE_PATH,
+    requestBody(request),
+  );
   if (status !== 200 || !body || !Array.isArray(body.outcomes)) throw unavailable("rules", `HTTP ${status}`);
   return { evaluationId: body.evaluationId ?? null, decision: body.decision, outcomes: body.outcomes };
 }
+
+/** Subjects per call of evaluateMany (the route takes at most 1000). */
+const EVALUATIONS_PER_CALL = 500;
+
+/**
+ * The rules engine for many subjects (a file's dispatch instructions): one call per 500 (`{ requests }` →
+ * `{ results }`, in order), so N subjects never cost N calls; fails closed as `evaluate`.
+ */
+export async function evaluateMany<K extends string>(
+  references: EntityReferences,
+  requests: readonly RuleCheckRequest<K>[],
+): Promise<RuleCheckResult[]> {
+  if (requests.length === 0) return [];
+  if (!references.call) throw unavailable("rules", "no route to it is configured");
+  const results: RuleCheckResult[] = [];
+  for (let i = 0; i < requests.length; i += EVALUATIONS_PER_CALL) {
+    const slice = requests.slice(i, i + EVALUATIONS_PER_CALL);
+    const { status, body } = await references.call<{ results?: (RuleCheckResult & { outcomes?: RuleOutcome[] })[] } | null>(
+      "rules",
+      RULES_EVALUATE_PATH,
+      { requests: slice.map(requestBody) },
+    );
+    const answers = body?.results;
+    if (status !== 200 || !Array.isArray(answers) || answers.length !== slice.length || !answers.every((a) => Array.isArray(a?.outcomes))) {
+      throw unavailable("rules", `HTTP ${status}`);
+    }
+    for (const a of answers) results.push({ evaluationId: a.evaluationId ?? null, decision: a.decision, outcomes: a.outcomes });
+  }
+  return results;
+}
+
+const requestBody = <K extends string>(request: RuleCheckRequest<K>) => ({
+  subjectKind: request.subjectKind,
+  subject: request.subject,
+  facts: request.facts,
+  productIds: request.productIds,
+  partyIds: [...new Set(request.partyIds.filter((id): id is string => !!id))],
+  ...(request.at && { at: request.at.toISOString() }),
+});
 
 const flagged = (result: RuleCheckResult) => result.outcomes.filter((o) => o.outcome === "FAIL" || o.outcome === "WARN");
 

@@ -157,7 +157,8 @@ async function createServerDatabase(url: string, template?: string): Promise<Dat
   }
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const handle = await openDatabase({ url: target.toString(), maxConnections: 5 });
+  // 5 by default (many test files run at once on one server); a benchmark of the whole hub on one pool asks more.
+  const handle = await openDatabase({ url: target.toString(), maxConnections: Number(process.env.SFE_TEST_DB_CONNECTIONS ?? 5) });
   return {
     ...handle,
     close: async () => {

@@ -122,6 +122,63 @@ describe("outbox", () => {
     }
   });
 
+  it("drains a backlog: several events per call, pass after pass until none is due, each event once", async () => {
+    const batches: string[][] = [];
+    const relay = startOutboxRelay({
+      db: handle.db,
+      table: outbox,
+      source: "test",
+      intervalMs: 60_000,
+      batchSize: 2,
+      deliver: async (batch) => void batches.push(batch.map((e) => e.subject.id)),
+    });
+    try {
+      const names = ["b1", "b2", "b3", "b4", "b5"];
+      for (const name of names) await makeThing(name);
+      expect(await relay.drain()).toBe(5);
+      expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+      expect(batches.flat()).toEqual(names);
+      expect(await relay.drain()).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("keeps `concurrency` passes in flight: a slow delivery does not hold back the events behind it; each event once", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const delivered: string[] = [];
+    let open: () => void = () => {};
+    const bothIn = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const relay = startOutboxRelay({
+      db: handle.db,
+      table: outbox,
+      source: "test",
+      intervalMs: 10,
+      batchSize: 1,
+      concurrency: 2,
+      deliver: async (batch) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (inFlight === 2) open();
+        // The first delivery waits for a second one to start: with one pass at a time it would wait for ever (5 s).
+        await Promise.race([bothIn, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        delivered.push(...batch.map((e) => e.subject.id));
+        inFlight--;
+      },
+    });
+    try {
+      for (const name of ["c1", "c2", "c3"]) await makeThing(name);
+      for (let i = 0; i < 500 && delivered.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await relay.stop();
+    }
+    expect(most).toBe(2);
+    expect(delivered.sort()).toEqual(["c1", "c2", "c3"]);
+  });
+
   it("refuses a malformed event", async () => {
     await expect(enqueueEvent(handle.db, outbox, { ...event("x"), type: "lower case" })).rejects.toMatchObject({
       extensions: { code: "BAD_USER_INPUT" },

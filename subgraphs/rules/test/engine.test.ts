@@ -194,6 +194,45 @@ describe("evaluation", () => {
     expect(response.body.errors[0].extensions).toEqual({ code: "BAD_USER_INPUT", field: "facts.capacityKw" });
   });
 
+  it("many subjects in one call ({ requests }): each its own decision and evaluation, in order, every outcome recorded", async () => {
+    const small = { type: "Bid", id: randomUUID() };
+    const large = { type: "Bid", id: randomUUID() };
+    const before = await countRows(handle, "rules.rule_evaluations");
+    const one = (subject: { type: string; id: string }, capacityMw: number) => ({
+      subjectKind: "BID",
+      subject,
+      facts: { capacityMw },
+      productIds: [dcl],
+      partyIds: [fspA],
+      at: "2025-06-23T14:00:00Z",
+    });
+    const response = await internal({ requests: [one(small, 0.5), one(large, 2)] });
+    expect(response.status).toBe(200);
+    expect(response.body.results.map((r: any) => [r.subject.id, r.decision, r.outcomes.map((o: any) => o.outcome)])).toEqual([
+      [small.id, "BLOCK", ["FAIL"]],
+      [large.id, "ALLOW", ["PASS"]],
+    ]);
+    expect(response.body.results[0].evaluationId).not.toBe(response.body.results[1].evaluationId);
+    expect(await countRows(handle, "rules.rule_evaluations")).toBe(before + 2);
+    const seen = await execute(subgraph, EVALUATIONS, { s: large.id }, as.fspA);
+    expect((seen.data as any).ruleEvaluations.map((e: any) => e.outcome)).toEqual(["PASS"]);
+  });
+
+  it("a batch with one malformed request is 400 naming its place (requests.1.facts.capacityKw); none of it recorded", async () => {
+    const before = await countRows(handle, "rules.rule_evaluations");
+    const good = { subjectKind: "BID", subject: bid, facts: { capacityMw: 0.5 }, productIds: [dcl] };
+    const response = await internal({ requests: [good, { ...good, facts: { capacityKw: 500 } }] });
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions).toEqual({ code: "BAD_USER_INPUT", field: "requests.1.facts.capacityKw" });
+    expect(await countRows(handle, "rules.rule_evaluations")).toBe(before);
+    for (const requests of [[], "all", [1], Array(1001).fill(good)]) {
+      const refused = await internal({ requests });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "requests" });
+    }
+    expect(await countRows(handle, "rules.rule_evaluations")).toBe(before);
+  });
+
   it("a new version is recorded and named by the next evaluation; the old evaluation keeps version 1", async () => {
     const updated = await execute(subgraph, UPDATE, { input: { id: dclRuleId, parameters: { minimumMw: 0.4 } } }, as.nationalSo);
     expect(updated.errors).toBeUndefined();

@@ -21,6 +21,8 @@ const adminB = testIdentity({ roles: ["FSP"], organisationId: orgB, orgAdmin: tr
 const keyA = apiKeyOf(orgA, ["FSP"], ["rules:read"]);
 
 const mails: Mail[] = [];
+/** The users subgraph's lookups the mailer made. */
+const lookups: { typename: string; ids: string[] }[] = [];
 const settings = notificationSettings({
   WEBHOOK_RETRY_BASE_MS: "10",
   WEBHOOK_POLL_MS: "20",
@@ -43,7 +45,7 @@ const plans = new Map<string, number[]>();
 
 beforeAll(async () => {
   handle = await createMigratedDatabase(rulesModule);
-  const references = staticReferences({
+  const given = staticReferences({
     Organisation: {
       [orgA]: {
         users: [
@@ -55,6 +57,13 @@ beforeAll(async () => {
     },
     User: { [adminA.userId!]: { email: "admin@a.example", status: "ACTIVE" } },
   });
+  const references = {
+    ...given,
+    lookup: ((typename: string, ids: readonly string[], selection: string, key?: string) => {
+      lookups.push({ typename, ids: [...ids] });
+      return given.lookup(typename, ids, selection, key);
+    }) as typeof given.lookup,
+  };
   notifications = createNotificationsModule({
     db: handle.db,
     references,
@@ -167,6 +176,26 @@ describe("receiving outbox events", () => {
     await notifications.mailed();
     expect(mails.slice(before).map((m) => m.to)).toEqual(["admin@a.example"]);
     expect(mails.at(-1)?.subject).toBe("SFE Hub: CONFLICT_DETECTED title");
+  });
+});
+
+describe("e-mail of a batch", () => {
+  it("30 notifications to one organisation and one person: one lookup per recipient, not per notification; each mailed", async () => {
+    await notifications.mailed();
+    const before = mails.length;
+    lookups.length = 0;
+    const events = Array.from({ length: 15 }, (_, i) => [
+      event(`BATCH_MAIL_${i}`, { organisations: [orgA] }),
+      event(`BATCH_MAIL_${i}`, { users: [adminA.userId!] }),
+    ]).flat();
+    expect((await postEvents(events)).status).toBe(200);
+    await notifications.mailed();
+    expect(lookups.map((l) => l.typename).sort()).toEqual(["Organisation", "User"]);
+    // The organisation's two active members and the person, for each of the 15 types.
+    const sent = mails.slice(before).map((m) => m.to);
+    expect(sent).toHaveLength(45);
+    expect(sent.filter((to) => to === "member@a.example")).toHaveLength(15);
+    expect(sent.filter((to) => to === "admin@a.example")).toHaveLength(30);
   });
 });
 

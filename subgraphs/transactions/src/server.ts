@@ -90,6 +90,10 @@ export function createTransactionsSubgraph({
     intervalMs: 50,
     // Small batches, each one detector run well inside the delivery's timeout; a failed one retried within 2 s.
     batchSize: 20,
+    // The rules subgraph answers a batch after its detector run: four in flight, so one slow run (a large batch's
+    // commitments) does not queue the batches behind it. A conflict is recorded once whichever run sees it first
+    // (unique detection key).
+    concurrency: 4,
     maxBackoffMs: 2_000,
   });
   return createSubgraph({

@@ -48,22 +48,25 @@ const references: EntityReferences = {
     }
     if (path === "/internal/rules/evaluate") {
       if (rulesDown) return { status: 503, body: {} as T };
-      const f = payload.facts;
-      const outcomes =
-        payload.subjectKind === "BID"
-          ? [outcome("R-TEST-BID-MAX", "BLOCKING", f.capacityMw > 40, { capacityMw: f.capacityMw, maximumMw: 40 })]
-          : payload.subjectKind === "AWARD"
-            ? [outcome("R-TEST-AWARD-BIG", "NOTIFY", f.awardedMw > 40, { awardedMw: f.awardedMw })]
-            : [
-                outcome("R-TEST-DECL-MAX", "BLOCKING", f.declaredMw > 5, { declaredMw: f.declaredMw }),
-                outcome("R-TEST-DECL-BIG", "NOTIFY", f.declaredMw > 3, { declaredMw: f.declaredMw }),
-              ];
-      const decision = outcomes.some((o) => o.outcome === "FAIL")
-        ? "BLOCK"
-        : outcomes.some((o) => o.outcome === "WARN")
-          ? "NOTIFY"
-          : "ALLOW";
-      return { status: 200, body: { evaluationId: null, decision, outcomes } as T };
+      const answer = (request: any) => {
+        const f = request.facts;
+        const outcomes =
+          request.subjectKind === "BID"
+            ? [outcome("R-TEST-BID-MAX", "BLOCKING", f.capacityMw > 40, { capacityMw: f.capacityMw, maximumMw: 40 })]
+            : request.subjectKind === "AWARD"
+              ? [outcome("R-TEST-AWARD-BIG", "NOTIFY", f.awardedMw > 40, { awardedMw: f.awardedMw })]
+              : [
+                  outcome("R-TEST-DECL-MAX", "BLOCKING", f.declaredMw > 5, { declaredMw: f.declaredMw }),
+                  outcome("R-TEST-DECL-BIG", "NOTIFY", f.declaredMw > 3, { declaredMw: f.declaredMw }),
+                ];
+        const decision = outcomes.some((o) => o.outcome === "FAIL")
+          ? "BLOCK"
+          : outcomes.some((o) => o.outcome === "WARN")
+            ? "NOTIFY"
+            : "ALLOW";
+        return { evaluationId: null, decision, outcomes };
+      };
+      return { status: 200, body: (payload.requests ? { results: payload.requests.map(answer) } : answer(payload)) as T };
     }
     if (path === "/internal/events") return { status: 200, body: {} as T }; // the outbox relay's deliveries
     return { status: 404, body: {} as T };
@@ -98,7 +101,9 @@ const ingest = (identity: Identity, path: string, body: string, adapter: string,
     [body],
   );
 };
-const evaluations = () => calls.filter((c) => c.path === "/internal/rules/evaluate");
+const evaluationCalls = () => calls.filter((c) => c.path === "/internal/rules/evaluate");
+/** Every subject the rules engine was asked about, whatever the calls carried them in. */
+const evaluations = () => evaluationCalls().flatMap((c) => (c.payload.requests ?? [c.payload]).map((payload: any) => ({ payload })));
 
 const file = readFileSync(
   new URL("../../../stack/data/neso-dynamic-containment-masterdata-2020-10-to-2021-04.csv", import.meta.url),
@@ -115,7 +120,7 @@ const small = (line: string) =>
 const csv = (...lines: string[]) => `${[HEADER, ...lines].join("\n")}\n`;
 
 describe("market rules on ingest", () => {
-  it("bids: a BLOCK rule refuses its rows with RULE_VIOLATION naming the rule and its values, the others are written; one evaluation per distinct bid", async () => {
+  it("bids: a BLOCK rule refuses its rows with RULE_VIOLATION naming the rule and its values, the others are written; one evaluation per distinct bid, all in one call", async () => {
     calls.length = 0;
     const [big1, big2, other] = [mflx[0]!, mflx[1]!, mflx[2]!];
     const report = await ingest(as.soA, "bids", csv(big1, big2, small(other)), "neso-dc-masterdata", { "product.DC_LF": productA });
@@ -129,8 +134,9 @@ describe("market rules on ingest", () => {
         message: 'Refused by R-TEST-BID-MAX: R-TEST-BID-MAX says no (values compared: R-TEST-BID-MAX {"capacityMw":49,"maximumMw":40})',
       })),
     );
-    // three distinct bids (days): three evaluations, and their qualifications in ONE products call
+    // three distinct bids (days): three evaluations in ONE rules call, and their qualifications in ONE products call
     expect(evaluations()).toHaveLength(3);
+    expect(evaluationCalls()).toHaveLength(1);
     expect(calls.filter((c) => c.path === "/internal/qualifications/check")).toHaveLength(1);
     expect(evaluations()[2]!.payload.facts).toEqual({
       productCodes: ["DCL"],
@@ -154,6 +160,7 @@ describe("market rules on ingest", () => {
       { row: 1, ruleId: "R-TEST-AWARD-BIG", message: "R-TEST-AWARD-BIG says no", values: { awardedMw: 49 } },
     ]);
     expect(evaluations()).toHaveLength(2);
+    expect(evaluationCalls()).toHaveLength(1);
     const events = await rows<{ type: string; subject_type: string; recipients: any; payload: any }>(
       `select type, subject_type, recipients, payload from transactions.outbox_events where subject_id = '${report.batchId}'`,
     );
@@ -184,6 +191,7 @@ describe("market rules on ingest", () => {
     ]);
     expect(report.warnings).toEqual([{ row: 2, ruleId: "R-TEST-DECL-BIG", message: "R-TEST-DECL-BIG says no", values: { declaredMw: 4 } }]);
     expect(evaluations()).toHaveLength(3);
+    expect(evaluationCalls()).toHaveLength(1);
     expect(calls.filter((c) => c.path === "/internal/qualifications/check")).toHaveLength(0);
   });
 

@@ -47,37 +47,43 @@ const references: EntityReferences = {
       return { status: 200, body: { areas: ids.map((organisationId) => ({ organisationId, wholeGb: false, gspGroups: ["_C"] })) } as T };
     }
     if (path === "/internal/rules/evaluate") {
-      const blocked = (payload as { productIds: string[] }).productIds.includes(blockedProduct);
-      if ((payload as { productIds: string[] }).productIds.includes(warnedProduct)) {
-        const warn = {
+      const answer = (request: { productIds: string[]; facts: { instructedMw?: number } }) => {
+        if (request.productIds.includes(warnedProduct)) {
+          const warn = {
+            ruleId: null,
+            ruleVersion: 1,
+            code: "R-TEST-NOTIFY",
+            name: "Dispatches on this product are flagged",
+            severity: "WARNING",
+            mode: "NOTIFY",
+            source: "HUB",
+            outcome: "WARN",
+            message: "This product's dispatches are flagged",
+            valuesCompared: { instructedMw: request.facts.instructedMw ?? null },
+            documentRef: null,
+          };
+          return { evaluationId: null, decision: "NOTIFY", outcomes: [warn] };
+        }
+        const blocked = request.productIds.includes(blockedProduct);
+        const outcome = {
           ruleId: null,
           ruleVersion: 1,
-          code: "R-TEST-NOTIFY",
-          name: "Dispatches on this product are flagged",
-          severity: "WARNING",
-          mode: "NOTIFY",
+          code: "R-TEST-BLOCK",
+          name: "No dispatch on this product",
+          severity: "ERROR",
+          mode: "BLOCKING",
           source: "HUB",
-          outcome: "WARN",
-          message: "This product's dispatches are flagged",
-          valuesCompared: { instructedMw: (payload as { facts: { instructedMw?: number } }).facts.instructedMw ?? null },
+          outcome: blocked ? "FAIL" : "PASS",
+          message: "This product takes no dispatch",
+          valuesCompared: {},
           documentRef: null,
         };
-        return { status: 200, body: { evaluationId: null, decision: "NOTIFY", outcomes: [warn] } as T };
-      }
-      const outcome = {
-        ruleId: null,
-        ruleVersion: 1,
-        code: "R-TEST-BLOCK",
-        name: "No dispatch on this product",
-        severity: "ERROR",
-        mode: "BLOCKING",
-        source: "HUB",
-        outcome: blocked ? "FAIL" : "PASS",
-        message: "This product takes no dispatch",
-        valuesCompared: {},
-        documentRef: null,
+        return { evaluationId: null, decision: blocked ? "BLOCK" : "ALLOW", outcomes: [outcome] };
       };
-      return { status: 200, body: { evaluationId: null, decision: blocked ? "BLOCK" : "ALLOW", outcomes: [outcome] } as T };
+      type Request = { productIds: string[]; facts: { instructedMw?: number } };
+      const { requests } = payload as { requests?: Request[] };
+      const body = requests ? { results: requests.map(answer) } : answer(payload as Request);
+      return { status: 200, body: body as T };
     }
     if (path === "/internal/events") return { status: 200, body: {} as T }; // the outbox relay's deliveries
     return { status: 404, body: {} as T };
@@ -127,8 +133,10 @@ describe("dispatch ingest: service area and market rules", () => {
     expect(calls.filter((c) => c.path === "/internal/service-areas")).toEqual([
       { path: "/internal/service-areas", payload: { organisationIds: [orgs.soA] } },
     ]);
-    // rules: once per (SO, product, unit) that got that far, not once per row
-    expect(calls.filter((c) => c.path === "/internal/rules/evaluate")).toHaveLength(2);
+    // rules: once per (SO, product, unit) that got that far, not once per row, and all of them in ONE call
+    const evaluations = calls.filter((c) => c.path === "/internal/rules/evaluate");
+    expect(evaluations).toHaveLength(1);
+    expect((evaluations[0]!.payload.requests as { productIds: string[] }[]).length).toBe(2);
     expect(
       await rows(
         `select unit_reference, asset_id::text, provider_id::text from transactions.dispatch_instructions

@@ -1,4 +1,4 @@
-import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
+import { appendAudit, appendAudits, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
 import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import {
   auditEvents,
@@ -210,9 +210,12 @@ export function createConflictRepository(db: Database) {
           if (instructions.length > 0) await tx.insert(conflictInstructions).values(instructions);
           if (parties.length > 0) await tx.insert(conflictParties).values(parties);
         }
-        for (const record of records) {
-          await appendAudit(tx, auditEvents, actor, { action: "CREATE", entityType: "Conflict", entityId: record.id, after: record });
-        }
+        await appendAudits(
+          tx,
+          auditEvents,
+          actor,
+          records.map((record) => ({ action: "CREATE", entityType: "Conflict", entityId: record.id, after: record })),
+        );
         return records;
       });
     },
@@ -235,15 +238,18 @@ export function createConflictRepository(db: Database) {
           .set({ status: "NOTIFIED", updatedAt: new Date() })
           .where(and(inArray(conflicts.id, [...ids]), eq(conflicts.status, "OPEN")))
           .returning();
-        for (const row of rows) {
-          await appendAudit(tx, auditEvents, actor, {
+        await appendAudits(
+          tx,
+          auditEvents,
+          actor,
+          rows.map((row) => ({
             action: "STATUS_CHANGE",
             entityType: "Conflict",
             entityId: row.id,
             before: { status: "OPEN" },
             after: row,
-          });
-        }
+          })),
+        );
         return rows.length;
       });
     },

@@ -228,10 +228,11 @@ export async function recordFound(
     options.actor,
   );
   const untold = existing.size > 0 ? await deps.conflicts.openByKeys([...existing]) : [];
-  await flagInstructions(deps.references, recorded);
+  const toTell = [...recorded, ...untold];
+  // Flagging and telling are independent (both idempotent: a rerun after a failure repeats them for the conflicts
+  // still OPEN, flagging included), so they run together rather than one round trip after the other.
+  await Promise.all([flagInstructions(deps.references, toTell), deps.notify?.(toTell.map(conflictEvent))]);
   if (deps.notify) {
-    const toTell = [...recorded, ...untold];
-    await deps.notify(toTell.map(conflictEvent));
     const told = await deps.conflicts.markNotified(
       toTell.map((r) => r.id),
       options.actor,

@@ -222,43 +222,72 @@ export async function evaluateRules(
   deps: { sources: RuleSources; evaluations: RuleEvaluationRepository },
   given: EvaluationRequest,
 ): Promise<EvaluationResult> {
-  const request = checkRequest(given);
-  const [stored, external] = await Promise.all([
-    deps.sources.stored(request.subjectKind, request.at),
-    deps.sources.external?.(request.subjectKind, request.productIds, request.at) ?? Promise.resolve([]),
-  ]);
-  const rules = [...stored, ...external].filter((rule) => applies(rule, request.productIds, request.subMarketIds ?? [], request.facts));
-  const outcomes = rules.map((rule) => outcomeOf(rule, request.facts));
-  const evaluationId = randomUUID();
-  const hash = inputHash(request);
-  const evaluatedAt = new Date();
-  await deps.evaluations.record(
-    outcomes.map((o) => ({
-      evaluationId,
-      ruleId: o.ruleId,
-      ruleCode: o.code,
-      ruleVersion: o.ruleVersion,
-      ruleSource: o.source,
-      subjectKind: request.subjectKind,
-      subjectType: request.subject.type,
-      subjectId: request.subject.id,
-      inputHash: hash,
-      outcome: o.outcome,
-      severity: o.severity,
-      mode: o.mode,
-      message: o.message,
-      valuesCompared: o.valuesCompared,
-      partyIds: [...new Set(request.partyIds)],
-      evaluatedAt,
-    })),
-  );
-  return {
-    evaluationId,
-    subjectKind: request.subjectKind,
-    subject: request.subject,
-    inputHash: hash,
-    decision: decisionOf(outcomes),
-    outcomes,
-    evaluatedAt,
+  const [result] = await evaluateRulesMany(deps, [given]);
+  return result!;
+}
+
+/**
+ * evaluateRules for many subjects at once (a file's dispatch instructions): every request checked first (a malformed
+ * one refuses them all, naming it), the rules in force read once per subject kind and time (not once per subject),
+ * every outcome of every subject recorded in ONE insert. Each subject keeps its own evaluation id; answers in order.
+ */
+export async function evaluateRulesMany(
+  deps: { sources: RuleSources; evaluations: RuleEvaluationRepository },
+  given: readonly EvaluationRequest[],
+): Promise<EvaluationResult[]> {
+  const requests = given.map(checkRequest);
+  const memo = new Map<string, Promise<EvaluableRule[]>>();
+  const once = (key: string, read: () => Promise<EvaluableRule[]>) => {
+    const found = memo.get(key) ?? read();
+    memo.set(key, found);
+    return found;
   };
+  const evaluatedAt = new Date();
+  const results = await Promise.all(
+    requests.map(async (request): Promise<EvaluationResult> => {
+      const at = request.at.getTime();
+      const [stored, external] = await Promise.all([
+        once(`stored ${request.subjectKind} ${at}`, () => deps.sources.stored(request.subjectKind, request.at)),
+        deps.sources.external
+          ? once(`external ${request.subjectKind} ${[...request.productIds].sort().join(",")} ${at}`, () =>
+              deps.sources.external!(request.subjectKind, request.productIds, request.at),
+            )
+          : Promise.resolve([]),
+      ]);
+      const rules = [...stored, ...external].filter((rule) => applies(rule, request.productIds, request.subMarketIds ?? [], request.facts));
+      const outcomes = rules.map((rule) => outcomeOf(rule, request.facts));
+      return {
+        evaluationId: randomUUID(),
+        subjectKind: request.subjectKind,
+        subject: request.subject,
+        inputHash: inputHash(request),
+        decision: decisionOf(outcomes),
+        outcomes,
+        evaluatedAt,
+      };
+    }),
+  );
+  await deps.evaluations.record(
+    results.flatMap((result, i) =>
+      result.outcomes.map((o) => ({
+        evaluationId: result.evaluationId,
+        ruleId: o.ruleId,
+        ruleCode: o.code,
+        ruleVersion: o.ruleVersion,
+        ruleSource: o.source,
+        subjectKind: result.subjectKind,
+        subjectType: result.subject.type,
+        subjectId: result.subject.id,
+        inputHash: result.inputHash,
+        outcome: o.outcome,
+        severity: o.severity,
+        mode: o.mode,
+        message: o.message,
+        valuesCompared: o.valuesCompared,
+        partyIds: [...new Set(requests[i]!.partyIds)],
+        evaluatedAt,
+      })),
+    ),
+  );
+  return results;
 }

@@ -8,15 +8,25 @@ export type NewRuleEvaluation = typeof ruleEvaluations.$inferInsert;
 /** Whose evaluations a caller reads: every one (`{}`, an administrator) or those naming its organisation as a party. */
 export type EvaluationScope = { partyId?: string };
 
+const RECORD_ROWS = 2_000;
+
 export function createRuleEvaluationRepository(db: Database) {
   return {
-    /** One evaluation's outcomes, in one set-based insert (append-only: never updated). */
+    /**
+     * Outcomes of one or many evaluations, set-based (append-only: never updated): one insert per 2,000 rows, which
+     * keeps a statement's parameters under the protocol's 65,535.
+     */
     async record(rows: readonly NewRuleEvaluation[]): Promise<RuleEvaluationRow[]> {
-      if (rows.length === 0) return [];
-      return db
-        .insert(ruleEvaluations)
-        .values([...rows])
-        .returning();
+      const written: RuleEvaluationRow[] = [];
+      for (let i = 0; i < rows.length; i += RECORD_ROWS) {
+        written.push(
+          ...(await db
+            .insert(ruleEvaluations)
+            .values(rows.slice(i, i + RECORD_ROWS))
+            .returning()),
+        );
+      }
+      return written;
     },
 
     /** The evaluations of a subject within `scope`, newest first. */

@@ -64,24 +64,37 @@ function wording(event: DeliveredEvent): { title: string; body: string } {
   };
 }
 
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 export function notificationsRepository(db: Database) {
   return {
     /**
      * Takes a batch of outbox events: each event id once (a redelivered one is skipped), in one transaction its
      * notifications (one per recipient person and organisation) and a webhook delivery per matching active endpoint
-     * of the recipient organisations. Answers what was created.
+     * of the recipient organisations. Set-based: a handful of statements for the whole batch, not a few per event.
+     * Answers what was created, in event order.
      */
     receive: (events: DeliveredEvent[]) =>
       db.transaction(async (tx) => {
         const created: NotificationRow[] = [];
         const deliveries: WebhookDeliveryRow[] = [];
-        for (const event of events) {
-          const fresh = await tx
+        const byId = new Map<string, DeliveredEvent>();
+        for (const event of events) if (!byId.has(event.id)) byId.set(event.id, event);
+        if (byId.size === 0) return { notifications: created, deliveries };
+        const taken = new Set<string>();
+        for (const slice of chunks([...byId.values()], 1000)) {
+          const rows = await tx
             .insert(receivedEvents)
-            .values({ id: event.id, type: event.type, source: event.source, occurredAt: new Date(event.occurredAt) })
+            .values(
+              slice.map((event) => ({ id: event.id, type: event.type, source: event.source, occurredAt: new Date(event.occurredAt) })),
+            )
             .onConflictDoNothing()
             .returning({ id: receivedEvents.id });
-          if (fresh.length === 0) continue;
+          for (const { id } of rows) taken.add(id);
+        }
+        const fresh = [...byId.values()].filter((event) => taken.has(event.id));
+        const rows = fresh.flatMap((event) => {
           const { title, body } = wording(event);
           const common = {
             eventId: event.id,
@@ -92,39 +105,47 @@ export function notificationsRepository(db: Database) {
             subjectType: event.subject.type,
             subjectId: event.subject.id,
           };
-          const rows = [
+          return [
             ...event.recipients.users.map((userId) => ({ ...common, recipientUserId: userId })),
             ...event.recipients.organisations.map((organisationId) => ({ ...common, recipientOrganisationId: organisationId })),
           ];
-          if (rows.length) created.push(...(await tx.insert(N).values(rows).returning()));
-          const orgs = event.recipients.organisations;
-          if (orgs.length === 0) continue;
-          const endpoints = await tx
+        });
+        for (const slice of chunks(rows, 1000)) created.push(...(await tx.insert(N).values(slice).returning()));
+        const orgs = [...new Set(fresh.flatMap((event) => event.recipients.organisations))];
+        if (orgs.length === 0) return { notifications: created, deliveries };
+        // The recipient organisations' active endpoints and WEBHOOK opt-outs, once for the batch; matched per event here.
+        const [endpoints, muted] = await Promise.all([
+          tx
             .select()
             .from(E)
-            .where(
-              and(
-                inArray(E.organisationId, orgs),
-                eq(E.active, true),
-                sql`(jsonb_array_length(${E.eventTypes}) = 0 or ${E.eventTypes} @> ${JSON.stringify([event.type])}::jsonb)`,
-                sql`not exists (select 1 from ${P} where ${P.ownerId} = ${E.organisationId} and ${P.channel} = 'WEBHOOK' and ${P.type} = ${event.type} and ${P.enabled} = false)`,
-              ),
-            );
-          if (endpoints.length === 0) continue;
-          const payload = JSON.stringify({
+            .where(and(inArray(E.organisationId, orgs), eq(E.active, true))),
+          tx
+            .select({ ownerId: P.ownerId, type: P.type })
+            .from(P)
+            .where(and(inArray(P.ownerId, orgs), eq(P.channel, "WEBHOOK"), eq(P.enabled, false))),
+        ]);
+        if (endpoints.length === 0) return { notifications: created, deliveries };
+        const off = new Set(muted.map((m) => `${m.ownerId} ${m.type}`));
+        const wanted = fresh.flatMap((event) => {
+          const recipients = new Set(event.recipients.organisations);
+          const matching = endpoints.filter(
+            (endpoint) =>
+              recipients.has(endpoint.organisationId) &&
+              (endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(event.type)) &&
+              !off.has(`${endpoint.organisationId} ${event.type}`),
+          );
+          if (matching.length === 0) return [];
+          const body = JSON.stringify({
             id: event.id,
             type: event.type,
             occurredAt: event.occurredAt,
             subject: event.subject,
             payload: event.payload,
           });
-          deliveries.push(
-            ...(await tx
-              .insert(D)
-              .values(endpoints.map((endpoint) => ({ endpointId: endpoint.id, eventId: event.id, eventType: event.type, body: payload })))
-              .onConflictDoNothing()
-              .returning()),
-          );
+          return matching.map((endpoint) => ({ endpointId: endpoint.id, eventId: event.id, eventType: event.type, body }));
+        });
+        for (const slice of chunks(wanted, 1000)) {
+          deliveries.push(...(await tx.insert(D).values(slice).onConflictDoNothing().returning()));
         }
         return { notifications: created, deliveries };
       }),
@@ -215,14 +236,14 @@ export function notificationsRepository(db: Database) {
       return new Set(rows.map((row) => `${row.ownerId} ${row.type}`));
     },
 
-    /** The people among `userIds` who switched EMAIL off for `type`. */
-    async emailOptedOut(userIds: readonly string[], type: string): Promise<Set<string>> {
-      if (userIds.length === 0) return new Set();
+    /** `"<user id> <type>"` of each of `userIds` who switched EMAIL off for one of `types` (one query). */
+    async emailOptedOut(userIds: readonly string[], types: readonly string[]): Promise<Set<string>> {
+      if (userIds.length === 0 || types.length === 0) return new Set();
       const rows = await db
-        .select({ ownerId: P.ownerId })
+        .select({ ownerId: P.ownerId, type: P.type })
         .from(P)
-        .where(and(inArray(P.ownerId, [...userIds]), eq(P.type, type), eq(P.channel, "EMAIL"), eq(P.enabled, false)));
-      return new Set(rows.map((row) => row.ownerId));
+        .where(and(inArray(P.ownerId, [...userIds]), inArray(P.type, [...new Set(types)]), eq(P.channel, "EMAIL"), eq(P.enabled, false)));
+      return new Set(rows.map((row) => `${row.ownerId} ${row.type}`));
     },
 
     // Webhook endpoints and deliveries -------------------------------------------------------------------------------

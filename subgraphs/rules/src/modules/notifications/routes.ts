@@ -54,9 +54,12 @@ export function notificationRoutes(deps: {
         if (!events || events.some((event) => event === null)) {
           return sendError(res, 400, "BAD_USER_INPUT", `Send { "events": [...] }: at most ${MAX_EVENTS} well-formed outbox events`);
         }
-        const notifications = await deps.deliver(events as DeliveredEvent[]);
+        // The events' own notifications and the listeners' work (the detector) are independent: run together.
+        const delivered = deps.deliver(events as DeliveredEvent[]);
+        const listened = Promise.all(deps.listeners.map((listener) => listener(events as DeliveredEvent[])));
+        const [notifications] = await Promise.all([delivered, listened.catch(() => {})]);
         try {
-          for (const listener of deps.listeners) await listener(events as DeliveredEvent[]);
+          await listened;
         } catch (error) {
           console.error("events: a listener failed, the batch is to be sent again:", error);
           return sendError(res, 503, "UPSTREAM_UNAVAILABLE", "The events were taken but not fully processed: send them again");

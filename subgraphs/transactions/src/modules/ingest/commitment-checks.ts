@@ -1,17 +1,16 @@
 // The market rules on bid, award and availability-declaration ingest (issue 11 item 2), as dispatch-checks.ts does
 // for dispatch: a chunk's facts are gathered in batched lookups (the products' codes once, the units' capacities once
-// per entity type, the bids' qualifications in ONE products call), then the rules engine is asked once per distinct
-// subject of the chunk (rows with the same facts are one group), never per row. BLOCK refuses the group's rows with
-// RULE_VIOLATION naming every failed rule and its values; NOTIFY lets them through with the warnings, which the engine
-// puts in the report and in the batch's notification. Fail closed: no route to the rules (or products) subgraph, or
+// per entity type, the bids' qualifications in ONE products call), then the rules engine is asked about every
+// distinct subject of the chunk (rows with the same facts are one group) in one call (kit evaluateMany), never per
+// row. BLOCK refuses the group's rows with RULE_VIOLATION naming every failed rule and its values; NOTIFY lets them
+// through with the warnings, which the engine puts in the report and in the batch's notification. Fail closed: no route to the rules (or products) subgraph, or
 // an answer that is not one, is UPSTREAM_UNAVAILABLE and the file is not ingested.
-import { SfeError, knownFacts as known } from "@sfe/kit";
+import { SfeError, evaluateMany, knownFacts as known } from "@sfe/kit";
 import {
   QUALIFICATION_CHECK_PATH,
   type RuleWarning,
   type SubjectKind,
   type Target,
-  evaluate,
   newSubjectId,
   ruleViolation,
   warningsOf,
@@ -38,9 +37,6 @@ type Unit = { importCapacityKw?: number | null; exportCapacityKw?: number | null
 
 /** The products subgraph's qualification check takes at most this many checks a call. */
 const QUALIFICATION_CHECKS_PER_CALL = 1_000;
-
-/** Rule evaluations in flight at once: a file of many units must not flood the rules subgraph. */
-const RULE_CALLS_AT_ONCE = 8;
 
 const SUBJECT_TYPE: Record<RuleCandidate["kind"], string> = {
   BID: "Bid",
@@ -136,39 +132,36 @@ export async function withRules(
   });
   const outcome = new Map<number, { error: IngestRowError } | { warnings: RuleWarning[] }>();
   const list = [...groups.values()];
-  for (let g = 0; g < list.length; g += RULE_CALLS_AT_ONCE) {
-    await Promise.all(
-      list.slice(g, g + RULE_CALLS_AT_ONCE).map(async ({ candidate: c, facts: f, rows }) => {
-        const subject = { type: SUBJECT_TYPE[c.kind], id: newSubjectId() };
-        const result = await evaluate(context.references, {
-          subjectKind: c.kind,
-          subject,
-          facts: f,
-          productIds: [c.productId],
-          partyIds: c.partyIds,
-          at: new Date(c.at),
+  const requests = list.map(({ candidate: c, facts: f }) => ({
+    subjectKind: c.kind,
+    subject: { type: SUBJECT_TYPE[c.kind], id: newSubjectId() },
+    facts: f,
+    productIds: [c.productId],
+    partyIds: c.partyIds,
+    at: new Date(c.at),
+  }));
+  const results = await evaluateMany(context.references, requests);
+  for (const [g, { candidate: c, rows }] of list.entries()) {
+    const result = results[g]!;
+    if (result.decision === "BLOCK") {
+      const violation = ruleViolation(c.kind, requests[g]!.subject, result);
+      const rules = violation.extensions.rules as { code: string; values: Record<string, unknown> }[];
+      const values = rules.map((r) => `${r.code} ${JSON.stringify(r.values)}`).join("; ");
+      for (const i of rows) {
+        outcome.set(i, {
+          error: {
+            row: resolved[i]!.row,
+            field: "rule",
+            code: "RULE_VIOLATION",
+            reason: rules.map((r) => r.code).join(",") || "RULE_VIOLATION",
+            message: `${violation.message} (values compared: ${values})`,
+          },
         });
-        if (result.decision === "BLOCK") {
-          const violation = ruleViolation(c.kind, subject, result);
-          const rules = violation.extensions.rules as { code: string; values: Record<string, unknown> }[];
-          const values = rules.map((r) => `${r.code} ${JSON.stringify(r.values)}`).join("; ");
-          for (const i of rows) {
-            outcome.set(i, {
-              error: {
-                row: resolved[i]!.row,
-                field: "rule",
-                code: "RULE_VIOLATION",
-                reason: rules.map((r) => r.code).join(",") || "RULE_VIOLATION",
-                message: `${violation.message} (values compared: ${values})`,
-              },
-            });
-          }
-        } else {
-          const warnings = warningsOf(result);
-          for (const i of rows) outcome.set(i, { warnings });
-        }
-      }),
-    );
+      }
+    } else {
+      const warnings = warningsOf(result);
+      for (const i of rows) outcome.set(i, { warnings });
+    }
   }
   return resolved.map((r, i) => {
     const o = outcome.get(i);

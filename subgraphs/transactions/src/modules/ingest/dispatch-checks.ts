@@ -1,9 +1,11 @@
 // What a dispatch instruction's row must pass beyond its product (issue 10 item 2, D.3): the unit it names is the hub's
 // asset (by externalId, one batched lookup per chunk), that asset lies in the issuing SO's service area (ONE call to
 // the products subgraph per file and SO, memoised on the run's context), and the market rules allow it (evaluated
-// once per distinct (SO, product, unit) group, never per row: BLOCK refuses the group's rows naming the rule).
+// once per distinct (SO, product, unit) group, never per row, all groups of a chunk in ONE call to the rules subgraph:
+// BLOCK refuses the group's rows naming the rule).
 
-import { type RuleWarning, dispatchFacts, evaluate, newSubjectId, ruleViolation, warningsOf } from "../../rule-checks.js";
+import { evaluateMany } from "@sfe/kit";
+import { type RuleCheckRequest, type RuleWarning, dispatchFacts, newSubjectId, ruleViolation, warningsOf } from "../../rule-checks.js";
 import { covers, fetchServiceAreas, type ServiceArea } from "../positions/service-area.js";
 import type { IngestContext } from "./entities.js";
 import type { IngestRowError } from "./tables.js";
@@ -27,13 +29,6 @@ export interface DispatchUnit {
 export interface DispatchCheck {
   unit: DispatchUnit | null;
   warnings: RuleWarning[];
-}
-
-/** Rule evaluations in flight at once: a file of many units must not flood the rules subgraph. */
-const RULE_CALLS_AT_ONCE = 8;
-
-async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(each));
 }
 
 /** The areas asked so far in this run, by SO: a file asks the products subgraph once per SO, not per chunk. */
@@ -107,27 +102,31 @@ export async function checkDispatches(
     productFacts.set(productId, base);
     return base.then((facts) => ({ ...facts, instructedMw: setPointMw }));
   };
-  await inBatches([...groups], RULE_CALLS_AT_ONCE, async ([key, list]) => {
-    const first = list[0]!;
-    const asset = assetOf.get(first.unitReference) ?? null;
-    const setPointMw = Math.max(...list.map((c) => c.setPointMw));
-    const subject = { type: "DispatchInstruction", id: newSubjectId() };
-    const result = await evaluate(references, {
-      subjectKind: "DISPATCH_INSTRUCTION",
-      subject,
-      facts: await factsOf(first.productId, setPointMw),
-      productIds: [first.productId],
-      partyIds: [asset?.providerId, first.issuerId],
-      at: new Date(list.map((c) => c.start).sort()[0]!),
-    });
+  const keys = [...groups.keys()];
+  const requests: RuleCheckRequest[] = await Promise.all(
+    [...groups.values()].map(async (list) => {
+      const first = list[0]!;
+      const asset = assetOf.get(first.unitReference) ?? null;
+      return {
+        subjectKind: "DISPATCH_INSTRUCTION",
+        subject: { type: "DispatchInstruction", id: newSubjectId() },
+        facts: await factsOf(first.productId, Math.max(...list.map((c) => c.setPointMw))),
+        productIds: [first.productId],
+        partyIds: [asset?.providerId, first.issuerId],
+        at: new Date(list.map((c) => c.start).sort()[0]!),
+      };
+    }),
+  );
+  const results = await evaluateMany(references, requests);
+  for (const [i, result] of results.entries()) {
     if (result.decision !== "BLOCK") {
-      warned.set(key, warningsOf(result));
-      return;
+      warned.set(keys[i]!, warningsOf(result));
+      continue;
     }
-    const violation = ruleViolation("DISPATCH_INSTRUCTION", subject, result);
-    blocked.set(key, violation.message);
-    ruleOf.set(key, String(violation.extensions.rule ?? ""));
-  });
+    const violation = ruleViolation("DISPATCH_INSTRUCTION", requests[i]!.subject, result);
+    blocked.set(keys[i]!, violation.message);
+    ruleOf.set(keys[i]!, String(violation.extensions.rule ?? ""));
+  }
 
   return candidates.map((c) => {
     const far = outside(c);
