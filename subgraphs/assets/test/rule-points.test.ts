@@ -453,8 +453,15 @@ describe("RULE_WARNING through assets' outbox", () => {
     const [event] = await delivered(id);
     expect(event).toMatchObject({ type: "RULE_WARNING", subject: { type: "Asset", id }, source: "assets" });
     expect(eventsRefused).toBe(0);
-    const [row] = await outboxOf(id);
+    // The relay marks the row delivered after the rules subgraph has answered: wait for that mark, not the POST.
+    const row = await vi.waitFor(
+      async () => {
+        const [marked] = await outboxOf(id);
+        expect(marked?.deliveredAt).toBeInstanceOf(Date);
+        return marked;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(row).toMatchObject({ id: event?.id, attempts: 3, lastError: null });
-    expect(row?.deliveredAt).toBeInstanceOf(Date);
   });
 });
