@@ -1,6 +1,6 @@
 import { inArray, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable, PgUpdateSetSource } from "drizzle-orm/pg-core";
-import { type AuditEventsTable, auditJson } from "./audit.js";
+import { type AuditEventsTable, appendAudits } from "./audit.js";
 import type { Database } from "./database.js";
 import type { Identity } from "./identity.js";
 
@@ -44,15 +44,16 @@ export async function auditedUpdate<T extends TableWithId>(db: Database, change:
       )
       .returning()) as { id: unknown }[];
     const old = new Map(before.map((row) => [row.id, row]));
-    await tx.insert(audit).values(
+    await appendAudits(
+      tx as unknown as Database,
+      audit,
+      actor,
       after.map((row) => ({
-        actorUserId: actor?.userId ?? null,
-        actorOrganisationId: actor?.organisationId ?? null,
         action: "UPDATE",
         entityType: change.entityType,
         entityId: String(row.id),
-        before: auditJson(old.get(row.id)),
-        after: auditJson(row),
+        before: old.get(row.id),
+        after: row,
       })),
     );
     return after as T["$inferSelect"][];
