@@ -26,10 +26,15 @@ export function auditGuardStatements(schema: string): string[] {
        chain_index bigint not null,
        hash text)`,
     `insert into ${s}.audit_chain_head (chain_index, hash) values (0, null) on conflict do nothing`,
+    // occurredAt as jsonb renders a timestamptz with the session in UTC (the hashes were first made under
+    // `set timezone = 'UTC'`), byte for byte, infinity and BC years too; without a SET clause the function is inlined
+    // and no setting is saved and restored per event. CREATE OR REPLACE drops an older version's SET clause.
     `create or replace function ${s}.audit_event_hash(e ${s}.audit_events) returns text
-       language sql stable set timezone = 'UTC'
+       language sql stable
        as $$ select encode(sha256(convert_to(jsonb_build_object(
-         'id', e.id, 'occurredAt', e.occurred_at, 'actorUserId', e.actor_user_id,
+         'id', e.id, 'occurredAt', case when not isfinite(e.occurred_at) then to_jsonb(e.occurred_at)
+           else to_jsonb(replace((to_jsonb(e.occurred_at at time zone 'UTC') #>> '{}') || '+00:00', ' BC+00:00', '+00:00 BC')) end,
+         'actorUserId', e.actor_user_id,
          'actorOrganisationId', e.actor_organisation_id, 'action', e.action, 'entityType', e.entity_type,
          'entityId', e.entity_id, 'before', e.before, 'after', e.after, 'chainIndex', e.chain_index,
          'prevHash', e.prev_hash)::text, 'UTF8')), 'hex') $$`,

@@ -116,3 +116,43 @@ describe("many events in one transaction (a bulk import's)", () => {
     expect(rows[3000]?.entityId).toBe("single");
   });
 });
+
+describe("the hash without its SET clause", () => {
+  const oldHash = `create or replace function oldhash.audit_event_hash(e oldhash.audit_events) returns text
+    language sql stable set timezone = 'UTC'
+    as $$ select encode(sha256(convert_to(jsonb_build_object(
+      'id', e.id, 'occurredAt', e.occurred_at, 'actorUserId', e.actor_user_id,
+      'actorOrganisationId', e.actor_organisation_id, 'action', e.action, 'entityType', e.entity_type,
+      'entityId', e.entity_id, 'before', e.before, 'after', e.after, 'chainIndex', e.chain_index,
+      'prevHash', e.prev_hash)::text, 'UTF8')), 'hex') $$`;
+
+  it("keeps the hashes the old function wrote, whatever the session's time zone", async () => {
+    await execute(`create schema oldhash`);
+    await execute(`create table oldhash.audit_events (like chained.audit_events including all)`);
+    await installAuditGuard(handle.db, "oldhash");
+    await execute(oldHash); // a database installed before: its events hashed under set timezone = 'UTC'
+    // Whole seconds, trimmed fractions, microseconds, a BC year: jsonb's renderings of a timestamptz.
+    await execute(`insert into oldhash.audit_events (occurred_at, action, entity_type, entity_id)
+      select t, 'CREATE', 'Thing', t::text from unnest(array['2026-12-03 09:00:00+00', '2026-12-03 09:00:00.1+05:30',
+        '2026-03-29 01:30:00.123456+01', '2026-10-25 01:59:59.99999+00', '0044-03-15 12:00:00+00 BC']::timestamptz[]) t`);
+    await installAuditGuard(handle.db, "oldhash"); // every start: replaces the function
+    const [fn] = rowsOf(await execute(`select proconfig from pg_proc where oid = 'oldhash.audit_event_hash'::regproc`));
+    expect(fn).toEqual({ proconfig: null });
+    expect(await verifyAuditChain(handle.db, "oldhash")).toEqual({ schema: "oldhash", events: 5, firstBroken: null });
+    for (const zone of ["Asia/Kolkata", "America/St_Johns"]) {
+      const mismatched = await handle.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local timezone = '${zone}'`));
+        await tx.execute(
+          sql.raw(`insert into oldhash.audit_events (action, entity_type, entity_id) values ('CREATE', 'Thing', '${zone}')`),
+        );
+        return rowsOf(await tx.execute(sql.raw(`select id from oldhash.audit_events e where hash <> oldhash.audit_event_hash(e)`)));
+      });
+      expect(mismatched).toEqual([]);
+    }
+    // Written in other zones, the new events verify (hashed as in UTC) with the old function too.
+    await execute(oldHash);
+    expect(await verifyAuditChain(handle.db, "oldhash")).toEqual({ schema: "oldhash", events: 7, firstBroken: null });
+  });
+});
+
+const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
