@@ -79,6 +79,14 @@ try {
   const began = performance.now();
   const inFlight = new Set<Promise<void>>();
   let failed = 0;
+  // Why batches fail, counted by status and error code (the first body of each kind printed once).
+  const failures = new Map<string, { count: number; body: string }>();
+  const failure = (kind: string, body: string) => {
+    failed++;
+    const seen = failures.get(kind);
+    if (seen) seen.count++;
+    else failures.set(kind, { count: 1, body: body.slice(0, 300) });
+  };
   for (let batch = 0; batch < total; batch++) {
     const due = began + (batch * 1000) / BATCHES_PER_SECOND;
     const wait = due - performance.now();
@@ -89,12 +97,15 @@ try {
       body: batchCsv(batch),
     })
       .then(async (response) => {
-        if (response.status !== 200) failed++;
-        await response.arrayBuffer();
+        const text = await response.text();
+        if (response.status === 200) return;
+        let code = "";
+        try {
+          code = (JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code ?? "";
+        } catch {}
+        failure(`${response.status} ${code}`, text);
       })
-      .catch(() => {
-        failed++;
-      })
+      .catch((error: Error) => failure(`fetch ${(error.cause as Error | undefined)?.message ?? error.message}`, String(error)))
       .finally(() => inFlight.delete(sent));
     inFlight.add(sent);
   }
@@ -133,6 +144,7 @@ try {
   console.log(
     `  sent ${total * PER_BATCH} dispatches in ${total} batches over ${sendSeconds.toFixed(1)} s (${Math.round((total * PER_BATCH) / sendSeconds)}/s offered; ${failed} batches failed)`,
   );
+  for (const [kind, { count, body }] of failures) console.log(`  failed: ${count} × ${kind}: ${body}`);
   console.log(`  conflicts notified: ${measured.length} of ${expected}`);
   console.log(
     `  p50 ${quantile(sorted, 0.5).toFixed(0)} ms, p99 ${quantile(sorted, 0.99).toFixed(0)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(0)} ms (goal p99 ≤ 1000 ms)`,
