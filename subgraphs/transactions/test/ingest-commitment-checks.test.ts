@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type DatabaseHandle, type EntityReferences, type Identity, staticReferences } from "@sfe/kit";
-import { as, countRows, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { as, countRows, execute, orgs, setUpSubgraph } from "@sfe/kit/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/ingest/index.js";
@@ -74,8 +74,9 @@ const references: EntityReferences = {
 };
 
 let handle: DatabaseHandle;
+let subgraph: Awaited<ReturnType<typeof setUpSubgraph>>["subgraph"];
 beforeAll(async () => {
-  ({ handle } = await setUpSubgraph(transactionsSubgraph, references));
+  ({ handle, subgraph } = await setUpSubgraph(transactionsSubgraph, references));
 });
 afterAll(() => handle.close());
 
@@ -170,6 +171,15 @@ describe("market rules on ingest", () => {
     expect(events[0]!.payload.warnings).toEqual([
       { ruleId: "R-TEST-AWARD-BIG", message: "R-TEST-AWARD-BIG says no", values: { awardedMw: 49, row: 1 } },
     ]);
+    // The batch keeps them: its IngestBatch in the graph lists the same warnings.
+    const batch = await execute(
+      subgraph,
+      `query ($id: ID!) { ingestBatch(id: $id) { warnings { row ruleId message values } } }`,
+      { id: report.batchId },
+      as.soA,
+    );
+    expect(batch.errors).toBeUndefined();
+    expect(batch.data?.ingestBatch.warnings).toEqual(report.warnings);
   });
 
   it("availability declarations: BLOCK refuses, NOTIFY warns, one evaluation per declaration and no qualification call", async () => {

@@ -32,6 +32,7 @@ export function createIngestBatchesRepository(db: Database) {
           skipped: report.skipped,
           rejected: report.rejected,
           rejections: report.rejections,
+          warnings: report.warnings,
         })
         .where(eq(ingestBatches.id, report.batchId));
     },

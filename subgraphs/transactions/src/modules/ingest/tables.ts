@@ -70,6 +70,8 @@ export const ingestBatches = transactionsSchema.table(
     rejected: integer().notNull().default(0),
     /** The first 1,000 rejected rows. */
     rejections: jsonb().$type<IngestRowError[]>().notNull().default([]),
+    /** The first 1,000 rows a NOTIFY rule flagged (accepted, with the rule, message and values compared). */
+    warnings: jsonb().$type<IngestRowWarning[]>().notNull().default([]),
     /** Why a FAILED batch broke off. */
     failure: text(),
   },

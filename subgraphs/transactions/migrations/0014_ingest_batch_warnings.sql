@@ -1,0 +1,1 @@
+ALTER TABLE "transactions"."ingest_batches" ADD COLUMN "warnings" jsonb DEFAULT '[]'::jsonb NOT NULL;
