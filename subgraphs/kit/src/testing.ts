@@ -199,11 +199,13 @@ export const errorCodes = (result: OperationResult<unknown>) => (result.errors ?
 
 /** Number of rows in `schema.table` (tests prove that a refused write left nothing behind). */
 export async function countRows(handle: DatabaseHandle, table: string): Promise<number> {
-  const result = (await handle.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown;
-  // PGlite answers { rows }, postgres-js an array of rows.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-  return Number(rows[0]?.n);
+  const [row] = resultRows<{ n: number }>(await handle.db.execute(sql.raw(`select count(*)::int as n from ${table}`)));
+  return Number(row?.n);
 }
+
+/** The rows of a raw `execute`: PGlite answers { rows }, postgres-js an array of rows. */
+export const resultRows = <T = Record<string, unknown>>(result: unknown): T[] =>
+  (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 /** An identity for tests: a signed-in person of `organisationId` with `roles`, unless overridden. */
 export function testIdentity(overrides: Partial<Identity> & Pick<Identity, "roles">): Identity {
@@ -226,11 +228,12 @@ export const testGateway = (() => {
 
 /** Backends of this test's database waiting for a lock (Postgres only). */
 async function waitingForLocks(handle: DatabaseHandle): Promise<number> {
-  const result = (await handle.db.execute(
-    sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-  )) as unknown;
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-  return Number(rows[0]?.n);
+  const [row] = resultRows<{ n: number }>(
+    await handle.db.execute(
+      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    ),
+  );
+  return Number(row?.n);
 }
 
 /**

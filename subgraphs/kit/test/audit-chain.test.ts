@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { pgSchema } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAudit, auditEventsTable, type DatabaseHandle, installAuditGuard, verifyAuditChain } from "../src/index.js";
-import { createTestDatabase, testIdentity } from "../src/testing.js";
+import { createTestDatabase, resultRows, testIdentity } from "../src/testing.js";
 
 const table = auditEventsTable(pgSchema("chained"));
 let handle: DatabaseHandle;
@@ -136,7 +136,7 @@ describe("the hash without its SET clause", () => {
       select t, 'CREATE', 'Thing', t::text from unnest(array['2026-12-03 09:00:00+00', '2026-12-03 09:00:00.1+05:30',
         '2026-03-29 01:30:00.123456+01', '2026-10-25 01:59:59.99999+00', '0044-03-15 12:00:00+00 BC']::timestamptz[]) t`);
     await installAuditGuard(handle.db, "oldhash"); // every start: replaces the function
-    const [fn] = rowsOf(await execute(`select proconfig from pg_proc where oid = 'oldhash.audit_event_hash'::regproc`));
+    const [fn] = resultRows(await execute(`select proconfig from pg_proc where oid = 'oldhash.audit_event_hash'::regproc`));
     expect(fn).toEqual({ proconfig: null });
     expect(await verifyAuditChain(handle.db, "oldhash")).toEqual({ schema: "oldhash", events: 5, firstBroken: null });
     for (const zone of ["Asia/Kolkata", "America/St_Johns"]) {
@@ -145,7 +145,7 @@ describe("the hash without its SET clause", () => {
         await tx.execute(
           sql.raw(`insert into oldhash.audit_events (action, entity_type, entity_id) values ('CREATE', 'Thing', '${zone}')`),
         );
-        return rowsOf(await tx.execute(sql.raw(`select id from oldhash.audit_events e where hash <> oldhash.audit_event_hash(e)`)));
+        return resultRows(await tx.execute(sql.raw(`select id from oldhash.audit_events e where hash <> oldhash.audit_event_hash(e)`)));
       });
       expect(mismatched).toEqual([]);
     }
@@ -154,5 +154,3 @@ describe("the hash without its SET clause", () => {
     expect(await verifyAuditChain(handle.db, "oldhash")).toEqual({ schema: "oldhash", events: 7, firstBroken: null });
   });
 });
-
-const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
