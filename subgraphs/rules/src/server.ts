@@ -42,6 +42,7 @@ export function createRulesSubgraph({
   const conflicts = createConflictsModule({
     references,
     conflicts: repos.conflicts,
+    marketRules: repos.marketRules,
     settings: conflictSweepSettings(env),
     notify: notifications.notify,
     onEvents: notifications.onEvents,

@@ -1,6 +1,6 @@
 import { badInput, requireBounded, requireNonEmpty, requireText, requireUuid } from "@sfe/kit";
 import type { CreateMarketRuleInput, RuleScopeInput } from "./__generated__/resolvers-types.js";
-import type { ConflictStatus, RuleScope, SubjectKind } from "./db/schema.js";
+import type { ConflictStatus, RuleKind, RuleScope, SubjectKind } from "./db/schema.js";
 import { checkExpression } from "./modules/evaluation/expression.js";
 
 /** Rule codes: an upper-case letter, then 1–39 upper-case letters, digits, `_` or `-` (e.g. UKPN-NO-OVERLAP). */
@@ -103,7 +103,19 @@ export function ruleScope(input: RuleScopeInput | null | undefined): RuleScope {
   if (subMarketIds.length + technologies.length + productPairs.length > MAX_SCOPE_ITEMS) {
     throw badInput(`scope has at most ${MAX_SCOPE_ITEMS} entries`, "scope");
   }
-  return { subMarketIds, technologies, productPairs };
+  return { subMarketIds, technologies, productPairs, exclusive: input?.exclusive === true };
+}
+
+/**
+ * An exclusivity clause says which products exclude others, so only a STACKING rule with a product or product pairs
+ * may carry one (a market-wide exclusive rule would forbid all stacking, against domain §6.1's "stacking by default").
+ */
+export function requireExclusiveScope(scope: RuleScope, kind: RuleKind, productId: string | null): void {
+  if (!scope.exclusive) return;
+  if (kind !== "STACKING") throw badInput("scope.exclusive is for STACKING rules only", "scope.exclusive");
+  if (productId == null && scope.productPairs.length === 0) {
+    throw badInput("scope.exclusive needs the rule's product or product pairs: which products exclude the others", "scope.exclusive");
+  }
 }
 
 /** A rule expression for `subjectKind`, checked (expression.ts); a JSON round trip as for parameters. */
@@ -126,17 +138,20 @@ export const marketRuleValues = (input: CreateMarketRuleInput) => {
   const subjectKind = input.subjectKind ?? null;
   if (input.effectiveFrom != null) effectiveWindow(input.effectiveFrom, input.effectiveTo);
   else effectiveWindow(new Date(), input.effectiveTo);
+  const productId = input.productId == null ? null : requireUuid(input.productId, "productId");
+  const scope = ruleScope(input.scope);
+  requireExclusiveScope(scope, input.kind, productId);
   return {
     code: ruleCode(input.code),
     name: ruleName(input.name),
-    productId: input.productId == null ? null : requireUuid(input.productId, "productId"),
+    productId,
     kind: input.kind,
     parameters: params,
     mode: input.mode,
     subjectKind,
     expression: input.expression == null ? null : ruleExpression(input.expression, subjectKind, params),
     severity: input.severity ?? "WARN",
-    scope: ruleScope(input.scope),
+    scope,
     documentRef: optionalText(input.documentRef, "documentRef", 500),
     ...(input.effectiveFrom != null && { effectiveFrom: input.effectiveFrom }),
     effectiveTo: input.effectiveTo ?? null,

@@ -62,6 +62,7 @@ describe("§7.7 worked example: LOUIS-SPG-01, UKPN export vs NESO charge", () =>
         key: `OPPOSING_INSTRUCTIONS:${ukpn.id}+${neso.id}`,
         kind: "OPPOSING_INSTRUCTIONS",
         rule: null,
+        marketRuleId: null,
         target: { assetId: LOUIS_SPG_01, marketUnitId: null, unitReference: null },
         items: [
           {

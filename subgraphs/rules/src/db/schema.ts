@@ -24,13 +24,19 @@ export interface RuleScope {
   subMarketIds: string[];
   technologies: string[];
   productPairs: { productIds: [string, string]; stackingMode: StackingMode; direction: ScopeDirection }[];
+  /**
+   * An exclusivity clause (STACKING rules): the product (or each pair's two products) may hold no commitment
+   * overlapping one on another product on the same target. Absent in rows saved before it existed: false.
+   */
+  exclusive?: boolean;
 }
 export type ConflictKind =
   | "OVERLAPPING_COMMITMENT"
   | "OPPOSING_INSTRUCTIONS"
   | "DOUBLE_REGISTRATION"
   | "EXCEEDS_CAPABILITY"
-  | "CONNECTION_LIMIT";
+  | "CONNECTION_LIMIT"
+  | "EXCLUSIVITY_BREACH";
 export type ConflictStatus = "OPEN" | "NOTIFIED" | "ACKNOWLEDGED" | "RESOLVED" | "ESCALATED" | "DISMISSED";
 /** How a conflict was found: recorded by hand (recordConflict), by a sweep (PROACTIVE) or on an event (REACTIVE). */
 export type ConflictDetection = "MANUAL" | "PROACTIVE" | "REACTIVE";

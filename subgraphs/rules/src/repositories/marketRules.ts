@@ -1,5 +1,6 @@
 import { appendAudit, type Database, guardedUpdate, type Identity, isUuid } from "@sfe/kit";
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
+import type { ExclusivityRule } from "../modules/conflicts/detector.js";
 import { auditEvents, marketRules, marketRuleVersions, type RuleKind, type RuleStatus, type SubjectKind } from "../db/schema.js";
 
 export type MarketRuleRow = typeof marketRules.$inferSelect;
@@ -126,6 +127,36 @@ export function createMarketRuleRepository(db: Database) {
           ),
         )
         .orderBy(asc(marketRules.code));
+    },
+
+    /**
+     * The exclusivity clauses (ACTIVE STACKING rules with scope.exclusive) in force at some time in [from, to): one read
+     * per detector run, as the detector takes them.
+     */
+    async exclusivityInForce(from: Date, to: Date): Promise<ExclusivityRule[]> {
+      const rows = await db
+        .select()
+        .from(marketRules)
+        .where(
+          and(
+            eq(marketRules.status, "ACTIVE"),
+            eq(marketRules.kind, "STACKING"),
+            sql`${marketRules.scope}->>'exclusive' = 'true'`,
+            lt(marketRules.effectiveFrom, to),
+            or(isNull(marketRules.effectiveTo), gt(marketRules.effectiveTo, from)),
+          ),
+        )
+        .orderBy(asc(marketRules.code));
+      return rows.flatMap((row): ExclusivityRule[] => {
+        const base = {
+          ruleId: row.id,
+          code: row.code,
+          effectiveFrom: row.effectiveFrom.toISOString(),
+          effectiveTo: row.effectiveTo?.toISOString() ?? null,
+        };
+        if (row.scope.productPairs.length > 0) return row.scope.productPairs.map((pair) => ({ ...base, productIds: pair.productIds }));
+        return row.productId ? [{ ...base, productIds: [row.productId, null] }] : [];
+      });
     },
   };
 }

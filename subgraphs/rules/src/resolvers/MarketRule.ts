@@ -16,6 +16,7 @@ export const MarketRule: MarketRuleResolvers = {
       stackingMode: pair.stackingMode,
       direction: pair.direction,
     })),
+    exclusive: scope.exclusive === true,
   }),
   versions: ({ id }, _, { loaders }) => loaders.ruleVersions.load(id),
 };

@@ -13,6 +13,7 @@ import {
   parameters,
   resolution,
   ruleExpression,
+  requireExclusiveScope,
   ruleName,
   ruleScope,
 } from "../validation.js";
@@ -86,6 +87,7 @@ export const Mutation = (repos: Repositories, references: EntityReferences): Mut
       id,
       (before) => {
         effectiveWindow(changes.effectiveFrom ?? before.effectiveFrom, changes.effectiveTo ?? before.effectiveTo);
+        if (changes.scope) requireExclusiveScope(changes.scope, before.kind, before.productId);
         const params = changes.parameters ?? before.parameters;
         const expression = input.expression ?? (changes.parameters && before.expression != null ? before.expression : null);
         return { ...changes, ...(expression != null && { expression: ruleExpression(expression, before.subjectKind, params) }) };

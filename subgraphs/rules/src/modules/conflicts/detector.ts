@@ -3,12 +3,13 @@
  * Per asset or unit, a timeline of commitments (awards, availability declarations) and dispatch instructions;
  * every pair of the same class (commitment with commitment, instruction with instruction) on one target,
  * overlapping in time, for different products, is checked, then Σ MW per direction against capability.
+ * Commitments on a product with an exclusivity clause (a STACKING market rule, data) clash with any other product's.
  * MW are compared as whole kW (integers), so no float sum decides a conflict.
  */
 
 export type Direction = "DEMAND_TURN_DOWN" | "DEMAND_TURN_UP" | "GENERATION_TURN_UP" | "GENERATION_TURN_DOWN";
 export type CommitmentKind = "AWARD" | "AVAILABILITY_DECLARATION" | "DISPATCH_INSTRUCTION";
-export type DetectedKind = "OPPOSING_INSTRUCTIONS" | "EXCEEDS_CAPABILITY" | "OVERLAPPING_COMMITMENT";
+export type DetectedKind = "OPPOSING_INSTRUCTIONS" | "EXCEEDS_CAPABILITY" | "OVERLAPPING_COMMITMENT" | "EXCLUSIVITY_BREACH";
 export type RuleCode = "R-STK-1" | "R-STK-2" | "R-STK-3";
 export type PrimacyType = "DSO" | "NESO" | "JOINT" | "NONE";
 export type PrimacyRule = "R-PRI-1" | "R-PRI-2" | "R-PRI-3";
@@ -61,7 +62,10 @@ export interface DetectedConflict {
   /** Stable for the same items: recording it twice is a no-op. */
   key: string;
   kind: DetectedKind;
-  rule: RuleCode | null;
+  /** The §8.4 rule applied, or an exclusivity breach's market rule code. */
+  rule: RuleCode | string | null;
+  /** The market rule whose exclusivity clause was breached (EXCLUSIVITY_BREACH only). */
+  marketRuleId: string | null;
   /** The asset, unit or unit reference the items share. */
   target: { assetId: string | null; marketUnitId: string | null; unitReference: string | null };
   items: ConflictItem[];
@@ -69,6 +73,19 @@ export interface DetectedConflict {
   primacy: PrimacyOutcome;
   /** Every party: the SOs of the items and the FSPs providing them. */
   partyIds: string[];
+}
+
+/**
+ * An exclusivity clause as the market rules hold it (an ACTIVE STACKING rule with scope.exclusive): a commitment on
+ * productIds[0] may not overlap one on productIds[1] (null: on any other product) on one target, while in force.
+ */
+export interface ExclusivityRule {
+  ruleId: string;
+  code: string;
+  productIds: [string, string | null];
+  effectiveFrom: string;
+  /** Exclusive; null: open-ended. */
+  effectiveTo: string | null;
 }
 
 export interface Capability {
@@ -84,6 +101,8 @@ export interface DetectOptions {
   capabilityMw?: ReadonlyMap<string, number | Capability>;
   /** Which SOs are NESO and which DSOs; unknown ones: no primacy rule beyond R-PRI-3. */
   operatorKinds?: ReadonlyMap<string, OperatorKind>;
+  /** The exclusivity clauses in force over the run's span (loaded once per run); none: no EXCLUSIVITY_BREACH. */
+  exclusivity?: readonly ExclusivityRule[];
 }
 
 /** +1 export (demand turn-down, generation turn-up), −1 import: the export-positive sign convention. */
@@ -147,10 +166,11 @@ function parties(items: readonly Commitment[]): string[] {
 
 function conflictOf(
   kind: DetectedKind,
-  rule: RuleCode | null,
+  rule: RuleCode | string | null,
   members: Commitment[],
   overlap: { start: number; end: number; kw: number },
   outcome: PrimacyOutcome,
+  marketRuleId: string | null = null,
 ): DetectedConflict {
   const sorted = [...members].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   const first = sorted[0]!;
@@ -158,6 +178,7 @@ function conflictOf(
     key: `${kind}:${sorted.map((c) => c.id).join("+")}${kind === "EXCEEDS_CAPABILITY" ? `@${iso(overlap.start)}` : ""}`,
     kind,
     rule,
+    marketRuleId,
     target: { assetId: first.assetId, marketUnitId: first.marketUnitId, unitReference: first.unitReference },
     items: sorted.map(itemOf),
     overlap: { start: iso(overlap.start), end: iso(overlap.end), mw: mwOf(overlap.kw) },
@@ -166,14 +187,54 @@ function conflictOf(
   };
 }
 
+/** The clauses by each product they name: the pair check reads two lists, not every clause. */
+type Clauses = ReadonlyMap<string, readonly ExclusivityRule[]>;
+
+function clausesByProduct(rules: readonly ExclusivityRule[] = []): Clauses {
+  const map = new Map<string, ExclusivityRule[]>();
+  const sorted = [...rules].sort((x, y) => (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
+  for (const rule of sorted) {
+    for (const id of new Set(rule.productIds)) if (id) map.set(id, [...(map.get(id) ?? []), rule]);
+  }
+  return map;
+}
+
+/**
+ * The first clause (by code) under which products `p` and `q` exclude each other and that is in force during [start,
+ * end), with the part of the window it covers; null when none.
+ */
+function exclusivityOf(p: string, q: string, start: number, end: number, clauses: Clauses) {
+  for (const rule of clauses.get(p) ?? []) {
+    const [x, y] = rule.productIds;
+    if (!((x === p && (y === null || y === q)) || (x === q && (y === null || y === p)))) continue;
+    const from = Math.max(start, ms(rule.effectiveFrom));
+    const to = Math.min(end, rule.effectiveTo === null ? end : ms(rule.effectiveTo));
+    if (to > from) return { rule, start: from, end: to };
+  }
+  return null;
+}
+
 /** Checks one pair on one target (same class, overlapping in time). Null when they may stand together. */
-function pairConflict(a: Commitment, b: Commitment, capability: CapabilityKw | undefined, options: DetectOptions): DetectedConflict | null {
+function pairConflict(
+  a: Commitment,
+  b: Commitment,
+  capability: CapabilityKw | undefined,
+  options: DetectOptions,
+  clauses: Clauses,
+): DetectedConflict | null {
   if (a.productId === b.productId && a.soOrgId === b.soOrgId) return null; // one SO's re-instruction or split of one product
   const start = Math.max(ms(a.start), ms(b.start));
   const end = Math.min(ms(a.end), ms(b.end));
   if (end <= start) return null;
   const [kwA, kwB] = [kw(a.mw), kw(b.mw)];
   const outcome = primacy(a, b, options.operatorKinds);
+  // Exclusivity concerns what may be contracted (commitments), whatever the MW and direction: the pair may not stand
+  // together at all, so it is this pair's one conflict (not also R-STK-1/3). The MW both hold over the window.
+  const breach = isInstruction(a) || a.productId === b.productId ? null : exclusivityOf(a.productId, b.productId, start, end, clauses);
+  if (breach) {
+    const window = { start: breach.start, end: breach.end, kw: Math.min(kwA, kwB) };
+    return conflictOf("EXCLUSIVITY_BREACH", breach.rule.code, [a, b], window, outcome, breach.rule.ruleId);
+  }
   if (sense(a.direction) !== sense(b.direction)) {
     const opposing = isInstruction(a) && isInstruction(b) && a.soOrgId !== b.soOrgId;
     return conflictOf(
@@ -241,7 +302,7 @@ function capabilityConflicts(group: Commitment[], capability: CapabilityKw): Det
 /**
  * Every conflict among `commitments`: OPPOSING_INSTRUCTIONS (two SOs' instructions, opposite directions,
  * overlapping), OVERLAPPING_COMMITMENT (R-STK-1 the same MW twice; R-STK-3 opposite directions), EXCEEDS_CAPABILITY
- * (R-STK-2). Items without an asset, unit or unit reference, of unknown direction, or declarations against an award
+ * (R-STK-2), EXCLUSIVITY_BREACH (two commitments on products an exclusivity clause keeps apart). Items without an asset, unit or unit reference, of unknown direction, or declarations against an award
  * (the award stands for them) are skipped. Sorted by key; each key once.
  */
 export function detectConflicts(commitments: readonly Commitment[], options: DetectOptions = {}): DetectedConflict[] {
@@ -255,6 +316,7 @@ export function detectConflicts(commitments: readonly Commitment[], options: Det
     byTarget.set(key, list);
   }
   const found = new Map<string, DetectedConflict>();
+  const clauses = clausesByProduct(options.exclusivity);
   for (const list of byTarget.values()) {
     const first = list[0]!;
     const capabilityMw = options.capabilityMw?.get(first.assetId ?? first.marketUnitId ?? "");
@@ -271,7 +333,7 @@ export function detectConflicts(commitments: readonly Commitment[], options: Det
         for (let j = i + 1; j < cls.length; j++) {
           const b = cls[j]!;
           if (ms(b.start) >= ms(a.end)) break; // sorted by start: no later one overlaps a
-          const conflict = pairConflict(a, b, capabilityKw, options);
+          const conflict = pairConflict(a, b, capabilityKw, options, clauses);
           if (conflict) found.set(conflict.key, conflict);
         }
       }

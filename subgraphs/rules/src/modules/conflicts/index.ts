@@ -4,9 +4,9 @@ import type { ConflictRepository } from "../../repositories/conflicts.js";
 import { policy } from "./policy.js";
 import { reactToEvents } from "./reactive.js";
 import { resolvers } from "./resolvers.js";
-import { type ConflictSweepSettings, startConflictSweep } from "./sweep.js";
+import { type ConflictSweepSettings, type SweepDeps, startConflictSweep } from "./sweep.js";
 
-export { type Commitment, type DetectedConflict, detectConflicts, primacy, sense } from "./detector.js";
+export { type Commitment, type DetectedConflict, detectConflicts, type ExclusivityRule, primacy, sense } from "./detector.js";
 export { reactToEvents } from "./reactive.js";
 export {
   CONFLICT_DETECTED,
@@ -29,6 +29,7 @@ export {
 export function createConflictsModule(deps: {
   references: EntityReferences;
   conflicts: ConflictRepository;
+  marketRules?: SweepDeps["marketRules"];
   settings: ConflictSweepSettings;
   /** Tells a conflict's parties (the notifications module's notify). */
   notify?: (events: DeliveredEvent[]) => Promise<unknown>;

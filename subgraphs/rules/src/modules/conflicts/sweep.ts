@@ -9,7 +9,15 @@ import {
   z,
 } from "@sfe/kit";
 import type { ConflictRecord, ConflictRepository } from "../../repositories/conflicts.js";
-import { type Capability, type Commitment, type DetectedConflict, detectConflicts, type OperatorKind } from "./detector.js";
+import type { MarketRuleRepository } from "../../repositories/marketRules.js";
+import {
+  type Capability,
+  type Commitment,
+  type DetectedConflict,
+  detectConflicts,
+  type ExclusivityRule,
+  type OperatorKind,
+} from "./detector.js";
 
 /** The transactions subgraph's gateway-only route the sweep reads commitments from (one call per page). */
 export const COMMITMENTS_PATH = "/internal/commitments";
@@ -60,6 +68,8 @@ export interface SweepResult {
 export interface SweepDeps {
   references: EntityReferences;
   conflicts: ConflictRepository;
+  /** The exclusivity clauses (market rules, data), read once per run; absent: no EXCLUSIVITY_BREACH is looked for. */
+  marketRules?: Pick<MarketRuleRepository, "exclusivityInForce">;
   /** Tells every party (notifications module): one event per conflict, its id the conflict's (told once). */
   notify?: (events: DeliveredEvent[]) => Promise<unknown>;
 }
@@ -164,6 +174,18 @@ async function operatorKinds(references: EntityReferences, commitments: readonly
   return map;
 }
 
+/** The clauses in force over the commitments' span: one read per run, whatever the number of commitments. */
+async function exclusivity(deps: SweepDeps, commitments: readonly Commitment[]): Promise<ExclusivityRule[]> {
+  if (!deps.marketRules || commitments.length === 0) return [];
+  let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const c of commitments) {
+    from = Math.min(from, Date.parse(c.start));
+    to = Math.max(to, Date.parse(c.end));
+  }
+  if (!(to > from)) return [];
+  return deps.marketRules.exclusivityInForce(new Date(from), new Date(to));
+}
+
 const describe = (c: DetectedConflict) => {
   const primacy = `${c.primacy.type === "NONE" ? "no primacy" : `${c.primacy.type} primacy`} (${c.primacy.ruleId}), winning ${c.primacy.winningItemId}`;
   return `${c.rule ? `${c.rule}: ` : ""}${c.items.length} items, ${c.overlap.mw} MW ${c.overlap.start}–${c.overlap.end}; ${primacy}`;
@@ -198,10 +220,13 @@ export async function recordFound(
   options: { detectedBy: "PROACTIVE" | "REACTIVE"; actor: Identity | null; keep?: (conflict: DetectedConflict) => boolean },
 ): Promise<SweepResult> {
   // The hub's own reading (capability of record, SO kinds): not the caller's, who may see neither, and none on an event.
-  const [capabilityMw, kinds] = await asDetector(() =>
-    Promise.all([capabilities(deps.references, commitments), operatorKinds(deps.references, commitments)]),
+  const [[capabilityMw, kinds], clauses] = await Promise.all([
+    asDetector(() => Promise.all([capabilities(deps.references, commitments), operatorKinds(deps.references, commitments)])),
+    exclusivity(deps, commitments),
+  ]);
+  const found = detectConflicts(commitments, { capabilityMw, operatorKinds: kinds, exclusivity: clauses }).filter(
+    (c) => options.keep?.(c) ?? true,
   );
-  const found = detectConflicts(commitments, { capabilityMw, operatorKinds: kinds }).filter((c) => options.keep?.(c) ?? true);
   if (found.length === 0) return { examined: commitments.length, found: 0, recorded: [] };
   const existing = await deps.conflicts.existingKeys(found.map((c) => c.key));
   const fresh = found.filter((c) => !existing.has(c.key));
@@ -216,6 +241,7 @@ export async function recordFound(
         detectedBy: options.detectedBy,
         detectionKey: c.key,
         ruleCode: c.rule,
+        ruleId: c.marketRuleId,
         items: c.items,
         primacy: c.primacy,
       },
