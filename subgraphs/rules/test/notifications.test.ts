@@ -21,8 +21,16 @@ const adminB = testIdentity({ roles: ["FSP"], organisationId: orgB, orgAdmin: tr
 const keyA = apiKeyOf(orgA, ["FSP"], ["rules:read"]);
 
 const mails: Mail[] = [];
-/** The users subgraph's lookups the mailer made. */
+/** The users subgraph's lookups and contacts calls the mailer made. */
 const lookups: { typename: string; ids: string[] }[] = [];
+const contactCalls: { userIds: string[]; organisationIds: string[] }[] = [];
+/** The users subgraph's accounts, as its contacts route answers them (each id: only that recipient's own). */
+const members = () => [
+  { id: adminA.userId!, organisationId: orgA, email: "admin@a.example", status: "ACTIVE" },
+  { id: memberA.userId!, organisationId: orgA, email: "member@a.example", status: "ACTIVE" },
+  { id: suspendedA, organisationId: orgA, email: "gone@a.example", status: "SUSPENDED" },
+];
+const suspendedA = randomUUID();
 const settings = notificationSettings({
   WEBHOOK_RETRY_BASE_MS: "10",
   WEBHOOK_POLL_MS: "20",
@@ -45,18 +53,29 @@ const plans = new Map<string, number[]>();
 
 beforeAll(async () => {
   handle = await createMigratedDatabase(rulesModule);
-  const given = staticReferences({
-    Organisation: {
-      [orgA]: {
-        users: [
-          { id: adminA.userId, email: "admin@a.example", status: "ACTIVE" },
-          { id: memberA.userId, email: "member@a.example", status: "ACTIVE" },
-          { id: randomUUID(), email: "gone@a.example", status: "SUSPENDED" },
-        ],
+  const contact = ({ id, email, status }: ReturnType<typeof members>[number]) => ({ id, email, status });
+  const given = staticReferences(
+    {},
+    {
+      "users /internal/users/contacts": (body: { userIds: string[]; organisationIds: string[] }) => {
+        contactCalls.push(body);
+        return {
+          status: 200,
+          body: {
+            users: members()
+              .filter((m) => body.userIds.includes(m.id))
+              .map(contact),
+            organisations: body.organisationIds.map((id) => ({
+              id,
+              members: members()
+                .filter((m) => m.organisationId === id)
+                .map(contact),
+            })),
+          },
+        };
       },
     },
-    User: { [adminA.userId!]: { email: "admin@a.example", status: "ACTIVE" } },
-  });
+  );
   const references = {
     ...given,
     lookup: ((typename: string, ids: readonly string[], selection: string, key?: string) => {
@@ -180,21 +199,32 @@ describe("receiving outbox events", () => {
 });
 
 describe("e-mail of a batch", () => {
-  it("30 notifications to one organisation and one person: one lookup per recipient, not per notification; each mailed", async () => {
+  it("30 notifications to one organisation and one person: one contacts call for the batch, no lookup; opt-outs and suspended accounts kept out", async () => {
+    const off = await execute(
+      subgraph,
+      `mutation { setNotificationPreference(input: { type: "BATCH_MAIL_0", channel: EMAIL, enabled: false }) { preference { enabled } } }`,
+      {},
+      memberA,
+    );
+    expect(off.data?.setNotificationPreference.preference).toEqual({ enabled: false });
     await notifications.mailed();
     const before = mails.length;
     lookups.length = 0;
+    contactCalls.length = 0;
     const events = Array.from({ length: 15 }, (_, i) => [
       event(`BATCH_MAIL_${i}`, { organisations: [orgA] }),
       event(`BATCH_MAIL_${i}`, { users: [adminA.userId!] }),
     ]).flat();
     expect((await postEvents(events)).status).toBe(200);
     await notifications.mailed();
-    expect(lookups.map((l) => l.typename).sort()).toEqual(["Organisation", "User"]);
-    // The organisation's two active members and the person, for each of the 15 types.
+    expect(lookups).toEqual([]);
+    expect(contactCalls).toEqual([{ userIds: [adminA.userId], organisationIds: [orgA] }]);
+    // The organisation's two active members and the person, for each of the 15 types, but the member's opted-out
+    // one; never the suspended member.
     const sent = mails.slice(before).map((m) => m.to);
-    expect(sent).toHaveLength(45);
-    expect(sent.filter((to) => to === "member@a.example")).toHaveLength(15);
+    expect(sent).toHaveLength(44);
+    expect(sent.filter((to) => to === "member@a.example")).toHaveLength(14);
+    expect(sent).not.toContain("gone@a.example");
     expect(sent.filter((to) => to === "admin@a.example")).toHaveLength(30);
   });
 });

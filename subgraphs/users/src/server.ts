@@ -75,7 +75,7 @@ export function createUsersSubgraph({
     typeDefs,
     resolvers,
     createLoaders: () => createLoaders(repos),
-    routes: createRoutes({ tokens, services, verifier }),
+    routes: createRoutes({ tokens, services, repos, verifier }),
   });
 }
 

@@ -1,4 +1,4 @@
-import { type EntityReferences, type Identity, type Mailer, runInRequestScope, setScopeIdentity } from "@sfe/kit";
+import type { EntityReferences, Mailer } from "@sfe/kit";
 import type { NotificationRow, NotificationsRepository } from "./repository.js";
 
 type Member = { id: string; email?: string | null; status?: string | null };
@@ -6,17 +6,23 @@ type Member = { id: string; email?: string | null; status?: string | null };
 /** Accounts that receive no mail: not yet verified, suspended or gone. */
 const SILENT = new Set(["SELF_REGISTERED", "PENDING_EMAIL_VERIFICATION", "SUSPENDED", "DEACTIVATED"]);
 
-/** Recipients whose addresses are read at once. */
-const LOOKUPS_AT_ONCE = 8;
+/** The users subgraph's gateway-only route answering a batch's addresses (subgraphs/users/src/routes.ts). */
+export const CONTACTS_PATH = "/internal/users/contacts";
+/** The route's limit of ids per call: a batch beyond it (1000 distinct recipients) takes one call per 1000. */
+const IDS_PER_CALL = 1000;
+
+interface Contacts {
+  users?: Member[];
+  organisations?: { id: string; members?: Member[] }[];
+}
 
 /**
  * E-mails new notifications through the kit's mailer (SMTP, or the development outbox), to the person or to each
- * member of the organisation, unless they switched EMAIL off for the type. Addresses are read from the users
- * subgraph in the recipient's own name (a token naming only that person, or membership of that organisation), so the
- * lookup sees no more than the recipient could: one lookup per distinct recipient of the batch, not per notification
- * (a conflict batch told to one SO is one lookup; one per notification timed out under load and lost the mail), and
- * the opt-outs in one query. Best effort, after the notifications committed: a failed mail is logged, the inbox and
- * webhooks do not depend on it.
+ * member of the organisation, unless they switched EMAIL off for the type. Addresses come from the users subgraph's
+ * contacts route, one call for the whole batch (one lookup per recipient timed out under load and lost the mail); the
+ * route answers per id only what that recipient could see (a person their own address, an organisation its own
+ * members'), so the lookup sees no more than the recipient could. The opt-outs in one query. Best effort, after the
+ * notifications committed: a failed mail is logged, the inbox and webhooks do not depend on it.
  */
 export async function mailNotifications(
   rows: readonly NotificationRow[],
@@ -26,32 +32,23 @@ export async function mailNotifications(
   if (rows.length === 0) return 0;
   const userIds = [...new Set(rows.flatMap((row) => (row.recipientUserId ? [row.recipientUserId] : [])))];
   const organisationIds = [...new Set(rows.flatMap((row) => (row.recipientOrganisationId ? [row.recipientOrganisationId] : [])))];
-  const recipients = [
-    ...userIds.map((id) => ({ key: `user ${id}`, who: { userId: id, organisationId: null } })),
-    ...organisationIds.map((id) => ({ key: `organisation ${id}`, who: { userId: null, organisationId: id } })),
-  ];
   const people = new Map<string, Member[]>();
-  for (let i = 0; i < recipients.length; i += LOOKUPS_AT_ONCE) {
-    await Promise.all(
-      recipients.slice(i, i + LOOKUPS_AT_ONCE).map(async ({ key, who }) => {
-        try {
-          const members = who.userId
-            ? await lookupAs(who, () => deps.references.lookup<Member>("User", [who.userId!], "email status"))
-            : ((
-                await lookupAs(who, () =>
-                  deps.references.lookup<{ users?: Member[] | null }>("Organisation", [who.organisationId!], "users { id email status }"),
-                )
-              )[0]?.users ?? []);
-          people.set(
-            key,
-            members.filter((m): m is Member => !!m),
-          );
-        } catch (error) {
-          const count = rows.filter((row) => key === keyOf(row)).length;
-          log(`${count} notification(s) for ${key}: e-mail not sent: ${(error as Error).message}`);
-        }
-      }),
-    );
+  try {
+    if (!deps.references.call) throw new Error("no route to the users subgraph");
+    const keys = [...userIds.map((id) => ({ user: id })), ...organisationIds.map((id) => ({ organisation: id }))];
+    for (let i = 0; i < keys.length; i += IDS_PER_CALL) {
+      const slice = keys.slice(i, i + IDS_PER_CALL);
+      const { status, body } = await deps.references.call<Contacts | null>("users", CONTACTS_PATH, {
+        userIds: slice.flatMap((k) => ("user" in k ? [k.user] : [])),
+        organisationIds: slice.flatMap((k) => ("organisation" in k ? [k.organisation] : [])),
+      });
+      if (status !== 200 || !body) throw new Error(`the users subgraph answered ${status}`);
+      for (const user of body.users ?? []) people.set(`user ${user.id}`, [user]);
+      for (const org of body.organisations ?? []) people.set(`organisation ${org.id}`, org.members ?? []);
+    }
+  } catch (error) {
+    log(`${rows.length} notification(s): e-mail not sent: ${(error as Error).message}`);
+    return 0;
   }
   let optedOut: Set<string>;
   try {
@@ -86,12 +83,3 @@ export async function mailNotifications(
 
 const keyOf = (row: NotificationRow) =>
   row.recipientUserId ? `user ${row.recipientUserId}` : `organisation ${row.recipientOrganisationId}`;
-
-/** Runs `lookup` in a request scope of its own, as a caller who is only the recipient (no roles, users:read). */
-function lookupAs<T>(who: { userId: string | null; organisationId: string | null }, lookup: () => Promise<T>): Promise<T> {
-  const identity: Identity = { kind: "user", ...who, roles: [], orgAdmin: false, scopes: ["users:read"], areas: [] };
-  return runInRequestScope(async () => {
-    setScopeIdentity(identity);
-    return lookup();
-  });
-}
