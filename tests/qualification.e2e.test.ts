@@ -2,9 +2,10 @@
  * Pre-qualification through the gateway, over real HTTP (UC15; domain §4.8, §7.5): Louis's organisation is
  * commercially qualified by the hub; he applies once for a NESO and a UKPN product that both ask for
  * company.insurance, answers it once, both SOs assess their part; a member change of his unit (assets subgraph)
- * makes both REASSESSMENT_REQUIRED in the products subgraph.
+ * makes both REASSESSMENT_REQUIRED in the products subgraph, told through the assets subgraph's outbox; requalified, a
+ * member's material capacity change (R-AST-7) makes them REASSESSMENT_REQUIRED again the same way.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { codes, type Credential, gql, gqlOk, mpan, startTestStack } from "./helpers.js";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -54,6 +55,19 @@ beforeAll(async () => {
   );
 }, 180_000);
 afterAll(() => stack?.stop());
+
+/** Louis's assessments needing reassessment, once `count` of them do (products is told after the commit, by the relay). */
+async function needingReassessment(count: number): Promise<any[]> {
+  let found: any[] = [];
+  await vi.waitFor(
+    async () => {
+      found = (await gqlOk(stack.url, MINE, { needs: true }, louis.as)).qualificationAssessments;
+      expect(found).toHaveLength(count);
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  return found;
+}
 
 describe("pre-qualification through the gateway", () => {
   it("Louis, commercially qualified, applies once for NESO's and UKPN's products; both SOs assess; a member change makes both REASSESSMENT_REQUIRED", async () => {
@@ -196,7 +210,7 @@ describe("pre-qualification through the gateway", () => {
       counterpartyQualified: true,
     });
 
-    // A new member: the assets subgraph makes the unit REASSESSMENT_REQUIRED and tells products.
+    // A new member: the assets subgraph makes the unit REASSESSMENT_REQUIRED and tells products (its outbox's relay).
     const changed = await gqlOk(
       stack.url,
       `mutation ($i: MarketUnitMembersInput!) { addMarketUnitMembers(input: $i) { marketUnit { status } } }`,
@@ -204,7 +218,7 @@ describe("pre-qualification through the gateway", () => {
       louis.as,
     );
     expect(changed.addMarketUnitMembers.marketUnit.status).toBe("REASSESSMENT_REQUIRED");
-    const needing = (await gqlOk(stack.url, MINE, { needs: true }, louis.as)).qualificationAssessments;
+    const needing = await needingReassessment(2);
     expect(needing.map((a: any) => [a.product.code, a.status]).sort()).toEqual([
       ["QR", "REASSESSMENT_REQUIRED"],
       ["SAOU", "REASSESSMENT_REQUIRED"],
@@ -214,5 +228,53 @@ describe("pre-qualification through the gateway", () => {
       ["SAOU"],
     );
     expect((await gqlOk(stack.url, status, { s: unitId, p: qr }, louis.as)).qualificationStatus.qualified).toBe(false);
+  });
+
+  it("requalified, a member's capacity change over R-AST-7's threshold marks both for reassessment again, through the outbox", async () => {
+    const validity = { validFrom: new Date(Date.now() - DAY).toISOString(), validTo: new Date(Date.now() + 365 * DAY).toISOString() };
+    for (const so of [neso, ukpn]) {
+      const [part] = (await gqlOk(stack.url, MINE, { needs: true }, so.verified)).qualificationAssessments;
+      await gqlOk(stack.url, ASSESS, { i: { assessmentId: part.id, status: "QUALIFIED", ...validity } }, so.verified);
+    }
+    expect((await gqlOk(stack.url, MINE, { needs: true }, louis.as)).qualificationAssessments).toEqual([]);
+    await gqlOk(
+      stack.url,
+      `mutation ($i: UpdateMarketUnitInput!) { updateMarketUnit(input: $i) { marketUnit { status } } }`,
+      { i: { id: unitId, status: "ACTIVE" } },
+      louis.as,
+    );
+    // R-AST-7 as stack/src/demo/rules.ts seeds it: market-wide, NOTIFY, the threshold its parameter.
+    await gqlOk(
+      stack.url,
+      `mutation ($i: CreateMarketRuleInput!) { createMarketRule(input: $i) { marketRule { id } } }`,
+      {
+        i: {
+          code: "R-AST-7",
+          name: "Material capacity change (over 10%) triggers reassessment",
+          kind: "DATA_QUALITY",
+          subjectKind: "ASSET_CHANGE",
+          severity: "WARN",
+          mode: "NOTIFY",
+          parameters: { thresholdPct: 10 },
+          expression: { "<=": [{ var: "capacityChangePct" }, { var: "params.thresholdPct" }] },
+        },
+      },
+      stack.admin,
+    );
+    // 500 → 400 kW (−20%), domain §8.2's example.
+    const updated = await gqlOk(
+      stack.url,
+      `mutation ($i: UpdateAssetInput!) { updateAsset(input: $i) { warnings { ruleId } } }`,
+      { i: { id: assets[0], importCapacityKw: 400, exportCapacityKw: 400 } },
+      louis.as,
+    );
+    expect(updated.updateAsset.warnings).toEqual([{ ruleId: "R-AST-7" }]);
+    const needing = await needingReassessment(2);
+    expect(needing.map((a: any) => [a.product.code, a.status]).sort()).toEqual([
+      ["QR", "REASSESSMENT_REQUIRED"],
+      ["SAOU", "REASSESSMENT_REQUIRED"],
+    ]);
+    for (const a of needing) expect(a.reassessmentReason).toContain(`capacity changed materially (asset ${assets[0]}, R-AST-7)`);
+    expect((await gqlOk(stack.url, MINE, { needs: true }, rival.as)).qualificationAssessments).toEqual([]);
   });
 });

@@ -120,7 +120,11 @@ describe("R-AST-7: a material capacity change", () => {
     expect(await unitStatus(active.id)).toBe("REASSESSMENT_REQUIRED");
     expect(await unitStatus(also.id)).toBe("REASSESSMENT_REQUIRED");
     expect(await unitStatus(draft.id)).toBe("DRAFT");
-    expect(reassessments).toEqual([{ marketUnitIds: [active.id, also.id].sort(), reason: expect.stringContaining("R-AST-7") }]);
+    // Through the outbox: the event recorded with the change, relayed to products once it committed.
+    await vi.waitFor(
+      () => expect(reassessments).toEqual([{ marketUnitIds: [active.id, also.id].sort(), reason: expect.stringContaining("R-AST-7") }]),
+      { timeout: 20_000, interval: 50 },
+    );
     expect(await delivered(first)).toEqual([
       expect.objectContaining({
         type: "RULE_WARNING",

@@ -4,8 +4,8 @@ import { ASSET_STATISTICS_RULE, requireChangeableAsset, statisticsCaller, visibl
 import type { ModuleDeps } from "../../deps.js";
 import { recordEvent } from "../../events.js";
 import { assetAttributes, attributeIssues } from "../categories/validation.js";
-import { announceReassessment } from "../market-units/reassessment.js";
-import { type MarketUnitRow, requireReassessmentOfAsset } from "../market-units/repository.js";
+import { recordReassessment } from "../market-units/reassessment.js";
+import { requireReassessmentOfAsset } from "../market-units/repository.js";
 import { createRegister } from "./register.js";
 import { checkCapacityChange } from "./rule-checks.js";
 import type { NewAsset } from "./repository.js";
@@ -77,7 +77,6 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
         const warnings = checked?.warnings ?? [];
         // The owner is told of the warnings by an event recorded with the change (relayed once it committed).
         const told = recordEvent(ruleWarningEvent({ type: "Asset", id }, [existing.ownerId], warnings));
-        let marked: MarketUnitRow[] = [];
         // Checked again on the locked row: a transfer or de-registration may have committed since it was read.
         const asset = await repos.assets.update(
           id,
@@ -88,19 +87,16 @@ export const resolvers = (deps: ModuleDeps): Resolvers => {
             requireNotDeregisteredAsset(locked, "id");
           },
           async (tx) => {
-            if (material) marked = await requireReassessmentOfAsset(tx, id, `Material capacity change (${material.join(", ")})`, identity);
+            if (material) {
+              const marked = await requireReassessmentOfAsset(tx, id, `Material capacity change (${material.join(", ")})`, identity);
+              // Products marks the units' QUALIFIED assessments once this commits (the outbox, one event).
+              const why = `a member's capacity changed materially (asset ${id}, ${material.join(", ")}): the system operator assesses it again`;
+              await recordReassessment(tx, marked, identity, why);
+            }
             await told(tx);
           },
         );
         if (!asset) throw notFound("Asset", input.id);
-        // After the commit: products marks the units' QUALIFIED assessments (one call).
-        await announceReassessment(
-          deps.references,
-          marked,
-          material
-            ? `a member's capacity changed materially (asset ${id}, ${material.join(", ")}): the system operator assesses it again`
-            : undefined,
-        );
         return { asset, warnings };
       },
     },

@@ -412,8 +412,11 @@ export function createMarketUnitRepository(db: Database) {
       change: MemberChange,
       check: MemberCheck,
       actor: Identity | null,
-      /** What the change causes elsewhere (a rule's RULE_WARNING in the outbox), in its transaction, once written. */
-      also: (tx: Database) => Promise<void> = async () => {},
+      /**
+       * What the change causes elsewhere (a rule's RULE_WARNING, the unit's reassessment, in the outbox), in its
+       * transaction, once written: it sees the unit as changed.
+       */
+      also: (tx: Database, unit: MarketUnitRow) => Promise<void> = async () => {},
     ): Promise<UnitWithAggregates | null> {
       if (!isUuid(unitId)) return null;
       const add = [...new Set(change.add ?? [])].filter(isUuid);
@@ -438,7 +441,7 @@ export function createMarketUnitRepository(db: Database) {
             .where(and(eq(marketUnitMembers.unitId, unitId), inArray(marketUnitMembers.assetId, removed), current));
         }
         const unit = await recomposed(tx, unitId, members, next, actor);
-        await also(tx);
+        await also(tx, unit);
         return withAggregates(tx, unit);
       });
     },

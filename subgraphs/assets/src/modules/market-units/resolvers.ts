@@ -1,11 +1,21 @@
-import { badInput, newSubjectId, notFound, page, requireUuid, ruleWarningEvent } from "@sfe/kit";
+import {
+  badInput,
+  type Database,
+  type Identity,
+  newSubjectId,
+  notFound,
+  type OutboxEvent,
+  page,
+  requireUuid,
+  ruleWarningEvent,
+} from "@sfe/kit";
 import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { mayJoinUnitOf, visibleAssetFilter, visibleUnit, visibleUnitFilter } from "../../access.js";
 import type { ModuleDeps } from "../../deps.js";
 import type { Context } from "../../loaders.js";
 import { type AssetRow, EVERY_ASSET } from "../assets/repository.js";
 import { recordEvent } from "../../events.js";
-import { announceReassessment } from "./reassessment.js";
+import { recordReassessment } from "./reassessment.js";
 import { enforceUnitComposition } from "./rule-checks.js";
 import type { MarketUnitRow, UnitWithAggregates } from "./repository.js";
 import { assetIdList, marketUnitName, requireComposition, requireMayJoin, requireNotDeregistered } from "./validation.js";
@@ -37,6 +47,15 @@ async function joiningAssets({ identity, loaders }: Context, ownerId: string, id
  * A unit a write answers: its aggregates (read inside the write's transaction) primed into the request's loader,
  * so answering the payload reads nothing that could fail after the commit.
  */
+/**
+ * A member change's `also`, in its transaction: the rules' warning, and when the change made the unit
+ * REASSESSMENT_REQUIRED, the event that tells products (R-AST-7; relayed once it commits).
+ */
+const changedMembers = (actor: Identity | null, warning: OutboxEvent | null) => async (tx: Database, unit: MarketUnitRow) => {
+  await recordEvent(warning)(tx);
+  await recordReassessment(tx, [unit], actor);
+};
+
 function answered({ loaders }: Context, unit: UnitWithAggregates): MarketUnitRow {
   const { aggregates, ...row } = unit;
   loaders.unitAggregates.clear(row.id).prime(row.id, aggregates);
@@ -95,10 +114,9 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
           requireComposition(locked.unitType, next);
         },
         context.identity,
-        recordEvent(ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings)),
+        changedMembers(context.identity, ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings)),
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
-      await announceReassessment(references, [marketUnit]);
       return { marketUnit: answered(context, marketUnit), warnings };
     },
 
@@ -123,10 +141,9 @@ export const resolvers = ({ repos, references }: ModuleDeps): Resolvers => ({
           requireComposition(locked.unitType, next);
         },
         context.identity,
-        recordEvent(ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings)),
+        changedMembers(context.identity, ruleWarningEvent({ type: "MarketUnit", id: unit.id }, [unit.ownerId], warnings)),
       );
       if (!marketUnit) throw notFound("MarketUnit", input.unitId);
-      await announceReassessment(references, [marketUnit]);
       return { marketUnit: answered(context, marketUnit), warnings };
     },
 
