@@ -75,10 +75,18 @@ export async function startTestStack(options: Omit<StackOptions, "database" | "p
     if (!token) throw new Error(`no link mailed to ${email}`);
     return decodeURIComponent(token);
   }
+  /** Every mail sent to `email` so far (the development outbox). */
+  const mailsTo = (email: string): { to: string; subject: string; text: string }[] =>
+    readFileSync(join(outboxDir, "outbox.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { to: string; subject: string; text: string })
+      .filter((m) => m.to === email);
   return {
     ...stack,
     admin,
     mailedToken,
+    mailsTo,
     /** Signs up (registering an organisation), follows the link mailed to the outbox, signs in. */
     async signUp(email: string, role: string, organisation: string) {
       const input = { email, name: email.split("@")[0], password: PASSWORD, role, newOrganisation: { name: organisation } };

@@ -269,6 +269,11 @@ describe("pre-qualification through the gateway", () => {
       louis.as,
     );
     expect(updated.updateAsset.warnings).toEqual([{ ruleId: "R-AST-7" }]);
+    // The warning reaches Louis's organisation by e-mail too: its members' addresses in one call to the users subgraph.
+    await vi.waitFor(
+      () => expect(stack.mailsTo("louis@pq-flex.test").map((m) => m.subject)).toContain("SFE Hub: Market rule warning on Asset: R-AST-7"),
+      { timeout: 30_000, interval: 200 },
+    );
     const needing = await needingReassessment(2);
     expect(needing.map((a: any) => [a.product.code, a.status]).sort()).toEqual([
       ["QR", "REASSESSMENT_REQUIRED"],
