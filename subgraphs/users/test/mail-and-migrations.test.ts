@@ -41,6 +41,7 @@ describe("the module", () => {
         "GET /.well-known/jwks.json",
         "POST /internal/api-keys/verify",
         "POST /internal/sessions/verify",
+        "POST /internal/users/contacts",
       ]);
     } finally {
       await handle.close();
