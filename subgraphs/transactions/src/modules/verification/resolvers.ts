@@ -19,6 +19,7 @@ import { assetRef, organisationRef, productRef } from "../../mappers.js";
 import { listWindow, optionalUuid } from "../../validation.js";
 import { assessInstruction, type BaselineChoice, HISTORY_DAYS } from "./assess.js";
 import type { VerificationLoaders } from "./loaders.js";
+import { meterPointsOf } from "./meter-points.js";
 import { buyerRefusal, orgAs, readingOwnerRefusal } from "./policy.js";
 import type { AssessmentRow, BaselineRow, VerificationRepository } from "./repository.js";
 import type { BaselineMethodName } from "./tables.js";
@@ -151,14 +152,41 @@ export const resolvers = ({
         const values = readingBatch(input.readings);
         const assetIds = [...new Set(values.flatMap((v) => (v.assetId ? [v.assetId] : [])))];
         const unitIds = [...new Set(values.flatMap((v) => (v.marketUnitId ? [v.marketUnitId] : [])))];
-        const [assets, units] = await Promise.all([
+        const meterOnly = (v: (typeof values)[number]) => (!v.assetId && !v.marketUnitId ? v.meterReference : null);
+        const [assets, units, meters] = await Promise.all([
           assetIds.length ? references.lookup<{ owner?: { id: string } | null }>("Asset", assetIds, "owner { id }") : [],
           unitIds.length ? references.lookup<{ owner?: { id: string } | null }>("MarketUnit", unitIds, "owner { id }") : [],
+          // A reading naming only its meter (MPAN) is the asset's registered with that meter point: one call for the batch.
+          meterPointsOf(
+            references,
+            values.flatMap((v) => meterOnly(v) ?? []),
+          ),
         ]);
         const owners = new Map<string, string | null>();
         for (const [i, id] of assetIds.entries()) owners.set(id, assets[i] ? (assets[i]?.owner?.id ?? null) : "?");
         for (const [i, id] of unitIds.entries()) owners.set(id, units[i] ? (units[i]?.owner?.id ?? null) : "?");
         const withOwners = values.map((value, row) => {
+          const reference = meterOnly(value);
+          if (reference !== null) {
+            const meter = meters.get(reference) ?? "unknown";
+            const field = `readings[${row}].meterReference`;
+            if (meter === "unknown") {
+              throw new SfeError("BAD_USER_INPUT", `${field}: no asset is registered with meter point ${quote(reference)}`, {
+                field,
+                row,
+                reason: "UNKNOWN_METER",
+              });
+            }
+            if (meter === "registered") {
+              throw new SfeError("FORBIDDEN", `${field}: meter point ${quote(reference)} is another organisation's asset's`, {
+                field,
+                row,
+                reason: "NOT_YOURS",
+              });
+            }
+            refuse(readingOwnerRefusal(identity, meter.ownerId, row));
+            return { ...value, assetId: meter.assetId, providerId: meter.ownerId };
+          }
           const field = value.assetId ? "assetId" : "marketUnitId";
           const id = (value.assetId ?? value.marketUnitId) as string;
           const owner = owners.get(id);
