@@ -15,9 +15,9 @@ import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { AWARD_STATISTICS_RULE, statisticsCaller, visibleTransactions as visibleOf } from "../../access.js";
 import { formatMwh, ratio, toFixed } from "../../calculations/index.js";
 import type { Context } from "../../loaders.js";
-import { assetRef, organisationRef, productRef } from "../../mappers.js";
+import { assetRef, marketUnitRef, organisationRef, productRef } from "../../mappers.js";
 import { listWindow, optionalUuid } from "../../validation.js";
-import { assessInstruction, type BaselineChoice, HISTORY_DAYS } from "./assess.js";
+import { assessInstruction, assessSlots, type BaselineChoice, combinedSlots, HISTORY_DAYS, halfHourSlots } from "./assess.js";
 import type { VerificationLoaders } from "./loaders.js";
 import { meterPointsOf } from "./meter-points.js";
 import { buyerRefusal, orgAs, readingOwnerRefusal } from "./policy.js";
@@ -82,6 +82,26 @@ function chooseBaseline(registered: BaselineRow | null, productMethods: readonly
   return { method, parameters: {}, profileWh: {}, derCount: null, version: null };
 }
 
+/** What assessDispatch asks of a market unit: its GSP groups (bank holidays) and its memberships. */
+interface UnitMembers {
+  gspGroups?: string[] | null;
+  membershipHistory?: { asset?: { id: string } | null; addedAt: string; removedAt: string | null }[] | null;
+}
+
+/**
+ * The unit's members when the instruction was issued: the unit as the system operator dispatched it (an instruction
+ * recorded after the event, as an ingested one is, still names the unit as it was then composed), each once.
+ */
+function membersAt(unit: UnitMembers, at: Date): string[] {
+  const ids = new Set<string>();
+  for (const membership of unit.membershipHistory ?? []) {
+    const added = new Date(membership.addedAt).getTime();
+    const removed = membership.removedAt === null ? Number.POSITIVE_INFINITY : new Date(membership.removedAt).getTime();
+    if (membership.asset && added <= at.getTime() && removed > at.getTime()) ids.add(membership.asset.id);
+  }
+  return [...ids];
+}
+
 /** Local dates an instruction's window touches. */
 const localDates = (start: Date, end: Date) => {
   const dates = new Set<string>();
@@ -123,9 +143,10 @@ export const resolvers = ({
       baselines: (_, { assetId, productId }, { identity }) =>
         repo.listBaselines(requireUuid(assetId, "assetId"), optionalUuid(productId, "productId"), visibleOf(identity)),
       performanceAssessment: (_, { id }, context) => mine(context).assessment.load(id),
-      performanceAssessments: (_, { assetId, productId, status, from, to, first, offset }, { identity }) =>
+      performanceAssessments: (_, { assetId, marketUnitId, productId, status, from, to, first, offset }, { identity }) =>
         repo.listAssessments({
           assetId: optionalUuid(assetId, "assetId"),
+          marketUnitId: optionalUuid(marketUnitId, "marketUnitId"),
           productId: optionalUuid(productId, "productId"),
           status: status ?? null,
           ...listWindow(from, to),
@@ -251,24 +272,48 @@ export const resolvers = ({
             currentStatus: instruction.status,
           });
         }
-        const { assetId, providerId } = instruction;
-        if (!assetId || !providerId) {
-          throw conflict(`DispatchInstruction ${id} names no asset the hub knows (unit ${quote(instruction.unitReference)})`, {
-            reason: "NO_ASSET",
-          });
+        const { assetId, marketUnitId, providerId } = instruction;
+        if ((!assetId && !marketUnitId) || !providerId) {
+          throw conflict(
+            `DispatchInstruction ${id} names no asset or market unit the hub knows (unit ${quote(instruction.unitReference)})`,
+            { reason: "NO_ASSET" },
+          );
         }
-        const target = { ...instruction, assetId, providerId };
-        const [product, registered, [asset]] = await Promise.all([
-          productTerms(references, instruction.productId, "productId"),
-          repo.governingBaseline(assetId, instruction.productId, instruction.start),
-          references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", [assetId], "location { gspGroup }"),
-        ]);
-        const choice = chooseBaseline(registered, product.methods);
         const historyFrom = new Date(instruction.start.getTime() - (HISTORY_DAYS + 1) * DAY_MS);
-        const { readings, others } = await repo.assessmentInputs(target, historyFrom);
-        const eventDays = [...new Set(others.flatMap((other) => localDates(other.start, other.end)))];
-        const figures = assessInstruction(instruction, choice, readings, eventDays, bankHolidaysFor(asset?.location?.gspGroup));
-        const performanceAssessment = await repo.saveAssessment(target, figures, identity);
+        const eventDaysOf = (others: readonly { start: Date; end: Date }[]) => [
+          ...new Set(others.flatMap((other) => localDates(other.start, other.end))),
+        ];
+        let figures: ReturnType<typeof assessInstruction>;
+        if (assetId) {
+          const [product, registered, [asset]] = await Promise.all([
+            productTerms(references, instruction.productId, "productId"),
+            repo.governingBaseline(assetId, instruction.productId, instruction.start),
+            references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", [assetId], "location { gspGroup }"),
+          ]);
+          const choice = chooseBaseline(registered, product.methods);
+          const { readings, others } = await repo.assessmentInputs({ ...instruction, assetId }, historyFrom);
+          figures = assessInstruction(instruction, choice, readings, eventDaysOf(others), bankHolidaysFor(asset?.location?.gspGroup));
+        } else {
+          // A market unit: its own readings, else the sum of its members' over the window (members from one lookup).
+          const unitId = marketUnitId as string;
+          const [product, [unit]] = await Promise.all([
+            productTerms(references, instruction.productId, "productId"),
+            references.lookup<UnitMembers>("MarketUnit", [unitId], "gspGroups membershipHistory { asset { id } addedAt removedAt }"),
+          ]);
+          if (!unit) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot read the members of MarketUnit ${unitId}`, { id: unitId });
+          const memberIds = membersAt(unit, instruction.issuedAt);
+          const choice = chooseBaseline(null, product.methods);
+          const { readings, members, others } = await repo.unitAssessmentInputs(
+            { ...instruction, marketUnitId: unitId },
+            memberIds,
+            historyFrom,
+          );
+          const slots = members
+            ? combinedSlots(memberIds.map((member) => readings.filter((reading) => reading.assetId === member)))
+            : halfHourSlots(readings);
+          figures = assessSlots(instruction, choice, slots, eventDaysOf(others), bankHolidaysFor(unit.gspGroups?.[0]));
+        }
+        const performanceAssessment = await repo.saveAssessment({ ...instruction, providerId }, figures, identity);
         mine(context).assessment.clear(performanceAssessment.id).prime(performanceAssessment.id, performanceAssessment);
         return { performanceAssessment };
       },
@@ -372,6 +417,7 @@ export const resolvers = ({
       dispatchInstruction: ({ dispatchInstructionId }, _, { identity, loaders }) =>
         dispatchInstructionId ? loaders.visibleTo(identity).dispatch.load(dispatchInstructionId) : null,
       asset: ({ assetId }) => (assetId ? assetRef(assetId) : null),
+      marketUnit: ({ marketUnitId }) => (marketUnitId ? marketUnitRef(marketUnitId) : null),
       product: ({ productId }) => productRef(productId),
       provider: ({ providerId }) => organisationRef(providerId),
       buyer: ({ buyerId }) => organisationRef(buyerId),
@@ -411,10 +457,12 @@ export const resolvers = ({
 
     Asset: {
       meterReadings: ({ id }, { from, to }, context) => mine(context).readingsOf("asset", readingWindow(from, to)).load(id),
+      performanceAssessments: ({ id }, { from, to }, context) => mine(context).assessmentsOf("asset", listWindow(from, to)).load(id),
     },
 
     MarketUnit: {
       meterReadings: ({ id }, { from, to }, context) => mine(context).readingsOf("unit", readingWindow(from, to)).load(id),
+      performanceAssessments: ({ id }, { from, to }, context) => mine(context).assessmentsOf("unit", listWindow(from, to)).load(id),
     },
 
     DispatchInstruction: {

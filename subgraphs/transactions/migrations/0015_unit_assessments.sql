@@ -1,0 +1,3 @@
+CREATE INDEX "performance_assessments_market_unit_idx" ON "transactions"."performance_assessments" USING btree ("market_unit_id") WHERE "transactions"."performance_assessments"."market_unit_id" is not null;--> statement-breakpoint
+CREATE INDEX "performance_assessments_asset_idx" ON "transactions"."performance_assessments" USING btree ("asset_id") WHERE "transactions"."performance_assessments"."asset_id" is not null;--> statement-breakpoint
+ALTER TABLE "transactions"."performance_assessments" ADD CONSTRAINT "performance_assessments_target_check" CHECK ("transactions"."performance_assessments"."asset_id" is not null or "transactions"."performance_assessments"."market_unit_id" is not null);
