@@ -1,5 +1,6 @@
 import { type DatabaseHandle, type Identity, staticReferences } from "@sfe/kit";
 import { as, execute, type OperationResult, orgs, setUpSubgraph } from "@sfe/kit/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createTransactionsSubgraph } from "../src/server.js";
 import { ruleRoutes, transactionsSubgraph } from "./helpers.js";
@@ -91,6 +92,7 @@ async function dispatchUnit(marketUnitId: string, extra: Record<string, unknown>
 }
 
 let unitAssessmentId = "";
+let u2Instruction = "";
 
 describe("assessing a market unit", () => {
   it("sums its members' readings: §7.8's figures, saved with the unit, seen on the unit", async () => {
@@ -127,7 +129,8 @@ describe("assessing a market unit", () => {
     // U2's own meter carries §7.8's readings; its member m3's (the M3 source above) are left aside, not added to them.
     const own = exampleReadings(m3).map(({ assetId: _, ...r }) => ({ ...r, marketUnitId: u2, source: "U2" }));
     await ok(as.fspA, RECORD, { r: own.map((r) => ({ ...r, activeImportKwh: String(Number(r.activeImportKwh) * 2) })) });
-    const assessed = (await ok(as.soA, ASSESS, { id: await dispatchUnit(u2) })).assessDispatch.performanceAssessment;
+    u2Instruction = await dispatchUnit(u2);
+    const assessed = (await ok(as.soA, ASSESS, { id: u2Instruction })).assessDispatch.performanceAssessment;
     // Twice the example's import: the 17:00 baseline is 2 × 0.41125 = 0.8225 MWh, stated to the kWh (0.823), 17:30's
     // 0.890; metered 0.540 + 0.560; delivered 0.283 + 0.330 = 0.613 MWh against 0.300 instructed, credited 0.300.
     expect(assessed).toMatchObject({
@@ -237,5 +240,41 @@ describe("assessing a market unit", () => {
     expect(totalGbp).toBe("93.00");
     // U2's and U3's assessments are still PROVISIONAL: held out.
     expect(heldOut.map((h: { reason: string }) => h.reason)).toEqual(["NOT_FINAL", "NOT_FINAL"]);
+  });
+
+  it("registers a unit's baseline (the product's SO), and an instruction on the unit is assessed with it", async () => {
+    const REGISTER = `mutation ($i: RegisterBaselineInput!) { registerBaseline(input: $i) { baseline { id version selection of
+      asset { id } marketUnit { id } provider { id } buyer { id } } } }`;
+    const input = { marketUnitId: u2, productId: product, method: "HISTORICAL_X_OF_Y", selection: "ALL", of: 10 };
+    expect((await run(as.fspA, REGISTER, { i: input })).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const both = await run(as.soA, REGISTER, { i: { ...input, assetId: m3 } });
+    expect(both.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT" });
+    const registered = (await ok(as.soA, REGISTER, { i: input })).registerBaseline.baseline;
+    expect(registered).toMatchObject({
+      version: 1,
+      selection: "ALL",
+      of: 10,
+      asset: null,
+      marketUnit: { id: u2 },
+      provider: { id: orgs.fspA },
+      buyer: { id: orgs.soA },
+    });
+    const LIST = `query ($u: ID) { baselines(marketUnitId: $u) { id } }`;
+    expect((await ok(as.fspA, LIST, { u: u2 })).baselines).toEqual([{ id: registered.id }]);
+    expect((await ok(as.fspB, LIST, { u: u2 })).baselines).toEqual([]);
+
+    // A version governs the events after its submission: this one stands as if submitted before 16 November.
+    await handle.db.execute(sql`update transactions.baselines set submitted_at = '2026-11-01T00:00:00Z' where id = ${registered.id}`);
+    const assessed = (await ok(as.soA, ASSESS, { id: u2Instruction })).assessDispatch.performanceAssessment;
+    // The mean of all 10 days, doubled: 17:00 2 × 0.409, 17:30 2 × 0.441; delivered 0.278 + 0.322 = 0.600 MWh.
+    expect(assessed).toMatchObject({
+      marketUnit: { id: u2 },
+      methodVersion: 2,
+      baselineMwh: "-1.700000",
+      meteredMwh: "-1.100000",
+      deliveredMwh: "0.600000",
+      deliveryRatio: "2.000000",
+    });
+    expect(assessed.baselineMethod).toMatch(/^HISTORICAL_X_OF_Y ALL 10 .*\(baseline v1\)$/);
   });
 });

@@ -75,6 +75,11 @@ const visibleBaselines = (visible: Visibility) =>
     (org) => eq(baselines.buyerId, org),
   );
 
+/** What a baseline is of: an asset, or a market unit. */
+export type BaselineSubject = { assetId: string | null; marketUnitId: string | null };
+const ofSubject = (subject: BaselineSubject) =>
+  subject.assetId ? eq(baselines.assetId, subject.assetId) : eq(baselines.marketUnitId, subject.marketUnitId ?? "");
+
 const inWindow = (window: { from: Date; to: Date }) =>
   and(gte(meterReadings.intervalStart, window.from), lt(meterReadings.intervalStart, window.to));
 
@@ -488,7 +493,12 @@ export function createVerificationRepository(db: Database) {
         const [latest] = await tx
           .select()
           .from(baselines)
-          .where(and(eq(baselines.assetId, values.assetId), eq(baselines.productId, values.productId)))
+          .where(
+            and(
+              ofSubject({ assetId: values.assetId ?? null, marketUnitId: values.marketUnitId ?? null }),
+              eq(baselines.productId, values.productId),
+            ),
+          )
           .orderBy(desc(baselines.version))
           .limit(1)
           .for("update");
@@ -509,11 +519,11 @@ export function createVerificationRepository(db: Database) {
     },
 
     /** The version governing an event starting at `start`: the latest submitted before it. */
-    async governingBaseline(assetId: string, productId: string, start: Date): Promise<BaselineRow | null> {
+    async governingBaseline(subject: BaselineSubject, productId: string, start: Date): Promise<BaselineRow | null> {
       const [row] = await db
         .select()
         .from(baselines)
-        .where(and(eq(baselines.assetId, assetId), eq(baselines.productId, productId), lte(baselines.submittedAt, start)))
+        .where(and(ofSubject(subject), eq(baselines.productId, productId), lte(baselines.submittedAt, start)))
         .orderBy(desc(baselines.version))
         .limit(1);
       return row ?? null;
@@ -528,12 +538,12 @@ export function createVerificationRepository(db: Database) {
         .where(and(inArray(baselines.id, valid), visibleBaselines(visible)));
     },
 
-    async listBaselines(assetId: string, productId: string | null, visible: Visibility): Promise<BaselineRow[]> {
+    async listBaselines(subject: BaselineSubject, productId: string | null, visible: Visibility): Promise<BaselineRow[]> {
       if (seesNothing(visible)) return [];
       return db
         .select()
         .from(baselines)
-        .where(and(eq(baselines.assetId, assetId), productId ? eq(baselines.productId, productId) : undefined, visibleBaselines(visible)))
+        .where(and(ofSubject(subject), productId ? eq(baselines.productId, productId) : undefined, visibleBaselines(visible)))
         .orderBy(asc(baselines.productId), desc(baselines.version));
     },
 

@@ -140,8 +140,11 @@ export const resolvers = ({
         });
       },
       baseline: (_, { id }, context) => mine(context).baseline.load(id),
-      baselines: (_, { assetId, productId }, { identity }) =>
-        repo.listBaselines(requireUuid(assetId, "assetId"), optionalUuid(productId, "productId"), visibleOf(identity)),
+      baselines: (_, { assetId, marketUnitId, productId }, { identity }) => {
+        const subject = { assetId: optionalUuid(assetId, "assetId"), marketUnitId: optionalUuid(marketUnitId, "marketUnitId") };
+        if (!subject.assetId === !subject.marketUnitId) throw badInput("Give assetId or marketUnitId (one of them)", "assetId");
+        return repo.listBaselines(subject, optionalUuid(productId, "productId"), visibleOf(identity));
+      },
       performanceAssessment: (_, { id }, context) => mine(context).assessment.load(id),
       performanceAssessments: (_, { assetId, marketUnitId, productId, status, from, to, first, offset }, { identity }) =>
         repo.listAssessments({
@@ -231,17 +234,21 @@ export const resolvers = ({
 
       async registerBaseline(_, { input }, { identity }) {
         const values = baselineValues(input);
-        const [[asset], product] = await Promise.all([
-          references.lookup<{ owner?: { id: string } | null }>("Asset", [values.assetId], "owner { id }"),
+        // An asset's baseline, or a market unit's (assessed from the unit's metered data).
+        const [type, field, subjectId] = values.assetId
+          ? (["Asset", "assetId", values.assetId] as const)
+          : (["MarketUnit", "marketUnitId", values.marketUnitId as string] as const);
+        const [[subject], product] = await Promise.all([
+          references.lookup<{ owner?: { id: string } | null }>(type, [subjectId], "owner { id }"),
           productTerms(references, values.productId, "productId"),
         ]);
-        if (!asset) throw badInput(`assetId: Asset ${values.assetId} does not exist`, "assetId");
-        const providerId = asset.owner?.id;
-        if (!providerId) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns Asset ${values.assetId}`, { id: values.assetId });
+        if (!subject) throw badInput(`${field}: ${type} ${subjectId} does not exist`, field);
+        const providerId = subject.owner?.id;
+        if (!providerId) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns ${type} ${subjectId}`, { id: subjectId });
         const admin = identity?.roles.includes("ADMIN") === true;
         if (!admin) {
           if (values.method === "NOMINATED" && orgAs(identity, "FSP") !== providerId) {
-            throw new SfeError("FORBIDDEN", "A NOMINATED baseline is submitted by the asset's own FSP");
+            throw new SfeError("FORBIDDEN", "A NOMINATED baseline is submitted by the asset's (or unit's) own FSP");
           }
           if (values.method !== "NOMINATED" && orgAs(identity, "SYSTEM_OPERATOR") !== product.owner) {
             throw new SfeError("FORBIDDEN", `A ${values.method} baseline is set by the product's system operator`);
@@ -287,7 +294,7 @@ export const resolvers = ({
         if (assetId) {
           const [product, registered, [asset]] = await Promise.all([
             productTerms(references, instruction.productId, "productId"),
-            repo.governingBaseline(assetId, instruction.productId, instruction.start),
+            repo.governingBaseline({ assetId, marketUnitId: null }, instruction.productId, instruction.start),
             references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", [assetId], "location { gspGroup }"),
           ]);
           const choice = chooseBaseline(registered, product.methods);
@@ -296,13 +303,14 @@ export const resolvers = ({
         } else {
           // A market unit: its own readings, else the sum of its members' over the window (members from one lookup).
           const unitId = marketUnitId as string;
-          const [product, [unit]] = await Promise.all([
+          const [product, registered, [unit]] = await Promise.all([
             productTerms(references, instruction.productId, "productId"),
+            repo.governingBaseline({ assetId: null, marketUnitId: unitId }, instruction.productId, instruction.start),
             references.lookup<UnitMembers>("MarketUnit", [unitId], "gspGroups membershipHistory { asset { id } addedAt removedAt }"),
           ]);
           if (!unit) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot read the members of MarketUnit ${unitId}`, { id: unitId });
           const memberIds = membersAt(unit, instruction.issuedAt);
-          const choice = chooseBaseline(null, product.methods);
+          const choice = chooseBaseline(registered, product.methods);
           const { readings, members, others } = await repo.unitAssessmentInputs(
             { ...instruction, marketUnitId: unitId },
             memberIds,
@@ -397,7 +405,8 @@ export const resolvers = ({
 
     Baseline: {
       __resolveReference: ({ id }, context) => mine(context as Context).baseline.load(id),
-      asset: ({ assetId }) => assetRef(assetId),
+      asset: ({ assetId }) => (assetId ? assetRef(assetId) : null),
+      marketUnit: ({ marketUnitId }) => (marketUnitId ? marketUnitRef(marketUnitId) : null),
       product: ({ productId }) => productRef(productId),
       provider: ({ providerId }) => organisationRef(providerId),
       buyer: ({ buyerId }) => organisationRef(buyerId),

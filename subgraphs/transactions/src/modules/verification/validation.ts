@@ -213,8 +213,12 @@ export function baselineValues(input: RegisterBaselineInput, now = new Date()) {
     }
   }
   if (input.lockedAt && input.lockedAt.getTime() <= now.getTime()) throw badInput("lockedAt must be in the future", "lockedAt");
+  const assetId = optionalUuid(input.assetId, "assetId");
+  const marketUnitId = optionalUuid(input.marketUnitId, "marketUnitId");
+  if (!assetId === !marketUnitId) throw badInput("Give assetId or marketUnitId (one of them)", assetId ? "marketUnitId" : "assetId");
   return {
-    assetId: requireUuid(input.assetId, "assetId"),
+    assetId,
+    marketUnitId,
     productId: requireUuid(input.productId, "productId"),
     method,
     parameters,
