@@ -8,6 +8,7 @@ import { auditEvents, outboxEvents } from "./db/schema.js";
 import { deliverAssetsEvents } from "./events.js";
 import { type Context, createLoaders } from "./loaders.js";
 import { createAssetsModule } from "./modules/assets/index.js";
+import { meterPointRoute } from "./modules/assets/meter-points.js";
 import { createCarModule } from "./modules/car/index.js";
 import { carReadiness } from "./modules/car/readiness.js";
 import { createCategoriesModule } from "./modules/categories/index.js";
@@ -63,7 +64,11 @@ export function createAssetsSubgraph({
     resolvers,
     policy,
     createLoaders: () => createLoaders(repos, car),
-    routes: [carReadiness(car), ...createBulkRoutes({ db, references, repos, car, verifier })],
+    routes: [
+      carReadiness(car),
+      meterPointRoute({ byMeterPointIds: repos.assets.byMeterPointIds, verifier }),
+      ...createBulkRoutes({ db, references, repos, car, verifier }),
+    ],
     close: async () => {
       await relay?.stop();
       await car.close();

@@ -1,4 +1,4 @@
-import type { StaticRoutes } from "@sfe/kit";
+import { type Identity, runInRequestScope, type StaticRoutes, scopeIdentity, seesEveryOrganisation, setScopeIdentity } from "@sfe/kit";
 import type { TestableSubgraph } from "@sfe/kit/testing";
 import { inProcessRulesEngine, type TestRule } from "@sfe/rules/in-process";
 import { createRepositories, createTransactionsSubgraph, transactionsModule } from "../src/server.js";
@@ -33,3 +33,29 @@ export const wholeGbServiceAreas = (body: { organisationIds: string[] }) => ({
   status: 200,
   body: { areas: body.organisationIds.map((organisationId) => ({ organisationId, wholeGb: true, gspGroups: [] })) },
 });
+
+/**
+ * assets' meter-point route (`POST /internal/assets/meter-points`) as a test gives it: `meterPoints` MPAN → its asset
+ * and owner, answered as the caller of the request scope (asCaller) may see them, as the real route does: an FSP its
+ * own, an administrator every one; another organisation's only as "registered". Each call's body is kept in `calls`.
+ */
+export function meterPointRoute(meterPoints: Record<string, { assetId: string; ownerId: string }>, calls: unknown[] = []) {
+  return (body: { meterPointIds: string[] }) => {
+    calls.push(body);
+    const identity = scopeIdentity();
+    const assets = body.meterPointIds.map((meterPointId) => {
+      const asset = meterPoints[meterPointId];
+      if (!asset) return null;
+      const sees = seesEveryOrganisation(identity) || (identity?.roles.includes("FSP") && identity.organisationId === asset.ownerId);
+      return sees ? { meterPointId, ...asset } : { meterPointId, registered: true };
+    });
+    return { status: 200, body: { assets } };
+  };
+}
+
+/** Runs `work` in a request scope as `identity`, as a subgraph's HTTP server does (the identity other subgraphs see). */
+export const asCaller = <T>(identity: Identity | null, work: () => Promise<T>): Promise<T> =>
+  runInRequestScope(async () => {
+    setScopeIdentity(identity);
+    return work();
+  });

@@ -7,7 +7,7 @@ import { ENTITY_SPECS, type IngestReport, runIngest } from "../src/modules/inges
 import type { IngestRequest } from "../src/modules/ingest/engine.js";
 import { createIngestBatchesRepository } from "../src/modules/ingest/repository.js";
 import type { createTransactionsSubgraph } from "../src/server.js";
-import { ruleRoutes, transactionsSubgraph } from "./helpers.js";
+import { asCaller, meterPointRoute, ruleRoutes, transactionsSubgraph } from "./helpers.js";
 
 // Runs on PGlite by default and on Postgres with DATABASE_URL. Files are a handful of rows: the bench is where size lives.
 const assetA = "a55e0000-0000-4000-8000-00000000000a"; // FSP A's
@@ -16,6 +16,8 @@ const unitA = "0e170000-0000-4000-8000-00000000000a"; // FSP A's market unit
 const productA = "9d0c0000-0000-4000-8000-00000000000a"; // SO A's
 const productB = "9d0c0000-0000-4000-8000-00000000000b"; // SO B's
 const unknownAsset = "a55e0000-0000-4000-8000-0000000000ff";
+const mpanA = "1900012345678"; // assetA's meter point
+const mpanB = "1900012345689"; // assetB's
 
 const references = staticReferences(
   {
@@ -23,7 +25,13 @@ const references = staticReferences(
     MarketUnit: { [unitA]: { owner: { id: orgs.fspA } } },
     Product: { [productA]: { owner: { id: orgs.soA } }, [productB]: { owner: { id: orgs.soB } } },
   },
-  ruleRoutes(), // the real rules engine, no rule in force; every SO covering the whole of GB
+  {
+    ...ruleRoutes(), // the real rules engine, no rule in force; every SO covering the whole of GB
+    "assets /internal/assets/meter-points": meterPointRoute({
+      [mpanA]: { assetId: assetA, ownerId: orgs.fspA },
+      [mpanB]: { assetId: assetB, ownerId: orgs.fspB },
+    }),
+  },
 );
 
 let handle: DatabaseHandle;
@@ -46,18 +54,20 @@ async function ingest(
 ): Promise<IngestReport> {
   const spec = ENTITY_SPECS[path]!;
   const adapter = options.adapter ?? Object.keys(spec.adapters)[0]!;
-  return runIngest(
-    { db: handle.db, batches: createIngestBatchesRepository(handle.db), context: { identity, references } },
-    {
-      spec,
-      adapter,
-      source: options.source ?? spec.adapters[adapter]!.source ?? "acme-meters",
-      format: options.format ?? "CSV",
-      mode: options.mode ?? "PARTIAL",
-      fileName: options.fileName ?? null,
-      params: new URLSearchParams(options.params ?? {}),
-    },
-    typeof body === "string" ? [body] : body,
+  return asCaller(identity, () =>
+    runIngest(
+      { db: handle.db, batches: createIngestBatchesRepository(handle.db), context: { identity, references } },
+      {
+        spec,
+        adapter,
+        source: options.source ?? spec.adapters[adapter]!.source ?? "acme-meters",
+        format: options.format ?? "CSV",
+        mode: options.mode ?? "PARTIAL",
+        fileName: options.fileName ?? null,
+        params: new URLSearchParams(options.params ?? {}),
+      },
+      typeof body === "string" ? [body] : body,
+    ),
   );
 }
 
@@ -217,7 +227,7 @@ describe("meter readings", () => {
       { marketUnitId: unitA, intervalStart: "2025-09-01T00:00:00Z", importKwh: 2, exportKwh: 0, externalId: "u-1" },
       "{not json",
       {
-        meterReference: "1900012345678",
+        meterReference: mpanA,
         intervalStart: "2025-09-01T00:00:00Z",
         intervalEnd: "2025-09-01T00:01:00Z",
         importKwh: "0.5",
@@ -243,11 +253,15 @@ describe("meter readings", () => {
       { external_id: "1900012345678|2025-09-01T00:00:00.000Z", wh: 500, granularity: "PT1M", quality: "ESTIMATED" },
       { external_id: "u-1", wh: 2000, granularity: "PT30M", quality: "ACTUAL" },
     ]);
+    // The reading by meter point alone is linked to the asset registered with it
+    expect(
+      await rows(`select asset_id, provider_id from transactions.meter_readings where external_id = '${mpanA}|2025-09-01T00:00:00.000Z'`),
+    ).toEqual([{ asset_id: assetA, provider_id: orgs.fspA }]);
     // FSP B sends a reading under FSP A's key for its own meter: refused, FSP A's record untouched
     const takeover = await ingest(
       as.fspB,
       "meter-readings",
-      `${JSON.stringify({ meterReference: "x", intervalStart: "2025-09-01T00:00:00Z", importKwh: 9, exportKwh: 0, externalId: "u-1" })}\n`,
+      `${JSON.stringify({ meterReference: mpanB, intervalStart: "2025-09-01T00:00:00Z", importKwh: 9, exportKwh: 0, externalId: "u-1" })}\n`,
       { format: "NDJSON", source: "acme-units" },
     );
     expect(takeover).toMatchObject({

@@ -367,10 +367,15 @@ export const performanceAssessments = transactionsSchema.table(
   (t) => [
     index("performance_assessments_instruction_idx").on(t.dispatchInstructionId),
     index("performance_assessments_award_idx").on(t.awardId),
+    // A unit's assessments (MarketUnit.performanceAssessments); most are an asset's, so only those with a unit.
+    index("performance_assessments_market_unit_idx").on(t.marketUnitId).where(sql`${t.marketUnitId} is not null`),
+    index("performance_assessments_asset_idx").on(t.assetId).where(sql`${t.assetId} is not null`),
     index("performance_assessments_provider_idx").on(t.providerId),
     index("performance_assessments_buyer_idx").on(t.buyerId),
     uniqueIndex("performance_assessments_source_external_id_unique").on(t.source, t.externalId),
     check("performance_assessments_window_check", sql`${t.end} > ${t.start}`),
+    // What was assessed: an asset, or a market unit from its own or its members' readings.
+    check("performance_assessments_target_check", sql`${t.assetId} is not null or ${t.marketUnitId} is not null`),
   ],
 );
 

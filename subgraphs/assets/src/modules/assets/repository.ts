@@ -78,6 +78,13 @@ export function createAssetRepository(db: Database) {
       return db.select().from(assets).where(inArray(assets.id, valid));
     },
 
+    /** By MPAN core (unique where set). */
+    async byMeterPointIds(meterPointIds: readonly string[]): Promise<AssetRow[]> {
+      const wanted = [...new Set(meterPointIds.filter((m) => m.length > 0))];
+      if (wanted.length === 0) return [];
+      return db.select().from(assets).where(inArray(assets.meterPointId, wanted));
+    },
+
     /** By the market platform's unit name (unique where set). */
     async byExternalIds(externalIds: readonly string[]): Promise<AssetRow[]> {
       const wanted = [...new Set(externalIds.filter((e) => e.length > 0))];

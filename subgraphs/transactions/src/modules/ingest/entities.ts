@@ -17,6 +17,7 @@ import {
   ukpnSetPointMw,
 } from "../../adapters/index.js";
 import type { RuleWarning } from "../../rule-checks.js";
+import { meterPointsOf } from "../verification/meter-points.js";
 import { checkDispatches } from "./dispatch-checks.js";
 import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
@@ -219,7 +220,7 @@ const genericMeterReadings: Adapter<MeterReadingRow> = {
 
 /**
  * Meter readings (V.1): the FSP whose asset or market unit it is writes them (or a hub administrator). A reading
- * naming only a meter reference is the calling FSP's own.
+ * naming only a meter reference (MPAN) is linked to the asset registered with that meter point.
  */
 export const meterReadingsSpec: EntitySpec<MeterReadingRow> = {
   entity: "METER_READING",
@@ -254,7 +255,8 @@ export const meterReadingsSpec: EntitySpec<MeterReadingRow> = {
   touched: "received_at",
   adapters: { generic: genericMeterReadings },
   async resolve(rows, { identity, references }) {
-    const [assets, units] = await Promise.all([
+    const meterOnly = (v: MeterReadingRow) => (v.assetId === null && v.marketUnitId === null ? v.meterReference : null);
+    const [assets, units, meters] = await Promise.all([
       ownersOf(
         references,
         "Asset",
@@ -265,11 +267,17 @@ export const meterReadingsSpec: EntitySpec<MeterReadingRow> = {
         "MarketUnit",
         rows.flatMap((r) => (r.value.marketUnitId ? [r.value.marketUnitId] : [])),
       ),
+      // One call for the chunk's meter references, as for its assets and units.
+      meterPointsOf(
+        references,
+        rows.flatMap((r) => meterOnly(r.value) ?? []),
+      ),
     ]);
     const admin = seesEveryOrganisation(identity);
     const fspOrg = identity.roles.includes("FSP") ? identity.organisationId : null;
     return rows.map(({ row, externalId, value: v }): Resolved => {
       let owner: string | null = null;
+      let assetId = v.assetId;
       // The owners answer what the caller may see: to an FSP, another's asset and a missing one look alike, and
       // either is a row it may not write (FORBIDDEN); an administrator sees every one, so unknown is unknown.
       const unknown = (field: string, what: string): Resolved => ({
@@ -293,20 +301,28 @@ export const meterReadingsSpec: EntitySpec<MeterReadingRow> = {
         }
         owner = unitOwner;
       }
-      if (!owner) {
-        if (!fspOrg)
+      const reference = meterOnly(v);
+      if (reference !== null) {
+        const meter = meters.get(reference) ?? "unknown";
+        if (meter === "unknown") {
           return {
             row,
-            error: refusal(row, "assetId", "MISSING_VALUE", "A reading for a meter alone is its FSP's own: name the asset or unit"),
+            error: refusal(row, "meterReference", "UNKNOWN_METER", `No asset is registered with meter point ${quote(reference)}`),
           };
-        owner = fspOrg;
+        }
+        if (meter === "registered") {
+          return { row, error: forbiddenRow(row, "meterReference", `Meter point ${quote(reference)} is another organisation's asset's`) };
+        }
+        assetId = meter.assetId;
+        owner = meter.ownerId;
       }
+      if (!owner) return { row, error: refusal(row, "assetId", "MISSING_VALUE", "Name the asset, market unit or meter point") };
       if (!admin && owner !== fspOrg) {
         return {
           row,
           error: forbiddenRow(
             row,
-            v.assetId ? "assetId" : "marketUnitId",
+            v.assetId ? "assetId" : v.marketUnitId ? "marketUnitId" : "meterReference",
             "Only the FSP that owns the asset or unit may ingest its meter readings",
           ),
         };
@@ -314,7 +330,7 @@ export const meterReadingsSpec: EntitySpec<MeterReadingRow> = {
       return {
         row,
         externalId,
-        values: [v.assetId, v.marketUnitId, v.meterReference, owner, v.start, v.end, v.granularity, v.importWh, v.exportWh, v.quality],
+        values: [assetId, v.marketUnitId, v.meterReference, owner, v.start, v.end, v.granularity, v.importWh, v.exportWh, v.quality],
       };
     });
   },

@@ -209,9 +209,11 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
     };
     const a = at("assetId");
     const owners = `${stage}_owners`;
+    // meter_key: a reading naming neither asset nor unit is keyed by its meter reference, and linked to that meter's
+    // asset (`asset`); '' for the rest.
     await db.execute(
-      sql.raw(`create unlogged table ${quoteQualified(owners)} (asset_key uuid not null, unit_key uuid not null, owner uuid,
-        field text, code text, reason text, message text)`),
+      sql.raw(`create unlogged table ${quoteQualified(owners)} (asset_key uuid not null, unit_key uuid not null,
+        meter_key text not null default '', owner uuid, asset uuid, field text, code text, reason text, message text)`),
     );
     const assetOwners = `${stage}_asset_owners`;
     await db.execute(sql.raw(`create unlogged table ${quoteQualified(assetOwners)} (asset text primary key, owner uuid not null)`));
@@ -360,12 +362,16 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
 
     phase("unusual rows through the adapter");
     // ---- the other owners (the adapter's rows, and the plain rows whose asset was refused): one lookup per 5,000
-    // distinct (asset, unit) pairs, the refusals as the per-chunk resolution gave them
-    const pairs = rowsOf<{ asset_id: string | null; market_unit_id: string | null }>(
+    // distinct (asset, unit, meter-only reference) keys, the refusals as the per-chunk resolution gave them
+    const meterKey = (s: string) =>
+      `coalesce(case when ${s}.asset_id is null and ${s}.market_unit_id is null then ${s}.meter_reference end, '')`;
+    const pairs = rowsOf<{ asset_id: string | null; market_unit_id: string | null; meter_reference: string }>(
       await db.execute(
-        sql.raw(`select distinct asset_id::text as asset_id, market_unit_id::text as market_unit_id from ${quoteQualified(stage)} s
+        sql.raw(`select distinct asset_id::text as asset_id, market_unit_id::text as market_unit_id, ${meterKey("s")} as meter_reference
+          from ${quoteQualified(stage)} s
           where provider_id is null and not exists (select 1 from ${quoteQualified(owners)} o
-            where o.asset_key = coalesce(s.asset_id, '${NO_ID}') and o.unit_key = coalesce(s.market_unit_id, '${NO_ID}'))`),
+            where o.asset_key = coalesce(s.asset_id, '${NO_ID}') and o.unit_key = coalesce(s.market_unit_id, '${NO_ID}')
+              and o.meter_key = ${meterKey("s")})`),
       ),
     );
     const [{ asked } = { asked: 0 }] = rowsOf<{ asked: number }>(await db.execute(sql`select count(*)::int as asked from ${q(owners)}`));
@@ -374,24 +380,24 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
       const asked: ReadRow<MeterReadingRow>[] = part.map((p, n) => ({
         row: n,
         externalId: "",
-        value: { ...PAIR_ROW, assetId: p.asset_id, marketUnitId: p.market_unit_id },
+        value: { ...PAIR_ROW, assetId: p.asset_id, marketUnitId: p.market_unit_id, meterReference: p.meter_reference || null },
       }));
       const resolved = await meterReadingsSpec.resolve(asked, input.context);
       await copyInto(
         db,
         owners,
-        ["asset_key", "unit_key", "owner", "field", "code", "reason", "message"],
+        ["asset_key", "unit_key", "meter_key", "owner", "asset", "field", "code", "reason", "message"],
         resolved.map((r, n): CopyRow => {
-          const keys = [part[n]!.asset_id ?? NO_ID, part[n]!.market_unit_id ?? NO_ID];
+          const keys = [part[n]!.asset_id ?? NO_ID, part[n]!.market_unit_id ?? NO_ID, part[n]!.meter_reference];
           return "error" in r
-            ? [...keys, null, r.error.field, r.error.code, r.error.reason, r.error.message]
-            : [...keys, r.values[3] ?? null, null, null, null, null];
+            ? [...keys, null, null, r.error.field, r.error.code, r.error.reason, r.error.message]
+            : [...keys, r.values[3] ?? null, r.values[0] ?? null, null, null, null, null];
         }),
       );
     }
     if (pairs.length + asked > 0) {
       const join = `s.provider_id is null and coalesce(s.asset_id, '${NO_ID}') = o.asset_key
-        and coalesce(s.market_unit_id, '${NO_ID}') = o.unit_key`;
+        and coalesce(s.market_unit_id, '${NO_ID}') = o.unit_key and ${meterKey("s")} = o.meter_key`;
       const [forbidden] = rowsOf<{ n: number }>(
         await db.execute(
           sql.raw(
@@ -413,7 +419,8 @@ export async function stageMeterReadingsFast(input: FastStageInput): Promise<Fas
         );
       }
       await db.execute(
-        sql.raw(`update ${quoteQualified(stage)} s set provider_id = o.owner from ${quoteQualified(owners)} o where ${join}`),
+        sql.raw(`update ${quoteQualified(stage)} s set provider_id = o.owner, asset_id = coalesce(s.asset_id, o.asset)
+          from ${quoteQualified(owners)} o where ${join}`),
       );
     }
     // Fresh statistics for the merge's joins (a scratch table has none).

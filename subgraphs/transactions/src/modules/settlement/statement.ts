@@ -48,6 +48,8 @@ export interface AssessmentInput {
   id: string;
   awardId: string | null;
   assetId: string | null;
+  /** Set for a market unit's assessment (its assetId is null). */
+  marketUnitId?: string | null;
   start: Date;
   end: Date;
   deliveredWh: bigint;
@@ -251,10 +253,12 @@ export function adjustmentLine(
 
 function awardOf(assessment: AssessmentInput, inputs: StatementInputs): AwardInput | undefined {
   if (assessment.awardId) return inputs.awardsById.get(assessment.awardId);
-  // Without an award id: the provider's award of the same asset whose window holds the assessment's start.
+  // Without an award id: the provider's award of the same asset (or unit) whose window holds the assessment's start.
   return inputs.awards.find(
     (award) =>
-      award.assetId === assessment.assetId &&
+      (assessment.assetId
+        ? award.assetId === assessment.assetId
+        : award.assetId === null && award.marketUnitId === (assessment.marketUnitId ?? null)) &&
       award.start.getTime() <= assessment.start.getTime() &&
       assessment.start.getTime() < award.end.getTime(),
   );

@@ -101,6 +101,29 @@ export function halfHourSlots(readings: readonly ReadingForAssessment[]): Map<nu
   return slots;
 }
 
+export type Slots = ReadonlyMap<number, { netWh: bigint; coveredMs: number }>;
+
+/**
+ * A market unit's half-hours from its members' readings (one list per member meter): the members' net export summed,
+ * complete only where every member's half-hour is (a member's missing data is the unit's, R-VER-1).
+ */
+export function combinedSlots(members: readonly (readonly ReadingForAssessment[])[]): Slots {
+  const perMember = members.map(halfHourSlots);
+  const starts = new Set(perMember.flatMap((slots) => [...slots.keys()]));
+  const combined = new Map<number, { netWh: bigint; coveredMs: number }>();
+  for (const start of starts) {
+    let netWh = 0n;
+    let complete = true;
+    for (const slots of perMember) {
+      const slot = slots.get(start);
+      if (!slot || slot.coveredMs !== HALF_HOUR_MS) complete = false;
+      netWh += slot?.netWh ?? 0n;
+    }
+    combined.set(start, { netWh, coveredMs: complete ? HALF_HOUR_MS : 0 });
+  }
+  return combined;
+}
+
 /** The library's method config for a choice; HIGH ranks by import for demand, by export for generation. */
 export function methodConfig(choice: BaselineChoice, direction: Direction): BaselineMethodConfig {
   switch (choice.method) {
@@ -179,11 +202,21 @@ export function assessInstruction(
   /** Where the asset lies decides its bank holidays (kit bankHolidaysFor: Scotland's in _N and _P). */
   bankHolidays: ReadonlySet<string> = ENGLAND_AND_WALES_BANK_HOLIDAYS,
 ): AssessmentFigures {
+  return assessSlots(instruction, choice, halfHourSlots(readings), eventDays, bankHolidays);
+}
+
+/** assessInstruction from half-hours already formed: one meter's (halfHourSlots) or a unit's members' (combinedSlots). */
+export function assessSlots(
+  instruction: InstructionForAssessment,
+  choice: BaselineChoice,
+  slots: Slots,
+  eventDays: readonly string[],
+  bankHolidays: ReadonlySet<string> = ENGLAND_AND_WALES_BANK_HOLIDAYS,
+): AssessmentFigures {
   const config = methodConfig(choice, instruction.direction);
   const periods = asConflict(() => instructedPeriods(instruction));
   if (periods.every((p) => p.instructedWh <= 0n))
     throw conflict("Cannot assess: the instruction's set point asks for no energy", { reason: "NOTHING_INSTRUCTED" });
-  const slots = halfHourSlots(readings);
   const complete = (start: number) => {
     const slot = slots.get(start);
     return slot && slot.coveredMs === HALF_HOUR_MS ? slot.netWh : null;

@@ -1,7 +1,8 @@
 import { type Identity, loaderByKey, loaderOfLists, perRequest } from "@sfe/kit";
 import type DataLoader from "dataloader";
 import { type Visibility, visibilityKey, visibleTransactions } from "../../access.js";
-import type { MeterReadingRow, VerificationRepository } from "./repository.js";
+import { type Window, windowKey } from "../../repositories/window.js";
+import type { AssessmentRow, MeterReadingRow, VerificationRepository } from "./repository.js";
 
 /** The module's loaders for one visibility filter: N parents cost one read per field. */
 function visibleLoaders(repo: VerificationRepository, visible: Visibility) {
@@ -18,7 +19,21 @@ function visibleLoaders(repo: VerificationRepository, visible: Visibility) {
     }
     return loader;
   };
+  const assessments = new Map<string, DataLoader<string, AssessmentRow[]>>();
+  const assessmentsOf = (by: "asset" | "unit", window: Window) => {
+    const key = `${by}|${windowKey(window)}`;
+    let loader = assessments.get(key);
+    if (!loader) {
+      loader = loaderOfLists(
+        (ids: readonly string[]) => repo.assessmentsOf(by, ids, window, visible),
+        (row) => (by === "asset" ? row.assetId : row.marketUnitId) ?? [],
+      );
+      assessments.set(key, loader);
+    }
+    return loader;
+  };
   return {
+    assessmentsOf,
     reading: loaderByKey(
       (ids: readonly string[]) => repo.readingsByIds(ids, visible),
       (row) => row.id,

@@ -37,6 +37,8 @@ export const policy: Policy<Context> = {
   "Query.serviceDeliveryReport": report,
   "Asset.meterReadings": listRecords,
   "MarketUnit.meterReadings": listRecords,
+  "Asset.performanceAssessments": listRecords,
+  "MarketUnit.performanceAssessments": listRecords,
 
   "Mutation.recordMeterReadings": write("FSP", "ADMIN"),
   "Mutation.registerBaseline": write("FSP", "SYSTEM_OPERATOR", "ADMIN"),

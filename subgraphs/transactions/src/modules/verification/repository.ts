@@ -75,6 +75,11 @@ const visibleBaselines = (visible: Visibility) =>
     (org) => eq(baselines.buyerId, org),
   );
 
+/** What a baseline is of: an asset, or a market unit. */
+export type BaselineSubject = { assetId: string | null; marketUnitId: string | null };
+const ofSubject = (subject: BaselineSubject) =>
+  subject.assetId ? eq(baselines.assetId, subject.assetId) : eq(baselines.marketUnitId, subject.marketUnitId ?? "");
+
 const inWindow = (window: { from: Date; to: Date }) =>
   and(gte(meterReadings.intervalStart, window.from), lt(meterReadings.intervalStart, window.to));
 
@@ -272,11 +277,46 @@ export function createVerificationRepository(db: Database) {
     },
 
     /**
-     * Saves the figures as the instruction's assessment, with the instruction locked so two assessments of it
-     * serialise: a new one is created; a PROVISIONAL one recomputed (methodVersion + 1, audited); any other is CONFLICT.
+     * What assessDispatch reads for an instruction on a market unit, from `from` to the window's end: the readings
+     * recorded against the unit itself when it has any, else its members' (`members`: true), by asset; and the other
+     * event days of the unit and of its members (a member dispatched alone makes that day abnormal for the unit too).
+     */
+    async unitAssessmentInputs(instruction: InstructionRow & { marketUnitId: string }, memberIds: readonly string[], from: Date) {
+      const span = and(gte(meterReadings.intervalStart, from), lt(meterReadings.intervalStart, instruction.end));
+      const own = await db
+        .select()
+        .from(meterReadings)
+        .where(and(eq(meterReadings.marketUnitId, instruction.marketUnitId), span));
+      const readings =
+        own.length > 0 || memberIds.length === 0
+          ? own
+          : await db
+              .select()
+              .from(meterReadings)
+              .where(and(inArray(meterReadings.assetId, [...memberIds]), span));
+      const others = await db
+        .select({ start: dispatchInstructions.start, end: dispatchInstructions.end })
+        .from(dispatchInstructions)
+        .where(
+          and(
+            memberIds.length > 0
+              ? or(eq(dispatchInstructions.marketUnitId, instruction.marketUnitId), inArray(dispatchInstructions.assetId, [...memberIds]))
+              : eq(dispatchInstructions.marketUnitId, instruction.marketUnitId),
+            ne(dispatchInstructions.id, instruction.id),
+            ne(dispatchInstructions.status, "REJECTED"),
+            overlaps(dispatchInstructions, { from, to: instruction.end }),
+          ),
+        );
+      return { readings, members: own.length === 0, others };
+    },
+
+    /**
+     * Saves the figures as the instruction's assessment (of its asset, or its market unit), with the instruction locked
+     * so two assessments of it serialise: a new one is created; a PROVISIONAL one recomputed (methodVersion + 1,
+     * audited); any other is CONFLICT.
      */
     async saveAssessment(
-      instruction: InstructionRow & { assetId: string; providerId: string },
+      instruction: InstructionRow & { providerId: string },
       figures: AssessmentFigures,
       actor: Identity | null,
     ): Promise<AssessmentRow> {
@@ -298,6 +338,7 @@ export function createVerificationRepository(db: Database) {
           // The award the instruction calls off (settlement prices its utilisation from it, also for a unit's award).
           awardId: instruction.awardId,
           assetId: instruction.assetId,
+          marketUnitId: instruction.marketUnitId,
           productId: instruction.productId,
           providerId: instruction.providerId,
           buyerId: instruction.buyerId,
@@ -338,6 +379,18 @@ export function createVerificationRepository(db: Database) {
         .where(and(inArray(performanceAssessments.id, valid), visibleAssessments(visible)));
     },
 
+    /** Assessments of these assets (or units, `by`) whose window overlaps `window`, that the caller may see, by start. */
+    async assessmentsOf(by: "asset" | "unit", ids: readonly string[], window: Window, visible: Visibility): Promise<AssessmentRow[]> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0 || seesNothing(visible)) return [];
+      const column = by === "asset" ? performanceAssessments.assetId : performanceAssessments.marketUnitId;
+      return db
+        .select()
+        .from(performanceAssessments)
+        .where(and(inArray(column, valid), overlaps(performanceAssessments, window), visibleAssessments(visible)))
+        .orderBy(asc(performanceAssessments.start), asc(performanceAssessments.id));
+    },
+
     async assessmentsByInstructions(ids: readonly string[], visible: Visibility): Promise<AssessmentRow[]> {
       const valid = ids.filter(isUuid);
       if (valid.length === 0 || seesNothing(visible)) return [];
@@ -350,6 +403,7 @@ export function createVerificationRepository(db: Database) {
     async listAssessments(
       filter: Window & {
         assetId: string | null;
+        marketUnitId?: string | null;
         productId: string | null;
         status: AssessmentStatus | null;
         limit: number;
@@ -364,6 +418,7 @@ export function createVerificationRepository(db: Database) {
         .where(
           and(
             filter.assetId ? eq(performanceAssessments.assetId, filter.assetId) : undefined,
+            filter.marketUnitId ? eq(performanceAssessments.marketUnitId, filter.marketUnitId) : undefined,
             filter.productId ? eq(performanceAssessments.productId, filter.productId) : undefined,
             filter.status ? eq(performanceAssessments.status, filter.status) : undefined,
             overlaps(performanceAssessments, filter),
@@ -438,7 +493,12 @@ export function createVerificationRepository(db: Database) {
         const [latest] = await tx
           .select()
           .from(baselines)
-          .where(and(eq(baselines.assetId, values.assetId), eq(baselines.productId, values.productId)))
+          .where(
+            and(
+              ofSubject({ assetId: values.assetId ?? null, marketUnitId: values.marketUnitId ?? null }),
+              eq(baselines.productId, values.productId),
+            ),
+          )
           .orderBy(desc(baselines.version))
           .limit(1)
           .for("update");
@@ -459,11 +519,11 @@ export function createVerificationRepository(db: Database) {
     },
 
     /** The version governing an event starting at `start`: the latest submitted before it. */
-    async governingBaseline(assetId: string, productId: string, start: Date): Promise<BaselineRow | null> {
+    async governingBaseline(subject: BaselineSubject, productId: string, start: Date): Promise<BaselineRow | null> {
       const [row] = await db
         .select()
         .from(baselines)
-        .where(and(eq(baselines.assetId, assetId), eq(baselines.productId, productId), lte(baselines.submittedAt, start)))
+        .where(and(ofSubject(subject), eq(baselines.productId, productId), lte(baselines.submittedAt, start)))
         .orderBy(desc(baselines.version))
         .limit(1);
       return row ?? null;
@@ -478,12 +538,12 @@ export function createVerificationRepository(db: Database) {
         .where(and(inArray(baselines.id, valid), visibleBaselines(visible)));
     },
 
-    async listBaselines(assetId: string, productId: string | null, visible: Visibility): Promise<BaselineRow[]> {
+    async listBaselines(subject: BaselineSubject, productId: string | null, visible: Visibility): Promise<BaselineRow[]> {
       if (seesNothing(visible)) return [];
       return db
         .select()
         .from(baselines)
-        .where(and(eq(baselines.assetId, assetId), productId ? eq(baselines.productId, productId) : undefined, visibleBaselines(visible)))
+        .where(and(ofSubject(subject), productId ? eq(baselines.productId, productId) : undefined, visibleBaselines(visible)))
         .orderBy(asc(baselines.productId), desc(baselines.version));
     },
 

@@ -15,10 +15,11 @@ import type { Resolvers } from "../../__generated__/resolvers-types.js";
 import { AWARD_STATISTICS_RULE, statisticsCaller, visibleTransactions as visibleOf } from "../../access.js";
 import { formatMwh, ratio, toFixed } from "../../calculations/index.js";
 import type { Context } from "../../loaders.js";
-import { assetRef, organisationRef, productRef } from "../../mappers.js";
+import { assetRef, marketUnitRef, organisationRef, productRef } from "../../mappers.js";
 import { listWindow, optionalUuid } from "../../validation.js";
-import { assessInstruction, type BaselineChoice, HISTORY_DAYS } from "./assess.js";
+import { assessInstruction, assessSlots, type BaselineChoice, combinedSlots, HISTORY_DAYS, halfHourSlots } from "./assess.js";
 import type { VerificationLoaders } from "./loaders.js";
+import { meterPointsOf } from "./meter-points.js";
 import { buyerRefusal, orgAs, readingOwnerRefusal } from "./policy.js";
 import type { AssessmentRow, BaselineRow, VerificationRepository } from "./repository.js";
 import type { BaselineMethodName } from "./tables.js";
@@ -81,6 +82,26 @@ function chooseBaseline(registered: BaselineRow | null, productMethods: readonly
   return { method, parameters: {}, profileWh: {}, derCount: null, version: null };
 }
 
+/** What assessDispatch asks of a market unit: its GSP groups (bank holidays) and its memberships. */
+interface UnitMembers {
+  gspGroups?: string[] | null;
+  membershipHistory?: { asset?: { id: string } | null; addedAt: string; removedAt: string | null }[] | null;
+}
+
+/**
+ * The unit's members when the instruction was issued: the unit as the system operator dispatched it (an instruction
+ * recorded after the event, as an ingested one is, still names the unit as it was then composed), each once.
+ */
+function membersAt(unit: UnitMembers, at: Date): string[] {
+  const ids = new Set<string>();
+  for (const membership of unit.membershipHistory ?? []) {
+    const added = new Date(membership.addedAt).getTime();
+    const removed = membership.removedAt === null ? Number.POSITIVE_INFINITY : new Date(membership.removedAt).getTime();
+    if (membership.asset && added <= at.getTime() && removed > at.getTime()) ids.add(membership.asset.id);
+  }
+  return [...ids];
+}
+
 /** Local dates an instruction's window touches. */
 const localDates = (start: Date, end: Date) => {
   const dates = new Set<string>();
@@ -119,12 +140,16 @@ export const resolvers = ({
         });
       },
       baseline: (_, { id }, context) => mine(context).baseline.load(id),
-      baselines: (_, { assetId, productId }, { identity }) =>
-        repo.listBaselines(requireUuid(assetId, "assetId"), optionalUuid(productId, "productId"), visibleOf(identity)),
+      baselines: (_, { assetId, marketUnitId, productId }, { identity }) => {
+        const subject = { assetId: optionalUuid(assetId, "assetId"), marketUnitId: optionalUuid(marketUnitId, "marketUnitId") };
+        if (!subject.assetId === !subject.marketUnitId) throw badInput("Give assetId or marketUnitId (one of them)", "assetId");
+        return repo.listBaselines(subject, optionalUuid(productId, "productId"), visibleOf(identity));
+      },
       performanceAssessment: (_, { id }, context) => mine(context).assessment.load(id),
-      performanceAssessments: (_, { assetId, productId, status, from, to, first, offset }, { identity }) =>
+      performanceAssessments: (_, { assetId, marketUnitId, productId, status, from, to, first, offset }, { identity }) =>
         repo.listAssessments({
           assetId: optionalUuid(assetId, "assetId"),
+          marketUnitId: optionalUuid(marketUnitId, "marketUnitId"),
           productId: optionalUuid(productId, "productId"),
           status: status ?? null,
           ...listWindow(from, to),
@@ -151,14 +176,41 @@ export const resolvers = ({
         const values = readingBatch(input.readings);
         const assetIds = [...new Set(values.flatMap((v) => (v.assetId ? [v.assetId] : [])))];
         const unitIds = [...new Set(values.flatMap((v) => (v.marketUnitId ? [v.marketUnitId] : [])))];
-        const [assets, units] = await Promise.all([
+        const meterOnly = (v: (typeof values)[number]) => (!v.assetId && !v.marketUnitId ? v.meterReference : null);
+        const [assets, units, meters] = await Promise.all([
           assetIds.length ? references.lookup<{ owner?: { id: string } | null }>("Asset", assetIds, "owner { id }") : [],
           unitIds.length ? references.lookup<{ owner?: { id: string } | null }>("MarketUnit", unitIds, "owner { id }") : [],
+          // A reading naming only its meter (MPAN) is the asset's registered with that meter point: one call for the batch.
+          meterPointsOf(
+            references,
+            values.flatMap((v) => meterOnly(v) ?? []),
+          ),
         ]);
         const owners = new Map<string, string | null>();
         for (const [i, id] of assetIds.entries()) owners.set(id, assets[i] ? (assets[i]?.owner?.id ?? null) : "?");
         for (const [i, id] of unitIds.entries()) owners.set(id, units[i] ? (units[i]?.owner?.id ?? null) : "?");
         const withOwners = values.map((value, row) => {
+          const reference = meterOnly(value);
+          if (reference !== null) {
+            const meter = meters.get(reference) ?? "unknown";
+            const field = `readings[${row}].meterReference`;
+            if (meter === "unknown") {
+              throw new SfeError("BAD_USER_INPUT", `${field}: no asset is registered with meter point ${quote(reference)}`, {
+                field,
+                row,
+                reason: "UNKNOWN_METER",
+              });
+            }
+            if (meter === "registered") {
+              throw new SfeError("FORBIDDEN", `${field}: meter point ${quote(reference)} is another organisation's asset's`, {
+                field,
+                row,
+                reason: "NOT_YOURS",
+              });
+            }
+            refuse(readingOwnerRefusal(identity, meter.ownerId, row));
+            return { ...value, assetId: meter.assetId, providerId: meter.ownerId };
+          }
           const field = value.assetId ? "assetId" : "marketUnitId";
           const id = (value.assetId ?? value.marketUnitId) as string;
           const owner = owners.get(id);
@@ -182,17 +234,21 @@ export const resolvers = ({
 
       async registerBaseline(_, { input }, { identity }) {
         const values = baselineValues(input);
-        const [[asset], product] = await Promise.all([
-          references.lookup<{ owner?: { id: string } | null }>("Asset", [values.assetId], "owner { id }"),
+        // An asset's baseline, or a market unit's (assessed from the unit's metered data).
+        const [type, field, subjectId] = values.assetId
+          ? (["Asset", "assetId", values.assetId] as const)
+          : (["MarketUnit", "marketUnitId", values.marketUnitId as string] as const);
+        const [[subject], product] = await Promise.all([
+          references.lookup<{ owner?: { id: string } | null }>(type, [subjectId], "owner { id }"),
           productTerms(references, values.productId, "productId"),
         ]);
-        if (!asset) throw badInput(`assetId: Asset ${values.assetId} does not exist`, "assetId");
-        const providerId = asset.owner?.id;
-        if (!providerId) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns Asset ${values.assetId}`, { id: values.assetId });
+        if (!subject) throw badInput(`${field}: ${type} ${subjectId} does not exist`, field);
+        const providerId = subject.owner?.id;
+        if (!providerId) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot tell who owns ${type} ${subjectId}`, { id: subjectId });
         const admin = identity?.roles.includes("ADMIN") === true;
         if (!admin) {
           if (values.method === "NOMINATED" && orgAs(identity, "FSP") !== providerId) {
-            throw new SfeError("FORBIDDEN", "A NOMINATED baseline is submitted by the asset's own FSP");
+            throw new SfeError("FORBIDDEN", "A NOMINATED baseline is submitted by the asset's (or unit's) own FSP");
           }
           if (values.method !== "NOMINATED" && orgAs(identity, "SYSTEM_OPERATOR") !== product.owner) {
             throw new SfeError("FORBIDDEN", `A ${values.method} baseline is set by the product's system operator`);
@@ -223,24 +279,49 @@ export const resolvers = ({
             currentStatus: instruction.status,
           });
         }
-        const { assetId, providerId } = instruction;
-        if (!assetId || !providerId) {
-          throw conflict(`DispatchInstruction ${id} names no asset the hub knows (unit ${quote(instruction.unitReference)})`, {
-            reason: "NO_ASSET",
-          });
+        const { assetId, marketUnitId, providerId } = instruction;
+        if ((!assetId && !marketUnitId) || !providerId) {
+          throw conflict(
+            `DispatchInstruction ${id} names no asset or market unit the hub knows (unit ${quote(instruction.unitReference)})`,
+            { reason: "NO_ASSET" },
+          );
         }
-        const target = { ...instruction, assetId, providerId };
-        const [product, registered, [asset]] = await Promise.all([
-          productTerms(references, instruction.productId, "productId"),
-          repo.governingBaseline(assetId, instruction.productId, instruction.start),
-          references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", [assetId], "location { gspGroup }"),
-        ]);
-        const choice = chooseBaseline(registered, product.methods);
         const historyFrom = new Date(instruction.start.getTime() - (HISTORY_DAYS + 1) * DAY_MS);
-        const { readings, others } = await repo.assessmentInputs(target, historyFrom);
-        const eventDays = [...new Set(others.flatMap((other) => localDates(other.start, other.end)))];
-        const figures = assessInstruction(instruction, choice, readings, eventDays, bankHolidaysFor(asset?.location?.gspGroup));
-        const performanceAssessment = await repo.saveAssessment(target, figures, identity);
+        const eventDaysOf = (others: readonly { start: Date; end: Date }[]) => [
+          ...new Set(others.flatMap((other) => localDates(other.start, other.end))),
+        ];
+        let figures: ReturnType<typeof assessInstruction>;
+        if (assetId) {
+          const [product, registered, [asset]] = await Promise.all([
+            productTerms(references, instruction.productId, "productId"),
+            repo.governingBaseline({ assetId, marketUnitId: null }, instruction.productId, instruction.start),
+            references.lookup<{ location?: { gspGroup?: string | null } | null }>("Asset", [assetId], "location { gspGroup }"),
+          ]);
+          const choice = chooseBaseline(registered, product.methods);
+          const { readings, others } = await repo.assessmentInputs({ ...instruction, assetId }, historyFrom);
+          figures = assessInstruction(instruction, choice, readings, eventDaysOf(others), bankHolidaysFor(asset?.location?.gspGroup));
+        } else {
+          // A market unit: its own readings, else the sum of its members' over the window (members from one lookup).
+          const unitId = marketUnitId as string;
+          const [product, registered, [unit]] = await Promise.all([
+            productTerms(references, instruction.productId, "productId"),
+            repo.governingBaseline({ assetId: null, marketUnitId: unitId }, instruction.productId, instruction.start),
+            references.lookup<UnitMembers>("MarketUnit", [unitId], "gspGroups membershipHistory { asset { id } addedAt removedAt }"),
+          ]);
+          if (!unit) throw new SfeError("UPSTREAM_UNAVAILABLE", `Cannot read the members of MarketUnit ${unitId}`, { id: unitId });
+          const memberIds = membersAt(unit, instruction.issuedAt);
+          const choice = chooseBaseline(registered, product.methods);
+          const { readings, members, others } = await repo.unitAssessmentInputs(
+            { ...instruction, marketUnitId: unitId },
+            memberIds,
+            historyFrom,
+          );
+          const slots = members
+            ? combinedSlots(memberIds.map((member) => readings.filter((reading) => reading.assetId === member)))
+            : halfHourSlots(readings);
+          figures = assessSlots(instruction, choice, slots, eventDaysOf(others), bankHolidaysFor(unit.gspGroups?.[0]));
+        }
+        const performanceAssessment = await repo.saveAssessment({ ...instruction, providerId }, figures, identity);
         mine(context).assessment.clear(performanceAssessment.id).prime(performanceAssessment.id, performanceAssessment);
         return { performanceAssessment };
       },
@@ -324,7 +405,8 @@ export const resolvers = ({
 
     Baseline: {
       __resolveReference: ({ id }, context) => mine(context as Context).baseline.load(id),
-      asset: ({ assetId }) => assetRef(assetId),
+      asset: ({ assetId }) => (assetId ? assetRef(assetId) : null),
+      marketUnit: ({ marketUnitId }) => (marketUnitId ? marketUnitRef(marketUnitId) : null),
       product: ({ productId }) => productRef(productId),
       provider: ({ providerId }) => organisationRef(providerId),
       buyer: ({ buyerId }) => organisationRef(buyerId),
@@ -344,6 +426,7 @@ export const resolvers = ({
       dispatchInstruction: ({ dispatchInstructionId }, _, { identity, loaders }) =>
         dispatchInstructionId ? loaders.visibleTo(identity).dispatch.load(dispatchInstructionId) : null,
       asset: ({ assetId }) => (assetId ? assetRef(assetId) : null),
+      marketUnit: ({ marketUnitId }) => (marketUnitId ? marketUnitRef(marketUnitId) : null),
       product: ({ productId }) => productRef(productId),
       provider: ({ providerId }) => organisationRef(providerId),
       buyer: ({ buyerId }) => organisationRef(buyerId),
@@ -383,10 +466,12 @@ export const resolvers = ({
 
     Asset: {
       meterReadings: ({ id }, { from, to }, context) => mine(context).readingsOf("asset", readingWindow(from, to)).load(id),
+      performanceAssessments: ({ id }, { from, to }, context) => mine(context).assessmentsOf("asset", listWindow(from, to)).load(id),
     },
 
     MarketUnit: {
       meterReadings: ({ id }, { from, to }, context) => mine(context).readingsOf("unit", readingWindow(from, to)).load(id),
+      performanceAssessments: ({ id }, { from, to }, context) => mine(context).assessmentsOf("unit", listWindow(from, to)).load(id),
     },
 
     DispatchInstruction: {

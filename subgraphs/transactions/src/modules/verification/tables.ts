@@ -17,7 +17,7 @@ export interface BaselineParameters {
 }
 
 /**
- * A registered baseline (V.2, §4.13): one asset's method for one product, versioned. NOMINATED and FIXED_REFERENCE
+ * A registered baseline (V.2, §4.13): one asset's (or market unit's) method for one product, versioned. NOMINATED and FIXED_REFERENCE
  * keep their half-hourly profile (local "HH:MM" → export-positive Wh as a decimal string). R-VER-2: no version
  * after the latest's lockedAt.
  */
@@ -25,7 +25,9 @@ export const baselines = transactionsSchema.table(
   "baselines",
   {
     id: uuid().primaryKey().defaultRandom(),
-    assetId: uuid("asset_id").notNull(),
+    /** The asset's baseline, or (marketUnitId) a market unit's: exactly one. */
+    assetId: uuid("asset_id"),
+    marketUnitId: uuid("market_unit_id"),
     productId: uuid("product_id").notNull(),
     providerId: uuid("provider_id").notNull(),
     buyerId: uuid("buyer_id").notNull(),
@@ -41,8 +43,12 @@ export const baselines = transactionsSchema.table(
   },
   (t) => [
     uniqueIndex("baselines_asset_product_version_unique").on(t.assetId, t.productId, t.version),
+    uniqueIndex("baselines_unit_product_version_unique")
+      .on(t.marketUnitId, t.productId, t.version)
+      .where(sql`${t.marketUnitId} is not null`),
     index("baselines_provider_idx").on(t.providerId),
     index("baselines_buyer_idx").on(t.buyerId),
     check("baselines_version_check", sql`${t.version} >= 1`),
+    check("baselines_target_check", sql`(${t.assetId} is null) <> (${t.marketUnitId} is null)`),
   ],
 );

@@ -57,7 +57,9 @@ export function readingValues(input: MeterReadingInput, row: number): ReadingVal
   };
   const assetId = id(input.assetId, "assetId");
   const marketUnitId = id(input.marketUnitId, "marketUnitId");
-  if (!assetId && !marketUnitId) throw rowError(row, "assetId", "give assetId or marketUnitId", "MISSING_TARGET");
+  const meterReference = input.meterReference == null ? null : requireText(input.meterReference, `readings[${row}].meterReference`, 64);
+  if (!assetId && !marketUnitId && !meterReference)
+    throw rowError(row, "assetId", "give assetId, marketUnitId or meterReference", "MISSING_TARGET");
   if (assetId && marketUnitId) throw rowError(row, "marketUnitId", "give assetId or marketUnitId, not both", "TWO_TARGETS");
   const granularity = input.granularity ?? "PT30M";
   const start = input.intervalStart;
@@ -77,7 +79,7 @@ export function readingValues(input: MeterReadingInput, row: number): ReadingVal
       "WRONG_INTERVAL",
     );
   }
-  const target = (assetId ?? marketUnitId) as string;
+  const target = (assetId ?? marketUnitId ?? meterReference) as string;
   let origin: { source: string; externalId: string | null };
   try {
     origin = provenance(input);
@@ -88,7 +90,7 @@ export function readingValues(input: MeterReadingInput, row: number): ReadingVal
   return {
     assetId,
     marketUnitId,
-    meterReference: input.meterReference == null ? null : requireText(input.meterReference, `readings[${row}].meterReference`, 64),
+    meterReference,
     intervalStart: start,
     intervalEnd: end,
     granularity,
@@ -211,8 +213,12 @@ export function baselineValues(input: RegisterBaselineInput, now = new Date()) {
     }
   }
   if (input.lockedAt && input.lockedAt.getTime() <= now.getTime()) throw badInput("lockedAt must be in the future", "lockedAt");
+  const assetId = optionalUuid(input.assetId, "assetId");
+  const marketUnitId = optionalUuid(input.marketUnitId, "marketUnitId");
+  if (!assetId === !marketUnitId) throw badInput("Give assetId or marketUnitId (one of them)", assetId ? "marketUnitId" : "assetId");
   return {
-    assetId: requireUuid(input.assetId, "assetId"),
+    assetId,
+    marketUnitId,
     productId: requireUuid(input.productId, "productId"),
     method,
     parameters,

@@ -1,0 +1,7 @@
+ALTER TABLE "transactions"."baselines" ALTER COLUMN "asset_id" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "transactions"."baselines" ADD COLUMN "market_unit_id" uuid;--> statement-breakpoint
+CREATE INDEX "performance_assessments_market_unit_idx" ON "transactions"."performance_assessments" USING btree ("market_unit_id") WHERE "transactions"."performance_assessments"."market_unit_id" is not null;--> statement-breakpoint
+CREATE INDEX "performance_assessments_asset_idx" ON "transactions"."performance_assessments" USING btree ("asset_id") WHERE "transactions"."performance_assessments"."asset_id" is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "baselines_unit_product_version_unique" ON "transactions"."baselines" USING btree ("market_unit_id","product_id","version") WHERE "transactions"."baselines"."market_unit_id" is not null;--> statement-breakpoint
+ALTER TABLE "transactions"."performance_assessments" ADD CONSTRAINT "performance_assessments_target_check" CHECK ("transactions"."performance_assessments"."asset_id" is not null or "transactions"."performance_assessments"."market_unit_id" is not null);--> statement-breakpoint
+ALTER TABLE "transactions"."baselines" ADD CONSTRAINT "baselines_target_check" CHECK (("transactions"."baselines"."asset_id" is null) <> ("transactions"."baselines"."market_unit_id" is null));
