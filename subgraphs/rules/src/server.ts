@@ -35,7 +35,7 @@ export function createRulesSubgraph({
 }) {
   // The rules an evaluation reads: the hub's stored ones and those of the SO rules APIs configured.
   const sources: RuleSources = {
-    stored: async (subjectKind, at) => (await repos.marketRules.evaluable(subjectKind, at)).map(evaluableRule),
+    stored: async (subjectKind, from, to) => (await repos.marketRules.evaluable(subjectKind, from, to)).map(evaluableRule),
     external: (subjectKind, productIds, at) => rulesApis.rulesFor(subjectKind, productIds, at),
   };
   const evaluation = createEvaluationModule({ sources, evaluations: repos.evaluations, verifier });

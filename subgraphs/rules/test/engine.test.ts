@@ -218,6 +218,40 @@ describe("evaluation", () => {
     expect((seen.data as any).ruleEvaluations.map((e: any) => e.outcome)).toEqual(["PASS"]);
   });
 
+  it("a batch spanning a rule's effective date: each request is held to the rules in force at its own time", async () => {
+    const created = await execute(
+      subgraph,
+      CREATE,
+      {
+        input: {
+          ...dclMinimum,
+          code: "NESO-DCL-MIN-5MW-2030",
+          name: "DCL minimum 5 MW from 2030",
+          parameters: { minimumMw: 5 },
+          effectiveFrom: "2030-01-01T00:00:00Z",
+        },
+      },
+      as.nationalSo,
+    );
+    expect(created.errors).toBeUndefined();
+    const at = (time: string) => ({
+      subjectKind: "BID",
+      subject: { type: "Bid", id: randomUUID() },
+      facts: { capacityMw: 2 },
+      productIds: [dcl],
+      partyIds: [fspA],
+      at: time,
+    });
+    const response = await internal({ requests: [at("2029-12-31T23:30:00Z"), at("2030-01-01T00:00:00Z"), at("2030-06-01T12:00:00Z")] });
+    expect(response.status).toBe(200);
+    // Before 2030 only the 1 MW minimum applies (2 MW passes); from 2030 the 5 MW one too, and 2 MW fails it.
+    expect(response.body.results.map((r: any) => [r.decision, r.outcomes.map((o: any) => `${o.code} ${o.outcome}`).sort()])).toEqual([
+      ["ALLOW", ["NESO-DCL-MIN-1MW PASS"]],
+      ["BLOCK", ["NESO-DCL-MIN-1MW PASS", "NESO-DCL-MIN-5MW-2030 FAIL"]],
+      ["BLOCK", ["NESO-DCL-MIN-1MW PASS", "NESO-DCL-MIN-5MW-2030 FAIL"]],
+    ]);
+  });
+
   it("a batch with one malformed request is 400 naming its place (requests.1.facts.capacityKw); none of it recorded", async () => {
     const before = await countRows(handle, "rules.rule_evaluations");
     const good = { subjectKind: "BID", subject: bid, facts: { capacityMw: 0.5 }, productIds: [dcl] };

@@ -96,8 +96,8 @@ export function createMarketRuleRepository(db: Database) {
         .orderBy(desc(marketRuleVersions.version));
     },
 
-    /** The ACTIVE rules with an expression for `subjectKind` in force at `at` (scope is the engine's to match). */
-    evaluable: (subjectKind: SubjectKind, at: Date): Promise<MarketRuleRow[]> =>
+    /** The ACTIVE rules with an expression for `subjectKind` in force at some time in [from, to] (scope and time are the engine's to match). */
+    evaluable: (subjectKind: SubjectKind, from: Date, to: Date): Promise<MarketRuleRow[]> =>
       db
         .select()
         .from(marketRules)
@@ -106,8 +106,8 @@ export function createMarketRuleRepository(db: Database) {
             eq(marketRules.status, "ACTIVE"),
             eq(marketRules.subjectKind, subjectKind),
             isNotNull(marketRules.expression),
-            lte(marketRules.effectiveFrom, at),
-            or(isNull(marketRules.effectiveTo), gt(marketRules.effectiveTo, at)),
+            lte(marketRules.effectiveFrom, to),
+            or(isNull(marketRules.effectiveTo), gt(marketRules.effectiveTo, from)),
           ),
         )
         .orderBy(asc(marketRules.code)),

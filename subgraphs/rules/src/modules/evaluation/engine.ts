@@ -22,6 +22,9 @@ export interface EvaluableRule {
   productId: string | null;
   scope: RuleScope;
   documentRef: string | null;
+  /** In force from (inclusive) … to (exclusive); absent: in force at every time it was read for. */
+  effectiveFrom?: Date | null;
+  effectiveTo?: Date | null;
 }
 
 export interface EvaluationRequest {
@@ -80,7 +83,12 @@ export const evaluableRule = (row: MarketRuleRow): EvaluableRule => ({
   productId: row.productId,
   scope: row.scope,
   documentRef: row.documentRef,
+  effectiveFrom: row.effectiveFrom,
+  effectiveTo: row.effectiveTo,
 });
+
+const inForceAt = (rule: EvaluableRule, at: number) =>
+  (rule.effectiveFrom == null || rule.effectiveFrom.getTime() <= at) && (rule.effectiveTo == null || rule.effectiveTo.getTime() > at);
 
 const MAX_FACTS_BYTES = 64 * 1024;
 
@@ -187,7 +195,8 @@ export function decisionOf(outcomes: readonly RuleOutcomeValue[]): Decision {
 
 /** Where the rules of an evaluation come from: the hub's stored ones, and any fetched from SOs' rules APIs. */
 export interface RuleSources {
-  stored(subjectKind: SubjectKind, at: Date): Promise<EvaluableRule[]>;
+  /** The stored rules of the kind in force at any time in [from, to] (each with its effective dates). */
+  stored(subjectKind: SubjectKind, from: Date, to: Date): Promise<EvaluableRule[]>;
   external?: (subjectKind: SubjectKind, productIds: readonly string[], at: Date) => Promise<EvaluableRule[]>;
 }
 
@@ -228,7 +237,8 @@ export async function evaluateRules(
 
 /**
  * evaluateRules for many subjects at once (a file's dispatch instructions): every request checked first (a malformed
- * one refuses them all, naming it), the rules in force read once per subject kind and time (not once per subject),
+ * one refuses them all, naming it), the stored rules read once per subject kind over the requests' span and matched to
+ * each request's time in memory (a file's instructions have as many times as rows; external ones once per time),
  * every outcome of every subject recorded in ONE insert. Each subject keeps its own evaluation id; answers in order.
  */
 export async function evaluateRulesMany(
@@ -242,18 +252,25 @@ export async function evaluateRulesMany(
     memo.set(key, found);
     return found;
   };
+  const span = new Map<SubjectKind, { from: number; to: number }>();
+  for (const { subjectKind, at } of requests) {
+    const known = span.get(subjectKind);
+    span.set(subjectKind, { from: Math.min(known?.from ?? Infinity, at.getTime()), to: Math.max(known?.to ?? -Infinity, at.getTime()) });
+  }
   const evaluatedAt = new Date();
   const results = await Promise.all(
     requests.map(async (request): Promise<EvaluationResult> => {
       const at = request.at.getTime();
-      const [stored, external] = await Promise.all([
-        once(`stored ${request.subjectKind} ${at}`, () => deps.sources.stored(request.subjectKind, request.at)),
+      const { from, to } = span.get(request.subjectKind)!;
+      const [read, external] = await Promise.all([
+        once(`stored ${request.subjectKind}`, () => deps.sources.stored(request.subjectKind, new Date(from), new Date(to))),
         deps.sources.external
           ? once(`external ${request.subjectKind} ${[...request.productIds].sort().join(",")} ${at}`, () =>
               deps.sources.external!(request.subjectKind, request.productIds, request.at),
             )
           : Promise.resolve([]),
       ]);
+      const stored = read.filter((rule) => inForceAt(rule, at));
       const rules = [...stored, ...external].filter((rule) => applies(rule, request.productIds, request.subMarketIds ?? [], request.facts));
       const outcomes = rules.map((rule) => outcomeOf(rule, request.facts));
       return {
