@@ -1,13 +1,16 @@
 // The fast path for a UKPN flexibility dispatch export (issue 10 item 7): the body goes byte for byte into COPY of a
 // scratch table of text columns (fast.ts's copyRawLines), and the adapter's costly work is done in SQL, set-based, per
 // page of rows: the UTC columns read, the local columns checked against them (the same instant, a wall time that
-// exists in London: a spring-gap time is not plain), product and direction spellings folded to one code through
-// VALUES lists built from the adapter's own alias tables. A row whose every value is in the plain form (ASCII, the
-// export's timestamp forms, unsigned decimals) gets its record from those values, the key and numbers in JavaScript
-// as the adapter makes them; every other row — a bad or unusual value, an offset-less local time, a clock-change
-// hour — goes through the per-row adapter exactly as before, so its row, field, code, reason and message are the
-// adapter's. Rows come back in file order, a page at a time (memory flat), to the engine's chunks: the dispatch
-// checks (product, service area, rules, the outbox event) run on them unchanged.
+// exists in London: a spring-gap time is not plain), product and direction spellings folded to one code (once per
+// distinct spelling on the page) through VALUES lists built from the adapter's own alias tables, the numbers and
+// prices in the canonical form the key takes. A page answers only what a plain row's record is made of (no raw
+// columns, no timestamps to parse): what is left in JavaScript is the key's sha1 (kept byte-identical to the keys
+// stored before) and the record's objects. A row whose every value is in the plain form (ASCII, the export's
+// timestamp forms, unsigned decimals, numbers a double holds exactly) gets its record so; every other row — a bad or
+// unusual value, an offset-less local time, a clock-change hour — goes through the per-row adapter exactly as
+// before, so its row, field, code, reason and message are the adapter's. Rows come back in file order, a page at a
+// time (memory flat), to the engine's chunks: the dispatch checks (product, service area, rules, the outbox event)
+// run on them unchanged.
 import { type AliasTable, type Database, quoteQualified } from "@sfe/kit";
 import { sql } from "drizzle-orm";
 import {
