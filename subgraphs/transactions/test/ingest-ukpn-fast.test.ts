@@ -143,6 +143,13 @@ describe("UKPN fast path", () => {
       ["negative price", { utilisation_price: "-3.5" }, "adapter"],
       ["negative zero MW", { utilisation_mw_req: "-0.0" }, "adapter"],
       ["price with leading zeros kept as written", { utilisation_price: "007.50" }, "sql"],
+      // a number's key part is String(Number(text)): read in SQL only where that is its canonical decimal
+      ["MW with trailing zeros", { availability_mw_req: "1.500", utilisation_mw_req: "00.10" }, "sql"],
+      ["MW of 15 significant digits", { utilisation_mw_req: "12345.6789012345" }, "sql"],
+      ["MW of 17 significant digits (a double rounds it)", { utilisation_mw_req: "0.12345678901234567" }, "adapter"],
+      ["MWh under 1e-6 (String gives an exponent)", { utilisation_mwh_req: "0.0000001" }, "adapter"],
+      ["MWh of 1e-6", { utilisation_mwh_req: "0.000001" }, "sql"],
+      ["price of 20 digits, exact", { availability_price: "12345678901234567890.5" }, "sql"],
       ["blank hours and method", { hours_requested: "", dispatch_method: "null" }, "sql"],
       ["non-ASCII zone", { zone: "Tunbridge Wells–Pembury" }, "adapter"],
       ["UTC without offset", { start_time_utc: "2025-06-23T14:00:00" }, "sql"],

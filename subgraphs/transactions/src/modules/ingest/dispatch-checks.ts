@@ -1,13 +1,15 @@
 // What a dispatch instruction's row must pass beyond its product (issue 10 item 2, D.3): the unit it names is the hub's
-// asset (by externalId, one batched lookup per chunk), that asset lies in the issuing SO's service area (ONE call to
-// the products subgraph per file and SO, memoised on the run's context), and the market rules allow it (evaluated
-// once per distinct (SO, product, unit) group, never per row, all groups of a chunk in ONE call to the rules subgraph:
-// BLOCK refuses the group's rows naming the rule).
+// asset (by externalId: each unit asked once per file, the new ones of a chunk in one batched lookup), that asset lies
+// in the issuing SO's service area (ONE call to the products subgraph per file and SO), and the market rules allow it
+// (evaluated once per distinct (SO, product, unit) group, never per row, all groups of a chunk in ONE call to the
+// rules subgraph: BLOCK refuses the group's rows naming the rule). What does not vary within a file (assets, areas, a
+// product's facts) is memoised on the run's context; only the rules, whose facts are the chunk's rows, are per chunk.
 
 import { evaluateMany } from "@sfe/kit";
 import { type RuleCheckRequest, type RuleWarning, dispatchFacts, newSubjectId, ruleViolation, warningsOf } from "../../rule-checks.js";
 import { covers, fetchServiceAreas, type ServiceArea } from "../positions/service-area.js";
 import type { IngestContext } from "./entities.js";
+import { ownersOf } from "./shared.js";
 import type { IngestRowError } from "./tables.js";
 
 export interface DispatchCandidate {
@@ -31,23 +33,64 @@ export interface DispatchCheck {
   warnings: RuleWarning[];
 }
 
-/** The areas asked so far in this run, by SO: a file asks the products subgraph once per SO, not per chunk. */
-const areasOfRun = new WeakMap<IngestContext, Map<string, Promise<ServiceArea>>>();
+interface LocatedAsset extends DispatchUnit {
+  gspGroup: string | null;
+}
 
-async function areasFor(context: IngestContext, organisationIds: string[]): Promise<Map<string, ServiceArea>> {
-  const memo = areasOfRun.get(context) ?? new Map<string, Promise<ServiceArea>>();
-  areasOfRun.set(context, memo);
-  const missing = organisationIds.filter((id) => !memo.has(id));
+/** What this run has asked so far (a file is one request: its chunks see the same answers), by the run's context. */
+interface RunMemo {
+  /** By SO: a file asks the products subgraph once per SO, not per chunk. */
+  areas: Map<string, Promise<ServiceArea>>;
+  /** By unit reference (null: no asset the caller may see). */
+  assets: Map<string, Promise<LocatedAsset | null>>;
+  /** By product: its owner (null: unknown, or hidden from the caller), and its rule facts (a product lookup). */
+  productOwners: Map<string, Promise<string | null>>;
+  productFacts: Map<string, Promise<Record<string, unknown>>>;
+}
+const memoOfRun = new WeakMap<IngestContext, RunMemo>();
+const runMemo = (context: IngestContext): RunMemo => {
+  const memo = memoOfRun.get(context) ?? { areas: new Map(), assets: new Map(), productOwners: new Map(), productFacts: new Map() };
+  memoOfRun.set(context, memo);
+  return memo;
+};
+
+/** `keys` answered from `memo`, the ones not asked yet in ONE call of `ask` (answers in key order). */
+async function memoised<V>(memo: Map<string, Promise<V>>, keys: readonly string[], ask: (missing: string[]) => Promise<V[]>) {
+  const missing = keys.filter((key) => !memo.has(key));
   if (missing.length > 0) {
-    const asked = fetchServiceAreas(context.references, missing);
-    for (const [i, id] of missing.entries())
+    const asked = ask(missing);
+    for (const [i, key] of missing.entries())
       memo.set(
-        id,
-        asked.then((areas) => areas[i]!),
+        key,
+        asked.then((answers) => answers[i]!),
       );
   }
-  return new Map(await Promise.all(organisationIds.map(async (id) => [id, await memo.get(id)!] as const)));
+  return new Map(await Promise.all(keys.map(async (key) => [key, await memo.get(key)!] as const)));
 }
+
+const areasFor = (context: IngestContext, organisationIds: string[]) =>
+  memoised(runMemo(context).areas, organisationIds, (missing) => fetchServiceAreas(context.references, missing));
+
+/** The products' owners (null: unknown, or hidden from the caller), each product asked once per file. */
+export const productOwnersFor = (context: IngestContext, productIds: string[]) =>
+  memoised(runMemo(context).productOwners, productIds, async (missing) => {
+    const owners = await ownersOf(context.references, "Product", missing);
+    return missing.map((id) => owners.get(id) ?? null);
+  });
+
+const assetsFor = (context: IngestContext, units: string[]) =>
+  memoised(runMemo(context).assets, units, async (missing) => {
+    const found = await context.references.lookup<{ owner?: { id: string } | null; location?: { gspGroup?: string | null } | null }>(
+      "Asset",
+      missing,
+      "owner { id } location { gspGroup }",
+      "externalId",
+    );
+    return missing.map((_, i): LocatedAsset | null => {
+      const f = found[i];
+      return f?.owner?.id ? { assetId: f.id, providerId: f.owner.id, gspGroup: f.location?.gspGroup ?? null } : null;
+    });
+  });
 
 /**
  * Per candidate: the asset its unit reference names (null: the hub holds none the caller may see; the instruction
@@ -58,22 +101,7 @@ export async function checkDispatches(
   candidates: readonly DispatchCandidate[],
 ): Promise<(DispatchCheck | { error: IngestRowError })[]> {
   const { references } = context;
-  const units = [...new Set(candidates.map((c) => c.unitReference))];
-  const found =
-    units.length === 0
-      ? []
-      : await references.lookup<{ owner?: { id: string } | null; location?: { gspGroup?: string | null } | null }>(
-          "Asset",
-          units,
-          "owner { id } location { gspGroup }",
-          "externalId",
-        );
-  const assetOf = new Map(
-    units.map((u, i) => {
-      const f = found[i];
-      return [u, f?.owner?.id ? { assetId: f.id, providerId: f.owner.id, gspGroup: f.location?.gspGroup ?? null } : null] as const;
-    }),
-  );
+  const assetOf = await assetsFor(context, [...new Set(candidates.map((c) => c.unitReference))]);
   const located = candidates.filter((c) => assetOf.get(c.unitReference));
   // In-process tests' static references reach no other subgraph: no service areas to ask (as rule-checks' evaluate).
   const areas = located.length > 0 && references.call ? await areasFor(context, [...new Set(located.map((c) => c.issuerId))]) : null;
@@ -95,8 +123,8 @@ export async function checkDispatches(
   const blocked = new Map<string, string>();
   const ruleOf = new Map<string, string>();
   const warned = new Map<string, RuleWarning[]>();
-  // The product's facts once per product (a product lookup), not per group.
-  const productFacts = new Map<string, Promise<Record<string, unknown>>>();
+  // The product's facts once per product and file (a product lookup), not per group or chunk.
+  const { productFacts } = runMemo(context);
   const factsOf = (productId: string, setPointMw: number) => {
     const base = productFacts.get(productId) ?? dispatchFacts(references, { productId, setPointMw: 0 });
     productFacts.set(productId, base);

@@ -18,7 +18,7 @@ import {
 } from "../../adapters/index.js";
 import type { RuleWarning } from "../../rule-checks.js";
 import { meterPointsOf } from "../verification/meter-points.js";
-import { checkDispatches } from "./dispatch-checks.js";
+import { checkDispatches, productOwnersFor } from "./dispatch-checks.js";
 import { availabilityDeclarationsSpec, clearingResultsSpec, unavailabilityNoticesSpec } from "./generic-entities.js";
 import { awardsSpec, bidsSpec } from "./neso-dc.js";
 import { PRICE, forbiddenRow, ownersOf, productIdOf, refusal } from "./shared.js";
@@ -430,14 +430,12 @@ export const dispatchInstructionsSpec: EntitySpec<DispatchRow> = {
   touched: "updated_at",
   adapters: { "ukpn-dispatches": ukpnDispatches },
   async resolve(rows, context) {
-    const { identity, references, params } = context;
+    const { identity, params } = context;
     const productIds = new Map<string, string | null>();
     for (const code of new Set(rows.map((r) => r.value.productCode))) productIds.set(code, productIdOf(params, code));
-    const owners = await ownersOf(
-      references,
-      "Product",
-      [...productIds.values()].filter((id): id is string => id !== null && isUuid(id)),
-    );
+    const owners = await productOwnersFor(context, [
+      ...new Set([...productIds.values()].filter((id): id is string => id !== null && isUuid(id))),
+    ]);
     const admin = seesEveryOrganisation(identity);
     const soOrg = identity.roles.includes("SYSTEM_OPERATOR") ? identity.organisationId : null;
     const first = rows.map(({ row, value: v }): { row: number; error: IngestRowError } | { productId: string; owner: string } => {
