@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { type CopyRow, type Database, type Identity, copyInto, enqueueEvent, quoteQualified, ruleWarningEvent } from "@sfe/kit";
+import { type CopyRow, type Database, type Identity, copyInto, enqueueEvent, quoteQualified, ruleWarningEvent, wakeOutbox } from "@sfe/kit";
 import { CsvError, parse } from "csv-parse";
 import { type SQL, sql } from "drizzle-orm";
 import type { CsvRecord } from "../../adapters/index.js";
@@ -419,7 +419,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       await deps.batches.finish(tx as unknown as Database, report);
       return report;
     });
-    if (outcome) return outcome;
+    if (outcome) {
+      // Committed: its events (the detector's trigger) go to the relay now rather than at its next tick.
+      wakeOutbox(outboxEvents);
+      return outcome;
+    }
     const report = await finish("REJECTED", { inserted: 0, updated: 0, repeats: 0, duplicates: 0 });
     await deps.batches.finish(deps.db, report);
     return report;
