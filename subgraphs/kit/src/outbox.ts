@@ -65,6 +65,18 @@ export interface DeliveredEvent {
 export const EVENTS_PATH = "/internal/events";
 export const EVENT_TYPE = /^[A-Z][A-Z0-9_]{1,63}$/;
 
+/** The relays running in this process, by the outbox they read: `wakeOutbox` starts their pass at once. */
+const relaysByTable = new Map<OutboxTable, Set<() => void>>();
+
+/**
+ * Wakes this process's relays of `table` now, instead of at their next tick: for a writer to call right after its
+ * transaction that recorded events COMMITTED (never before: a pass would not see the rows yet). Polling stays the
+ * fallback for every other writer and for other processes.
+ */
+export function wakeOutbox(table: OutboxTable): void {
+  for (const wake of relaysByTable.get(table) ?? []) wake();
+}
+
 /**
  * Records `event` with `tx`, the transaction of the write that causes it: it commits, or rolls back, with that write.
  * Answers the event's id. A malformed event is a programming error in the caller, refused as BAD_USER_INPUT.
@@ -98,7 +110,7 @@ export interface OutboxRelayOptions {
   source: string;
   /** Hands a batch over; throws (or rejects) when it was not accepted, so the batch is tried again later. */
   deliver: (events: DeliveredEvent[]) => Promise<void>;
-  /** How often undelivered rows are looked for. Default 250 ms. */
+  /** How often undelivered rows are looked for (and at once on `wakeOutbox`). Default 250 ms. */
   intervalMs?: number;
   batchSize?: number;
   /** How long a claimed batch is left to its relay before another may take it. Default 30 s. */
@@ -110,6 +122,8 @@ export interface OutboxRelayOptions {
    * receiver (the conflict detector answers each batch after its run) does not hold back the events behind it. Default 1.
    */
   concurrency?: number;
+  /** false: not woken by `wakeOutbox`, the timer alone (a caller driving the passes itself). Default true. */
+  wakeable?: boolean;
   log?: (message: string) => void;
 }
 
@@ -118,6 +132,8 @@ export interface OutboxRelay {
   flush(): Promise<number>;
   /** Passes one after another until one delivers nothing (what the timer does above concurrency 1); answers how many. */
   drain(): Promise<number>;
+  /** Looks for due rows now, as a timer tick does (what `wakeOutbox` calls). */
+  wake(): void;
   /** Stops polling and waits for a pass under way. */
   stop(): Promise<void>;
 }
@@ -134,8 +150,23 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   let running: Promise<number> | undefined;
   let stopped = false;
+  // Passes between the start of their claim and its answer: a row committed meanwhile may have been missed by them.
+  let claiming = 0;
+  // A wake came while a pass was claiming: look again once it is done, rather than at the next tick.
+  let wokenWhileClaiming = false;
 
   async function pass(): Promise<number> {
+    claiming++;
+    let claimed: OutboxRow[];
+    try {
+      claimed = await claim();
+    } finally {
+      claiming--;
+    }
+    return claimed.length === 0 ? 0 : deliverClaimed(claimed);
+  }
+
+  async function claim(): Promise<OutboxRow[]> {
     const due = db
       .select({ id: t.id })
       .from(t)
@@ -143,12 +174,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       .orderBy(asc(t.occurredAt))
       .limit(options.batchSize ?? 100)
       .for("update", { skipLocked: true });
-    const claimed = await db
+    return db
       .update(t)
       .set({ claimedUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`, attempts: sql`${t.attempts} + 1` })
       .where(inArray(t.id, due))
       .returning();
-    if (claimed.length === 0) return 0;
+  }
+
+  async function deliverClaimed(claimed: OutboxRow[]): Promise<number> {
     claimed.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     const ids = claimed.map((row) => row.id);
     try {
@@ -176,6 +209,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
     return running;
   };
+  const report = (error: unknown) => options.log?.(`outbox relay: ${(error as Error).message}`);
   // A pass that delivered events is followed at once by the next (a backlog drains without waiting out the
   // interval, one batch after another); an idle outbox is looked at every intervalMs.
   const drain = async () => {
@@ -183,36 +217,58 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (let n = await flush(); n > 0 && !stopped; n = await flush()) delivered += n;
     return delivered;
   };
-  // With concurrency 1 the timer runs one flush a tick, as it always did. Above, its own drains: up to `concurrency`
-  // of them while passes find events, each pass after pass (its passes are not shared like flush's).
+  // With concurrency 1 a tick (or a wake) runs one flush, as it always did. Above, its own drains: up to `concurrency`
+  // of them while passes find events, each pass after pass (its passes are not shared like flush's). Only while passes
+  // find events: an idle outbox is looked at by one pass at a time, and events committed during a slow delivery wait
+  // for it and go in one batch (measured: a pass per event, each its own detector run, cost more than it saved).
   const concurrency = options.concurrency ?? 1;
   const loops = new Set<Promise<void>>();
-  // Only while passes find events: an idle outbox is looked at by one pass at a time, as with concurrency 1.
   let busy = false;
   const loop = async () => {
     while (!stopped) {
+      wokenWhileClaiming = false;
       busy = (await pass()) > 0;
-      if (!busy) return;
+      if (!busy && !wokenWhileClaiming) return;
     }
   };
-  const timer = setInterval(() => {
-    if (stopped || running || loops.size >= (busy ? concurrency : 1)) return;
-    if (concurrency === 1) {
-      flush().catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`));
+  // A timer tick during a claim leaves it be (the next tick looks again); a wake, a commit that claim may not have
+  // seen, asks for another pass after it.
+  const tick = (woken = false) => {
+    if (stopped) return;
+    if (claiming > 0) {
+      if (woken) wokenWhileClaiming = true;
       return;
     }
+    if (concurrency === 1) {
+      if (running) return;
+      wokenWhileClaiming = false;
+      flush()
+        .then(() => {
+          if (wokenWhileClaiming) tick(true);
+        })
+        .catch(report);
+      return;
+    }
+    if (running || loops.size >= (busy ? concurrency : 1)) return;
     const started: Promise<void> = loop()
-      .catch((error) => options.log?.(`outbox relay: ${(error as Error).message}`))
+      .catch(report)
       .finally(() => loops.delete(started));
     loops.add(started);
-  }, intervalMs);
+  };
+  const timer = setInterval(() => tick(), intervalMs);
+  const wake = () => tick(true);
   timer.unref();
+  const registered = relaysByTable.get(t) ?? new Set<() => void>();
+  if (options.wakeable !== false) relaysByTable.set(t, registered.add(wake));
   return {
     flush,
     drain,
+    wake,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      registered.delete(wake);
+      if (registered.size === 0 && relaysByTable.get(t) === registered) relaysByTable.delete(t);
       await Promise.all([running?.catch(() => {}), ...loops]);
     },
   };

@@ -10,6 +10,7 @@ import {
   startOutboxRelay,
   verifyWebhook,
   WEBHOOK_HEADERS,
+  wakeOutbox,
   webhookHeaders,
 } from "../src/index.js";
 import { createTestDatabase } from "../src/testing.js";
@@ -129,6 +130,7 @@ describe("outbox", () => {
       table: outbox,
       source: "test",
       intervalMs: 60_000,
+      wakeable: false, // the test's drain() makes every pass
       batchSize: 2,
       deliver: async (batch) => void batches.push(batch.map((e) => e.subject.id)),
     });
@@ -177,6 +179,41 @@ describe("outbox", () => {
     }
     expect(most).toBe(2);
     expect(delivered.sort()).toEqual(["c1", "c2", "c3"]);
+  });
+
+  it("is woken by wakeOutbox after a commit: its events at once, a rolled-back write's never", async () => {
+    const delivered: string[] = [];
+    // No tick within the test: only a wake can start a pass.
+    const relay = startOutboxRelay({
+      db: handle.db,
+      table: outbox,
+      source: "test",
+      intervalMs: 600_000,
+      deliver: async (batch) => {
+        delivered.push(...batch.map((e) => e.subject.id));
+      },
+    });
+    const other = outboxTable(pgSchema("elsewhere"));
+    try {
+      await makeThing("w-rolled-back", true);
+      await makeThing("w1");
+      wakeOutbox(other); // another outbox's relays only: nothing here
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(delivered).toEqual([]);
+      wakeOutbox(outbox);
+      for (let i = 0; i < 250 && !delivered.includes("w1"); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(delivered).toEqual(["w1"]);
+    } finally {
+      await relay.stop();
+    }
+    // A stopped relay is woken no more.
+    await makeThing("w2");
+    wakeOutbox(outbox);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(delivered).toEqual(["w1"]);
+    const drainer = startOutboxRelay({ db: handle.db, table: outbox, source: "test", intervalMs: 600_000, deliver: async () => {} });
+    expect(await drainer.drain()).toBe(1);
+    await drainer.stop();
   });
 
   it("refuses a malformed event", async () => {

@@ -263,6 +263,9 @@ export const dispatchInstructions = transactionsSchema.table(
     index("dispatch_instructions_issued_by_idx").on(t.issuedById),
     index("dispatch_instructions_provider_idx").on(t.providerId).where(sql`${t.providerId} is not null`),
     index("dispatch_instructions_buyer_idx").on(t.buyerId),
+    // The conflict detector reads an ingested export's instructions by unit reference, trimmed and upper-case
+    // (commitments route); without it every reactive run scanned every instruction.
+    index("dispatch_instructions_unit_reference_idx").on(sql`upper(btrim(${t.unitReference}))`),
     uniqueIndex("dispatch_instructions_source_external_id_unique").on(t.source, t.externalId),
     check("dispatch_instructions_window_check", sql`${t.end} > ${t.start}`),
     check("dispatch_instructions_set_point_check", sql`${t.setPointMw} >= 0`),

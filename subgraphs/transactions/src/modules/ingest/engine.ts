@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { type CopyRow, type Database, type Identity, copyInto, enqueueEvent, quoteQualified, ruleWarningEvent } from "@sfe/kit";
+import { type CopyRow, type Database, type Identity, copyInto, enqueueEvent, quoteQualified, ruleWarningEvent, wakeOutbox } from "@sfe/kit";
 import { CsvError, parse } from "csv-parse";
 import { type SQL, sql } from "drizzle-orm";
 import type { CsvRecord } from "../../adapters/index.js";
@@ -30,6 +30,13 @@ import type { IngestFormat, IngestMode, IngestRowError, IngestRowWarning, Ingest
 
 /** Rows normalised and resolved together: one lookup per entity type per chunk. */
 export const CHUNK_ROWS = 5_000;
+/**
+ * A body that ends within this many bytes (a few hundred rows: a dispatch feed's batch) is read whole and its rows
+ * held in memory: no fast path (made for large files), no scratch table before the merge; they go into a temporary
+ * table of the merge's own transaction (dropped at its end). Measured through the gateway at 1,000 dispatches/s in
+ * batches of 100 (tests/bench/conflicts.ts), the scratch tables' DDL, spool and extra COPY were most of a batch's work.
+ */
+export const SMALL_BODY_BYTES = 256 * 1024;
 /** Rejected rows the report (and the batch) lists; the total is always given. */
 export const MAX_REPORTED_REJECTIONS = 1_000;
 
@@ -75,6 +82,8 @@ export interface IngestDeps {
   db: Database;
   batches: IngestBatchesRepository;
   context: Omit<IngestContext, "params">;
+  /** SMALL_BODY_BYTES unless given (tests take a file both ways with 0). */
+  smallBodyBytes?: number;
 }
 
 // ------------------------------------------------------------------------------------------ reading
@@ -149,6 +158,38 @@ async function* ndjsonRecords(body: Body): AsyncGenerator<CsvRecord | IngestRowE
   if (last) yield last;
 }
 
+const bufferOf = (chunk: Uint8Array | string): Buffer =>
+  typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+
+/**
+ * The body whole when it ends within `limit` bytes, else the same bytes still to read (what was read first, then the
+ * rest). The request is read through one iterator and never returned early (that would destroy it: the route answers
+ * on it).
+ */
+async function wholeIfSmall(body: Body, limit: number): Promise<{ whole: Buffer | null; body: Body }> {
+  const iterator = (Symbol.asyncIterator in body ? body[Symbol.asyncIterator]() : body[Symbol.iterator]()) as
+    | AsyncIterator<Uint8Array | string>
+    | Iterator<Uint8Array | string>;
+  const head: Buffer[] = [];
+  let size = 0;
+  while (size <= limit) {
+    const next = await iterator.next();
+    if (next.done) return { whole: Buffer.concat(head), body: [] };
+    const chunk = bufferOf(next.value);
+    head.push(chunk);
+    size += chunk.length;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield bufferOf(next.value);
+    }
+  }
+  return { whole: null, body: rest() };
+}
+
 const isRowError = (value: unknown): value is IngestRowError =>
   typeof value === "object" && value !== null && "reason" in value && "row" in value && "code" in value;
 
@@ -189,7 +230,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
   };
   // A scratch table for this batch only: not TEMP, because on PGlite (one connection) the references lookups of
   // other subgraphs sharing the database must run while the rows stream in, which an open transaction would block.
-  const stage = `transactions.ingest_stage_${randomBytes(6).toString("hex")}`;
+  // (A small body's rows wait in memory instead, and go into a TEMP table inside the merge's transaction.)
+  let stage = `transactions.ingest_stage_${randomBytes(6).toString("hex")}`;
   const stageColumns = ["row_no", "external_id", ...spec.stage.map((c) => c.name)];
 
   // Chunk by chunk: each chunk is resolved (lookups, service areas, rules, which query the database through other
@@ -260,18 +302,30 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
 
   // The fast path's spool of the body, removed once read (or on failure).
   let dispose = async () => {};
+  const stageTable = (kind: string) =>
+    `create ${kind} table ${quoteQualified(stage)} (row_no integer not null, external_id text not null, ${spec.stage
+      .map((c) => `${quoteQualified(c.name)} ${c.type}`)
+      .join(", ")})`;
+  // A small body's rows, held until the merge's transaction (SMALL_BODY_BYTES); null: staged as they come.
+  let held: CopyRow[] | null = null;
   try {
-    await deps.db.execute(
-      sql.raw(
-        `create unlogged table ${quoteQualified(stage)} (row_no integer not null, external_id text not null, ${spec.stage
-          .map((c) => `${quoteQualified(c.name)} ${c.type}`)
-          .join(", ")})`,
-      ),
-    );
+    const meterReadingsFast = request.format === "CSV" && spec === meterReadingsSpec && request.adapter === "generic";
+    // The meter readings' fast path is kept whatever the size (its tests compare it with the general path on small files).
+    let rest: Body | null = body;
+    if (!meterReadingsFast) {
+      const head = await wholeIfSmall(body, deps.smallBodyBytes ?? SMALL_BODY_BYTES);
+      rest = head.whole ? [head.whole] : head.body;
+      if (head.whole) {
+        held = [];
+        // One name for every batch: a temporary table is the connection's own and lives one transaction, and the
+        // merge's statements keep one text, so postgres-js prepares each once per connection, not once per batch.
+        stage = "pg_temp.ingest_stage";
+      }
+    }
+    if (!held) await deps.db.execute(sql.raw(stageTable("unlogged")));
     // A plain CSV of meter readings goes byte for byte into COPY and is validated in SQL (fast.ts); measured on
     // 1,000,000 rows (BENCHMARKS.md) the per-row JavaScript was most of the time. Anything else, row by row here.
-    let rest: Body | null = body;
-    if (request.format === "CSV" && spec === meterReadingsSpec && request.adapter === "generic") {
+    if (meterReadingsFast) {
       const fast = await stageMeterReadingsFast({
         db: deps.db,
         stage,
@@ -283,14 +337,18 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       });
       dispose = fast.dispose;
       rest = fast.staged ? null : fast.body;
-    } else if (request.format === "CSV" && spec === dispatchInstructionsSpec && request.adapter === "ukpn-dispatches") {
-      const fast = await readUkpnFast(deps.db, stage, body, adapter.requiredColumns);
+    } else if (!held && request.format === "CSV" && spec === dispatchInstructionsSpec && request.adapter === "ukpn-dispatches") {
+      const fast = await readUkpnFast(deps.db, stage, rest, adapter.requiredColumns);
       dispose = fast.dispose;
       if (fast.copied) readLines = fast.lines;
       else rest = fast.body;
     }
     const stagedAt = performance.now();
-    if (rest) for await (const rows of staged(rest)) await copyInto(deps.db, stage, stageColumns, rows);
+    if (rest)
+      for await (const rows of staged(rest)) {
+        if (held) held.push(...rows);
+        else await copyInto(deps.db, stage, stageColumns, rows);
+      }
     if (rest && process.env.INGEST_TIMINGS) {
       const how = readLines ? "read (plain rows in SQL), resolved and staged" : "read, resolved and staged row by row";
       console.error(`ingest: ${how} ${((performance.now() - stagedAt) / 1000).toFixed(2)} s`);
@@ -300,6 +358,16 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
 
     const takenAt = performance.now();
     const outcome = await deps.db.transaction(async (tx) => {
+      if (held) {
+        // Each value cast from its text, as COPY reads it; the table goes with the transaction, committed or not.
+        await tx.execute(sql.raw(`${stageTable("temporary")} on commit drop`));
+        const casts = ["(r->>0)::integer", "r->>1", ...spec.stage.map((c, i) => `(r->>${i + 2})::${c.type}`)];
+        await tx.execute(
+          sql`insert into ${sql.raw(quoteQualified(stage))} (${sql.raw(stageColumns.map(quoteQualified).join(", "))})
+              select ${sql.raw(casts.join(", "))} from json_array_elements(${JSON.stringify(held)}::json) r`,
+        );
+        held = [];
+      }
       // A row may not take over a record another organisation's row wrote under the same key.
       const taken = rowsOf<{ row_no: number }>(
         await tx.execute(
@@ -351,7 +419,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
       await deps.batches.finish(tx as unknown as Database, report);
       return report;
     });
-    if (outcome) return outcome;
+    if (outcome) {
+      // Committed: its events (the detector's trigger) go to the relay now rather than at its next tick.
+      wakeOutbox(outboxEvents);
+      return outcome;
+    }
     const report = await finish("REJECTED", { inserted: 0, updated: 0, repeats: 0, duplicates: 0 });
     await deps.batches.finish(deps.db, report);
     return report;
@@ -361,9 +433,10 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest, body: 
     throw error;
   } finally {
     await dispose().catch(() => {});
-    await deps.db
-      .execute(sql.raw(`drop table if exists ${[stage, ...fastScratchTables(stage)].map(quoteQualified).join(", ")}`))
-      .catch(() => {});
+    if (!held)
+      await deps.db
+        .execute(sql.raw(`drop table if exists ${[stage, ...fastScratchTables(stage)].map(quoteQualified).join(", ")}`))
+        .catch(() => {});
   }
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX "dispatch_instructions_unit_reference_idx" ON "transactions"."dispatch_instructions" USING btree (upper(btrim("unit_reference")));
