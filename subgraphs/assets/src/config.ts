@@ -16,10 +16,3 @@ export function assetsSettings(env: Record<string, string | undefined>): { car: 
   const config = parseConfig(assetsEnv, env);
   return { car: createCarClient({ baseUrl: config.CAR_URL, timeoutMs: config.CAR_TIMEOUT_MS, cacheTtlMs: config.CAR_CACHE_TTL_MS }) };
 }
-
-/**
- * OUTBOX_RELAY_MS, as the kit's rules relay reads it (kit rules-relay.ts): the assets outbox has its own relay, which
- * routes reassessment events to products (events.ts).
- */
-export const outboxRelayMs = (env: Record<string, string | undefined>): number | undefined =>
-  parseConfig({ OUTBOX_RELAY_MS: z.coerce.number().int().min(10).max(60_000).optional() }, env).OUTBOX_RELAY_MS;

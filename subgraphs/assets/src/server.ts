@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { createSubgraph, mergeModules, type SubgraphDeps, type SubgraphModule, readSubgraphSdl, startOutboxRelay } from "@sfe/kit";
+import { createSubgraph, mergeModules, readSubgraphSdl, relayOutboxToRules, type SubgraphDeps, type SubgraphModule } from "@sfe/kit";
 import { parse } from "graphql";
 import { createBulkRoutes } from "./bulk.js";
 import type { CarClient } from "./clients/car.js";
-import { assetsSettings, outboxRelayMs } from "./config.js";
+import { assetsSettings } from "./config.js";
 import { auditEvents, outboxEvents } from "./db/schema.js";
 import { deliverAssetsEvents } from "./events.js";
 import { type Context, createLoaders } from "./loaders.js";
@@ -40,17 +40,14 @@ export function createAssetsSubgraph({
   );
   // Events of its writes, recorded with the write: units needing reassessment go to products, the rest (a rule's
   // RULE_WARNING) to the rules subgraph (events.ts). None when the references cannot call (an in-process test).
-  const intervalMs = outboxRelayMs(env ?? {});
-  const relay = references.call
-    ? startOutboxRelay({
-        db,
-        table: outboxEvents,
-        source: "assets",
-        deliver: deliverAssetsEvents(references),
-        log: console.error,
-        ...(intervalMs !== undefined && { intervalMs }),
-      })
-    : undefined;
+  const relay = relayOutboxToRules({
+    db,
+    references,
+    table: outboxEvents,
+    source: "assets",
+    env,
+    deliver: deliverAssetsEvents(references),
+  });
   return createSubgraph({
     name: "assets",
     typeDefs,

@@ -8,7 +8,7 @@ const relayShape = {
   OUTBOX_RELAY_MS: z.coerce.number().int().min(10).max(60_000).optional(),
 };
 
-export interface RulesRelayOptions extends Partial<Omit<OutboxRelayOptions, "db" | "table" | "source" | "deliver">> {
+export interface RulesRelayOptions extends Partial<Omit<OutboxRelayOptions, "db" | "table" | "source">> {
   db: Database;
   references: EntityReferences;
   table: OutboxTable;
@@ -19,7 +19,7 @@ export interface RulesRelayOptions extends Partial<Omit<OutboxRelayOptions, "db"
 
 /**
  * The relay of a subgraph's outbox to the rules subgraph (`POST /internal/events`), as every subgraph with an outbox
- * runs it; none when the references cannot call another subgraph (an in-process test with no routes). The subgraph
+ * runs it (`deliver`: a subgraph that also routes some event types elsewhere, e.g. assets' reassessments to products); none when the references cannot call another subgraph (an in-process test with no routes). The subgraph
  * stops it when it closes.
  */
 export function relayOutboxToRules({ db, references, table, source, env = {}, ...options }: RulesRelayOptions): OutboxRelay | undefined {
@@ -32,6 +32,6 @@ export function relayOutboxToRules({ db, references, table, source, env = {}, ..
     db,
     table,
     source,
-    deliver: deliverToRules(references),
+    deliver: options.deliver ?? deliverToRules(references),
   });
 }
